@@ -1,0 +1,1 @@
+from localcloud.aws.stepfunctions import handlers  # noqa: F401

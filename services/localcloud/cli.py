@@ -1,0 +1,85 @@
+"""The `localcloud` command: parse, call, print. The work happens in the modules it calls."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from localcloud import process
+from localcloud.config import Settings
+
+console = Console(stderr=True)
+
+port_option = click.option("--port", type=int, help="Port to serve on (default 4566, or LOCALCLOUD_PORT).")
+state_option = click.option("--state-dir", type=click.Path(path_type=Path),
+                            help="Where state, logs and data live (default ./.localcloud, or LOCALCLOUD_STATE_DIR).")
+
+
+@click.group()
+def main() -> None:
+    """A local cloud for AWS serverless data pipelines."""
+
+
+@main.command()
+@port_option
+@state_option
+@click.option("--detach", is_flag=True, help="Run in the background and return once it is healthy.")
+def start(port: int | None, state_dir: Path | None, detach: bool) -> None:
+    """Start the local cloud."""
+    settings = Settings.from_env(port=port, state_dir=state_dir)
+    try:
+        if detach:
+            if process.clear_stale_pid(settings):
+                console.print("[yellow]Removed a stale pid file left by an earlier run that did not stop cleanly.")
+            pid = process.start_detached(settings)
+            console.print(f"localcloud is running on {settings.endpoint} (pid {pid}, state {settings.state_dir})")
+        else:
+            from localcloud.server.main import serve
+
+            serve(settings)
+    except process.LocalCloudError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        sys.exit(1)
+
+
+@main.command()
+@state_option
+@port_option
+def stop(state_dir: Path | None, port: int | None) -> None:
+    """Stop the local cloud started with --detach."""
+    settings = Settings.from_env(port=port, state_dir=state_dir)
+    pid = process.stop(settings)
+    if pid is None:
+        console.print(f"localcloud is not running (no live process in {settings.pid_file}); nothing to stop.")
+    else:
+        console.print(f"localcloud stopped (pid {pid}).")
+
+
+@main.command()
+@state_option
+@port_option
+@click.option("--json", "as_json", is_flag=True, help="Print the health document as JSON.")
+def status(state_dir: Path | None, port: int | None, as_json: bool) -> None:
+    """Say whether the local cloud runs; exit 1 when it does not."""
+    import json
+
+    settings = Settings.from_env(port=port, state_dir=state_dir)
+    document = process.health(settings, timeout=2.0)
+    if document is None:
+        console.print(f"localcloud is not running at {settings.endpoint}.")
+        sys.exit(1)
+    if as_json:
+        click.echo(json.dumps(document, indent=2))
+        return
+    services = document.get("services", {})
+    console.print(f"localcloud {document.get('version')} at {settings.endpoint}: "
+                  f"{len(services)} services running, up {document.get('uptime_seconds')} s")
+    for note in document.get("notes", []):
+        console.print(f"  note: {note}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,71 @@
+"""One typed settings object. An explicit argument beats the environment, which beats the default."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+DEFAULT_PORT = 4566  # LocalStack's edge port, so AWS_ENDPOINT_URL, tflocal and awslocal work unchanged.
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_REGION = "us-east-1"
+DEFAULT_ACCOUNT = "123456789012"  # moto's default account for the access key "test".
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name}={raw!r} is not a whole number; unset it or give a port such as 4566") from exc
+
+
+def _env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name}={raw!r} is not a number; unset it or give a number such as 60") from exc
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    state_dir: Path = field(default_factory=lambda: Path(".localcloud").resolve())
+    region: str = DEFAULT_REGION
+    account_id: str = DEFAULT_ACCOUNT
+    # How many local seconds pass per wall-clock second for schedules, Wait states and alarm periods.
+    clock_speed: float = 1.0
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> "Settings":
+        """Build settings from LOCALCLOUD_* variables; keyword arguments that are not None win."""
+        base = cls(
+            host=os.environ.get("LOCALCLOUD_HOST", DEFAULT_HOST),
+            port=_env_int("LOCALCLOUD_PORT", DEFAULT_PORT),
+            state_dir=Path(os.environ.get("LOCALCLOUD_STATE_DIR", ".localcloud")).resolve(),
+            region=os.environ.get("AWS_DEFAULT_REGION") or os.environ.get("AWS_REGION") or DEFAULT_REGION,
+            account_id=os.environ.get("MOTO_ACCOUNT_ID", DEFAULT_ACCOUNT),
+            clock_speed=_env_float("LOCALCLOUD_CLOCK_SPEED", 1.0),
+        )
+        given = {k: v for k, v in overrides.items() if v is not None}
+        if "state_dir" in given:
+            given["state_dir"] = Path(given["state_dir"]).resolve()  # type: ignore[arg-type]
+        return replace(base, **given)  # type: ignore[arg-type]
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def pid_file(self) -> Path:
+        return self.state_dir / "localcloud.pid"
+
+    @property
+    def log_file(self) -> Path:
+        return self.state_dir / "localcloud.log"

@@ -1,0 +1,134 @@
+"""Run the local cloud as a background process: pid file, port checks, readiness by a real health check."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from localcloud.config import Settings
+
+
+class LocalCloudError(Exception):
+    """A failure a person can act on: the message says what happened, what it affects, what to do."""
+
+
+def port_holder(port: int) -> str | None:
+    """Name the process listening on `port`, when the OS tells us."""
+    try:
+        import psutil
+
+        for conn in psutil.net_connections(kind="tcp"):
+            if conn.laddr and conn.laddr.port == port and conn.status == psutil.CONN_LISTEN and conn.pid:
+                proc = psutil.Process(conn.pid)
+                return f"pid {conn.pid} ({' '.join(proc.cmdline()[:4]) or proc.name()})"
+    except Exception:  # no permission or no psutil: the port number alone still helps
+        return None
+    return None
+
+
+def ensure_port_free(host: str, port: int) -> None:
+    probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        probe.bind((host, port))
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        holder = port_holder(port)
+        who = f" by {holder}" if holder else ""
+        raise LocalCloudError(
+            f"Port {port} on {host} is already in use{who}. The local cloud cannot start there. "
+            f"Stop that process, or pick another port with --port or LOCALCLOUD_PORT."
+        ) from None
+    finally:
+        probe.close()
+
+
+def health(settings: Settings, timeout: float = 0.5) -> dict | None:
+    try:
+        with urllib.request.urlopen(f"{settings.endpoint}/_localcloud/health", timeout=timeout) as answer:
+            return json.loads(answer.read())
+    except (urllib.error.URLError, OSError, ValueError):
+        return None
+
+
+def read_pid(settings: Settings) -> int | None:
+    try:
+        pid = int(settings.pid_file.read_text().strip())
+    except (FileNotFoundError, ValueError):
+        return None
+    return pid if _alive(pid) else None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie child of ours is not alive
+        status = Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0]
+        return status != "Z"
+    except (FileNotFoundError, IndexError):
+        return True
+
+
+def clear_stale_pid(settings: Settings) -> bool:
+    """Remove a pid file left by a crashed run. True when one was removed."""
+    if settings.pid_file.exists() and read_pid(settings) is None:
+        settings.pid_file.unlink(missing_ok=True)
+        return True
+    return False
+
+
+def start_detached(settings: Settings, wait_seconds: float = 30.0) -> int:
+    """Start the server in the background and return its pid once it answers health checks."""
+    settings.state_dir.mkdir(parents=True, exist_ok=True)
+    running = read_pid(settings)
+    if running and health(settings):
+        return running
+    clear_stale_pid(settings)
+    ensure_port_free(settings.host, settings.port)
+    log = open(settings.log_file, "ab")
+    command = [sys.executable, "-m", "localcloud.server.main", "--host", settings.host, "--port", str(settings.port),
+               "--state-dir", str(settings.state_dir)]
+    proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                            start_new_session=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    deadline = time.monotonic() + wait_seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            tail = settings.log_file.read_text(errors="replace")[-2000:]
+            raise LocalCloudError(f"The local cloud exited during start-up (code {proc.returncode}). "
+                                  f"Its log {settings.log_file} ends with:\n{tail}")
+        if health(settings, timeout=0.2):
+            return proc.pid
+        time.sleep(0.02)
+    proc.terminate()
+    raise LocalCloudError(f"The local cloud did not answer {settings.endpoint}/_localcloud/health within "
+                          f"{wait_seconds:.0f} s and was stopped. See {settings.log_file}.")
+
+
+def stop(settings: Settings, wait_seconds: float = 15.0) -> int | None:
+    """Stop the background server. Returns the pid stopped, or None when nothing ran."""
+    pid = read_pid(settings)
+    if pid is None:
+        settings.pid_file.unlink(missing_ok=True)
+        return None
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + wait_seconds
+    while time.monotonic() < deadline and _alive(pid):
+        time.sleep(0.05)
+    if _alive(pid):
+        os.kill(pid, signal.SIGKILL)
+    settings.pid_file.unlink(missing_ok=True)
+    return pid

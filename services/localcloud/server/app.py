@@ -1,0 +1,99 @@
+"""The WSGI application behind the endpoint: internal routes, our handlers, then moto."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any, Callable, Iterable
+
+from localcloud.aws import registry
+from localcloud.config import Settings
+from localcloud.server.errors import aws_error, not_implemented, protocol_of
+from localcloud.server.health import health_document
+from localcloud.server.moto_backend import MotoDispatcher
+from localcloud.server.requests import AwsRequest, credential_scope, operation_from_headers_or_form, read_body
+from localcloud.server.rest_routes import rest_operation
+
+log = logging.getLogger("localcloud.server")
+
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+Response = tuple[int, list[tuple[str, str]], bytes]
+
+REASONS = {200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 400: "Bad Request", 403: "Forbidden",
+           404: "Not Found", 409: "Conflict", 413: "Request Entity Too Large", 429: "Too Many Requests",
+           500: "Internal Server Error", 501: "Not Implemented", 502: "Bad Gateway"}
+
+
+def _respond(start_response: Callable[..., Any], response: Response) -> list[bytes]:
+    status, headers, body = response
+    if not any(k.lower() == "content-length" for k, _ in headers):
+        headers = [*headers, ("Content-Length", str(len(body)))]
+    start_response(f"{status} {REASONS.get(status, 'Unknown')}", headers)
+    return [body]
+
+
+class LocalCloudApp:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.started_at = time.time()
+        self.moto = MotoDispatcher()
+        self._mounts: list[tuple[str, WsgiApp]] = []
+        self._health_extras: list[Callable[[], dict[str, object]]] = []
+        self.mount("/_localcloud/health", self._health)
+        self.mount("/_localstack/health", self._health)
+        import localcloud.aws.handlers  # noqa: F401  (registers our per-service handlers)
+
+    def mount(self, prefix: str, app: WsgiApp) -> None:
+        """Route every path under `prefix` to `app` (runtime API, API Gateway data plane, ...)."""
+        self._mounts.append((prefix, app))
+        self._mounts.sort(key=lambda m: -len(m[0]))
+
+    def add_health(self, extra: Callable[[], dict[str, object]]) -> None:
+        self._health_extras.append(extra)
+
+    def _health(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        extras: dict[str, object] = {"uptime_seconds": round(time.time() - self.started_at, 3)}
+        for extra in self._health_extras:
+            extras.update(extra())
+        body = json.dumps(health_document(extras)).encode()
+        return _respond(start_response, (200, [("Content-Type", "application/json")], body))
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        for prefix, app in self._mounts:
+            if path.startswith(prefix):
+                return app(environ, start_response)
+        return _respond(start_response, self.handle_aws(environ))
+
+    def handle_aws(self, environ: dict[str, Any]) -> Response:
+        body = read_body(environ)
+        scope = credential_scope(environ)
+        region = scope[1] if scope else self.settings.region
+        service = "unknown"
+        operation = None
+        try:
+            service = self.moto.backend_name(environ)
+            if service in registry.services_with_handlers():
+                operation = operation_from_headers_or_form(environ, body)
+                if operation is None and protocol_of(service).startswith("rest"):
+                    operation = rest_operation(service, environ["REQUEST_METHOD"], environ.get("PATH_INFO", ""),
+                                               environ.get("QUERY_STRING", ""))
+            request = AwsRequest(environ, service, region, self.settings.account_id, operation, body,
+                                 forward=lambda r: self.moto.call(r.environ))
+            handler = registry.handler_for(service, operation)
+            result = handler(request) if handler else None
+            if result is None:
+                answer = self.moto.call(environ)
+                result = (answer.status, answer.headers, answer.body)
+            return result
+        except NotImplementedError:
+            operation = operation or operation_from_headers_or_form(environ, body)
+            log.warning("not implemented: %s %s", service, operation)
+            return not_implemented(service, operation)
+        except Exception as exc:  # a bug or an input moto cannot digest: answer, log, keep serving
+            log.exception("failed %s %s %s", service, environ.get("REQUEST_METHOD"), environ.get("PATH_INFO"))
+            # 400, not 500: a deterministic failure should fail the caller now, not after minutes of retries.
+            return aws_error(service, 400, "InternalFailure",
+                             f"localcloud could not process this {service} request ({type(exc).__name__}: {exc}). "
+                             "Nothing was changed by it; see the local cloud log for the traceback.")

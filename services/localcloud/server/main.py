@@ -1,0 +1,58 @@
+"""Run the local cloud in the foreground: `python -m localcloud.server.main` (what `start --detach` spawns)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from localcloud.config import Settings
+from localcloud.process import LocalCloudError, ensure_port_free
+
+
+def serve(settings: Settings) -> None:
+    from localcloud.server.app import LocalCloudApp
+    from localcloud.server.http import make_server
+
+    settings.state_dir.mkdir(parents=True, exist_ok=True)
+    ensure_port_free(settings.host, settings.port)
+    app = LocalCloudApp(settings)
+    server = make_server(settings.host, settings.port, app)
+    settings.pid_file.write_text(str(os.getpid()))
+
+    def shut_down(signum: int, frame: object) -> None:
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, shut_down)
+    signal.signal(signal.SIGINT, shut_down)
+    logging.getLogger("localcloud").info("localcloud serving on %s (state in %s)", settings.endpoint,
+                                         settings.state_dir)
+    try:
+        server.serve_forever(poll_interval=0.2)
+    finally:
+        server.server_close()
+        if settings.pid_file.exists() and settings.pid_file.read_text().strip() == str(os.getpid()):
+            settings.pid_file.unlink()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="localcloud-server")
+    parser.add_argument("--host")
+    parser.add_argument("--port", type=int)
+    parser.add_argument("--state-dir", type=Path)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        serve(Settings.from_env(host=args.host, port=args.port, state_dir=args.state_dir))
+    except LocalCloudError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

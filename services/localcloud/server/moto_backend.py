@@ -1,0 +1,55 @@
+"""moto as our state and API layer, reached through its own WSGI dispatcher.
+
+Two things are ours: the dispatcher remembers which backend serves a host (moto scans every backend's
+URL patterns on each request, ~1.7 ms), and exceptions propagate to us so we can answer in AWS's shape
+instead of Flask's HTML 500, which SDKs retry for minutes.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+from localcloud.server.requests import MotoResponse
+
+
+def _create_app(service: str) -> Any:
+    app = create_backend_app(service)
+    app.config["PROPAGATE_EXCEPTIONS"] = True
+    return app
+
+
+class MotoDispatcher(DomainDispatcherApplication):
+    def __init__(self) -> None:
+        super().__init__(_create_app)
+        self._backend_by_host: dict[str | None, Any] = {}
+
+    def get_backend_for_host(self, host: str | None) -> Any:
+        try:
+            return self._backend_by_host[host]
+        except KeyError:
+            backend = super().get_backend_for_host(host)
+            self._backend_by_host[host] = backend
+            return backend
+
+    def backend_name(self, environ: dict[str, Any]) -> str:
+        return self.get_application(environ).service
+
+    def call(self, environ: dict[str, Any]) -> MotoResponse:
+        captured: dict[str, Any] = {}
+
+        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            captured["status"] = int(status.split(" ", 1)[0])
+            captured["headers"] = headers
+            return lambda data: None
+
+        environ.setdefault("wsgi.input", io.BytesIO(b""))
+        chunks = self(environ, start_response)
+        try:
+            body = b"".join(chunks)
+        finally:
+            if hasattr(chunks, "close"):
+                chunks.close()
+        return MotoResponse(captured["status"], list(captured["headers"]), body)
