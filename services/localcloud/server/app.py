@@ -40,14 +40,38 @@ class LocalCloudApp:
         self.moto = MotoDispatcher()
         self._mounts: list[tuple[str, WsgiApp]] = []
         self._health_extras: list[Callable[[], dict[str, object]]] = []
+        self._on_start: list[Callable[[], None]] = []
+        self._on_stop: list[Callable[[], None]] = []
         self.mount("/_localcloud/health", self._health)
         self.mount("/_localstack/health", self._health)
         import localcloud.aws.handlers  # noqa: F401  (registers our per-service handlers)
+        from localcloud.components import install_all
+
+        install_all(self)
 
     def mount(self, prefix: str, app: WsgiApp) -> None:
         """Route every path under `prefix` to `app` (runtime API, API Gateway data plane, ...)."""
         self._mounts.append((prefix, app))
         self._mounts.sort(key=lambda m: -len(m[0]))
+
+    def on_start(self, hook: Callable[[], None]) -> None:
+        """Run `hook` once the server is about to serve (start pollers, engines, workers)."""
+        self._on_start.append(hook)
+
+    def on_stop(self, hook: Callable[[], None]) -> None:
+        """Run `hook` at shutdown, in reverse order of registration."""
+        self._on_stop.append(hook)
+
+    def start(self) -> None:
+        for hook in self._on_start:
+            hook()
+
+    def stop(self) -> None:
+        for hook in reversed(self._on_stop):
+            try:
+                hook()
+            except Exception:
+                log.exception("shutdown hook %r failed", hook)
 
     def add_health(self, extra: Callable[[], dict[str, object]]) -> None:
         self._health_extras.append(extra)

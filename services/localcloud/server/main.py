@@ -31,9 +31,11 @@ def serve(settings: Settings) -> None:
     signal.signal(signal.SIGINT, shut_down)
     logging.getLogger("localcloud").info("localcloud serving on %s (state in %s)", settings.endpoint,
                                          settings.state_dir)
+    app.start()
     try:
         server.serve_forever(poll_interval=0.2)
     finally:
+        app.stop()
         server.server_close()
         if settings.pid_file.exists() and settings.pid_file.read_text().strip() == str(os.getpid()):
             settings.pid_file.unlink()

@@ -1,0 +1,17 @@
+"""The subsystems that live beside the API layer (Lambda runtime, event pollers, database engines, ...).
+
+Each exposes `install(app)`, which mounts its routes and registers its start/stop hooks on the
+LocalCloudApp; nothing starts at import time.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from localcloud.server.app import LocalCloudApp
+
+
+def install_all(app: "LocalCloudApp") -> None:
+    # One line per subsystem, in start order.
+    pass
