@@ -1,21 +1,57 @@
 # localcloud: `make up` runs the whole stack locally, `make test` proves it. `make help` lists the targets.
 SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
 PYTHON ?= python3
 VENV := .venv
-BIN := $(VENV)/bin
+BIN := $(CURDIR)/$(VENV)/bin
+LOCALCLOUD := $(BIN)/localcloud
 export LOCALCLOUD_PORT ?= 4566
 export LOCALCLOUD_STATE_DIR ?= $(CURDIR)/.localcloud
+export AWS_ENDPOINT_URL ?= http://127.0.0.1:$(LOCALCLOUD_PORT)
+# Where the hashicorp/aws provider lives offline (a Terraform filesystem mirror); empty = the registry.
+export LOCALCLOUD_TF_PLUGIN_MIRROR ?=
+TF_DIR := infra/tflocal
+TF_VARS := $(TF_DIR)/envs/local.tfvars
+STACK := pipelines
+PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
+.PHONY: help install build up down status outputs test bench clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
 
-$(BIN)/localcloud: pyproject.toml
+$(VENV)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q -e '.[dev]'
+	@echo "==> installing localcloud and its tools into $(VENV)"
+	@$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $@
 
-install: $(BIN)/localcloud ## Create .venv and install localcloud with its dev tools
+install: $(VENV)/.installed ## Create .venv and install localcloud with its dev tools
 
-.PHONY: help install
+build: install ## Build the Lambda zips and layers into build/ (deterministic)
+	@$(LOCALCLOUD) build --source lambdas --out build
+
+up: build ## Start the local cloud and apply infra/tflocal to it (idempotent)
+	@$(LOCALCLOUD) start --detach
+	@$(LOCALCLOUD) terraform apply $(TF_DIR) --var-file $(TF_VARS) --stack $(STACK)
+	@echo "==> endpoint: $(AWS_ENDPOINT_URL)"
+	@$(LOCALCLOUD) terraform outputs $(TF_DIR) --stack $(STACK)
+
+down: ## Stop the local cloud (state is kept; `make clean` removes it)
+	@if [ -x $(LOCALCLOUD) ]; then $(LOCALCLOUD) stop; else echo "localcloud is not installed; nothing runs."; fi
+
+status: install ## Say whether the local cloud runs, and what it serves
+	@$(LOCALCLOUD) status
+
+outputs: install ## Print the stack's Terraform outputs as JSON (AWS-only URLs rewritten to local ones)
+	@$(LOCALCLOUD) terraform outputs $(TF_DIR) --stack $(STACK)
+
+test: build ## Run every test: unit, service, conformance and integration
+	@$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: build ## Run the benchmarks; results in bench/results/*.json and a table
+	@$(BIN)/python bench/run_all.py
+
+clean: down ## Stop and remove state, build output and Terraform caches
+	rm -rf $(LOCALCLOUD_STATE_DIR) build $(TF_DIR)/.terraform $(TF_DIR)/localcloud_override.tf

@@ -81,5 +81,19 @@ def status(state_dir: Path | None, port: int | None, as_json: bool) -> None:
         console.print(f"  note: {note}")
 
 
+@main.command()
+@click.option("--source", type=click.Path(path_type=Path), default=Path("lambdas"), show_default=True)
+@click.option("--out", type=click.Path(path_type=Path), default=Path("build"), show_default=True)
+def build(source: Path, out: Path) -> None:
+    """Build deterministic Lambda zips and layers from SOURCE into OUT."""
+    from localcloud.packaging import BuildError, build_all
+
+    try:
+        build_all(source, out, report=lambda line: console.print(f"  {line}"))
+    except BuildError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        sys.exit(1)
+
+
 if __name__ == "__main__":
     main()

@@ -12,6 +12,7 @@ from localcloud.config import Settings
 from localcloud.server.errors import aws_error, not_implemented, protocol_of
 from localcloud.server.health import health_document
 from localcloud.server.moto_backend import MotoDispatcher
+from localcloud.server.persistence import StateStore
 from localcloud.server.requests import AwsRequest, credential_scope, operation_from_headers_or_form, read_body
 from localcloud.server.rest_routes import rest_operation
 
@@ -42,6 +43,9 @@ class LocalCloudApp:
         self._health_extras: list[Callable[[], dict[str, object]]] = []
         self._on_start: list[Callable[[], None]] = []
         self._on_stop: list[Callable[[], None]] = []
+        self.state = StateStore(settings.state_dir)
+        self.on_start(self.state.start)
+        self.on_stop(self.state.stop)
         self.mount("/_localcloud/health", self._health)
         self.mount("/_localstack/health", self._health)
         import localcloud.aws.handlers  # noqa: F401  (registers our per-service handlers)
@@ -90,6 +94,13 @@ class LocalCloudApp:
                 return app(environ, start_response)
         return _respond(start_response, self.handle_aws(environ))
 
+    @staticmethod
+    def _rest_operation(service: str, environ: dict[str, Any]) -> str | None:
+        if not protocol_of(service).startswith("rest"):
+            return None
+        return rest_operation(service, environ["REQUEST_METHOD"], environ.get("PATH_INFO", ""),
+                              environ.get("QUERY_STRING", ""))
+
     def handle_aws(self, environ: dict[str, Any]) -> Response:
         body = read_body(environ)
         scope = credential_scope(environ)
@@ -98,17 +109,20 @@ class LocalCloudApp:
         operation = None
         try:
             service = self.moto.backend_name(environ)
+            self.state.wait_restored(service)
+            if environ["REQUEST_METHOD"] not in ("GET", "HEAD"):
+                self.state.mark_changed(service)  # most POSTs change state; a spare save costs little
             if service in registry.services_with_handlers():
-                operation = operation_from_headers_or_form(environ, body)
-                if operation is None and protocol_of(service).startswith("rest"):
-                    operation = rest_operation(service, environ["REQUEST_METHOD"], environ.get("PATH_INFO", ""),
-                                               environ.get("QUERY_STRING", ""))
+                operation = operation_from_headers_or_form(environ, body) or self._rest_operation(service, environ)
             request = AwsRequest(environ, service, region, self.settings.account_id, operation, body,
                                  forward=lambda r: self.moto.call(r.environ))
             handler = registry.handler_for(service, operation)
             result = handler(request) if handler else None
             if result is None:
                 answer = self.moto.call(environ)
+                if answer.status in (404, 405) and answer.body.lstrip()[:15].lower() == b"<!doctype html>":
+                    # Flask found no route: moto has no such operation (REST protocols).
+                    return not_implemented(service, operation or self._rest_operation(service, environ))
                 result = (answer.status, answer.headers, answer.body)
             return result
         except NotImplementedError:

@@ -1,0 +1,104 @@
+"""Build deterministic Lambda zips outside Terraform (no archive provider is available offline).
+
+Same inputs, same bytes: entries sorted, timestamps fixed, permissions normalised, so
+`source_code_hash = filebase64sha256(...)` changes only when the code or its requirements change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+FIXED_TIME = (1980, 1, 1, 0, 0, 0)
+SKIP_PARTS = {"__pycache__", ".pytest_cache", "events", "tests"}
+SKIP_SUFFIXES = {".pyc", ".pyo"}
+
+
+class BuildError(Exception):
+    pass
+
+
+def _files(root: Path) -> list[Path]:
+    return sorted(
+        p for p in root.rglob("*")
+        if p.is_file() and not (SKIP_PARTS & set(p.relative_to(root).parts)) and p.suffix not in SKIP_SUFFIXES
+    )
+
+
+def write_zip(sources: list[tuple[Path, str]], target: Path) -> str:
+    """Zip (root, prefix) trees into `target`; returns the base64-free SHA-256 hex of the result."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(".partial")
+    entries: dict[str, Path] = {}
+    for root, prefix in sources:
+        for path in _files(root):
+            entries[prefix + path.relative_to(root).as_posix()] = path
+    with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for name in sorted(entries):
+            info = zipfile.ZipInfo(name, FIXED_TIME)
+            info.external_attr = (0o755 if entries[name].stat().st_mode & 0o111 else 0o644) << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, entries[name].read_bytes())
+    partial.replace(target)
+    return hashlib.sha256(target.read_bytes()).hexdigest()
+
+
+def install_requirements(requirements: Path, into: Path, python_version: str = "3.11") -> None:
+    """pip-install a function's requirements for the Lambda platform (manylinux x86_64)."""
+    lines = [line for line in requirements.read_text().splitlines() if line.strip() and not line.startswith("#")]
+    if not lines:
+        return
+    command = [sys.executable, "-m", "pip", "install", "--quiet", "--no-compile", "--target", str(into),
+               "--platform", "manylinux2014_x86_64", "--implementation", "cp", "--python-version", python_version,
+               "--only-binary=:all:", "-r", str(requirements)]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise BuildError(f"Installing {requirements} failed, so its function was not built:\n{result.stderr[-1500:]}\n"
+                         "Check the package names and that a manylinux wheel exists for them.")
+
+
+def build_function(function_dir: Path, out_dir: Path) -> Path:
+    """lambdas/<name>/ (+ its requirements.txt) -> build/lambdas/<name>.zip"""
+    target = out_dir / f"{function_dir.name}.zip"
+    with tempfile.TemporaryDirectory() as scratch:
+        deps = Path(scratch) / "deps"
+        deps.mkdir()
+        requirements = function_dir / "requirements.txt"
+        if requirements.exists():
+            install_requirements(requirements, deps)
+        code = Path(scratch) / "code"
+        shutil.copytree(function_dir, code, ignore=shutil.ignore_patterns("requirements.txt", *SKIP_PARTS))
+        write_zip([(deps, ""), (code, "")], target)
+    return target
+
+
+def build_layer(layer_dir: Path, out_dir: Path) -> Path:
+    """lambdas/layers/<name>/requirements.txt -> build/layers/<name>.zip, packages under python/ as Lambda expects."""
+    target = out_dir / f"{layer_dir.name}.zip"
+    with tempfile.TemporaryDirectory() as scratch:
+        deps = Path(scratch) / "python"
+        deps.mkdir()
+        install_requirements(layer_dir / "requirements.txt", deps)
+        write_zip([(deps, "python/")], target)
+    return target
+
+
+def build_all(source: Path, out: Path, report=print) -> list[Path]:
+    """Build every function (a folder with handler.py) and every layer under `source`."""
+    built = []
+    functions = sorted(p for p in source.glob("*") if (p / "handler.py").exists())
+    layers = sorted(p for p in (source / "layers").glob("*") if (p / "requirements.txt").exists())
+    for function_dir in functions:
+        built.append(build_function(function_dir, out / "lambdas"))
+        report(f"built {built[-1]}")
+    for layer_dir in layers:
+        built.append(build_layer(layer_dir, out / "layers"))
+        report(f"built {built[-1]}")
+    if not built:
+        report(f"nothing to build under {source}")
+    return built

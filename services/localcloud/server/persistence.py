@@ -1,0 +1,133 @@
+"""Keep moto's state across restarts: one pickle snapshot per service backend under the state dir.
+
+Terraform's state names resources by their ids, so a restart that forgot them would make the next
+`make up` recreate everything. Locks and conditions cannot be pickled; they hold no state worth keeping,
+so we pickle them as fresh ones (copyreg, in our code; moto's files stay untouched).
+
+Restoring imports moto's service modules, which takes seconds for EC2 and IAM, so it runs in the
+background after start-up; a request for a service waits only for that service (`wait_restored`).
+Saving writes only the services that changed, a moment after they changed, and all of them at shutdown.
+"""
+
+from __future__ import annotations
+
+import copyreg
+import logging
+import os
+import pickle
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from moto.backends import get_backend
+
+log = logging.getLogger("localcloud.persistence")
+
+SNAPSHOT_VERSION = 1
+
+copyreg.pickle(type(threading.Lock()), lambda lock: (threading.Lock, ()))
+copyreg.pickle(type(threading.RLock()), lambda lock: (threading.RLock, ()))
+copyreg.pickle(threading.Condition, lambda condition: (threading.Condition, ()))
+copyreg.pickle(threading.Event, lambda event: (threading.Event, ()))
+
+
+class StateStore:
+    def __init__(self, state_dir: Path, delay_seconds: float = 2.0) -> None:
+        self.directory = state_dir / "moto"
+        self.delay_seconds = delay_seconds
+        self._changed: set[str] = set()
+        self._changed_lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._restored: dict[str, threading.Event] = {}
+        self._saver = threading.Thread(target=self._save_loop, name="state-saver", daemon=True)
+
+    # -- restore ---------------------------------------------------------------------------------
+    def start(self) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        pending = sorted(p.stem for p in self.directory.glob("*.pickle"))
+        for service in pending:
+            self._restored[service] = threading.Event()
+        threading.Thread(target=self._restore_all, args=(pending,), name="state-restore", daemon=True).start()
+        self._saver.start()
+
+    def wait_restored(self, service: str, timeout: float = 60.0) -> None:
+        event = self._restored.get(service)
+        if event is not None and not event.wait(timeout):
+            log.error("restoring %s took over %.0f s; answering from the state restored so far", service, timeout)
+
+    def _restore_all(self, services: list[str]) -> None:
+        for service in services:
+            try:
+                self._restore(service)
+            finally:
+                self._restored[service].set()
+
+    def _restore(self, service: str) -> None:
+        source = self.directory / f"{service}.pickle"
+        try:
+            with open(source, "rb") as handle:
+                snapshot = pickle.load(handle)
+            if snapshot.get("version") != SNAPSHOT_VERSION:
+                raise ValueError(f"snapshot version {snapshot.get('version')} is not {SNAPSHOT_VERSION}")
+            backends = get_backend(service)  # type: ignore[arg-type]
+            backends.clear()
+            backends.update(snapshot["accounts"])
+            log.info("restored %s", service)
+        except Exception as exc:  # a snapshot from another moto version, or a torn file
+            kept = source.with_suffix(f".unreadable-{int(time.time())}")
+            source.rename(kept)
+            log.error("Could not restore %s from %s (%s). It starts empty; the old file is kept as %s. "
+                      "Resources Terraform created there will be created again by `make up`.",
+                      service, source, exc, kept)
+
+    # -- save ------------------------------------------------------------------------------------
+    def mark_changed(self, service: str) -> None:
+        with self._changed_lock:
+            self._changed.add(service)
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._wake.set()
+        self._saver.join(timeout=10)
+        with self._changed_lock:
+            pending, self._changed = self._changed, set()
+        for service in pending:
+            self._save(service)
+
+    def _save_loop(self) -> None:
+        while not self._stopping.is_set():
+            self._wake.wait()
+            if self._stopping.wait(self.delay_seconds):
+                return
+            self._wake.clear()
+            with self._changed_lock:
+                pending, self._changed = self._changed, set()
+            for service in pending:
+                self._save(service)
+
+    def _save(self, service: str) -> None:
+        """Write atomically: a crash mid-write leaves the previous snapshot intact."""
+        try:
+            backends = get_backend(service)  # type: ignore[arg-type]
+        except Exception:  # not a moto service (our own mounts); nothing to keep
+            return
+        target = self.directory / f"{service}.pickle"
+        partial = target.with_suffix(".partial")
+        for attempt in range(3):
+            try:
+                data = pickle.dumps({"version": SNAPSHOT_VERSION, "saved_at": time.time(),
+                                     "accounts": dict(backends)}, protocol=pickle.HIGHEST_PROTOCOL)
+                break
+            except RuntimeError:  # a request changed a dict while we walked it: try again shortly
+                time.sleep(0.05 * (attempt + 1))
+            except Exception:
+                log.exception("saving %s failed; its previous snapshot is kept", service)
+                return
+        else:
+            self.mark_changed(service)
+            return
+        partial.write_bytes(data)
+        os.replace(partial, target)

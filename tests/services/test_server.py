@@ -1,0 +1,102 @@
+"""The local cloud's front: health, lifecycle verbs, bad input, unimplemented operations, persistence."""
+
+import json
+import socket
+import time
+import urllib.request
+
+import pytest
+from botocore.exceptions import ClientError
+
+
+def test_health_endpoints_list_every_service_as_running(cloud):
+    for path in ("/_localcloud/health", "/_localstack/health"):
+        with urllib.request.urlopen(cloud.endpoint + path, timeout=5) as answer:
+            document = json.loads(answer.read())
+        for service in ("s3", "lambda", "kinesis", "dynamodb", "stepfunctions", "rds", "athena", "glue"):
+            assert document["services"][service] == "running"
+
+
+def test_status_exits_nonzero_when_nothing_runs(fresh_cloud):
+    result = fresh_cloud.cli("status")
+    assert result.returncode == 1
+    assert "not running" in result.stderr
+
+
+def test_stop_with_nothing_running_exits_zero_and_says_so(fresh_cloud):
+    result = fresh_cloud.cli("stop")
+    assert result.returncode == 0
+    assert "not running" in result.stderr
+
+
+def test_start_on_a_taken_port_names_the_port_and_the_holder(fresh_cloud):
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", fresh_cloud.settings.port))
+    holder.listen()
+    try:
+        result = fresh_cloud.cli("start", "--detach")
+    finally:
+        holder.close()
+    assert result.returncode == 1
+    assert f"Port {fresh_cloud.settings.port}" in result.stderr
+    assert "pid" in result.stderr  # the process holding it (this test's own)
+
+
+def test_start_recovers_from_a_stale_pid_file(fresh_cloud):
+    fresh_cloud.settings.state_dir.mkdir(parents=True)
+    fresh_cloud.settings.pid_file.write_text("999999")  # no such process: a crashed run's leftover
+    result = fresh_cloud.cli("start", "--detach")
+    assert result.returncode == 0, result.stderr
+    assert "stale pid file" in result.stderr
+    assert fresh_cloud.cli("status").returncode == 0
+
+
+def test_unimplemented_operations_fail_at_once_without_retryable_500(cloud):
+    started = time.monotonic()
+    for call in (lambda: cloud.client("dynamodb").describe_contributor_insights(TableName="t"),
+                 lambda: cloud.client("lambda").get_account_settings()):
+        with pytest.raises(ClientError) as failure:
+            call()
+        assert failure.value.response["Error"]["Code"] == "NotImplemented"
+        assert failure.value.response["ResponseMetadata"]["HTTPStatusCode"] == 501
+        assert "does not implement" in failure.value.response["Error"]["Message"]
+    assert time.monotonic() - started < 5  # no SDK retry loop behind the answer
+
+
+def test_malformed_request_gets_an_aws_error_and_the_server_keeps_serving(cloud):
+    request = urllib.request.Request(
+        cloud.endpoint + "/", data=b"{not json", method="POST",
+        headers={"X-Amz-Target": "DynamoDB_20120810.PutItem", "Content-Type": "application/x-amz-json-1.0",
+                 "Authorization": "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/dynamodb/aws4_request, "
+                                  "SignedHeaders=host, Signature=x"})
+    with pytest.raises(urllib.error.HTTPError) as failure:
+        urllib.request.urlopen(request, timeout=5)
+    assert 400 <= failure.value.code < 500
+    assert "__type" in json.loads(failure.value.read())
+    assert cloud.client("s3").list_buckets()["ResponseMetadata"]["HTTPStatusCode"] == 200
+
+
+def test_validate_state_machine_definition_reports_a_missing_target(cloud):
+    sfn = cloud.client("stepfunctions")
+    good = '{"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}}'
+    bad = '{"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"}}}'
+    assert sfn.validate_state_machine_definition(definition=good)["result"] == "OK"
+    answer = sfn.validate_state_machine_definition(definition=bad)
+    assert answer["result"] == "FAIL"
+    assert answer["diagnostics"][0]["code"] == "MISSING_TRANSITION_TARGET"
+
+
+def test_state_survives_a_restart(fresh_cloud):
+    fresh_cloud.start()
+    s3 = fresh_cloud.client("s3")
+    s3.create_bucket(Bucket="kept-across-restarts")
+    s3.put_object(Bucket="kept-across-restarts", Key="k", Body=b"still here")
+    table = fresh_cloud.client("dynamodb")
+    table.create_table(TableName="kept", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                       AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                       BillingMode="PAY_PER_REQUEST")
+    table.put_item(TableName="kept", Item={"pk": {"S": "1"}})
+    fresh_cloud.stop()
+    fresh_cloud.start()
+    assert fresh_cloud.client("s3").get_object(Bucket="kept-across-restarts", Key="k")["Body"].read() == b"still here"
+    assert fresh_cloud.client("dynamodb").get_item(TableName="kept", Key={"pk": {"S": "1"}})["Item"]
