@@ -6,6 +6,8 @@ moto answer. It may call `request.to_moto()` to wrap moto's answer.
 
 from __future__ import annotations
 
+import importlib
+import threading
 from typing import Callable, Optional
 
 from localcloud.server.requests import AwsRequest
@@ -14,6 +16,10 @@ Response = tuple[int, list[tuple[str, str]], bytes]
 Handler = Callable[[AwsRequest], Optional[Response]]
 
 _handlers: dict[tuple[str, str], Handler] = {}
+_services_loaded: dict[str, bool] = {}
+_load_lock = threading.Lock()
+# The package under localcloud.aws that holds a service's handlers, where it is not the moto name.
+PACKAGE_FOR_SERVICE = {"lambda": "lambda_"}
 
 
 def handles(service: str, *operations: str) -> Callable[[Handler], Handler]:
@@ -31,8 +37,23 @@ def handler_for(service: str, operation: str | None) -> Handler | None:
     return _handlers.get((service, operation))
 
 
-def services_with_handlers() -> set[str]:
-    return {service for service, _ in _handlers}
+def load_service(service: str) -> bool:
+    """Import localcloud.aws.<service> the first time the service is asked for; True if it has handlers.
+
+    Lazy, because handler modules may import moto's service models, and some (RDS pulls in EC2) take
+    over a second to import: start-up should not pay for services a run never calls.
+    """
+    if service not in _services_loaded:
+        with _load_lock:
+            if service not in _services_loaded:
+                module = f"localcloud.aws.{PACKAGE_FOR_SERVICE.get(service, service)}"
+                try:
+                    importlib.import_module(module)
+                except ModuleNotFoundError as exc:
+                    if exc.name != module:
+                        raise
+                _services_loaded[service] = True
+    return any(registered == service for registered, _ in _handlers)
 
 
 def json_response(payload: object, status: int = 200) -> Response:

@@ -48,7 +48,6 @@ class LocalCloudApp:
         self.on_stop(self.state.stop)
         self.mount("/_localcloud/health", self._health)
         self.mount("/_localstack/health", self._health)
-        import localcloud.aws.handlers  # noqa: F401  (registers our per-service handlers)
         from localcloud.components import install_all
 
         install_all(self)
@@ -112,7 +111,7 @@ class LocalCloudApp:
             self.state.wait_restored(service)
             if environ["REQUEST_METHOD"] not in ("GET", "HEAD"):
                 self.state.mark_changed(service)  # most POSTs change state; a spare save costs little
-            if service in registry.services_with_handlers():
+            if registry.load_service(service):
                 operation = operation_from_headers_or_form(environ, body) or self._rest_operation(service, environ)
             request = AwsRequest(environ, service, region, self.settings.account_id, operation, body,
                                  forward=lambda r: self.moto.call(r.environ))
