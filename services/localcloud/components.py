@@ -14,4 +14,4 @@ if TYPE_CHECKING:
 
 def install_all(app: "LocalCloudApp") -> None:
     # One line per subsystem, in start order.
-    pass
+    from localcloud import runtime; runtime.install(app)  # Lambda runtime: Runtime API, worker environments

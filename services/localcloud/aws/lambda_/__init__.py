@@ -1,0 +1,3 @@
+"""Lambda operations we own: the data plane (Invoke) runs functions in localcloud.runtime."""
+
+from localcloud.aws.lambda_ import configuration, data_plane  # noqa: F401

@@ -1,0 +1,59 @@
+"""What the runtime needs from CreateFunction / UpdateFunctionConfiguration that moto drops.
+
+moto ignores DeadLetterConfig, and marks every function Active. We keep the dead-letter target on
+moto's function object (read by localcloud.runtime.functions) and mark a function whose runtime cannot
+run here as Failed, with AWS's StateReasonCode, so the failure shows where a person looks first.
+https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html
+"""
+
+from __future__ import annotations
+
+import json
+
+from moto.awslambda.models import lambda_backends
+
+from localcloud.aws.registry import handles
+from localcloud.runtime.functions import DEAD_LETTER_ATTR, PYTHON_PREFIX
+from localcloud.server.requests import AwsRequest
+
+
+def _reason(runtime: str | None) -> str | None:
+    if runtime and not runtime.startswith(PYTHON_PREFIX):
+        return (f"The runtime {runtime} cannot run in localcloud, which runs Python (python3.x) functions "
+                "only; invocations of this function fail. Use a python3.x runtime, or run it on AWS.")
+    return None
+
+
+def _amend(request: AwsRequest, ok_status: int):
+    spec = request.json()
+    answer = request.to_moto()
+    if answer.status != ok_status:
+        return answer.status, answer.headers, answer.body
+    document = answer.json()
+    name = document.get("FunctionName")
+    try:
+        fn = lambda_backends[request.account_id][request.region].get_function(name)
+    except Exception:
+        return answer.status, answer.headers, answer.body
+    if "DeadLetterConfig" in spec:
+        setattr(fn, DEAD_LETTER_ATTR, dict(spec["DeadLetterConfig"] or {}))
+    dead_letter = getattr(fn, DEAD_LETTER_ATTR, None)
+    if dead_letter and dead_letter.get("TargetArn"):
+        document["DeadLetterConfig"] = dead_letter
+    reason = _reason(document.get("Runtime"))
+    if reason:
+        fn.state = "Failed"
+        document.update({"State": "Failed", "StateReason": reason, "StateReasonCode": "InvalidRuntime"})
+    body = json.dumps(document).encode()
+    headers = [(k, v) for k, v in answer.headers if k.lower() != "content-length"]
+    return answer.status, headers, body
+
+
+@handles("awslambda", "CreateFunction")
+def create_function(request: AwsRequest):
+    return _amend(request, 201)
+
+
+@handles("awslambda", "UpdateFunctionConfiguration")
+def update_function_configuration(request: AwsRequest):
+    return _amend(request, 200)

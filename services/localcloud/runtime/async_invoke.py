@@ -1,0 +1,173 @@
+"""Asynchronous invocation (InvocationType=Event): a queue per function, retries, then DLQ and destinations.
+
+AWS: on a function error the event is retried twice (about 1 min, then 2 min later) within
+MaximumRetryAttempts (0-2) and MaximumEventAgeInSeconds (60-21600); throttles wait and retry until the
+event is too old. Back-off runs on the local clock (LOCALCLOUD_CLOCK_SPEED), so tests can be fast.
+https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+import threading
+import time
+import uuid
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from localcloud.runtime import destinations
+from localcloud.runtime.functions import FunctionNotFound, FunctionSpec
+from localcloud.runtime.pool import Throttled
+
+if TYPE_CHECKING:
+    from localcloud.runtime.service import LambdaService
+
+log = logging.getLogger("localcloud.lambda.async")
+
+DEFAULT_RETRIES = 2
+DEFAULT_MAX_AGE = 21600
+RETRY_DELAYS = (60.0, 120.0)  # local seconds before the first and second retry
+THROTTLE_DELAY = 1.0
+WORKERS_PER_FUNCTION = 4  # environments one function's queue may keep busy at once
+
+
+@dataclass
+class AsyncEvent:
+    request_id: str
+    spec: FunctionSpec
+    qualifier: str | None
+    payload: bytes
+    enqueued_at: float = field(default_factory=time.time)
+    attempts: int = 0
+
+
+class AsyncInvoker:
+    def __init__(self, service: LambdaService) -> None:
+        self.service = service
+        self.clock_speed = max(service.settings.clock_speed, 1e-6)
+        self._queues: dict[tuple, deque[AsyncEvent]] = defaultdict(deque)
+        self._workers: dict[tuple, int] = defaultdict(int)
+        self._later: list[tuple[float, int, AsyncEvent]] = []
+        self._order = itertools.count()
+        self._lock = threading.Condition()
+        self._stopping = False
+        self.in_flight = 0  # queued, scheduled or running: what `drain` waits for
+
+    def start(self) -> None:
+        threading.Thread(target=self._scheduler, name="lambda-async-scheduler", daemon=True).start()
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopping = True
+            self._lock.notify_all()
+
+    def enqueue(self, spec: FunctionSpec, payload: bytes, qualifier: str | None = None) -> str:
+        event = AsyncEvent(str(uuid.uuid4()), spec, qualifier, payload)
+        with self._lock:
+            self.in_flight += 1
+        self._submit(event)
+        return event.request_id
+
+    def drain(self, timeout: float) -> bool:
+        """Wait until every queued event has finished (tests and benchmarks)."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while self.in_flight and time.monotonic() < deadline:
+                self._lock.wait(0.05)
+            return self.in_flight == 0
+
+    # -- internals ------------------------------------------------------------------------------------
+    def _submit(self, event: AsyncEvent) -> None:
+        key = event.spec.function_key
+        limit = WORKERS_PER_FUNCTION
+        if event.spec.reserved_concurrency is not None:
+            limit = max(1, min(limit, event.spec.reserved_concurrency))
+        with self._lock:
+            self._queues[key].append(event)
+            if self._workers[key] < limit:
+                self._workers[key] += 1
+                threading.Thread(target=self._work, args=(key,), name="lambda-async", daemon=True).start()
+
+    def _later_at(self, event: AsyncEvent, local_seconds: float) -> None:
+        with self._lock:
+            heapq.heappush(self._later, (time.monotonic() + local_seconds / self.clock_speed, next(self._order),
+                                         event))
+            self._lock.notify_all()
+
+    def _scheduler(self) -> None:
+        while True:
+            with self._lock:
+                if self._stopping:
+                    return
+                now = time.monotonic()
+                due = []
+                while self._later and self._later[0][0] <= now:
+                    due.append(heapq.heappop(self._later)[2])
+                wait = (self._later[0][0] - now) if self._later else 1.0
+                if not due:
+                    self._lock.wait(min(wait, 1.0))
+            for event in due:
+                self._submit(event)
+
+    def _work(self, key: tuple) -> None:
+        while True:
+            with self._lock:
+                queue = self._queues[key]
+                if not queue or self._stopping:
+                    self._workers[key] -= 1
+                    return
+                event = queue.popleft()
+            try:
+                finished = self._attempt(event)
+            except Exception:
+                log.exception("async invoke of %s failed in localcloud itself", event.spec.name)
+                finished = True
+            if finished:
+                with self._lock:
+                    self.in_flight -= 1
+                    self._lock.notify_all()
+
+    def _attempt(self, event: AsyncEvent) -> bool:
+        """Run once; True when the event is done (success, DLQ, destination or dropped)."""
+        config = event.spec.event_invoke_config
+        max_age = config.get("MaximumEventAgeInSeconds", DEFAULT_MAX_AGE)
+        max_retries = config.get("MaximumRetryAttempts", DEFAULT_RETRIES)
+        age = (time.time() - event.enqueued_at) * self.clock_speed
+        try:
+            spec = self.service.resolve(event.spec.function_arn, event.qualifier, event.spec.account_id,
+                                        event.spec.region)
+        except FunctionNotFound:
+            log.warning("dropped async event %s: function %s was deleted", event.request_id, event.spec.name)
+            return True
+        event.spec = spec
+        if age > max_age:
+            destinations.on_failure(self.service, event, "EventAgeExceeded", None)
+            return True
+        invoked_arn = spec.function_arn + (f":{event.qualifier}" if event.qualifier else "")
+        try:
+            result = self.service.run(spec, event.payload, invoked_arn, wait_seconds=0.0,
+                                      request_id=event.request_id)
+        except Throttled:
+            self._later_at(event, THROTTLE_DELAY * self.clock_speed)  # a real second: capacity frees in real time
+            return False
+        except Exception as exc:  # InvalidRuntime, runtime not prepared: a failure AWS would report too
+            result = None
+            error = {"errorType": type(exc).__name__, "errorMessage": str(exc)}
+        else:
+            error = result.error
+        event.attempts += 1
+        if error is None:
+            destinations.on_success(self.service, event, result)
+            return True
+        if event.attempts <= max_retries:
+            delay = RETRY_DELAYS[min(event.attempts - 1, len(RETRY_DELAYS) - 1)]
+            if age + delay <= max_age:
+                self._later_at(event, delay)
+                return False
+            destinations.on_failure(self.service, event, "EventAgeExceeded", result, error)
+            return True
+        destinations.on_failure(self.service, event, "RetriesExhausted", result, error)
+        return True

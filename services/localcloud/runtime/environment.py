@@ -1,0 +1,245 @@
+"""One execution environment: a worker process running awslambdaric against our Runtime API.
+
+Status moves STARTING -> READY <-> BUSY -> STOPPED (or FAILED when init fails). The invoker hands an
+Invocation to `invoke`; the Runtime API thread hands it to the worker (`next_invocation`) and records
+its outcome (`complete`, `fail_init`); the process watcher turns a dead worker into Runtime.ExitError.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import queue
+import select
+import signal
+import subprocess
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+INIT_TIMEOUT_SECONDS = 10.0  # AWS: the init phase of an on-demand function is limited to 10 s
+
+
+class Status(enum.Enum):
+    STARTING = "STARTING"  # process spawned, handler module importing
+    READY = "READY"  # idle, waiting in `next`
+    BUSY = "BUSY"  # running an invocation
+    STOPPED = "STOPPED"  # process gone (reaped, retired, crashed or timed out)
+    FAILED = "FAILED"  # init failed; never reused
+
+
+@dataclass
+class Invocation:
+    request_id: str
+    payload: bytes
+    invoked_arn: str
+    client_context: str | None = None
+    picked: threading.Event = field(default_factory=threading.Event)
+    done: threading.Event = field(default_factory=threading.Event)
+    response: bytes | None = None
+    error: dict | None = None  # {errorMessage, errorType, stackTrace}
+    output: bytearray = field(default_factory=bytearray)  # the worker's stdout/stderr during the call
+    deadline_ms: int = 0
+    started: float = 0.0
+    finished: float = 0.0
+    init_duration_ms: float | None = None
+    max_memory_mb: int = 0
+    timed_out: bool = False
+
+
+@dataclass
+class EnvironmentConfig:
+    command: list[str]
+    cwd: Path
+    env: dict[str, str]
+    timeout: float
+    log_stream: str
+
+
+class ExecutionEnvironment:
+    def __init__(self, config: EnvironmentConfig, on_gone: Callable[[ExecutionEnvironment], None]) -> None:
+        self.id = uuid.uuid4().hex
+        self.config = config
+        self.status = Status.STARTING
+        self.last_used = time.monotonic()
+        self.retire_when_idle = False
+        self._on_gone = on_gone
+        self._inbox: queue.Queue[Invocation | None] = queue.Queue(maxsize=1)
+        self._current: Invocation | None = None
+        self._lock = threading.Lock()  # guards the pipe reads and _current
+        self._spawned = 0.0
+        self._init_done = False
+        self.init_error: dict | None = None
+        self.init_duration_ms: float | None = None
+        self.init_output = bytearray()  # output before the first invocation (AWS logs it before START)
+        self.process: subprocess.Popen | None = None
+
+    # -- lifecycle ------------------------------------------------------------------------------------
+    def start(self) -> None:
+        self._spawned = time.perf_counter()
+        self.process = subprocess.Popen(self.config.command, cwd=self.config.cwd, env=self.config.env,
+                                        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                        stderr=subprocess.STDOUT, start_new_session=True)
+        os.set_blocking(self.process.stdout.fileno(), False)
+        threading.Thread(target=self._pump_output, name=f"lambda-out-{self.id[:8]}", daemon=True).start()
+        threading.Thread(target=self._watch, name=f"lambda-watch-{self.id[:8]}", daemon=True).start()
+
+    def stop(self) -> None:
+        """Kill the worker (retire, reap, timeout); the watcher does the bookkeeping."""
+        if self.status is not Status.FAILED:
+            self.status = Status.STOPPED  # before the kill lands, so nobody reuses it meanwhile
+        if self.process and self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self._wake()
+
+    def _wake(self) -> None:
+        try:
+            self._inbox.put_nowait(None)  # unblocks a Runtime API thread waiting in `next`
+        except queue.Full:
+            pass
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process else None
+
+    def rss_mb(self) -> int:
+        """Peak resident memory of the worker (Linux VmHWM), what REPORT calls Max Memory Used."""
+        try:
+            for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    return max(1, int(line.split()[1]) // 1024)
+        except (OSError, ValueError, IndexError):
+            pass
+        return 0
+
+    # -- invoker side ---------------------------------------------------------------------------------
+    def invoke(self, invocation: Invocation) -> None:
+        """Run one invocation to its end: response, error, timeout or crash. Never raises for those."""
+        with self._lock:
+            self._current = invocation
+        self.status = Status.BUSY
+        self._inbox.put(invocation)
+        if not invocation.picked.wait(INIT_TIMEOUT_SECONDS if not self._init_done else 5.0):
+            if not invocation.done.is_set():
+                self._finish(invocation, error=self._exit_error(invocation, "init did not finish in time"))
+                self.stop()
+        remaining = max(0.0, invocation.deadline_ms / 1000 - time.time())
+        if not invocation.done.wait(remaining + 0.05):
+            invocation.timed_out = True
+            self.stop()  # AWS replaces an environment whose invocation timed out
+            seconds = f"{self.config.timeout:.2f}"
+            self._finish(invocation, error={
+                "errorType": "Sandbox.Timedout",
+                "errorMessage": f"RequestId: {invocation.request_id} Error: Task timed out after {seconds} seconds"})
+        invocation.max_memory_mb = self.rss_mb()
+        if self.status is Status.BUSY:
+            self.status = Status.READY
+        self.last_used = time.monotonic()
+
+    # -- Runtime API side -----------------------------------------------------------------------------
+    def next_invocation(self) -> Invocation | None:
+        """Block until there is work (the worker's GET .../invocation/next); None when stopping."""
+        if not self._init_done:
+            self._init_done = True
+            self.init_duration_ms = (time.perf_counter() - self._spawned) * 1000
+            if self.status is Status.STARTING:
+                self.status = Status.READY
+        invocation = self._inbox.get()
+        if invocation is None:
+            return None
+        invocation.init_duration_ms, self.init_duration_ms = self.init_duration_ms, None
+        invocation.started = time.perf_counter()
+        invocation.deadline_ms = int(time.time() * 1000 + self.config.timeout * 1000)
+        invocation.picked.set()
+        return invocation
+
+    def complete(self, request_id: str, response: bytes | None = None, error: dict | None = None) -> bool:
+        invocation = self._current
+        if invocation is None or invocation.request_id != request_id:
+            return False
+        self._finish(invocation, response=response, error=error)
+        return True
+
+    def fail_init(self, error: dict) -> None:
+        """The worker reported an init error (import, syntax, handler not found); it exits next."""
+        self.init_error = error
+        self.status = Status.FAILED
+        invocation = self._current
+        if invocation is not None and not invocation.done.is_set():
+            invocation.picked.set()
+            self._finish(invocation, error=error)
+
+    # -- internals ------------------------------------------------------------------------------------
+    def _finish(self, invocation: Invocation, response: bytes | None = None, error: dict | None = None) -> None:
+        with self._lock:
+            if invocation.done.is_set():
+                return
+            self._drain_locked()
+            invocation.response, invocation.error = response, error
+            invocation.finished = time.perf_counter()
+            if self._current is invocation:
+                self._current = None
+            invocation.done.set()
+
+    def _drain_locked(self) -> None:
+        """Read what the worker wrote so far: its prints precede its response POST, so they are in the pipe."""
+        stream = self.process.stdout if self.process else None
+        if stream is None:
+            return
+        while True:
+            try:
+                chunk = os.read(stream.fileno(), 65536)
+            except BlockingIOError:
+                return
+            except (OSError, ValueError):
+                return
+            if not chunk:
+                return
+            current = self._current
+            target = current.output if current is not None and current.picked.is_set() else self.init_output
+            target.extend(chunk)
+
+    def _pump_output(self) -> None:
+        stream = self.process.stdout
+        while True:
+            try:
+                readable, _, _ = select.select([stream], [], [], 1.0)
+            except (OSError, ValueError):
+                return
+            if readable:
+                with self._lock:
+                    self._drain_locked()
+            if self.process.poll() is not None:
+                with self._lock:
+                    self._drain_locked()
+                return
+
+    def _watch(self) -> None:
+        code = self.process.wait()
+        with self._lock:
+            self._drain_locked()
+            invocation = self._current
+        if self.status is not Status.FAILED:
+            self.status = Status.STOPPED
+        if invocation is not None and not invocation.done.is_set():
+            invocation.picked.set()
+            self._finish(invocation, error=self.init_error or self._exit_error(invocation, code))
+        self._wake()
+        self._on_gone(self)
+
+    @staticmethod
+    def _exit_error(invocation: Invocation, code: int | str) -> dict:
+        if isinstance(code, int) and code < 0:
+            reason = f"signal: {signal.Signals(-code).name.removeprefix('SIG').lower()}"
+        elif isinstance(code, int):
+            reason = f"exit status {code}"
+        else:
+            reason = code
+        return {"errorType": "Runtime.ExitError",
+                "errorMessage": f"RequestId: {invocation.request_id} Error: Runtime exited with error: {reason}"}

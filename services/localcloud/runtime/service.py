@@ -1,0 +1,271 @@
+"""The Lambda runtime service: resolve a function version, find it an environment, run, log.
+
+The in-process API other subsystems call (event source pollers, S3 notifications, Step Functions):
+    service = localcloud.runtime.current()
+    result = service.invoke("my-function", b'{"k": 1}')            # RequestResponse
+    service.invoke("my-function", payload, "Event")                 # queued, retried, DLQ/destinations
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from localcloud.config import Settings
+from localcloud.runtime import code, logs, prepare
+from localcloud.runtime.environment import EnvironmentConfig, ExecutionEnvironment, Invocation
+from localcloud.runtime.functions import FunctionSpec, resolve
+from localcloud.runtime.pool import EnvironmentPools
+
+log = logging.getLogger("localcloud.lambda")
+
+SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024  # https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
+ASYNC_PAYLOAD_LIMIT = 256 * 1024
+WORKER_BOOTSTRAP = os.path.join(os.path.dirname(__file__), "worker_bootstrap.py")
+RUNTIME_API_PREFIX = "/_localcloud/lambda-runtime/"
+
+
+def _env_number(name: str, default: float) -> float:
+    raw = os.environ.get(name, "")
+    try:
+        return float(raw) if raw else default
+    except ValueError:
+        raise ValueError(f"{name}={raw!r} is not a number; unset it or give a number such as {default:g}") from None
+
+
+class PayloadTooLarge(Exception):
+    pass
+
+
+class InvalidRuntime(Exception):
+    """The function's runtime cannot run on this machine (InvalidRuntimeException)."""
+
+
+@dataclass
+class InvocationResult:
+    request_id: str
+    status_code: int  # 200 RequestResponse, 202 Event, 204 DryRun
+    payload: bytes = b""
+    function_error: str | None = None  # "Unhandled" when the function failed
+    executed_version: str = "$LATEST"
+    log_result: str | None = None  # base64 tail, with LogType=Tail
+    error: dict[str, Any] | None = field(default=None, repr=False)
+
+
+class LambdaService:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.idle_ttl = _env_number("LOCALCLOUD_LAMBDA_IDLE_SECONDS", 600.0)
+        self.pools = EnvironmentPools(int(_env_number("LOCALCLOUD_LAMBDA_CONCURRENCY", 32)), self._spawn)
+        self.code_root = settings.state_dir / "lambda" / "code"
+        self.notes: list[str] = []
+        self._noted: set[str] = set()
+        self._environments: dict[str, ExecutionEnvironment] = {}
+        self._stream_of: dict[str, tuple[FunctionSpec, str]] = {}
+        self._stop = threading.Event()
+        from localcloud.runtime.async_invoke import AsyncInvoker
+
+        self.events = AsyncInvoker(self)
+
+    # -- lifecycle hooks ------------------------------------------------------------------------------
+    def start(self) -> None:
+        self.events.start()
+        threading.Thread(target=self._reap_loop, name="lambda-reaper", daemon=True).start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.events.stop()
+        self.pools.stop_all()
+
+    def health(self) -> dict[str, object]:
+        states: dict[str, int] = {}
+        for _, env in self.pools.environments():
+            states[env.status.value] = states.get(env.status.value, 0) + 1
+        return {"notes": list(self.notes), "lambda_environments": states}
+
+    # -- the in-process API ---------------------------------------------------------------------------
+    def resolve(self, name_or_arn: str, qualifier: str | None = None, account_id: str | None = None,
+                region: str | None = None) -> FunctionSpec:
+        return resolve(account_id or self.settings.account_id, region or self.settings.region, name_or_arn,
+                       qualifier)
+
+    def invoke(self, name_or_arn: str, payload: bytes = b"{}", invocation_type: str = "RequestResponse",
+               qualifier: str | None = None, *, account_id: str | None = None, region: str | None = None,
+               log_type: str | None = None, client_context: str | None = None) -> InvocationResult:
+        """Invoke as AWS's Invoke API does. Raises FunctionNotFound, Throttled, PayloadTooLarge, InvalidRuntime."""
+        spec = self.resolve(name_or_arn, qualifier, account_id, region)
+        invoked_arn = spec.function_arn + (f":{qualifier}" if qualifier else "")
+        if invocation_type == "DryRun":
+            return InvocationResult(str(uuid.uuid4()), 204, executed_version=spec.version)
+        if invocation_type == "Event":
+            if len(payload) > ASYNC_PAYLOAD_LIMIT:
+                raise PayloadTooLarge(ASYNC_PAYLOAD_LIMIT)
+            self._check_runtime(spec)
+            request_id = self.events.enqueue(spec, payload, qualifier)
+            return InvocationResult(request_id, 202, executed_version=spec.version)
+        if len(payload) > SYNC_PAYLOAD_LIMIT:
+            raise PayloadTooLarge(SYNC_PAYLOAD_LIMIT)
+        return self.run(spec, payload, invoked_arn, log_type=log_type, client_context=client_context)
+
+    def run(self, spec: FunctionSpec, payload: bytes, invoked_arn: str, *, wait_seconds: float = 0.0,
+            log_type: str | None = None, client_context: str | None = None,
+            request_id: str | None = None) -> InvocationResult:
+        """One synchronous run on an environment of `spec` (used by invoke and by the async queue)."""
+        self._check_runtime(spec)
+        env, cold = self.pools.acquire(spec, wait_seconds)
+        invocation = Invocation(request_id or str(uuid.uuid4()), payload or b"{}", invoked_arn,
+                                client_context=client_context)
+        try:
+            env.invoke(invocation)
+        finally:
+            self.pools.release(spec, env)
+        prelude = bytes(env.init_output)
+        env.init_output.clear()
+        lines = logs.invocation_lines(spec, invocation, prelude)
+        stream = self._stream_of.get(env.id, (spec, ""))[1]
+        try:
+            logs.write(spec, stream, lines)
+        except Exception:
+            log.exception("could not write the logs of %s to CloudWatch Logs", spec.name)
+        result = InvocationResult(invocation.request_id, 200, executed_version=spec.version, error=invocation.error)
+        if invocation.error is not None:
+            result.function_error = "Unhandled"
+            result.payload = json.dumps(invocation.error).encode()
+        else:
+            result.payload = invocation.response or b""
+        if log_type == "Tail":
+            result.log_result = logs.tail(lines)
+        return result
+
+    # -- Runtime API lookups --------------------------------------------------------------------------
+    def environment(self, env_id: str) -> ExecutionEnvironment | None:
+        return self._environments.get(env_id)
+
+    # -- internals ------------------------------------------------------------------------------------
+    def _check_runtime(self, spec: FunctionSpec) -> None:
+        if not spec.is_python:
+            raise InvalidRuntime(
+                f"The runtime {spec.runtime or '(none)'} of function {spec.name} cannot run in localcloud, "
+                "which runs Python functions (python3.x) only; the function was created but every invoke "
+                "fails. Use a python3.x runtime, or run this function on AWS.")
+
+    def _note_once(self, key: str, text: str) -> str | None:
+        if key in self._noted:
+            return None
+        self._noted.add(key)
+        self.notes.append(text)
+        log.warning("%s", text)
+        return text
+
+    def _spawn(self, spec: FunctionSpec) -> ExecutionEnvironment:
+        interpreter = prepare.find_interpreter(spec.runtime) if spec.is_python else None
+        if interpreter is None:
+            raise InvalidRuntime(spec.runtime)
+        runtime_dir = prepare.require_runtime_dir(interpreter.version)
+        task_root = code.unpack(self.code_root, spec.code)
+        sys_path = [str(task_root)]
+        for layer in spec.layers:
+            sys_path += [str(p) for p in code.layer_paths(code.unpack(self.code_root, layer.code),
+                                                          interpreter.version)]
+        sys_path.append(str(runtime_dir))
+        stream = logs.stream_name(spec.version)
+        logs.create_stream(spec, stream)
+        env_id = uuid.uuid4().hex
+        config = EnvironmentConfig(
+            command=[interpreter.executable, "-I", "-S", "-u", WORKER_BOOTSTRAP, spec.handler],
+            cwd=task_root, env=self._worker_env(spec, env_id, sys_path, str(task_root), str(runtime_dir), stream),
+            timeout=float(spec.timeout), log_stream=stream)
+        env = ExecutionEnvironment(config, on_gone=self._gone)
+        env.id = env_id
+        if interpreter.note:
+            noted = self._note_once(f"{spec.runtime}:{spec.name}", f"{spec.name}: {interpreter.note}")
+            if noted:
+                env.init_output.extend(f"localcloud: {interpreter.note}\n".encode())
+        self._environments[env.id] = env
+        self._stream_of[env.id] = (spec, stream)
+        env.start()
+        return env
+
+    def _gone(self, env: ExecutionEnvironment) -> None:
+        self.pools.forget(env)
+        self._environments.pop(env.id, None)
+        self._stream_of.pop(env.id, None)
+
+    def _worker_env(self, spec: FunctionSpec, env_id: str, sys_path: list[str], task_root: str,
+                    runtime_dir: str, stream: str) -> dict[str, str]:
+        host = "127.0.0.1" if self.settings.host in ("0.0.0.0", "") else self.settings.host
+        env = {
+            # Defaults a function may override with its own variables.
+            "AWS_ENDPOINT_URL": self.settings.endpoint.replace(self.settings.host, host),
+            "LANG": "en_US.UTF-8", "TZ": ":UTC", "PATH": "/usr/local/bin:/usr/bin:/bin",
+            "LD_LIBRARY_PATH": os.environ.get("LD_LIBRARY_PATH", ""),
+        }
+        env.update(dict(spec.variables))
+        env.update(self._credentials(spec))
+        # Reserved variables: AWS rejects functions that set them, so ours always win.
+        # https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime
+        env.update({
+            "_HANDLER": spec.handler, "AWS_REGION": spec.region, "AWS_DEFAULT_REGION": spec.region,
+            "AWS_EXECUTION_ENV": f"AWS_Lambda_{spec.runtime}", "AWS_LAMBDA_FUNCTION_NAME": spec.name,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_size),
+            "AWS_LAMBDA_FUNCTION_VERSION": spec.version, "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+            "AWS_LAMBDA_LOG_GROUP_NAME": spec.log_group, "AWS_LAMBDA_LOG_STREAM_NAME": stream,
+            "LAMBDA_TASK_ROOT": task_root, "LAMBDA_RUNTIME_DIR": runtime_dir,
+            "AWS_LAMBDA_RUNTIME_API": f"{host}:{self.settings.port}{RUNTIME_API_PREFIX}{env_id}",
+            "_LOCALCLOUD_SYS_PATH": os.pathsep.join(sys_path),
+        })
+        return {k: v for k, v in env.items() if v != ""}
+
+    def _credentials(self, spec: FunctionSpec) -> dict[str, str]:
+        """Temporary credentials of the execution role, as Lambda gets them from STS AssumeRole."""
+        try:
+            from moto.sts.models import sts_backends
+
+            role = sts_backends[spec.account_id]["global"].assume_role(
+                region_name=spec.region, role_session_name=spec.name, role_arn=spec.role, policy="",
+                duration=43200, external_id="")
+            return {"AWS_ACCESS_KEY_ID": role.access_key_id, "AWS_SECRET_ACCESS_KEY": role.secret_access_key,
+                    "AWS_SESSION_TOKEN": role.session_token}
+        except Exception as exc:  # a malformed role ARN: run anyway, with the local cloud's test keys
+            self._note_once(f"role:{spec.name}", f"{spec.name}: could not assume its role {spec.role!r} "
+                            f"({exc}); it runs with test credentials instead.")
+            return {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
+
+    def _reap_loop(self) -> None:
+        while not self._stop.wait(min(5.0, self.idle_ttl)):
+            self.pools.reap_idle(self.idle_ttl)
+
+
+_current: LambdaService | None = None
+
+
+def current() -> LambdaService:
+    """The running service; other subsystems invoke functions through it."""
+    if _current is None:
+        raise RuntimeError("The Lambda runtime is not installed in this process; it runs inside the local "
+                           "cloud server (localcloud start). Call it from there, or use boto3 invoke.")
+    return _current
+
+
+def install(app: Any) -> LambdaService:
+    global _current
+    from localcloud.runtime.runtime_api import RuntimeApi
+    from localcloud.server import rest_routes
+
+    # moto names its Lambda backend "awslambda"; without this mapping the server cannot name a Lambda
+    # REST operation, so no Lambda handler of ours is ever called. Belongs in server/rest_routes.py
+    # (owned elsewhere); setdefault keeps it harmless once that lands.
+    rest_routes.BOTOCORE_NAMES.setdefault("awslambda", "lambda")
+    import localcloud.aws.lambda_  # noqa: F401  (registers Invoke & co. under moto's name "awslambda")
+    service = LambdaService(app.settings)
+    app.mount(RUNTIME_API_PREFIX, RuntimeApi(service))
+    app.on_start(service.start)
+    app.on_stop(service.stop)
+    app.add_health(service.health)
+    _current = service
+    return service
