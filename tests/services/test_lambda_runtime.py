@@ -1,0 +1,211 @@
+"""Synchronous invoke on real worker processes: isolation, environment, lifecycle, errors, logs.
+
+Behaviours from https://docs.aws.amazon.com/lambda/latest/dg/python-handler.html,
+.../configuration-envvars.html, .../python-context.html, .../lambda-runtime-environment.html.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import time
+
+import pytest
+from botocore.exceptions import ClientError
+
+from test_lambda_support import functions, lambda_cloud, zip_of  # noqa: F401  (fixtures)
+
+
+def test_host_only_package_fails_with_import_module_error(functions):
+    # click is in the local cloud's venv but not in the zip: on AWS the import fails, so here too.
+    name = functions.create("import click\n\ndef handler(event, context):\n    return 'unreachable'\n")
+    answer, body = functions.invoke(name)
+    assert answer["StatusCode"] == 200
+    assert answer["FunctionError"] == "Unhandled"
+    assert body["errorType"] == "Runtime.ImportModuleError"
+    assert body["errorMessage"] == "Unable to import module 'handler': No module named 'click'"
+
+
+def test_boto3_is_provided_by_the_runtime_as_on_aws(functions):
+    name = functions.create("import boto3\n\ndef handler(event, context):\n    return boto3.__version__\n")
+    answer, body = functions.invoke(name)
+    assert "FunctionError" not in answer and body.count(".") == 2
+
+
+def test_layers_are_on_the_import_path_after_the_package(functions):
+    layer = functions.lam.publish_layer_version(
+        LayerName="shared", Content={"ZipFile": zip_of({"python/shared_util.py": "VALUE = 'from-layer'\n"})},
+        CompatibleRuntimes=["python3.12"])
+    name = functions.create("import shared_util\n\ndef handler(event, context):\n    return shared_util.VALUE\n",
+                            Layers=[layer["LayerVersionArn"]])
+    answer, body = functions.invoke(name)
+    assert "FunctionError" not in answer
+    assert body == "from-layer"
+
+
+def test_environment_and_context_match_aws(functions, lambda_cloud):
+    source = """import os
+def handler(event, context):
+    keys = ["AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_VERSION", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+            "AWS_REGION", "AWS_DEFAULT_REGION", "LAMBDA_TASK_ROOT", "_HANDLER", "AWS_LAMBDA_LOG_GROUP_NAME",
+            "AWS_LAMBDA_LOG_STREAM_NAME", "AWS_EXECUTION_ENV", "AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID",
+            "AWS_SESSION_TOKEN", "GREETING", "VIRTUAL_ENV"]
+    return {"env": {k: os.environ.get(k) for k in keys}, "cwd": os.getcwd(),
+            "context": {"aws_request_id": context.aws_request_id, "arn": context.invoked_function_arn,
+                        "remaining": context.get_remaining_time_in_millis(), "name": context.function_name,
+                        "memory": context.memory_limit_in_mb, "log_group": context.log_group_name}}
+"""
+    name = functions.create(source, MemorySize=256, Timeout=7, Environment={"Variables": {"GREETING": "hi"}})
+    answer, body = functions.invoke(name)
+    env, context = body["env"], body["context"]
+    assert env["AWS_LAMBDA_FUNCTION_NAME"] == name and env["AWS_LAMBDA_FUNCTION_VERSION"] == "$LATEST"
+    assert env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] == "256"
+    assert env["AWS_REGION"] == env["AWS_DEFAULT_REGION"] == "us-east-1"
+    assert env["_HANDLER"] == "handler.handler" and env["AWS_EXECUTION_ENV"] == "AWS_Lambda_python3.12"
+    assert env["LAMBDA_TASK_ROOT"] == body["cwd"]
+    assert env["AWS_LAMBDA_LOG_GROUP_NAME"] == f"/aws/lambda/{name}"
+    assert env["AWS_LAMBDA_LOG_STREAM_NAME"].split("/")[3].startswith("[$LATEST]")
+    assert env["AWS_ENDPOINT_URL"] == lambda_cloud.endpoint
+    assert env["AWS_ACCESS_KEY_ID"].startswith("ASIA") and env["AWS_SESSION_TOKEN"]  # STS AssumeRole keys
+    assert env["GREETING"] == "hi" and env["VIRTUAL_ENV"] is None  # nothing leaks from the host
+    assert context["aws_request_id"] == answer["ResponseMetadata"]["HTTPHeaders"]["x-amzn-requestid"]
+    assert context["arn"].endswith(f":function:{name}") and context["name"] == name
+    assert 6000 < context["remaining"] <= 7000
+    assert context["memory"] == "256" and context["log_group"] == f"/aws/lambda/{name}"
+
+
+def test_handler_code_reaches_the_local_cloud_without_changes(functions):
+    source = ("import boto3\n\ndef handler(event, context):\n"
+              "    boto3.client('s3').create_bucket(Bucket=event['bucket'])\n"
+              "    return [b['Name'] for b in boto3.client('s3').list_buckets()['Buckets']]\n")
+    answer, body = functions.invoke(functions.create(source), {"bucket": "made-by-lambda"})
+    assert "made-by-lambda" in body
+
+
+def test_warm_environment_keeps_module_state(functions):
+    name = functions.create("count = 0\n\ndef handler(event, context):\n    global count\n    count += 1\n"
+                            "    return count\n")
+    assert [functions.invoke(name)[1] for _ in range(3)] == [1, 2, 3]
+
+
+def test_timeout_is_enforced_and_the_environment_replaced(functions):
+    name = functions.create("import time\nstarted = 0\n\ndef handler(event, context):\n    global started\n"
+                            "    started += 1\n    if event.get('sleep'):\n        time.sleep(30)\n"
+                            "    return started\n", Timeout=1)
+    began = time.monotonic()
+    answer, body = functions.invoke(name, {"sleep": True})
+    assert time.monotonic() - began < 5
+    assert answer["FunctionError"] == "Unhandled"
+    assert body["errorType"] == "Sandbox.Timedout"
+    assert body["errorMessage"].endswith("Task timed out after 1.00 seconds")
+    assert functions.invoke(name)[1] == 1  # a fresh environment: module state starts over
+
+
+def test_worker_crash_gives_runtime_exit_error_and_a_new_environment(functions):
+    name = functions.create("import os\n\ndef handler(event, context):\n    if event.get('crash'):\n"
+                            "        os._exit(3)\n    return 'alive'\n")
+    answer, body = functions.invoke(name, {"crash": True})
+    assert answer["FunctionError"] == "Unhandled"
+    assert body["errorType"] == "Runtime.ExitError"
+    assert body["errorMessage"].endswith("Runtime exited with error: exit status 3")
+    assert functions.invoke(name)[1] == "alive"
+
+
+def test_handler_exception_returns_aws_error_document(functions):
+    name = functions.create("def handler(event, context):\n    raise ValueError('bad input')\n")
+    answer, body = functions.invoke(name)
+    assert answer["FunctionError"] == "Unhandled"
+    assert body["errorType"] == "ValueError" and body["errorMessage"] == "bad input"
+    assert any("raise ValueError" in line for line in body["stackTrace"])
+
+
+def test_logs_are_in_aws_format_in_cloudwatch_and_in_the_tail(functions, lambda_cloud):
+    name = functions.create("def handler(event, context):\n    print('processing', event['n'])\n    return 1\n")
+    first, _ = functions.invoke(name, {"n": 1}, LogType="Tail")
+    second, _ = functions.invoke(name, {"n": 2}, LogType="Tail")
+    tail = base64.b64decode(second["LogResult"]).decode()
+    rid = second["ResponseMetadata"]["HTTPHeaders"]["x-amzn-requestid"]
+    assert f"START RequestId: {rid} Version: $LATEST" in tail and "processing 2" in tail
+    assert f"END RequestId: {rid}" in tail
+    report = next(line for line in tail.splitlines() if line.startswith("REPORT"))
+    assert "Duration: " in report and "Billed Duration: " in report and "Memory Size: 128 MB" in report
+    assert "Max Memory Used: " in report and "Init Duration" not in report  # warm: no init
+    assert "Init Duration: " in base64.b64decode(first["LogResult"]).decode()  # cold start
+    logs = lambda_cloud.client("logs")
+    streams = logs.describe_log_streams(logGroupName=f"/aws/lambda/{name}")["logStreams"]
+    assert len(streams) == 1 and "/[$LATEST]" in streams[0]["logStreamName"]
+    messages = [e["message"] for e in logs.get_log_events(logGroupName=f"/aws/lambda/{name}",
+                                                          logStreamName=streams[0]["logStreamName"])["events"]]
+    assert messages[0].startswith("START RequestId:") and "processing 1" in messages[1]
+    assert sum(m.startswith("REPORT RequestId:") for m in messages) == 2
+
+
+def test_reserved_concurrency_throttles_beyond_the_limit(functions):
+    name = functions.create("import time\n\ndef handler(event, context):\n    time.sleep(event.get('s', 0))\n"
+                            "    return 'ok'\n", Timeout=10)
+    functions.lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=1)
+    functions.invoke(name)  # warm one environment
+    slow = threading.Thread(target=functions.invoke, args=(name, {"s": 1.5}))
+    slow.start()
+    time.sleep(0.5)
+    with pytest.raises(ClientError) as throttled:
+        functions.invoke(name)
+    slow.join()
+    error = throttled.value.response
+    assert error["Error"]["Code"] == "TooManyRequestsException"
+    assert error["ResponseMetadata"]["HTTPStatusCode"] == 429
+    assert error["Reason"] == "ReservedFunctionConcurrentInvocationLimitExceeded"
+    assert functions.invoke(name)[1] == "ok"
+
+
+def test_concurrent_invokes_get_separate_environments(functions):
+    name = functions.create("import os, time\n\ndef handler(event, context):\n    time.sleep(0.5)\n"
+                            "    return os.getpid()\n", Timeout=10)
+    pids = []
+    threads = [threading.Thread(target=lambda: pids.append(functions.invoke(name)[1])) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(set(pids)) == 3
+
+
+def test_update_function_code_retires_old_environments(functions):
+    name = functions.create("def handler(event, context):\n    return 'v1'\n")
+    assert functions.invoke(name)[1] == "v1"
+    functions.lam.update_function_code(FunctionName=name, ZipFile=zip_of(
+        {"handler.py": "def handler(event, context):\n    return 'v2'\n"}))
+    assert functions.invoke(name)[1] == "v2"
+
+
+def test_payload_limit_and_dry_run(functions):
+    name = functions.create("def handler(event, context):\n    return 1\n")
+    assert functions.lam.invoke(FunctionName=name, InvocationType="DryRun")["StatusCode"] == 204
+    with pytest.raises(ClientError) as too_large:
+        functions.lam.invoke(FunctionName=name, Payload=b'"' + b"x" * (6 * 1024 * 1024) + b'"')
+    assert too_large.value.response["Error"]["Code"] == "RequestEntityTooLargeException"
+    with pytest.raises(ClientError) as missing:
+        functions.lam.invoke(FunctionName="no-such-function")
+    assert missing.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_versions_and_aliases_run_their_own_code(functions):
+    name = functions.create("def handler(event, context):\n    return 'one'\n")
+    version = functions.lam.publish_version(FunctionName=name)["Version"]
+    functions.lam.create_alias(FunctionName=name, Name="live", FunctionVersion=version)
+    functions.lam.update_function_code(FunctionName=name, ZipFile=zip_of(
+        {"handler.py": "def handler(event, context):\n    return 'two'\n"}))
+    answer, body = functions.invoke(name, Qualifier="live")
+    assert body == "one" and answer["ExecutedVersion"] == version
+    assert functions.invoke(name)[1] == "two"
+
+
+def test_runtime_that_cannot_run_here_fails_clearly(functions):
+    name = functions.create("exports.handler = async () => 1;\n", runtime="nodejs20.x")
+    configuration = functions.lam.get_function_configuration(FunctionName=name)
+    assert configuration["State"] == "Failed"
+    with pytest.raises(ClientError) as failed:
+        functions.lam.invoke(FunctionName=name, Payload=b"{}")
+    assert failed.value.response["Error"]["Code"] == "InvalidRuntimeException"
+    assert "nodejs20.x" in failed.value.response["Error"]["Message"]
