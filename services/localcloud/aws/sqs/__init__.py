@@ -1,0 +1,5 @@
+"""SQS: what we own beside moto's model."""
+
+from localcloud.aws.sqs import lazy_counts
+
+lazy_counts.install()
