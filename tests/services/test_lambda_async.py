@@ -1,0 +1,106 @@
+"""Asynchronous invoke: 202 at once, retries on the local clock, then DLQ and destinations.
+
+https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html and
+https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html (envelope shape).
+The module's cloud runs at clock speed 600, so AWS's 1 + 2 minute back-offs take 0.3 s.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+from test_lambda_support import functions, lambda_cloud  # noqa: F401  (fixtures)
+
+FAILING = """import json
+def handler(event, context):
+    print("attempt", context.aws_request_id)
+    raise RuntimeError("cannot process " + json.dumps(event))
+"""
+
+
+def _queue(cloud, name):
+    sqs = cloud.client("sqs")
+    url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return sqs, url, arn
+
+
+def _receive(sqs, url, count, timeout=10.0):
+    messages, deadline = [], time.monotonic() + timeout
+    while len(messages) < count and time.monotonic() < deadline:
+        messages += sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
+                                        MessageAttributeNames=["All"]).get("Messages", [])
+    return messages
+
+
+def test_event_invoke_answers_202_at_once(functions):
+    name = functions.create("import time\n\ndef handler(event, context):\n    time.sleep(1)\n", Timeout=5)
+    began = time.monotonic()
+    answer = functions.lam.invoke(FunctionName=name, InvocationType="Event", Payload=b"{}")
+    assert answer["StatusCode"] == 202 and time.monotonic() - began < 0.5
+
+
+def test_failed_event_is_retried_then_sent_to_dlq_and_on_failure_destination(functions, lambda_cloud):
+    sqs, dlq_url, dlq_arn = _queue(lambda_cloud, "lambda-dlq")
+    _, failure_url, failure_arn = _queue(lambda_cloud, "lambda-on-failure")
+    name = functions.create(FAILING, DeadLetterConfig={"TargetArn": dlq_arn})
+    functions.lam.put_function_event_invoke_config(
+        FunctionName=name, MaximumRetryAttempts=2,
+        DestinationConfig={"OnFailure": {"Destination": failure_arn}})
+    answer = functions.lam.invoke(FunctionName=name, InvocationType="Event", Payload=b'{"order": 7}')
+    request_id = answer["ResponseMetadata"]["HTTPHeaders"]["x-amzn-requestid"]
+
+    dead = _receive(sqs, dlq_url, 1)
+    assert len(dead) == 1 and json.loads(dead[0]["Body"]) == {"order": 7}
+    attributes = dead[0]["MessageAttributes"]
+    assert attributes["RequestID"]["StringValue"] == request_id
+    assert attributes["ErrorMessage"]["StringValue"] == 'cannot process {"order": 7}'
+
+    record = json.loads(_receive(sqs, failure_url, 1)[0]["Body"])
+    assert record["version"] == "1.0"
+    assert record["requestContext"] == {"requestId": request_id, "functionArn": record["requestContext"]["functionArn"],
+                                        "condition": "RetriesExhausted", "approximateInvokeCount": 3}
+    assert record["requestContext"]["functionArn"].endswith(f":function:{name}:$LATEST")
+    assert record["requestPayload"] == {"order": 7}
+    assert record["responseContext"] == {"statusCode": 200, "executedVersion": "$LATEST",
+                                         "functionError": "Unhandled"}
+    assert record["responsePayload"]["errorType"] == "RuntimeError"
+
+    # Three attempts (the first and two retries), all with the event's one request id, in the logs.
+    logs = lambda_cloud.client("logs")
+    events = logs.filter_log_events(logGroupName=f"/aws/lambda/{name}")["events"]
+    assert sum(e["message"] == f"attempt {request_id}" for e in events) == 3
+
+
+def test_maximum_retry_attempts_zero_fails_after_one_attempt(functions, lambda_cloud):
+    sqs, url, arn = _queue(lambda_cloud, "lambda-no-retry")
+    name = functions.create(FAILING)
+    functions.lam.put_function_event_invoke_config(FunctionName=name, MaximumRetryAttempts=0,
+                                                   DestinationConfig={"OnFailure": {"Destination": arn}})
+    functions.lam.invoke(FunctionName=name, InvocationType="Event", Payload=b"{}")
+    record = json.loads(_receive(sqs, url, 1)[0]["Body"])
+    assert record["requestContext"]["approximateInvokeCount"] == 1
+
+
+def test_success_goes_to_the_on_success_destination(functions, lambda_cloud):
+    sqs, url, arn = _queue(lambda_cloud, "lambda-on-success")
+    name = functions.create("def handler(event, context):\n    return {'doubled': event['n'] * 2}\n")
+    functions.lam.put_function_event_invoke_config(FunctionName=name,
+                                                   DestinationConfig={"OnSuccess": {"Destination": arn}})
+    functions.lam.invoke(FunctionName=name, InvocationType="Event", Payload=b'{"n": 21}')
+    record = json.loads(_receive(sqs, url, 1)[0]["Body"])
+    assert record["requestContext"]["condition"] == "Success"
+    assert record["responsePayload"] == {"doubled": 42}
+    assert "functionError" not in record["responseContext"]
+
+
+def test_many_events_all_run_once(functions, lambda_cloud):
+    sqs, url, arn = _queue(lambda_cloud, "lambda-burst")
+    name = functions.create("import boto3, os\n\ndef handler(event, context):\n    return event['i']\n")
+    functions.lam.put_function_event_invoke_config(FunctionName=name,
+                                                   DestinationConfig={"OnSuccess": {"Destination": arn}})
+    for i in range(40):
+        functions.lam.invoke(FunctionName=name, InvocationType="Event", Payload=json.dumps({"i": i}).encode())
+    seen = sorted(json.loads(m["Body"])["responsePayload"] for m in _receive(sqs, url, 40, timeout=20))
+    assert seen == list(range(40))
