@@ -8,7 +8,9 @@ import time
 from typing import Any, Callable, Iterable
 
 from localcloud.aws import registry
+from localcloud.clock import configure as configure_clock
 from localcloud.config import Settings
+from localcloud.events import trace
 from localcloud.server.errors import aws_error, not_implemented, protocol_of
 from localcloud.server.health import health_document
 from localcloud.server.moto_backend import MotoDispatcher
@@ -37,6 +39,7 @@ def _respond(start_response: Callable[..., Any], response: Response) -> list[byt
 class LocalCloudApp:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self.clock = configure_clock(settings.clock_speed)
         self.started_at = time.time()
         self.moto = MotoDispatcher()
         self._mounts: list[tuple[str, WsgiApp]] = []
@@ -48,6 +51,7 @@ class LocalCloudApp:
         self.on_stop(self.state.stop)
         self.mount("/_localcloud/health", self._health)
         self.mount("/_localstack/health", self._health)
+        self.mount("/_localcloud/events", trace.wsgi_app)
         from localcloud.components import install_all
 
         install_all(self)
