@@ -95,5 +95,9 @@ def build(source: Path, out: Path) -> None:
         sys.exit(1)
 
 
+from localcloud.runtime import cli as runtime_cli  # noqa: E402  (Lambda: invoke, logs)
+main.add_command(runtime_cli.invoke); main.add_command(runtime_cli.logs)
+
+
 if __name__ == "__main__":
     main()

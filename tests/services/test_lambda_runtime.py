@@ -209,3 +209,15 @@ def test_runtime_that_cannot_run_here_fails_clearly(functions):
         functions.lam.invoke(FunctionName=name, Payload=b"{}")
     assert failed.value.response["Error"]["Code"] == "InvalidRuntimeException"
     assert "nodejs20.x" in failed.value.response["Error"]["Message"]
+
+
+def test_cli_invoke_prints_the_response_and_logs_prints_the_lines(functions, lambda_cloud):
+    name = functions.create("def handler(event, context):\n    print('cli says', event['x'])\n"
+                            "    return {'x': event['x']}\n")
+    invoked = lambda_cloud.cli("invoke", name, "--payload", '{"x": 5}')
+    assert invoked.returncode == 0, invoked.stderr
+    assert json.loads(invoked.stdout) == {"x": 5} and "cli says 5" in invoked.stderr
+    printed = lambda_cloud.cli("logs", name)
+    assert printed.returncode == 0 and "cli says 5" in printed.stdout and "REPORT RequestId:" in printed.stdout
+    failing = functions.create("def handler(event, context):\n    raise KeyError('k')\n")
+    assert lambda_cloud.cli("invoke", failing).returncode == 1
