@@ -1,0 +1,142 @@
+"""Lambda runtime figures: warm invoke round trip through boto3, cold start of a handler importing
+boto3, a burst of 200 Event invokes drained, and memory per idle execution environment.
+
+Goals: warm p50 <= 3 ms, p99 <= 10 ms (LocalStack publishes 17-77 ms warm; ministack ~55 ms);
+cold p50 <= 250 ms; 200 Event invokes drained within 2 s, none lost.
+Run: .venv/bin/python bench/bench_lambda.py  (JSON on stdout and in bench/results/lambda.json)
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+import socket
+import sys
+import tempfile
+import threading
+import time
+import uuid
+import zipfile
+from pathlib import Path
+from statistics import median
+
+import psutil
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import figure, percentile, write_results  # noqa: E402
+
+from localcloud.runtime.prepare import prepare_runtime  # noqa: E402
+from localcloud.testing import isolated  # noqa: E402
+
+WARM_CALLS = 500
+COLD_STARTS = 8
+BURST = 200
+ROLE_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+
+
+def port_in_range() -> int:
+    for port in random.sample(range(4600, 4650), 50):  # our share of ports on this machine
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+                return port
+            except OSError:
+                continue
+    raise RuntimeError("no free port in 4600-4649")
+
+
+def zip_of(source: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("handler.py", source)
+    return buffer.getvalue()
+
+
+def main() -> None:
+    prepare_runtime()
+    cloud = isolated(Path(tempfile.mkdtemp(prefix="bench-lambda-")), port=port_in_range()).start()
+    try:
+        lam = cloud.client("lambda")
+        role = cloud.client("iam").create_role(RoleName="bench", AssumeRolePolicyDocument=ROLE_POLICY)["Role"]["Arn"]
+
+        def create(source: str, runtime: str = "python3.11", **extra: object) -> str:
+            name = f"bench-{uuid.uuid4().hex[:8]}"
+            lam.create_function(FunctionName=name, Runtime=runtime, Role=role, Handler="handler.handler",
+                                Code={"ZipFile": zip_of(source)}, **extra)
+            return name
+
+        # Warm round trip of a no-op handler.
+        noop = create("def handler(event, context):\n    return None\n")
+        for _ in range(30):
+            lam.invoke(FunctionName=noop, Payload=b"{}")
+        warm = []
+        for _ in range(WARM_CALLS):
+            began = time.perf_counter()
+            lam.invoke(FunctionName=noop, Payload=b"{}")["Payload"].read()
+            warm.append((time.perf_counter() - began) * 1000)
+
+        # Cold start: a new function each time (a fresh environment), handler imports boto3.
+        cold, init = [], []
+        for _ in range(COLD_STARTS):
+            name = create("import boto3\n\ndef handler(event, context):\n    return boto3.__version__\n")
+            began = time.perf_counter()
+            answer = lam.invoke(FunctionName=name, Payload=b"{}", LogType="Tail")
+            cold.append((time.perf_counter() - began) * 1000)
+            import base64
+
+            tail = base64.b64decode(answer["LogResult"]).decode()
+            init.append(float(tail.split("Init Duration: ")[1].split(" ms")[0]))
+
+        # Burst of Event invokes: each appends a line to a file; drained when all 200 lines are there.
+        marks = Path(tempfile.mkdtemp(prefix="bench-lambda-marks-")) / "ran.txt"
+        marks.touch()
+        burst = create("import os\n\ndef handler(event, context):\n"
+                       "    with open(event['file'], 'a') as out:\n        out.write(str(event['i']) + '\\n')\n")
+        lam.invoke(FunctionName=burst, Payload=json.dumps({"file": str(marks), "i": -1}).encode())
+        marks.write_text("")
+        clients = [cloud.client("lambda") for _ in range(4)]
+        began = time.perf_counter()
+
+        def send(worker: int) -> None:
+            for i in range(worker, BURST, len(clients)):
+                clients[worker].invoke(FunctionName=burst, InvocationType="Event",
+                                       Payload=json.dumps({"file": str(marks), "i": i}).encode())
+
+        threads = [threading.Thread(target=send, args=(w,)) for w in range(len(clients))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        accepted = time.perf_counter() - began
+        lines: list[str] = []
+        while time.perf_counter() - began < 30:
+            lines = marks.read_text().split()
+            if len(lines) >= BURST:
+                break
+            time.sleep(0.005)
+        drained = time.perf_counter() - began
+        lost = BURST - len(set(lines))
+
+        # Memory of idle environments: the worker processes the server spawned.
+        time.sleep(0.5)
+        server = psutil.Process(int(cloud.settings.pid_file.read_text()))
+        workers = [p for p in server.children(recursive=True) if "worker_bootstrap" in " ".join(p.cmdline())]
+        rss = [p.memory_info().rss / 2**20 for p in workers]
+    finally:
+        cloud.stop()
+
+    figures = [
+        figure("warm_invoke_p50", median(warm), "ms", 3.0),
+        figure("warm_invoke_p99", percentile(warm, 0.99), "ms", 10.0),
+        figure("cold_start_boto3_p50", median(cold), "ms", 250.0, init_duration_p50_ms=round(median(init), 1)),
+        figure("event_burst_200_drained", drained, "s", 2.0, accepted_s=round(accepted, 3), lost=lost),
+        figure("idle_environment_rss", median(rss) if rss else 0.0, "MiB", None, environments=len(rss)),
+    ]
+    write_results("lambda", figures, notes="boto3 client in the benchmark process; server and workers on the "
+                                           "same 2-core machine; python3.11 functions")
+
+
+if __name__ == "__main__":
+    main()
