@@ -16,7 +16,7 @@ STACK := pipelines
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install build up down status outputs test bench clean
+.PHONY: help install build up down status outputs seed fixtures test bench clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -32,11 +32,23 @@ install: $(VENV)/.installed ## Create .venv and install localcloud with its dev 
 build: install ## Build the Lambda zips and layers into build/ (deterministic)
 	@$(LOCALCLOUD) build --source lambdas --out build
 
-up: build ## Start the local cloud and apply infra/tflocal to it (idempotent)
+up: build ## Start the local cloud and fixture servers, apply infra/tflocal, seed demo data (idempotent)
 	@$(LOCALCLOUD) start --detach
+	@$(MAKE) --no-print-directory fixtures
 	@$(LOCALCLOUD) terraform apply $(TF_DIR) --var-file $(TF_VARS) --stack $(STACK)
+	@$(MAKE) --no-print-directory seed
 	@echo "==> endpoint: $(AWS_ENDPOINT_URL)"
 	@$(LOCALCLOUD) terraform outputs $(TF_DIR) --stack $(STACK)
+
+fixtures: install ## Start the demo fixture servers (fixtures/*/serve.py --detach), e.g. the CMS API
+	@for server in $(sort $(wildcard fixtures/*/serve.py)); do \
+	  $(BIN)/python $$server --detach --state-dir $(LOCALCLOUD_STATE_DIR); done
+
+seed: install ## Load the demo data into the running stack (fixtures/*/seed.py, idempotent)
+	@$(LOCALCLOUD) terraform outputs $(TF_DIR) --stack $(STACK) > $(LOCALCLOUD_STATE_DIR)/outputs.json
+	@for seeder in $(sort $(wildcard fixtures/*/seed.py)); do \
+	  echo "==> seeding $$seeder"; \
+	  $(BIN)/python $$seeder --outputs $(LOCALCLOUD_STATE_DIR)/outputs.json; done
 
 down: ## Stop the local cloud (state is kept; `make clean` removes it)
 	@if [ -x $(LOCALCLOUD) ]; then $(LOCALCLOUD) stop; else echo "localcloud is not installed; nothing runs."; fi
