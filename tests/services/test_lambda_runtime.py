@@ -7,9 +7,11 @@ Behaviours from https://docs.aws.amazon.com/lambda/latest/dg/python-handler.html
 from __future__ import annotations
 
 import base64
+import sys
 import json
 import threading
 import time
+import urllib.request
 
 import pytest
 from botocore.exceptions import ClientError
@@ -221,3 +223,36 @@ def test_cli_invoke_prints_the_response_and_logs_prints_the_lines(functions, lam
     assert printed.returncode == 0 and "cli says 5" in printed.stdout and "REPORT RequestId:" in printed.stdout
     failing = functions.create("def handler(event, context):\n    raise KeyError('k')\n")
     assert lambda_cloud.cli("invoke", failing).returncode == 1
+
+
+def test_missing_interpreter_runs_on_ours_and_says_so_once(functions, lambda_cloud):
+    # No python3.14 interpreter here: the function still runs, and the status and its log say why.
+    name = functions.create("import sys\n\ndef handler(event, context):\n    return sys.version_info[:2]\n",
+                            runtime="python3.14")
+    first, version = functions.invoke(name, LogType="Tail")
+    assert version == list(sys.version_info[:2])
+    assert "No working python3.14 interpreter" in base64.b64decode(first["LogResult"]).decode()
+    second, _ = functions.invoke(name, LogType="Tail")
+    assert "No working python3.14" not in base64.b64decode(second["LogResult"]).decode()
+    status = lambda_cloud.cli("status")
+    assert f"{name}: No working python3.14 interpreter" in status.stderr.replace("\n", " ").replace("  ", " ")
+
+
+def test_idle_environments_are_reaped_after_the_ttl(tmp_path):
+    from test_lambda_support import Functions, start_cloud
+
+    cloud = start_cloud(tmp_path / "state", LOCALCLOUD_LAMBDA_IDLE_SECONDS="1")
+    try:
+        fns = Functions(cloud)
+        name = fns.create("def handler(event, context):\n    return 1\n")
+        fns.invoke(name)
+        health = lambda: json.loads(urllib.request.urlopen(cloud.endpoint + "/_localcloud/health").read())
+        assert health()["lambda_environments"] == {"READY": 1}
+        deadline = time.monotonic() + 10
+        while health()["lambda_environments"] and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert health()["lambda_environments"] == {}
+        answer, _ = fns.invoke(name, LogType="Tail")
+        assert "Init Duration" in base64.b64decode(answer["LogResult"]).decode()  # a cold start again
+    finally:
+        cloud.stop()

@@ -151,9 +151,8 @@ def require_runtime_dir(version: str) -> Path:
     if not is_prepared(version):
         raise RuntimeNotPrepared(
             f"The Lambda runtime for Python {version} (awslambdaric + boto3) is not prepared in "
-            f"{runtime_dir_for(version)}, so functions on Python {version} cannot run. Run `make install` "
-            f"or `localcloud prepare-runtime` (python -c 'from localcloud.runtime import prepare_runtime; "
-            f"prepare_runtime(\"python{version}\")').")
+            f"{runtime_dir_for(version)}, so functions on Python {version} cannot run. Run `make install`, "
+            f"or `python -m localcloud.runtime.prepare python{version}`.")
     return runtime_dir_for(version)
 
 
