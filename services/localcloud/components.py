@@ -14,4 +14,6 @@ if TYPE_CHECKING:
 
 def install_all(app: "LocalCloudApp") -> None:
     # One line per subsystem, in start order.
+    from localcloud.aws import rds
+    rds.install(app)  # real Postgres/MySQL behind RDS instances
     from localcloud import runtime; runtime.install(app)  # Lambda runtime: Runtime API, worker environments

@@ -19,9 +19,9 @@ import tempfile
 import threading
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 log = logging.getLogger("localcloud.engines")
 
@@ -58,6 +58,15 @@ def free_port(preferred: int | None = None, host: str = "127.0.0.1") -> int:
     raise OSError("no free TCP port on this machine")  # unreachable: port 0 always binds
 
 
+def search_path(*extra: str) -> str:
+    """Where engine binaries are looked for: LOCALCLOUD_ENGINE_PATH when set (replaces everything, e.g. to
+    pin a version or to prove the engine-missing path), else PATH plus the distribution's private dirs."""
+    explicit = os.environ.get("LOCALCLOUD_ENGINE_PATH")
+    if explicit is not None:
+        return explicit
+    return os.pathsep.join([os.environ.get("PATH", ""), *extra])
+
+
 def cache_dir() -> Path:
     """Where engine templates live, shared by every state directory (so tests reuse them)."""
     explicit = os.environ.get("LOCALCLOUD_CACHE_DIR")
@@ -85,7 +94,7 @@ def wait_until(check: Callable[[], bool], timeout: float, process: subprocess.Po
         try:
             if check():
                 return
-        except Exception:  # not ready yet: refused connection, starting up, recovery in progress
+        except Exception:  # noqa: BLE001,S110  not ready yet: refused, starting up, in recovery
             pass
         if time.monotonic() > deadline:
             raise EngineStartFailed(f"{what} did not accept connections within {timeout:.0f} s. "

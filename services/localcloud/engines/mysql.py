@@ -16,7 +16,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from localcloud.engines.base import Credentials, DatabaseEngine, EngineNotInstalled
+from localcloud.engines.base import Credentials, DatabaseEngine, EngineNotInstalled, search_path
 
 INSTALL_HINT = ("Install it (Debian/Ubuntu: `apt-get install mariadb-server`; macOS: `brew install mariadb`) "
                 "and create the instance again. The system service need not run: localcloud starts its own "
@@ -29,7 +29,7 @@ class MySqlEngine(DatabaseEngine):
 
     @classmethod
     def locate(cls) -> dict[str, str]:
-        search = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/usr/local/sbin"])
+        search = search_path("/usr/sbin", "/usr/local/sbin")
         server = shutil.which("mariadbd", path=search)
         installer = shutil.which("mariadb-install-db", path=search) or shutil.which("mysql_install_db", path=search)
         if server and installer:
@@ -58,7 +58,7 @@ class MySqlEngine(DatabaseEngine):
                 command.append("--user=root")
         else:
             command = [*self._base_args(binaries, target), "--initialize-insecure"]
-        done = subprocess.run(command, capture_output=True, text=True, timeout=180)
+        done = subprocess.run(command, check=False, capture_output=True, text=True, timeout=180)
         if done.returncode != 0:
             raise RuntimeError(f"{Path(command[0]).name} failed (exit {done.returncode}): "
                                f"{(done.stderr or done.stdout)[-1500:]}")

@@ -21,7 +21,7 @@ import signal
 import subprocess
 from pathlib import Path
 
-from localcloud.engines.base import Credentials, DatabaseEngine, EngineNotInstalled
+from localcloud.engines.base import Credentials, DatabaseEngine, EngineNotInstalled, search_path
 
 ADMIN = "postgres"  # the bootstrap superuser of the template; reachable only through the private socket
 
@@ -54,8 +54,7 @@ class PostgresEngine(DatabaseEngine):
     @classmethod
     def locate(cls) -> dict[str, str]:
         found = {}
-        extra = sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)  # newest major first
-        search = os.pathsep.join([os.environ.get("PATH", ""), *extra])
+        search = search_path(*sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True))  # newest first
         for name in ("postgres", "initdb"):
             path = shutil.which(name, path=search)
             if path is None:
@@ -88,7 +87,7 @@ class PostgresEngine(DatabaseEngine):
         # -N: skip fsync of the template; it is copied and the copy is synced by the server's checkpoints.
         command = [binaries["initdb"], "-D", str(target), "-U", ADMIN, "-A", "trust", "-N", "-E", "UTF8",
                    "--locale=C.UTF-8", "--no-instructions"]
-        done = subprocess.run(self._wrap(command), capture_output=True, text=True, timeout=120)
+        done = subprocess.run(self._wrap(command), check=False, capture_output=True, text=True, timeout=120)
         if done.returncode != 0:
             raise RuntimeError(f"initdb failed (exit {done.returncode}): {done.stderr[-1500:]}")
         (target / "pg_hba.conf").write_text(HBA)

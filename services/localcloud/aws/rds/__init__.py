@@ -1,0 +1,27 @@
+"""RDS DB instances backed by real PostgreSQL and MySQL/MariaDB servers (see handlers.py, instances.py)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from localcloud.aws.rds import handlers
+
+if TYPE_CHECKING:
+    from localcloud.server.app import LocalCloudApp
+
+
+def install(app: LocalCloudApp) -> None:
+    """Run engines for RDS instances: restore registered ones on start, stop all on shutdown."""
+    import threading
+
+    from localcloud.aws.rds.instances import InstanceManager
+
+    manager = InstanceManager(app.settings.state_dir, host="127.0.0.1",
+                              wait_restored=lambda: (app.state.wait_restored("rds"),
+                                                     app.state.wait_restored("secretsmanager")))
+    handlers.attach(manager)
+    # In the background: restoring imports moto's RDS (seconds) and waits for persisted state to load;
+    # requests for RDS wait for that restore themselves (app.state.wait_restored).
+    app.on_start(lambda: threading.Thread(target=manager.restore, name="rds-restore", daemon=True).start())
+    app.on_stop(manager.shutdown)
+    app.add_health(manager.health)
