@@ -17,3 +17,4 @@ def install_all(app: "LocalCloudApp") -> None:
     from localcloud.aws import rds
     rds.install(app)  # real Postgres/MySQL behind RDS instances
     from localcloud import runtime; runtime.install(app)  # Lambda runtime: Runtime API, worker environments
+    from localcloud.aws import stepfunctions; stepfunctions.install(app)  # executions run in-process (moto's ASL interpreter)

@@ -1,1 +1,2 @@
-from localcloud.aws.stepfunctions import handlers  # noqa: F401
+from localcloud.aws.stepfunctions import executions, handlers  # noqa: F401  (register handlers)
+from localcloud.aws.stepfunctions.engine import install  # noqa: F401
