@@ -24,10 +24,9 @@ from statistics import median
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import figure, percentile, write_results  # noqa: E402
-
-from localcloud.runtime.prepare import prepare_runtime  # noqa: E402
-from localcloud.testing import isolated  # noqa: E402
+from common import figure, percentile, write_results
+from localcloud.runtime.prepare import prepare_runtime
+from localcloud.testing import isolated
 
 WARM_CALLS = 500
 COLD_STARTS = 8

@@ -10,7 +10,10 @@ from __future__ import annotations
 import json
 import time
 
-from test_lambda_support import functions, lambda_cloud  # noqa: F401  (fixtures)
+import test_lambda_support as support
+
+# The shared fixtures, by assignment so they are this module's (pytest finds fixtures by module name).
+functions, lambda_cloud = support.functions, support.lambda_cloud
 
 FAILING = """import json
 def handler(event, context):

@@ -7,16 +7,19 @@ Behaviours from https://docs.aws.amazon.com/lambda/latest/dg/python-handler.html
 from __future__ import annotations
 
 import base64
-import sys
 import json
+import sys
 import threading
 import time
 import urllib.request
 
 import pytest
+import test_lambda_support as support
 from botocore.exceptions import ClientError
+from test_lambda_support import zip_of
 
-from test_lambda_support import functions, lambda_cloud, zip_of  # noqa: F401  (fixtures)
+# The shared fixtures, by assignment so they are this module's (pytest finds fixtures by module name).
+functions, lambda_cloud = support.functions, support.lambda_cloud
 
 
 def test_host_only_package_fails_with_import_module_error(functions):
@@ -81,7 +84,7 @@ def test_handler_code_reaches_the_local_cloud_without_changes(functions):
     source = ("import boto3\n\ndef handler(event, context):\n"
               "    boto3.client('s3').create_bucket(Bucket=event['bucket'])\n"
               "    return [b['Name'] for b in boto3.client('s3').list_buckets()['Buckets']]\n")
-    answer, body = functions.invoke(functions.create(source), {"bucket": "made-by-lambda"})
+    _, body = functions.invoke(functions.create(source), {"bucket": "made-by-lambda"})
     assert "made-by-lambda" in body
 
 
@@ -143,14 +146,21 @@ def test_logs_are_in_aws_format_in_cloudwatch_and_in_the_tail(functions, lambda_
     assert sum(m.startswith("REPORT RequestId:") for m in messages) == 2
 
 
-def test_reserved_concurrency_throttles_beyond_the_limit(functions):
+def _busy_environments(cloud) -> int:
+    with urllib.request.urlopen(cloud.endpoint + "/_localcloud/health", timeout=5) as answer:
+        return json.loads(answer.read())["lambda_environments"].get("BUSY", 0)
+
+
+def test_reserved_concurrency_throttles_beyond_the_limit(functions, lambda_cloud):
     name = functions.create("import time\n\ndef handler(event, context):\n    time.sleep(event.get('s', 0))\n"
                             "    return 'ok'\n", Timeout=10)
     functions.lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=1)
     functions.invoke(name)  # warm one environment
-    slow = threading.Thread(target=functions.invoke, args=(name, {"s": 1.5}))
+    slow = threading.Thread(target=functions.invoke, args=(name, {"s": 3}))
     slow.start()
-    time.sleep(0.5)
+    deadline = time.monotonic() + 10
+    while _busy_environments(lambda_cloud) == 0 and time.monotonic() < deadline:  # the slow call is running
+        time.sleep(0.02)
     with pytest.raises(ClientError) as throttled:
         functions.invoke(name)
     slow.join()

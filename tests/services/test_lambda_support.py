@@ -15,7 +15,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from localcloud.runtime.prepare import prepare_runtime
 from localcloud.testing import LocalCloud, isolated
 

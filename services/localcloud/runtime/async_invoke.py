@@ -153,7 +153,7 @@ class AsyncInvoker:
         except Throttled:
             self._later_at(event, THROTTLE_DELAY * self.clock_speed)  # a real second: capacity frees in real time
             return False
-        except Exception as exc:  # InvalidRuntime, runtime not prepared: a failure AWS would report too
+        except Exception as exc:  # noqa: BLE001  InvalidRuntime, runtime not prepared: a failure AWS would report too
             result = None
             error = {"errorType": type(exc).__name__, "errorMessage": str(exc)}
         else:

@@ -95,7 +95,7 @@ def _deliver(service: LambdaService, arn: str, body: str, success: bool,
              attributes: dict[str, str] | None = None) -> None:
     try:
         _send(service, arn, body, success, attributes)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001  (any failure: log it, keep the queue going)
         # AWS drops the record too when the destination is gone; say so in the server log.
         log.warning("could not deliver the outcome of an async invoke to %s (%s); the record is dropped",
                     arn, exc)

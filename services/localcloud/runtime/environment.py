@@ -125,10 +125,10 @@ class ExecutionEnvironment:
             self._current = invocation
         self.status = Status.BUSY
         self._inbox.put(invocation)
-        if not invocation.picked.wait(INIT_TIMEOUT_SECONDS if not self._init_done else 5.0):
-            if not invocation.done.is_set():
-                self._finish(invocation, error=self._exit_error(invocation, "init did not finish in time"))
-                self.stop()
+        picked = invocation.picked.wait(INIT_TIMEOUT_SECONDS if not self._init_done else 5.0)
+        if not picked and not invocation.done.is_set():
+            self._finish(invocation, error=self._exit_error(invocation, "init did not finish in time"))
+            self.stop()
         remaining = max(0.0, invocation.deadline_ms / 1000 - time.time())
         if not invocation.done.wait(remaining + 0.05):
             invocation.timed_out = True

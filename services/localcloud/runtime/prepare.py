@@ -59,7 +59,7 @@ def _version_of(executable: str) -> str | None:
     """Run it: pyenv shims exist for versions that are not selected and then fail."""
     try:
         out = subprocess.run([executable, "-I", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-                             capture_output=True, text=True, timeout=10)
+                             capture_output=True, text=True, timeout=10, check=False)
     except (OSError, subprocess.TimeoutExpired):
         return None
     return out.stdout.strip() if out.returncode == 0 else None
@@ -81,7 +81,7 @@ def _candidates(version: str) -> list[str]:
 def find_interpreter(runtime: str) -> Interpreter:
     """The interpreter for a declared runtime ("python3.12"), or ours with a note saying so."""
     match = re.fullmatch(r"python(3\.\d+)", runtime or "")
-    ours = "%d.%d" % sys.version_info[:2]
+    ours = f"{sys.version_info[0]}.{sys.version_info[1]}"
     if match:
         wanted = match.group(1)
         for candidate in _candidates(wanted):
@@ -132,14 +132,14 @@ def prepare_runtime(python: str = sys.executable, quiet: bool = True) -> Path:
                "--only-binary=:all:", *requirements()]
     if quiet:
         command.insert(4, "--quiet")
-    result = subprocess.run(command, capture_output=quiet, text=True)
+    result = subprocess.run(command, capture_output=quiet, text=True, check=False)
     if result.returncode != 0:
         shutil.rmtree(staging, ignore_errors=True)
         raise RuntimeNotPrepared(f"pip could not install {' '.join(requirements())} for Python {version} "
                                  f"into {target}; Lambda functions on Python {version} cannot run until it "
                                  f"does. pip said:\n{(result.stderr or '')[-2000:]}")
     # Compile now, with the target interpreter, so a cold start does not pay for it.
-    subprocess.run([python, "-I", "-m", "compileall", "-q", str(staging)], capture_output=True)
+    subprocess.run([python, "-I", "-m", "compileall", "-q", str(staging)], capture_output=True, check=False)
     _marker(staging).write_text(json.dumps({"requirements": requirements(), "python": python}))
     shutil.rmtree(target, ignore_errors=True)
     staging.rename(target)

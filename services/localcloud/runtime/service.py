@@ -117,7 +117,7 @@ class LambdaService:
             request_id: str | None = None) -> InvocationResult:
         """One synchronous run on an environment of `spec` (used by invoke and by the async queue)."""
         self._check_runtime(spec)
-        env, cold = self.pools.acquire(spec, wait_seconds)
+        env, _cold = self.pools.acquire(spec, wait_seconds)
         invocation = Invocation(request_id or str(uuid.uuid4()), payload or b"{}", invoked_arn,
                                 client_context=client_context)
         try:
@@ -231,7 +231,7 @@ class LambdaService:
                 duration=43200, external_id="")
             return {"AWS_ACCESS_KEY_ID": role.access_key_id, "AWS_SECRET_ACCESS_KEY": role.secret_access_key,
                     "AWS_SESSION_TOKEN": role.session_token}
-        except Exception as exc:  # a malformed role ARN: run anyway, with the local cloud's test keys
+        except Exception as exc:  # noqa: BLE001  a malformed role ARN: run anyway, with the local cloud's test keys
             self._note_once(f"role:{spec.name}", f"{spec.name}: could not assume its role {spec.role!r} "
                             f"({exc}); it runs with test credentials instead.")
             return {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
