@@ -6,7 +6,6 @@ FunctionSpec at each invoke, and its fingerprint says when code or configuration
 
 from __future__ import annotations
 
-import base64
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -133,9 +132,3 @@ def resolve(account_id: str, region: str, name_or_arn: str, qualifier: str | Non
         event_invoke_config=dict(invoke_configs[-1].config) if invoke_configs else {},
     )
 
-
-def code_hex(spec: FunctionSpec) -> str:
-    try:
-        return base64.b64decode(spec.code_sha256).hex()
-    except ValueError:
-        return spec.code_sha256
