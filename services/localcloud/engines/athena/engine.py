@@ -1,0 +1,214 @@
+"""Run one Athena query in DuckDB: resolve the Glue tables it names, mirror their files, define views,
+execute, and answer with Athena's column types and Athena-shaped errors."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from localcloud.engines.athena import catalog, dialect
+from localcloud.engines.athena.catalog import CatalogError, TableSource
+from localcloud.engines.athena.mirror import MirrorError, TableMirror
+from localcloud.engines.athena.types import athena_column, athena_text, glue_to_duckdb
+
+CATALOG = "awsdatacatalog"
+
+
+class AthenaQueryError(Exception):
+    """A query that fails the way Athena reports it: `ERROR_NAME: line L:C: message`."""
+
+    def __init__(self, error_name: str, message: str, category: int = 2) -> None:
+        super().__init__(f"{error_name}: {message}")
+        self.error_name = error_name
+        self.category = category  # AthenaError.ErrorCategory: 1 system, 2 user, 3 other
+
+
+@dataclass
+class QueryResult:
+    columns: list[dict[str, Any]]
+    rows: list[list[str | None]]
+    data_scanned_bytes: int = 0
+    tables: list[str] = field(default_factory=list)
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def view_sql(source: TableSource, directory: Path, has_files: bool) -> str:
+    """A SELECT over the mirrored files that yields the Glue schema, partition columns last (as Athena)."""
+    partitioned = bool(source.partition_keys)
+    every = [*source.columns, *source.partition_keys]
+    if not has_files:
+        nulls = ", ".join(f"CAST(NULL AS {glue_to_duckdb(t)}) AS {_ident(c)}" for c, t in every)
+        return f"SELECT {nulls} WHERE false"
+    files = _quote(str(directory / ("**/*" if partitioned else "*")))
+    hive = f"hive_partitioning = {str(partitioned).lower()}"
+    if partitioned:
+        types = ", ".join(f"{_quote(k)}: {_quote(glue_to_duckdb(t))}" for k, t in source.partition_keys)
+        hive += f", hive_types = {{{types}}}"
+    if source.data_format == "parquet":
+        reader = f"read_parquet({files}, {hive}, union_by_name = true)"
+        cast = "CAST"
+    elif source.data_format == "json":
+        columns = ", ".join(f"{_quote(c)}: {_quote(glue_to_duckdb(t))}" for c, t in source.columns)
+        reader = f"read_json({files}, format = 'newline_delimited', columns = {{{columns}}}, {hive})"
+        cast = "TRY_CAST"
+    elif source.data_format == "csv":
+        reader = _csv_reader(source, files, hive)
+        cast = "TRY_CAST"  # LazySimpleSerDe reads a value it cannot parse as NULL rather than failing
+    else:
+        raise AthenaQueryError("NOT_SUPPORTED", f"Table {source.database}.{source.name} is stored as "
+                               f"{source.data_format}; localcloud's Athena reads Parquet, CSV and JSON.")
+    selected = ", ".join(f"{cast}({_ident(c)} AS {glue_to_duckdb(t)}) AS {_ident(c)}" for c, t in every)
+    return f"SELECT {selected} FROM {reader}"
+
+
+def _csv_reader(source: TableSource, files: str, hive: str) -> str:
+    serde = source.serde_parameters
+    open_csv = "separatorChar" in serde or "quoteChar" in serde
+    delimiter = serde.get("separatorChar") or serde.get("field.delim") or serde.get("serialization.format") or ","
+    header = int(source.parameters.get("skip.header.line.count", "0") or 0) > 0
+    columns = ", ".join(f"{_quote(c)}: 'VARCHAR'" for c, _ in source.columns)
+    # OpenCSVSerde honours quotes; LazySimpleSerDe splits on every delimiter and reads \N as NULL.
+    quote = serde.get("quoteChar", '"') if open_csv else ""
+    escape = serde.get("escapeChar", "\\") if open_csv else ""
+    null = "" if open_csv else r"\N"
+    return (f"read_csv({files}, columns = {{{columns}}}, header = {str(header).lower()}, "
+            f"delim = {_quote(delimiter)}, quote = {_quote(quote)}, escape = {_quote(escape)}, "
+            f"nullstr = {_quote(null)}, {hive})")
+
+
+class AthenaEngine:
+    def __init__(self, cache_root: Path, account_id: str, region: str) -> None:
+        self.account_id, self.region = account_id, region
+        self.mirror = TableMirror(cache_root, account_id)
+
+    def run(self, sql: str, database: str, on_connection: Callable[[Any], None] = lambda c: None) -> QueryResult:
+        keyword = dialect.first_keyword(sql)
+        if keyword in dialect.WRITING_STATEMENTS:
+            raise AthenaQueryError("NOT_SUPPORTED", f"line 1:1: localcloud's Athena runs queries that read "
+                                   f"(SELECT, WITH, SHOW, DESCRIBE); {keyword or 'this'} statements are not run. "
+                                   "Create tables and partitions through Glue (Terraform aws_glue_catalog_table, "
+                                   "BatchCreatePartition) instead.")
+        if keyword in ("SHOW", "DESCRIBE", "DESC"):
+            from localcloud.engines.athena.utility import run_utility
+
+            return run_utility(sql, database, self.account_id, self.region)
+        import duckdb
+
+        sql = dialect.rewrite_format_calls(sql)
+        try:
+            statements = duckdb.extract_statements(sql)
+        except duckdb.Error as exc:
+            raise translate_error(exc, sql, database) from exc
+        if len(statements) != 1:
+            raise AthenaQueryError("SYNTAX_ERROR", "line 1:1: Only one sql statement is allowed. Got: "
+                                   f"{len(statements)}")
+        if keyword not in dialect.READ_ONLY_STATEMENTS:
+            raise AthenaQueryError("SYNTAX_ERROR", f"line 1:1: mismatched input '{sql.split()[0]}'. Expecting: "
+                                   "'SELECT', 'WITH', 'SHOW', 'DESCRIBE', 'EXPLAIN', 'VALUES'")
+        connection = duckdb.connect(":memory:")
+        on_connection(connection)
+        try:
+            for statement in dialect.SETTINGS:
+                connection.execute(statement)
+            for macro in dialect.MACROS:
+                connection.execute(macro.replace("CREATE MACRO", "CREATE TEMP MACRO", 1))
+            connection.execute(f"ATTACH ':memory:' AS {CATALOG}")
+            connection.execute(f"CREATE SCHEMA IF NOT EXISTS {CATALOG}.{_ident(database)}")
+            scanned, names = self._define_views(connection, sql, database)
+            connection.execute(f"USE {CATALOG}.{_ident(database)}")
+            try:
+                cursor = connection.execute(sql)
+                rows = cursor.fetchall()
+                description = cursor.description or []
+            except duckdb.Error as exc:
+                raise translate_error(exc, sql, database) from exc
+            columns = [athena_column(name, kind) for name, kind, *_ in description]
+            return QueryResult(columns, [[athena_text(v) for v in row] for row in rows], scanned, names)
+        finally:
+            connection.close()
+
+    def _define_views(self, connection: Any, sql: str, default_database: str) -> tuple[int, list[str]]:
+        import duckdb
+
+        try:
+            referenced = connection.get_table_names(sql, qualified=True)
+        except duckdb.Error as exc:
+            raise translate_error(exc, sql, default_database) from exc
+        scanned, names = 0, []
+        for reference in sorted(referenced):
+            parts = [p.strip('"').lower() for p in reference.split(".")]
+            if len(parts) == 3 and parts[0] == CATALOG:
+                parts = parts[1:]
+            if len(parts) == 3:
+                raise AthenaQueryError("CATALOG_NOT_FOUND", f"line {_at(sql, reference)}: Catalog '{parts[0]}' "
+                                       "does not exist")
+            database, table = (parts if len(parts) == 2 else [default_database, parts[0]])
+            try:
+                source = catalog.table_source(self.account_id, self.region, database, table)
+            except CatalogError as missing:
+                if len(parts) == 1 and missing.kind == "table":
+                    continue  # maybe a WITH name; DuckDB reports it if it is truly missing
+                if missing.kind == "schema":
+                    raise AthenaQueryError("SCHEMA_NOT_FOUND", f"line {_at(sql, reference)}: Schema "
+                                           f"'{database}' does not exist") from None
+                raise AthenaQueryError("TABLE_NOT_FOUND", f"line {_at(sql, reference)}: Table "
+                                       f"'{CATALOG}.{database}.{table}' does not exist") from None
+            try:
+                directory, size = self.mirror.sync(source)
+            except MirrorError as exc:
+                raise AthenaQueryError("HIVE_CANNOT_OPEN_SPLIT",
+                                       f"Table {database}.{table}: {exc}") from None
+            has_files = directory.exists() and any(p.is_file() for p in directory.rglob("*"))
+            connection.execute(f"CREATE SCHEMA IF NOT EXISTS {CATALOG}.{_ident(database)}")
+            connection.execute(f"CREATE OR REPLACE VIEW {CATALOG}.{_ident(database)}.{_ident(table)} AS "
+                               f"{view_sql(source, directory, has_files)}")
+            scanned += size
+            names.append(f"{database}.{table}")
+        return scanned, names
+
+
+def _at(sql: str, reference: str) -> str:
+    line, column = dialect.position_of(sql, reference.replace(f"{CATALOG}.", "", 1)
+                                       if reference.lower().startswith(CATALOG + ".") else reference)
+    return f"{line}:{column}"
+
+
+def translate_error(exc: Exception, sql: str, database: str) -> AthenaQueryError:
+    """DuckDB's message -> the error name and text Athena (Trino) uses for the same mistake."""
+    text = str(exc).split("\n", 1)[0]
+    text = re.sub(r"^\w+ Error: ", "", text)
+    kind = type(exc).__name__
+    near = re.search(r'at or near "([^"]+)"', text)
+    if kind == "ParserException":
+        where = _at(sql, near.group(1)) if near else "1:1"
+        return AthenaQueryError("SYNTAX_ERROR", f"line {where}: {text}")
+    column = re.search(r'Referenced column "([^"]+)" not found', text)
+    if column:
+        return AthenaQueryError("COLUMN_NOT_FOUND", f"line {_at(sql, column.group(1))}: Column '{column.group(1)}' "
+                                "cannot be resolved or requester is not authorized to access requested resources")
+    table = re.search(r"Table with name (\S+) does not exist", text)
+    if table:
+        name = table.group(1).rstrip("!")
+        return AthenaQueryError("TABLE_NOT_FOUND", f"line {_at(sql, name)}: Table '{CATALOG}.{database}.{name}' "
+                                "does not exist")
+    function = re.search(r"Function with name (\w+) does not exist", text)
+    if function:
+        return AthenaQueryError("FUNCTION_NOT_FOUND", f"line {_at(sql, function.group(1))}: Function "
+                                f"'{function.group(1)}' not registered")
+    if kind == "ConversionException":
+        return AthenaQueryError("INVALID_CAST_ARGUMENT", text)
+    if kind == "InterruptException":
+        return AthenaQueryError("USER_CANCELLED", "Query was cancelled by the user", category=2)
+    if kind in ("BinderException", "CatalogException"):
+        return AthenaQueryError("SEMANTIC_ERROR" if kind == "BinderException" else "NOT_FOUND", text)
+    return AthenaQueryError("GENERIC_INTERNAL_ERROR", text, category=1)

@@ -1,0 +1,100 @@
+"""Copy the S3 objects behind a table into a local directory DuckDB reads, laid out as hive partitions.
+
+Why a mirror instead of DuckDB's httpfs: httpfs is an extension DuckDB downloads at first use, which these
+machines (and many CI runners) cannot do; and reading moto's S3 backend in-process costs no HTTP at all.
+Objects are copied only when their ETag or size changed, so repeated queries pay a listing, not a copy.
+Whatever the S3 layout, the mirror names each partition directory `key=value`, so DuckDB's
+hive_partitioning yields the catalog's partition values and prunes on them.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from pathlib import Path
+from urllib.parse import quote
+
+from localcloud.engines.athena.catalog import TableSource
+
+
+class MirrorError(Exception):
+    """A table location that cannot be read (no such bucket, not an s3:// URI)."""
+
+
+def split_s3(uri: str) -> tuple[str, str]:
+    if not uri.startswith(("s3://", "s3a://", "s3n://")):
+        raise MirrorError(f"location {uri!r} is not an s3:// URI")
+    bucket, _, prefix = uri.split("://", 1)[1].partition("/")
+    if prefix and not prefix.endswith("/"):
+        prefix += "/"
+    return bucket, prefix
+
+
+def _s3(account_id: str):
+    from moto.s3.models import s3_backends
+
+    return s3_backends[account_id]["global"]
+
+
+def _hidden(relative: str) -> bool:
+    # Athena ignores objects whose name (or folder) starts with "_" or "." (_SUCCESS, .crc files), and
+    # zero-byte "folder" markers.
+    return relative.endswith("/") or any(part.startswith(("_", ".")) for part in relative.split("/"))
+
+
+class TableMirror:
+    def __init__(self, root: Path, account_id: str) -> None:
+        self.root = root
+        self.account_id = account_id
+        self._copied: dict[Path, tuple[str, int]] = {}  # local file -> (etag, size) it holds
+        self._lock = threading.Lock()
+
+    def directory(self, source: TableSource) -> Path:
+        return self.root / source.database / source.name
+
+    def sync(self, source: TableSource) -> tuple[Path, int]:
+        """Bring the table's local copy up to date; returns its directory and the bytes it holds."""
+        with self._lock:
+            wanted: dict[Path, object] = {}
+            base = self.directory(source)
+            if source.partition_keys:
+                for partition in source.partitions:
+                    folder = base.joinpath(*(f"{key}={quote(value, safe='')}" for (key, _), value
+                                             in zip(source.partition_keys, partition.values)))
+                    self._list(partition.location, folder, wanted)
+            else:
+                self._list(source.location, base, wanted)
+            total = 0
+            for path, key in wanted.items():
+                signature = (key.etag, key.size)  # type: ignore[attr-defined]
+                total += key.size  # type: ignore[attr-defined]
+                if self._copied.get(path) != signature or not path.exists():
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    partial = path.with_name(path.name + ".partial")
+                    partial.write_bytes(key.value)  # type: ignore[attr-defined]
+                    partial.replace(path)
+                    self._copied[path] = signature
+            self._remove_stale(base, set(wanted))
+            return base, total
+
+    def _list(self, location: str, folder: Path, wanted: dict[Path, object]) -> None:
+        bucket_name, prefix = split_s3(location)
+        try:
+            bucket = _s3(self.account_id).get_bucket(bucket_name)
+        except Exception as exc:  # moto's MissingBucket
+            raise MirrorError(f"bucket {bucket_name!r} does not exist") from exc
+        for name, key in list(bucket.keys.items()):
+            if not name.startswith(prefix) or _hidden(name[len(prefix):]) or getattr(key, "size", 0) == 0:
+                continue
+            wanted[folder / name[len(prefix):].replace("/", "__")] = key
+
+    def _remove_stale(self, base: Path, wanted: set[Path]) -> None:
+        if not base.exists():
+            return
+        for path in base.rglob("*"):
+            if path.is_file() and path not in wanted:
+                path.unlink()
+                self._copied.pop(path, None)
+
+    def clear(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
