@@ -1,0 +1,133 @@
+"""Event source mappings: a supervisor that runs one poller per mapping, outside every producer's request.
+
+Mappings live in moto's Lambda backend (CreateEventSourceMapping & co. stay moto's); the supervisor scans
+them on start (so mappings restored from the state dir keep working after a restart), whenever one is
+created or updated, and once a second; it starts a poller per mapping and stops pollers of deleted ones.
+Stream checkpoints (where each mapping is in each shard) are kept in <state_dir>/events/checkpoints.json,
+so a restart resumes where the mapping left off rather than re-reading or skipping records.
+https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventsourcemapping.html
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+from localcloud.events import moto_hooks
+
+log = logging.getLogger("localcloud.events.esm")
+
+
+class Checkpoints:
+    """(mapping uuid, shard id) -> next position; saved by the supervisor at most once a second."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._dirty = False
+        try:
+            self._data: dict[str, int] = json.loads(path.read_text())
+        except (OSError, ValueError):
+            self._data = {}
+
+    def get(self, uuid: str, shard: str) -> int | None:
+        return self._data.get(f"{uuid}/{shard}")
+
+    def put(self, uuid: str, shard: str, position: int) -> None:
+        with self._lock:
+            self._data[f"{uuid}/{shard}"] = position
+            self._dirty = True
+
+    def forget(self, uuid: str) -> None:
+        with self._lock:
+            for key in [k for k in self._data if k.startswith(uuid + "/")]:
+                del self._data[key]
+            self._dirty = True
+
+    def save(self) -> None:
+        with self._lock:
+            if not self._dirty:
+                return
+            self._dirty = False
+            text = json.dumps(self._data)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        partial = self.path.with_suffix(".partial")
+        partial.write_text(text)
+        os.replace(partial, self.path)
+
+
+def all_mappings() -> list[Any]:
+    from moto.awslambda.models import lambda_backends
+
+    found = []
+    for regions in list(lambda_backends.values()):
+        for backend in list(regions.values()):
+            found.extend(list(getattr(backend, "_event_source_mappings", {}).values()))
+    return found
+
+
+class MappingSupervisor:
+    def __init__(self, state_dir: Path) -> None:
+        self.checkpoints = Checkpoints(state_dir / "events" / "checkpoints.json")
+        self.pollers: dict[str, Any] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="esm-supervisor", daemon=True)
+
+    def start(self) -> None:
+        moto_hooks.install()
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        moto_hooks.mapping_changed.set()
+        self._thread.join(timeout=5)
+        for poller in list(self.pollers.values()):
+            poller.stop()
+        for poller in list(self.pollers.values()):
+            poller.join(timeout=5)
+        self.checkpoints.save()
+
+    def health(self) -> dict[str, object]:
+        return {"event_source_pollers": len(self.pollers)}
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            moto_hooks.mapping_changed.clear()
+            try:
+                self._scan()
+                self.checkpoints.save()
+            except Exception:  # a backend mid-restore; the next scan sees it whole
+                log.exception("scanning event source mappings failed; retrying in a second")
+            moto_hooks.mapping_changed.wait(1.0)
+
+    def _scan(self) -> None:
+        from localcloud.events.esm_sqs import SqsPoller
+        from localcloud.events.esm_streams import StreamPoller
+
+        current = {esm.uuid: esm for esm in all_mappings()}
+        for uuid, esm in current.items():
+            poller = self.pollers.get(uuid)
+            if poller is not None and poller.esm is not esm:  # replaced by a restore: start over
+                poller.stop()
+                poller = None
+            if poller is None:
+                moto_hooks.detach_from_queue(esm)
+                kind = SqsPoller if ":sqs:" in esm.event_source_arn else StreamPoller
+                poller = kind(esm, self.checkpoints)
+                self.pollers[uuid] = poller
+                poller.start()
+        for uuid in [u for u in self.pollers if u not in current]:
+            self.pollers.pop(uuid).stop()
+            self.checkpoints.forget(uuid)
+
+
+def install(app: Any) -> MappingSupervisor:
+    supervisor = MappingSupervisor(app.settings.state_dir)
+    app.on_start(supervisor.start)
+    app.on_stop(supervisor.stop)
+    app.add_health(supervisor.health)
+    return supervisor

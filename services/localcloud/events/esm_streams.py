@@ -1,0 +1,254 @@
+"""Kinesis and DynamoDB Streams mappings: ordered batches per shard, retries, bisect, partial responses.
+
+https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html, .../with-ddb.html,
+.../services-kinesis-batchfailurereporting.html: without ReportBatchItemFailures a batch checkpoints only
+when it fully succeeds and is otherwise retried whole; with it, processing restarts from the lowest
+reported sequence number; BisectBatchOnFunctionError splits a failed batch in two (on a partial response,
+at the returned sequence number); MaximumRetryAttempts / MaximumRecordAgeInSeconds (-1 = until the record
+expires) bound the retries, after which the on-failure destination gets a pointer to the records.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from localcloud.clock import clock
+from localcloud.events import wakeup
+from localcloud.events.esm_common import BasePoller, iso_millis
+
+
+@dataclass
+class Item:
+    position: int  # where the record sits in its shard (Kinesis: moto's sequence number; DynamoDB: index)
+    sequence: str
+    event: dict[str, Any]
+    arrival: float  # epoch seconds
+
+
+def _epoch(value: Any) -> float:
+    if isinstance(value, datetime):
+        return value.timestamp()
+    return float(value)
+
+
+class KinesisSource:
+    info_key = "KinesisBatchInfo"
+
+    def __init__(self, arn: str, region: str, account: str, role: str) -> None:
+        self.arn, self.region, self.account, self.role = arn, region, account, role
+
+    def shards(self) -> dict[str, Any]:
+        from moto.kinesis.models import kinesis_backends
+
+        for stream in list(kinesis_backends[self.account][self.region].streams.values()):
+            if stream.arn == self.arn:
+                return {shard.shard_id: shard for shard in stream.shards.values()}
+        return {}
+
+    def start(self, shard: Any, position: str, timestamp: Any) -> int:
+        if position == "LATEST":
+            return shard.get_max_sequence_number() + 1
+        if position == "AT_TIMESTAMP" and timestamp is not None:
+            at = _epoch(timestamp)
+            return next((seq for seq, r in shard.records.items() if r.created_at >= at),
+                        shard.get_max_sequence_number() + 1)
+        return 1  # TRIM_HORIZON; moto numbers each shard's records 1, 2, 3, ... and never trims
+
+    def read(self, shard_id: str, shard: Any, position: int, limit: int) -> list[Item]:
+        items, records = [], shard.records
+        while len(items) < limit:
+            record = records.get(position)
+            if record is None:
+                break
+            items.append(Item(position, str(record.sequence_number), {
+                "kinesis": {"kinesisSchemaVersion": "1.0", "partitionKey": record.partition_key,
+                            "sequenceNumber": str(record.sequence_number), "data": record.data,
+                            "approximateArrivalTimestamp": round(record.created_at, 3)},
+                "eventSource": "aws:kinesis", "eventVersion": "1.0",
+                "eventID": f"{shard_id}:{record.sequence_number}", "eventName": "aws:kinesis:record",
+                "invokeIdentityArn": self.role, "awsRegion": self.region, "eventSourceARN": self.arn,
+            }, record.created_at))
+            position += 1
+        return items
+
+
+class DynamoDbSource:
+    info_key = "DDBStreamBatchInfo"
+
+    def __init__(self, arn: str, region: str, account: str, role: str) -> None:
+        self.arn, self.region, self.account, self.role = arn, region, account, role
+        self.table_name = arn.split(":table/", 1)[1].split("/stream/", 1)[0]
+
+    def shards(self) -> dict[str, Any]:
+        from moto.dynamodb.models import dynamodb_backends
+
+        table = dynamodb_backends[self.account][self.region].tables.get(self.table_name)
+        shard = getattr(table, "stream_shard", None)
+        return {shard.id: shard} if shard is not None else {}
+
+    def start(self, shard: Any, position: str, timestamp: Any) -> int:
+        return len(shard.items) if position == "LATEST" else 0
+
+    def read(self, shard_id: str, shard: Any, position: int, limit: int) -> list[Item]:
+        items = []
+        for index, stream_record in enumerate(shard.items[position:position + limit], start=position):
+            record = json.loads(json.dumps(stream_record.record, default=_epoch))
+            record["awsRegion"] = self.region  # moto writes us-east-1 whatever the region
+            record["eventSourceARN"] = self.arn
+            items.append(Item(index, record["dynamodb"]["SequenceNumber"], record,
+                              float(record["dynamodb"].get("ApproximateCreationDateTime") or time.time())))
+        return items
+
+
+def latest_positions(esm: Any) -> dict[str, int]:
+    """LATEST means "from when the mapping was created": pin it then, not when the poller first looks."""
+    source = _source(esm, "")
+    return {sid: source.start(shard, "LATEST", None) for sid, shard in source.shards().items()}
+
+
+def _source(esm: Any, role: str) -> Any:
+    _, _, service, region, account, _ = esm.event_source_arn.split(":", 5)
+    kind = KinesisSource if service == "kinesis" else DynamoDbSource
+    return kind(esm.event_source_arn, region, account, role)
+
+
+class StreamPoller(BasePoller):
+    def __init__(self, esm: Any, checkpoints: Any) -> None:
+        super().__init__(esm, checkpoints)
+        self.source = _source(esm, self._role())
+
+    def _role(self) -> str:
+        try:
+            from moto.awslambda.models import lambda_backends
+
+            return lambda_backends[self.account][self.region].get_function(self.esm.function_arn).role
+        except Exception:
+            return ""
+
+    def position(self, shard_id: str, shard: Any) -> int:
+        saved = self.checkpoints.get(self.esm.uuid, shard_id)
+        if saved is None:
+            pinned = getattr(self.esm, "localcloud_latest", {}) if self.esm.starting_position == "LATEST" else {}
+            saved = pinned.get(shard_id)
+            if saved is None:
+                saved = self.source.start(shard, self.esm.starting_position or "TRIM_HORIZON",
+                                          self.esm.starting_position_timestamp)
+            self.checkpoints.put(self.esm.uuid, shard_id, saved)
+        return saved
+
+    def poll_once(self) -> None:
+        wakeup.clear(self.source_arn)
+        if not self.enabled:
+            self.idle(1.0)
+            return
+        progressed = False
+        for shard_id, shard in self.source.shards().items():
+            position = self.position(shard_id, shard)
+            batch = self.source.read(shard_id, shard, position, self.esm.batch_size)
+            if not batch:
+                continue
+            batch = self._fill_window(shard_id, shard, position, batch)
+            self.process(shard_id, batch)
+            progressed = True
+            if self.stopping:
+                return
+        if not progressed:
+            self.idle(1.0)
+
+    def _fill_window(self, shard_id: str, shard: Any, position: int, batch: list[Item]) -> list[Item]:
+        """MaximumBatchingWindowInSeconds: wait for a full batch at most this long (local clock)."""
+        window = self.esm.max_batch_window or 0
+        deadline = time.monotonic() + clock().wall_seconds(window)
+        while len(batch) < self.esm.batch_size and not self.stopping:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            wakeup.clear(self.source_arn)
+            more = self.source.read(shard_id, shard, position, self.esm.batch_size)
+            if len(more) > len(batch):
+                batch = more
+                continue
+            wakeup.wait(self.source_arn, remaining)
+        return batch
+
+    def process(self, shard_id: str, batch: list[Item]) -> None:
+        kept = [item for item in batch if self.matches(item.event)]
+        pending = [kept] if kept else []
+        while pending and not self.stopping:
+            part = pending.pop(0)
+            attempts, last = 0, None
+            while part and not self.stopping:
+                if not self.enabled:
+                    return  # disabled mid-batch: resume from the checkpoint when enabled again
+                last = self.invoke([item.event for item in part])
+                attempts += 1
+                if last.ok and not last.failed_ids:
+                    break
+                failed_at = self._first_failed(part, last.failed_ids) if last.ok else 0
+                if failed_at > 0:  # partial success: checkpoint before the lowest failure, retry the rest
+                    self.checkpoints.put(self.esm.uuid, shard_id, part[failed_at - 1].position + 1)
+                    part = part[failed_at:]
+                    if self.esm.bisect_on_error:
+                        attempts = 0  # split at the returned sequence number: a new batch
+                        continue
+                condition = self._give_up(part, attempts)
+                if condition:
+                    self.send_to_destination(self.source.info_key, self._pointer(shard_id, part), condition,
+                                             attempts, last)
+                    break
+                if self.esm.bisect_on_error and len(part) > 1:
+                    middle = len(part) // 2
+                    pending[0:0] = [part[:middle], part[middle:]]
+                    part = []
+                    break
+                self.backoff(attempts)
+            if self.stopping:
+                return
+            if part:
+                self.checkpoints.put(self.esm.uuid, shard_id, part[-1].position + 1)
+        if not self.stopping:
+            self.checkpoints.put(self.esm.uuid, shard_id, batch[-1].position + 1)
+
+    @staticmethod
+    def _first_failed(part: list[Item], failed_ids: list[str] | None) -> int:
+        index = {item.sequence: n for n, item in enumerate(part)}
+        found = [index[i] for i in failed_ids or [] if i in index]
+        if not found or len(found) != len(failed_ids or []):
+            return 0  # an identifier not in the batch: AWS treats the batch as a complete failure
+        return min(found)
+
+    def _give_up(self, part: list[Item], attempts: int) -> str | None:
+        max_age = self.esm.max_record_age
+        if max_age is not None and max_age >= 0 and clock().now() - part[0].arrival > max_age:
+            return "RecordAgeExceeded"
+        max_retries = self.esm.max_retry_attempts
+        if max_retries is not None and max_retries >= 0 and attempts > max_retries:
+            return "RetryAttemptsExhausted"
+        return None
+
+    def _pointer(self, shard_id: str, part: list[Item]) -> dict[str, Any]:
+        return {"shardId": shard_id, "startSequenceNumber": part[0].sequence,
+                "endSequenceNumber": part[-1].sequence,
+                "approximateArrivalOfFirstRecord": iso_millis(part[0].arrival),
+                "approximateArrivalOfLastRecord": iso_millis(part[-1].arrival),
+                "batchSize": len(part), "streamArn": self.source_arn}
+
+    def filter_view(self, record: dict[str, Any]) -> dict[str, Any]:
+        """Kinesis filters see the `kinesis` fields, `data` decoded (JSON when it parses, else unmatched).
+
+        https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis-filtering.html
+        """
+        if "kinesis" not in record:
+            return record
+        import base64
+
+        view = dict(record["kinesis"])
+        try:
+            view["data"] = json.loads(base64.b64decode(view["data"]))
+        except ValueError:
+            view["data"] = None
+        return view

