@@ -29,6 +29,7 @@ def install() -> None:
         _installed = True
         _lambda_hooks()
         _sqs_hooks()
+        _s3_hooks()
 
 
 def _lambda_hooks() -> None:
@@ -93,3 +94,25 @@ def _sqs_hooks() -> None:
         wakeup.notify(self.queue_arn)
 
     Queue.add_message = add_message  # type: ignore[method-assign]
+
+
+def _s3_hooks() -> None:
+    from moto.s3 import models, notifications
+    from moto.s3.exceptions import S3ClientError
+
+    from localcloud.events import s3_notifications
+
+    notifications.send_event = s3_notifications.send_event  # models.py calls notifications.send_event(...)
+    notifications.send_test_event = s3_notifications.send_test_event
+    original_set = models.FakeBucket.set_notification_configuration
+
+    def set_notification_configuration(self: Any, notification_config: dict[str, Any] | None) -> None:
+        problems = s3_notifications.unauthorized_destinations(self, notification_config or {})
+        if problems:
+            error = S3ClientError("InvalidArgument", "Unable to validate the following destination configurations")
+            # AWS names each destination and its problem: ArgumentName1/ArgumentValue1, ...
+            error.argument_pairs = list(problems.items())  # type: ignore[attr-defined]
+            raise error
+        original_set(self, notification_config)
+
+    models.FakeBucket.set_notification_configuration = set_notification_configuration  # type: ignore[method-assign]

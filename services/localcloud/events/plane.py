@@ -10,7 +10,9 @@ from typing import Any
 
 
 def install(app: Any) -> None:
-    from localcloud.events import esm, moto_hooks
+    from localcloud.events import esm, moto_hooks, s3_notifications
 
     app.on_start(moto_hooks.install)  # before any poller or request can reach moto's delivery code
+    app.on_start(s3_notifications.start)
+    app.on_stop(s3_notifications.stop)
     esm.install(app)

@@ -1,0 +1,196 @@
+"""S3 event notifications to Lambda, SQS and SNS: matched on write, delivered by a background worker.
+
+https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-structure.html (event JSON,
+version 2.1), .../notification-how-to-filtering.html (prefix/suffix), .../grant-destinations-permissions-to-s3.html
+(S3 may only notify destinations whose resource policy allows it; otherwise
+PutBucketNotificationConfiguration fails with InvalidArgument "Unable to validate the following destination
+configurations"), .../how-to-enable-disable-notification-intro.html (an s3:TestEvent on configuration).
+moto's synchronous send_event / send_test_event are replaced (moto_hooks), so a PUT returns at once.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+import queue
+import threading
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote_plus
+
+from localcloud.events import policies
+from localcloud.events.targets import TargetError, deliver
+
+log = logging.getLogger("localcloud.events.s3")
+
+_work: "queue.Queue[tuple[str, str, str, str] | None]" = queue.Queue()
+_sequence = itertools.count(1)
+_worker: threading.Thread | None = None
+
+
+# -- matching ------------------------------------------------------------------------------------------
+def event_matches(configured: list[str], event_name: str) -> bool:
+    """`s3:ObjectCreated:*` covers every ObjectCreated event; names are exact otherwise."""
+    family = event_name.rsplit(":", 1)[0] + ":*"
+    return event_name in configured or family in configured
+
+
+def key_matches(filters: dict[str, Any], key: str) -> bool:
+    """Prefix/suffix rules; rule names are case-insensitive on AWS ("Prefix" or "prefix")."""
+    rules = {r["Name"].lower(): r["Value"] for r in (filters.get("S3Key") or {}).get("FilterRule", [])}
+    return key.startswith(rules.get("prefix", "")) and key.endswith(rules.get("suffix", ""))
+
+
+# -- the event -----------------------------------------------------------------------------------------
+def _requester() -> tuple[str, str]:
+    """(source IP, principal) of the request being served, when moto is serving one."""
+    try:
+        from flask import has_request_context, request
+
+        if has_request_context():
+            auth = request.headers.get("Authorization", "")
+            key = auth.split("Credential=", 1)[1].split("/", 1)[0] if "Credential=" in auth else "anonymous"
+            return request.remote_addr or "127.0.0.1", f"AWS:{key}"
+    except Exception:
+        pass
+    return "127.0.0.1", "AWS:localcloud"
+
+
+def build_event(event_name: str, bucket: Any, key: Any, configuration_id: str, region: str) -> dict[str, Any]:
+    source_ip, principal = _requester()
+    obj: dict[str, Any] = {"key": quote_plus(key.name, safe="/")}
+    if not event_name.startswith("s3:ObjectRemoved"):
+        obj.update({"size": key.size, "eTag": key.etag.strip('"')})
+    if getattr(bucket, "is_versioned", False) and getattr(key, "version_id", None) not in (None, "null"):
+        obj["versionId"] = key.version_id
+    obj["sequencer"] = f"{time.time_ns():016X}{next(_sequence):04X}"
+    request_id = uuid.uuid4().hex[:16].upper()
+    return {"Records": [{
+        "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": region,
+        "eventTime": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
+        "eventName": event_name[3:],  # s3:ObjectCreated:Put -> ObjectCreated:Put
+        "userIdentity": {"principalId": principal},
+        "requestParameters": {"sourceIPAddress": source_ip},
+        "responseElements": {"x-amz-request-id": request_id, "x-amz-id-2": uuid.uuid4().hex * 2},
+        "s3": {"s3SchemaVersion": "1.0", "configurationId": configuration_id,
+               "bucket": {"name": bucket.name, "ownerIdentity": {"principalId": "A" + bucket.account_id},
+                          "arn": f"arn:aws:s3:::{bucket.name}"},
+               "object": obj},
+    }]}
+
+
+def send_event(account_id: str, event_name: Any, bucket: Any, key: Any) -> None:
+    """moto's hook, called inside the write: build the events now (the key may change), deliver later."""
+    config = bucket.notification_configuration
+    if config is None:
+        return
+    name = str(getattr(event_name, "value", event_name))
+    for kind in ("cloud_function", "queue", "topic"):
+        for notification in getattr(config, kind):
+            events = notification.events if isinstance(notification.events, list) else [notification.events]
+            if event_matches(events, name) and key_matches(notification.filters, key.name):
+                body = json.dumps(build_event(name, bucket, key, notification.id, bucket.region_name))
+                _work.put((notification.arn, body, f"s3:{bucket.name}/{key.name}", kind))
+    if config.event_bridge is not None:  # EventBridge is the orchestration half's; moto's code stays
+        from moto.s3 import notifications
+
+        try:
+            notifications._send_event_bridge_message(account_id, bucket, event_name, key)
+        except Exception:
+            log.exception("S3 -> EventBridge notification for %s failed", bucket.name)
+
+
+def _deliver_loop() -> None:
+    while True:
+        job = _work.get()
+        if job is None:
+            return
+        arn, body, source, kind = job
+        try:
+            deliver(arn, body, async_=True, source=source,
+                    subject="Amazon S3 Notification" if kind == "topic" else None)
+        except TargetError as exc:  # a destination deleted after configuration: AWS drops the event too
+            log.warning("S3 notification from %s not delivered: %s", source, exc)
+
+
+def start() -> None:
+    global _worker
+    if _worker is None:
+        _worker = threading.Thread(target=_deliver_loop, name="s3-notifications", daemon=True)
+        _worker.start()
+
+
+def stop() -> None:
+    _work.put(None)
+
+
+# -- configuration time --------------------------------------------------------------------------------
+def unauthorized_destinations(bucket: Any, config: dict[str, Any]) -> dict[str, str]:
+    """Destination ARN -> why S3 may not use it, as AWS words it."""
+    bucket_arn = f"arn:aws:s3:::{bucket.name}"
+    problems: dict[str, str] = {}
+    for item in _as_list(config.get("CloudFunctionConfiguration")):
+        arn = item.get("CloudFunction", "")
+        if not _lambda_allows(arn, bucket_arn, bucket.account_id):
+            problems[arn] = f"Not authorized to invoke function [{arn}]"
+    for item in _as_list(config.get("QueueConfiguration")):
+        arn = item.get("Queue", "")
+        if not _queue_allows(arn, bucket_arn, bucket.account_id):
+            problems[arn] = "Permissions on the destination queue do not allow S3 to publish notifications from this bucket"
+    for item in _as_list(config.get("TopicConfiguration")):
+        arn = item.get("Topic", "")
+        if not _topic_allows(arn, bucket_arn, bucket.account_id):
+            problems[arn] = "Permissions on the destination topic do not allow S3 to publish notifications from this bucket"
+    return problems
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else ([value] if value else [])
+
+
+def _lambda_allows(arn: str, bucket_arn: str, account: str) -> bool:
+    from moto.awslambda.models import lambda_backends
+
+    try:
+        _, _, _, region, owner, _ = arn.split(":", 5)
+        function = lambda_backends[owner][region].get_function(arn)
+    except Exception:
+        return False
+    return policies.allows({"Statement": function.policy.statements}, "s3.amazonaws.com",
+                           "lambda:InvokeFunction", bucket_arn, account)
+
+
+def _queue_allows(arn: str, bucket_arn: str, account: str) -> bool:
+    from moto.sqs.models import sqs_backends
+
+    try:
+        _, _, _, region, owner, name = arn.split(":", 5)
+        queue_ = sqs_backends[owner][region].queues[name]
+    except Exception:
+        return False
+    return policies.allows(queue_.policy, "s3.amazonaws.com", "sqs:SendMessage", bucket_arn, account)
+
+
+def _topic_allows(arn: str, bucket_arn: str, account: str) -> bool:
+    from moto.sns.models import sns_backends
+
+    try:
+        _, _, _, region, owner, _ = arn.split(":", 5)
+        topic = sns_backends[owner][region].get_topic(arn)
+    except Exception:
+        return False
+    return policies.allows(topic.policy, "s3.amazonaws.com", "sns:Publish", bucket_arn, account)
+
+
+def send_test_event(account_id: str, bucket: Any) -> None:
+    """s3:TestEvent to each SQS queue and SNS topic on (re)configuration; Lambda gets none."""
+    config = bucket.notification_configuration
+    body = json.dumps({"Service": "Amazon S3", "Event": "s3:TestEvent",
+                       "Time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
+                       "Bucket": bucket.name, "RequestId": uuid.uuid4().hex[:16].upper(),
+                       "HostId": uuid.uuid4().hex * 2})
+    for arn in sorted({n.arn for n in config.queue} | {n.arn for n in config.topic}):
+        _work.put((arn, body, f"s3:{bucket.name}", "topic" if ":sns:" in arn else "queue"))
