@@ -25,6 +25,8 @@ $(VENV)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@echo "==> installing localcloud and its tools into $(VENV)"
 	@$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@echo "==> preparing the Lambda Python runtimes (awslambdaric + boto3 per Python version)"
+	@$(BIN)/python -m localcloud.runtime.prepare
 	@touch $@
 
 install: $(VENV)/.installed ## Create .venv and install localcloud with its dev tools

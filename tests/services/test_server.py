@@ -1,9 +1,11 @@
 """The local cloud's front: health, lifecycle verbs, bad input, unimplemented operations, persistence."""
 
+import io
 import json
 import socket
 import time
 import urllib.request
+import zipfile
 
 import pytest
 from botocore.exceptions import ClientError
@@ -96,7 +98,15 @@ def test_state_survives_a_restart(fresh_cloud):
                        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
                        BillingMode="PAY_PER_REQUEST")
     table.put_item(TableName="kept", Item={"pk": {"S": "1"}})
+    role = fresh_cloud.client("iam").create_role(RoleName="kept", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("handler.py", "def handler(event, context):\n    return {'echo': event}\n")
+    fresh_cloud.client("lambda").create_function(FunctionName="kept", Runtime="python3.11", Role=role,
+                                                 Handler="handler.handler", Code={"ZipFile": code.getvalue()})
     fresh_cloud.stop()
     fresh_cloud.start()
+    answer = fresh_cloud.client("lambda").invoke(FunctionName="kept", Payload=b'"after restart"')
+    assert json.loads(answer["Payload"].read()) == {"echo": "after restart"}
     assert fresh_cloud.client("s3").get_object(Bucket="kept-across-restarts", Key="k")["Body"].read() == b"still here"
     assert fresh_cloud.client("dynamodb").get_item(TableName="kept", Key={"pk": {"S": "1"}})["Item"]

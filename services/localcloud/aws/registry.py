@@ -19,7 +19,7 @@ _handlers: dict[tuple[str, str], Handler] = {}
 _services_loaded: dict[str, bool] = {}
 _load_lock = threading.Lock()
 # The package under localcloud.aws that holds a service's handlers, where it is not the moto name.
-PACKAGE_FOR_SERVICE = {"lambda": "lambda_"}
+PACKAGE_FOR_SERVICE = {"awslambda": "lambda_", "lambda": "lambda_"}
 
 
 def handles(service: str, *operations: str) -> Callable[[Handler], Handler]:

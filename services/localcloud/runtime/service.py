@@ -255,13 +255,7 @@ def current() -> LambdaService:
 def install(app: Any) -> LambdaService:
     global _current
     from localcloud.runtime.runtime_api import RuntimeApi
-    from localcloud.server import rest_routes
 
-    # moto names its Lambda backend "awslambda"; without this mapping the server cannot name a Lambda
-    # REST operation, so no Lambda handler of ours is ever called. Belongs in server/rest_routes.py
-    # (owned elsewhere); setdefault keeps it harmless once that lands.
-    rest_routes.BOTOCORE_NAMES.setdefault("awslambda", "lambda")
-    import localcloud.aws.lambda_  # noqa: F401  (registers Invoke & co. under moto's name "awslambda")
     service = LambdaService(app.settings)
     app.mount(RUNTIME_API_PREFIX, RuntimeApi(service))
     app.on_start(service.start)

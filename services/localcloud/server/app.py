@@ -86,7 +86,11 @@ class LocalCloudApp:
     def _health(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         extras: dict[str, object] = {"uptime_seconds": round(time.time() - self.started_at, 3)}
         for extra in self._health_extras:
-            extras.update(extra())
+            for key, value in extra().items():
+                if isinstance(value, list) and isinstance(extras.get(key), list):
+                    extras[key] = [*extras[key], *value]  # notes from several subsystems add up
+                else:
+                    extras[key] = value
         body = json.dumps(health_document(extras)).encode()
         return _respond(start_response, (200, [("Content-Type", "application/json")], body))
 

@@ -12,11 +12,13 @@ Saving writes only the services that changed, a moment after they changed, and a
 from __future__ import annotations
 
 import copyreg
+from collections import defaultdict
 import logging
 import os
 import pickle
 import threading
 import time
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +32,24 @@ copyreg.pickle(type(threading.Lock()), lambda lock: (threading.Lock, ()))
 copyreg.pickle(type(threading.RLock()), lambda lock: (threading.RLock, ()))
 copyreg.pickle(threading.Condition, lambda condition: (threading.Condition, ()))
 copyreg.pickle(threading.Event, lambda event: (threading.Event, ()))
+# moto's Lambda storage indexes functions by ARN weakly; the functions themselves are pickled strongly
+# elsewhere in the same snapshot, so the restored index points at the restored functions.
+copyreg.pickle(weakref.WeakValueDictionary,
+               lambda index: (weakref.WeakValueDictionary, (dict(index.items()),)))
+
+
+def _reduce_defaultdict(mapping: defaultdict) -> tuple:
+    """moto builds some defaultdicts with `lambda: {}`, which pickle cannot name. Such a factory is swapped
+    for the builtin type it produces (dict, list, set, ...); any other factory pickles as usual."""
+    factory = mapping.default_factory
+    if getattr(factory, "__name__", "") == "<lambda>":
+        produced = factory()
+        if type(produced) in (dict, list, set, int, str) and not produced:
+            factory = type(produced)
+    return defaultdict, (factory,), None, None, iter(mapping.items())
+
+
+copyreg.pickle(defaultdict, _reduce_defaultdict)
 
 
 class StateStore:

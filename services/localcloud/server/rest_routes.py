@@ -11,7 +11,7 @@ from functools import lru_cache
 import botocore.session
 
 # moto backend name -> botocore service name, where they differ.
-BOTOCORE_NAMES = {"lambda": "lambda", "s3": "s3", "apigateway": "apigateway", "scheduler": "scheduler"}
+BOTOCORE_NAMES = {"awslambda": "lambda"}
 
 
 @lru_cache(maxsize=None)
