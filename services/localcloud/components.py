@@ -14,8 +14,8 @@ if TYPE_CHECKING:
 
 def install_all(app: "LocalCloudApp") -> None:
     # One line per subsystem, in start order.
-    from localcloud.aws import rds
-    rds.install(app)  # real Postgres/MySQL behind RDS instances
+    from localcloud.aws import rds; rds.install(app)  # real Postgres/MySQL behind RDS instances
+    from localcloud.aws import athena; athena.install(app)  # Athena SQL in DuckDB over Glue tables
     from localcloud import runtime; runtime.install(app)  # Lambda runtime: Runtime API, worker environments
     from localcloud.aws import stepfunctions; stepfunctions.install(app)  # executions run in-process (moto's ASL interpreter)
     from localcloud.events import plane; plane.install(app)  # S3/SNS notifications, event source mappings, alarms

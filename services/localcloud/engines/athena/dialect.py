@@ -4,7 +4,7 @@ Handled here:
 - integer division: Trino's 7 / 2 is 3, DuckDB's is 3.5 -> `SET integer_division = true`.
 - Trino functions with other names or shapes in DuckDB, as DuckDB macros, and date_parse/date_format with literal formats rewritten to strptime/strftime (plus
   from_iso8601_*, to_unixtime, from_unixtime, approx_distinct, arbitrary, cardinality, regexp_like,
-  json_extract_scalar, json_format, contains, is_nan, typeof-free helpers).
+  json_extract_scalar, json_format, is_nan, sequence).
 Documented, not translated (docs/data-services.md): Trino's 3-argument date_add('day', n, ts) (DuckDB:
 ts + INTERVAL n DAY), UNNEST ... WITH ORDINALITY, lambda functions (transform/filter use `x -> ...` in both
 but differ in edge cases), approx_percentile (DuckDB: approx_quantile), and the error texts of casts.
@@ -81,6 +81,7 @@ MACROS = [
     "CREATE MACRO json_extract_scalar(j, p) AS json_extract_string(j, p)",
     "CREATE MACRO json_format(j) AS CAST(j AS VARCHAR)",
     "CREATE MACRO is_nan(x) AS isnan(x)",
+    "CREATE MACRO sequence(a, b) AS CAST(generate_series(a, b) AS BIGINT[])",  # a list, also in FROM
 ]
 
 SETTINGS = [

@@ -146,7 +146,10 @@ class AthenaEngine:
             raise translate_error(exc, sql, default_database) from exc
         scanned, names = 0, []
         for reference in sorted(referenced):
-            parts = [p.strip('"').lower() for p in reference.split(".")]
+            reference = re.sub(r"\s+AS\s+.*$", "", reference, flags=re.IGNORECASE)  # "orders AS o"
+            parts = [(quoted.replace('""', '"') or bare).strip().lower()
+                     for quoted, bare in re.findall(r'"((?:[^"]|"")*)"|([^.]+)', reference)]
+            reference = ".".join(parts)  # for positions: DuckDB quotes some names ("nothing")
             if len(parts) == 3 and parts[0] == CATALOG:
                 parts = parts[1:]
             if len(parts) == 3:

@@ -1,0 +1,133 @@
+"""Query executions: the QUEUED -> RUNNING -> SUCCEEDED/FAILED/CANCELLED life of each StartQueryExecution,
+run on a small thread pool, results kept in memory for GetQueryResults and written to S3 as Athena does.
+
+AWS: results land at `<OutputLocation>/<QueryExecutionId>.csv` with a `.csv.metadata` beside it; SHOW and
+DESCRIBE (UTILITY statements) write `.txt` instead
+(https://docs.aws.amazon.com/athena/latest/ug/querying-finding-output-files.html).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from localcloud.engines.athena import dialect
+from localcloud.engines.athena.engine import AthenaEngine, AthenaQueryError, QueryResult
+from localcloud.engines.athena.mirror import split_s3
+
+log = logging.getLogger("localcloud.athena")
+
+
+@dataclass
+class Execution:
+    id: str
+    query: str
+    database: str
+    catalog: str
+    workgroup: str
+    output_location: str
+    account_id: str
+    region: str
+    statement_type: str
+    state: str = "QUEUED"
+    reason: str | None = None
+    error: AthenaQueryError | None = None
+    submitted: float = field(default_factory=time.time)
+    started: float | None = None
+    completed: float | None = None
+    result: QueryResult | None = None
+    connection: Any = None
+
+
+def csv_text(result: QueryResult) -> bytes:
+    """Athena's result CSV: every value quoted, NULL as an empty unquoted field, header first."""
+    def line(values: list[str | None]) -> str:
+        return ",".join("" if v is None else '"' + v.replace('"', '""') + '"' for v in values)
+
+    lines = [line([c["Name"] for c in result.columns]), *(line(row) for row in result.rows)]
+    return ("\n".join(lines) + "\n").encode()
+
+
+class QueryRunner:
+    def __init__(self, cache_root: Path, workers: int = 2) -> None:
+        self.cache_root = cache_root
+        self.executions: dict[str, Execution] = {}
+        self.by_token: dict[str, str] = {}
+        self._engines: dict[tuple[str, str], AthenaEngine] = {}
+        self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="athena")
+
+    def engine(self, account_id: str, region: str) -> AthenaEngine:
+        with self._lock:
+            key = (account_id, region)
+            if key not in self._engines:
+                self._engines[key] = AthenaEngine(self.cache_root / account_id / region, account_id, region)
+            return self._engines[key]
+
+    def submit(self, query: str, database: str, catalog: str, workgroup: str, output_location: str,
+               account_id: str, region: str) -> Execution:
+        execution_id = str(uuid.uuid4())
+        kind = dialect.statement_type(query)
+        suffix = ".txt" if kind == "UTILITY" else ".csv"
+        execution = Execution(execution_id, query, database, catalog, workgroup,
+                              output_location.rstrip("/") + f"/{execution_id}{suffix}", account_id, region, kind)
+        self.executions[execution_id] = execution
+        self._pool.submit(self._run, execution)
+        return execution
+
+    def stop(self, execution_id: str) -> None:
+        execution = self.executions[execution_id]
+        if execution.state in ("QUEUED", "RUNNING"):
+            execution.state, execution.completed = "CANCELLED", time.time()
+            execution.reason = "Query was cancelled by the user"
+            if execution.connection is not None:
+                execution.connection.interrupt()
+
+    def _run(self, execution: Execution) -> None:
+        if execution.state != "QUEUED":
+            return  # cancelled while queued
+        execution.state, execution.started = "RUNNING", time.time()
+        try:
+            result = self.engine(execution.account_id, execution.region).run(
+                execution.query, execution.database, on_connection=lambda c: setattr(execution, "connection", c))
+            self._write_results(execution, result)
+            execution.result = result
+            if execution.state == "RUNNING":
+                execution.state = "SUCCEEDED"
+        except AthenaQueryError as exc:
+            if execution.state == "RUNNING":
+                execution.state, execution.reason, execution.error = "FAILED", str(exc), exc
+        except Exception as exc:  # a bug of ours: the query fails, the service keeps running
+            log.exception("Athena query %s failed inside localcloud", execution.id)
+            error = AthenaQueryError("GENERIC_INTERNAL_ERROR", f"{type(exc).__name__}: {exc}", category=1)
+            execution.state, execution.reason, execution.error = "FAILED", str(error), error
+        finally:
+            execution.connection = None
+            execution.completed = time.time()
+
+    @staticmethod
+    def _write_results(execution: Execution, result: QueryResult) -> None:
+        from moto.s3.models import s3_backends
+
+        bucket, key = split_s3(execution.output_location)
+        key = key.rstrip("/")
+        s3 = s3_backends[execution.account_id]["global"]
+        try:
+            s3.get_bucket(bucket)
+        except Exception:  # noqa: BLE001  moto's MissingBucket, whatever its class in this version
+            raise AthenaQueryError("INVALID_OUTPUT_LOCATION", f"Unable to verify/create output bucket {bucket}") from None
+        if execution.statement_type == "UTILITY":
+            body = ("\n".join("\t".join(v or "" for v in row) for row in result.rows) + "\n").encode()
+        else:
+            body = csv_text(result)
+        s3.put_object(bucket, key, body)
+        # Athena's .metadata is an internal binary format; ours carries the same facts as JSON.
+        metadata = json.dumps({"ColumnInfo": result.columns, "RowCount": len(result.rows)}).encode()
+        s3.put_object(bucket, key + ".metadata", metadata)
