@@ -99,5 +99,9 @@ from localcloud.runtime import cli as runtime_cli  # noqa: E402  (Lambda: invoke
 main.add_command(runtime_cli.invoke); main.add_command(runtime_cli.logs)
 
 
+from localcloud.events.schedule_cli import events as events_group  # noqa: E402  (events: list deliveries, fire)
+main.add_command(events_group)
+
+
 if __name__ == "__main__":
     main()

@@ -19,3 +19,4 @@ def install_all(app: "LocalCloudApp") -> None:
     from localcloud import runtime; runtime.install(app)  # Lambda runtime: Runtime API, worker environments
     from localcloud.aws import stepfunctions; stepfunctions.install(app)  # executions run in-process (moto's ASL interpreter)
     from localcloud.events import plane; plane.install(app)  # S3/SNS notifications, event source mappings, alarms
+    from localcloud.events import schedules_runner; schedules_runner.install(app)  # EventBridge schedules and Scheduler, on the local clock

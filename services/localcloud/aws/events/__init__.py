@@ -1,0 +1,1 @@
+from localcloud.aws.events import handlers  # noqa: F401  (register handlers)

@@ -1,0 +1,1 @@
+from localcloud.aws.scheduler import handlers  # noqa: F401  (register handlers)
