@@ -103,5 +103,9 @@ from localcloud.events.schedule_cli import events as events_group  # noqa: E402 
 main.add_command(events_group)
 
 
+from localcloud.events.mailbox_cli import mailbox  # noqa: E402  (SNS e-mail lands in the local mailbox)
+main.add_command(mailbox)
+
+
 if __name__ == "__main__":
     main()

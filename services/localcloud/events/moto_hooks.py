@@ -30,6 +30,7 @@ def install() -> None:
         _lambda_hooks()
         _sqs_hooks()
         _s3_hooks()
+        _sns_hooks()
 
 
 def _lambda_hooks() -> None:
@@ -116,3 +117,21 @@ def _s3_hooks() -> None:
         original_set(self, notification_config)
 
     models.FakeBucket.set_notification_configuration = set_notification_configuration  # type: ignore[method-assign]
+
+
+def _sns_hooks() -> None:
+    from moto.sns.models import SNSBackend, Subscription
+
+    from localcloud.events import sns_delivery
+
+    Subscription.publish = sns_delivery.publish  # type: ignore[method-assign]
+    original_subscribe = SNSBackend.subscribe
+
+    def subscribe(self: Any, topic_arn: str, endpoint: str, protocol: str) -> Any:
+        existing = self._find_subscription(topic_arn, endpoint, protocol)
+        subscription = original_subscribe(self, topic_arn, endpoint, protocol)
+        if existing is None:
+            sns_delivery.confirm(subscription)
+        return subscription
+
+    SNSBackend.subscribe = subscribe  # type: ignore[method-assign]

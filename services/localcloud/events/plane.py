@@ -10,9 +10,11 @@ from typing import Any
 
 
 def install(app: Any) -> None:
-    from localcloud.events import esm, moto_hooks, s3_notifications
+    from localcloud.events import esm, moto_hooks, s3_notifications, sns_delivery
 
     app.on_start(moto_hooks.install)  # before any poller or request can reach moto's delivery code
     app.on_start(s3_notifications.start)
     app.on_stop(s3_notifications.stop)
+    app.on_start(lambda: sns_delivery.start(app.settings))
+    app.on_stop(sns_delivery.stop)
     esm.install(app)

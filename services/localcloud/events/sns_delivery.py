@@ -1,0 +1,232 @@
+"""SNS deliveries: SQS in-process at publish, Lambda / HTTP(S) / e-mail from background workers.
+
+https://docs.aws.amazon.com/sns/latest/dg/sns-message-and-json-formats.html (the Notification and
+SubscriptionConfirmation documents, x-amz-sns-* headers), .../sns-large-payload-raw-message-delivery.html,
+.../sns-message-filtering.html (moto's FilterPolicyMatcher: MessageAttributes and MessageBody scopes),
+.../sns-lambda-as-subscriber.html (the Lambda event, invoked asynchronously).
+
+Confirmation, decided for a local cloud: HTTP(S) endpoints get AWS's SubscriptionConfirmation POST
+(with a SubscribeURL that works against the local cloud) and e-mail addresses a confirmation mail in the
+mailbox, but every subscription is confirmed at once (moto's PendingConfirmation false), so a pipeline
+works without a person clicking a link; the mail and the POST show what AWS would have asked for.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+
+from localcloud.clock import clock
+from localcloud.events import mailbox, trace
+
+log = logging.getLogger("localcloud.events.sns")
+
+_pool: ThreadPoolExecutor | None = None
+endpoint_url = "http://127.0.0.1:4566"  # set at install: the URL the local cloud answers on
+
+
+def _timestamp() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+@lru_cache(maxsize=1)
+def _signer() -> tuple[Any, str]:
+    """One key and certificate per process (AWS rotates them rarely); moto serves the certificate."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.sns.models import sns_backends
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "sns.amazonaws.com")])
+    now = datetime.now(UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now)
+            .not_valid_after(now.replace(year=now.year + 1)).sign(key, hashes.SHA256()))
+    key_name = f"SimpleNotificationService-{uuid.uuid4().hex}.pem"
+    sns_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]._message_public_keys[key_name] = cert.public_bytes(
+        serialization.Encoding.PEM)
+    return key, key_name
+
+
+def _sign(document: dict[str, Any], fields: list[str]) -> None:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    key, key_name = _signer()
+    text = "".join(f"{f}\n{document[f]}\n" for f in fields if f in document)
+    document["SignatureVersion"] = "2"  # SHA256 (version 1 is SHA1)
+    document["Signature"] = base64.b64encode(key.sign(text.encode(), padding.PKCS1v15(), hashes.SHA256())).decode()
+    region = document["TopicArn"].split(":")[3]
+    document["SigningCertURL"] = f"https://sns.{region}.amazonaws.com/{key_name}"
+
+
+def envelope(sub: Any, message: str, message_id: str, subject: str | None,
+             attributes: dict[str, Any] | None) -> dict[str, Any]:
+    document: dict[str, Any] = {"Type": "Notification", "MessageId": message_id, "TopicArn": sub.topic.arn}
+    if subject:
+        document["Subject"] = subject
+    document.update({"Message": message, "Timestamp": _timestamp()})
+    _sign(document, ["Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"])
+    document["UnsubscribeURL"] = f"{endpoint_url}/?Action=Unsubscribe&SubscriptionArn={sub.arn}"
+    if attributes:
+        document["MessageAttributes"] = {k: {"Type": v["Type"], "Value": v["Value"]} for k, v in attributes.items()}
+    return document
+
+
+def publish(sub: Any, message: str, message_id: str, subject: str | None = None,
+            message_attributes: dict[str, Any] | None = None, group_id: str | None = None,
+            deduplication_id: str | None = None, message_structure: str | None = None) -> None:
+    """Replaces moto's Subscription.publish: filter, then deliver by protocol without blocking Publish."""
+    source = f"sns:{sub.topic.arn}"
+    if sub._filter_policy_matcher is not None and not sub._filter_policy_matcher.matches(message_attributes, message):
+        trace.record(source, sub.endpoint, "filtered", detail="the subscription's filter policy did not match")
+        return
+    if message_structure == "json":
+        message = sub._parse_message_structure(message, sub.protocol)
+    raw = str(sub.attributes.get("RawMessageDelivery", "false")).lower() == "true"
+    if sub.protocol == "sqs":
+        _to_sqs(sub, message, message_id, subject, message_attributes, group_id, deduplication_id, raw)
+        return
+    document = envelope(sub, message, message_id, subject, message_attributes)
+    if _pool is None:
+        log.error("SNS delivery to %s dropped: the delivery workers are not running", sub.endpoint)
+        return
+    _pool.submit(_deliver_async, sub, document, raw)
+
+
+def _to_sqs(sub: Any, message: str, message_id: str, subject: str | None, attributes: dict[str, Any] | None,
+            group_id: str | None, deduplication_id: str | None, raw: bool) -> None:
+    from moto.sqs.models import sqs_backends
+
+    started = time.perf_counter()
+    _, _, _, region, account, name = sub.endpoint.split(":", 5)
+    if raw:
+        body = message
+        sqs_attributes = {}
+        for key, value in (attributes or {}).items():
+            kind = "BinaryValue" if value["Type"].startswith("Binary") else "StringValue"
+            sqs_attributes[key] = {"DataType": value["Type"], kind: str(value["Value"])}
+    else:
+        body = json.dumps(envelope(sub, message, message_id, subject, attributes))
+        sqs_attributes = {}
+    try:
+        sqs_backends[account][region].send_message(name, body, message_attributes=sqs_attributes,
+                                                   deduplication_id=deduplication_id, group_id=group_id,
+                                                   validate_group_id=False)
+        result, detail = "ok", ""
+    except Exception as exc:  # queue deleted: AWS drops it (or sends to the subscription's DLQ)
+        result, detail = "error", f"{type(exc).__name__}: {exc}"
+    trace.record(f"sns:{sub.topic.arn}", sub.endpoint, result, latency_ms=(time.perf_counter() - started) * 1000,
+                 detail=detail)
+
+
+def _deliver_async(sub: Any, document: dict[str, Any], raw: bool) -> None:
+    source = f"sns:{sub.topic.arn}"
+    started = time.perf_counter()
+    attempts, result, detail = 1, "ok", ""
+    try:
+        if sub.protocol == "lambda":
+            from localcloud.events.targets import deliver
+
+            deliver(sub.endpoint, json.dumps(lambda_event(sub, document)), async_=True, source=source)
+            return  # deliver() traced it
+        if sub.protocol in ("http", "https"):
+            attempts, result, detail = _post(sub, document, "Notification", raw)
+        elif sub.protocol == "email":
+            mailbox.deliver(sub.endpoint, document.get("Subject") or "AWS Notification Message",
+                            document["Message"] + _email_footer(document), topic_arn=sub.topic.arn)
+        elif sub.protocol == "email-json":
+            mailbox.deliver(sub.endpoint, document.get("Subject") or "AWS Notification Message",
+                            json.dumps(document, indent=2), topic_arn=sub.topic.arn)
+        else:
+            result, detail = "dropped", f"localcloud does not deliver SNS protocol {sub.protocol!r}"
+    except Exception as exc:
+        result, detail = "error", f"{type(exc).__name__}: {exc}"
+    trace.record(source, f"{sub.protocol}:{sub.endpoint}", result, attempts=attempts,
+                 latency_ms=(time.perf_counter() - started) * 1000, detail=detail)
+
+
+def lambda_event(sub: Any, document: dict[str, Any]) -> dict[str, Any]:
+    sns = {k: v for k, v in document.items() if k not in ("SigningCertURL", "UnsubscribeURL")}
+    sns.update({"SigningCertUrl": document["SigningCertURL"], "UnsubscribeUrl": document["UnsubscribeURL"],
+                "MessageAttributes": document.get("MessageAttributes", {}), "Subject": document.get("Subject")})
+    return {"Records": [{"EventVersion": "1.0", "EventSubscriptionArn": sub.arn, "EventSource": "aws:sns",
+                         "Sns": sns}]}
+
+
+def _email_footer(document: dict[str, Any]) -> str:
+    return ("\n\n--\nIf you wish to stop receiving notifications from this topic, please click or visit the link "
+            f"below to unsubscribe:\n{document['UnsubscribeURL']}\n")
+
+
+def _post(sub: Any, document: dict[str, Any], kind: str, raw: bool) -> tuple[int, str, str]:
+    """POST with AWS's headers; retried 3 times on the local clock (AWS's default HTTP delivery policy)."""
+    import requests
+
+    headers = {"Content-Type": "text/plain; charset=UTF-8", "x-amz-sns-message-type": kind,
+               "x-amz-sns-message-id": document["MessageId"], "x-amz-sns-topic-arn": sub.topic.arn,
+               "User-Agent": "Amazon Simple Notification Service Agent"}
+    if kind == "Notification":
+        headers["x-amz-sns-subscription-arn"] = sub.arn
+    if raw:
+        headers["x-amz-sns-rawdelivery"] = "true"
+    body = document["Message"] if raw and kind == "Notification" else json.dumps(document)
+    detail = ""
+    for attempt in range(1, 5):
+        try:
+            answer = requests.post(sub.endpoint, data=body.encode(), headers=headers, timeout=15)
+            if answer.status_code < 500 and answer.status_code != 429:
+                return attempt, ("ok" if answer.status_code < 400 else "error"), f"HTTP {answer.status_code}"
+            detail = f"HTTP {answer.status_code}"
+        except requests.RequestException as exc:
+            detail = f"{type(exc).__name__}: {exc}"
+        clock().sleep(20.0 * attempt)  # AWS: 3 immediate-ish retries then backoff; local clock
+    return 4, "error", detail
+
+
+def confirm(sub: Any) -> None:
+    """What AWS sends on Subscribe to an HTTP(S) endpoint or e-mail address (see the module docstring)."""
+    if _pool is None or sub.protocol not in ("http", "https", "email", "email-json"):
+        return
+    token = uuid.uuid4().hex * 2
+    subscribe_url = f"{endpoint_url}/?Action=ConfirmSubscription&TopicArn={sub.topic.arn}&Token={token}"
+    document: dict[str, Any] = {
+        "Type": "SubscriptionConfirmation", "MessageId": str(uuid.uuid4()), "Token": token,
+        "TopicArn": sub.topic.arn,
+        "Message": f"You have chosen to subscribe to the topic {sub.topic.arn}.\n"
+                   "To confirm the subscription, visit the SubscribeURL included in this message.",
+        "SubscribeURL": subscribe_url, "Timestamp": _timestamp()}
+    _sign(document, ["Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type"])
+    if sub.protocol.startswith("http"):
+        _pool.submit(_post, sub, document, "SubscriptionConfirmation", False)
+    else:
+        mailbox.deliver(sub.endpoint, "AWS Notification - Subscription Confirmation",
+                        f"You have chosen to subscribe to the topic:\n{sub.topic.arn}\n\n"
+                        f"To confirm this subscription, click or visit the link below:\n{subscribe_url}\n\n"
+                        "localcloud confirmed this subscription already; notifications are being delivered.",
+                        topic_arn=sub.topic.arn, kind="confirmation")
+
+
+def start(settings: Any) -> None:
+    global _pool, endpoint_url
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "") else settings.host
+    endpoint_url = f"http://{host}:{settings.port}"
+    mailbox.configure(settings.state_dir)
+    _pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="sns-delivery")
+
+
+def stop() -> None:
+    global _pool
+    if _pool is not None:
+        _pool.shutdown(wait=False, cancel_futures=True)
+        _pool = None
