@@ -156,22 +156,40 @@ def test_step_functions_target_without_role_goes_to_the_dlq(orch_cloud, queue):
     assert attributes["ERROR_CODE"] and json.loads(message["Body"])["detail-type"] == "Scheduled Event"
 
 
-def test_failed_deliveries_are_retried_then_dead_lettered(orch_cloud, queue, service_role):
+def test_missing_target_is_dead_lettered_without_retries(orch_cloud, queue):
+    # AWS: errors retrying cannot fix (the target no longer exists) go to the DLQ at once.
     sqs, url, dlq_arn = queue
     events = orch_cloud.client("events")
-    name = f"retry-{uuid.uuid4().hex[:8]}"
+    name = f"gone-{uuid.uuid4().hex[:8]}"
     events.put_rule(Name=name, ScheduleExpression="rate(1 day)")
-    # A queue ARN of a queue that is deleted after PutTargets: a retryable error would be a throttle; a
-    # missing resource is dead-lettered at once, as AWS does for errors retrying cannot fix.
     target = "arn:aws:lambda:us-east-1:123456789012:function:gone"
-    events.put_targets(Rule=name, Targets=[{"Id": "fn", "Arn": target, "DeadLetterConfig": {"Arn": dlq_arn},
-                                            "RetryPolicy": {"MaximumRetryAttempts": 2,
-                                                            "MaximumEventAgeInSeconds": 60}}])
+    events.put_targets(Rule=name, Targets=[{"Id": "fn", "Arn": target, "DeadLetterConfig": {"Arn": dlq_arn}}])
     fire(orch_cloud, name)
     message = receive(sqs, url)[0]
     attributes = {k: v["StringValue"] for k, v in message["MessageAttributes"].items()}
     assert attributes["TARGET_ARN"] == target and attributes["ERROR_CODE"] == "ResourceNotFoundException"
-    assert [d["result"] for d in deliveries(orch_cloud, name)][-1] == "dead-lettered"
+    assert attributes["RETRY_ATTEMPTS"] == "0" and "EXHAUSTED_RETRY_CONDITION" not in attributes
+    # (events/targets.py also records its own "error" line for each failed hand-over)
+    assert [d["result"] for d in deliveries(orch_cloud, name) if d["result"] != "error"] == ["dead-lettered"]
+
+
+def test_failing_target_is_retried_per_retry_policy_then_dead_lettered(orch_cloud, orch_functions, queue):
+    # A function localcloud cannot run (not Python) fails every delivery with a retryable error.
+    sqs, url, dlq_arn = queue
+    function = orch_functions.create("exports.handler = async () => 1;", runtime="nodejs20.x")
+    target = f"arn:aws:lambda:us-east-1:123456789012:function:{function}"
+    events = orch_cloud.client("events")
+    name = f"retry-{uuid.uuid4().hex[:8]}"
+    events.put_rule(Name=name, ScheduleExpression="rate(1 day)")
+    events.put_targets(Rule=name, Targets=[{"Id": "fn", "Arn": target, "DeadLetterConfig": {"Arn": dlq_arn},
+                                            "RetryPolicy": {"MaximumRetryAttempts": 2,
+                                                            "MaximumEventAgeInSeconds": 3600}}])
+    fire(orch_cloud, name)
+    message = receive(sqs, url, timeout=30)[0]
+    attributes = {k: v["StringValue"] for k, v in message["MessageAttributes"].items()}
+    assert attributes["RETRY_ATTEMPTS"] == "2" and attributes["EXHAUSTED_RETRY_CONDITION"] == "MaximumRetryAttempts"
+    results = [(d["result"], d["attempts"]) for d in deliveries(orch_cloud, name) if d["result"] != "error"]
+    assert results == [("retrying", 1), ("retrying", 2), ("dead-lettered", 3)]
 
 
 def test_rate_rule_fires_on_the_fast_clock_to_lambda(orch_cloud, orch_functions, queue):
