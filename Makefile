@@ -16,7 +16,7 @@ STACK := pipelines
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install build up down status outputs seed fixtures test bench clean
+.PHONY: help install build up down status outputs seed fixtures test bench clean deploy-aws destroy-aws
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -66,6 +66,12 @@ test: build ## Run every test: unit, service, conformance and integration
 
 bench: build ## Run the benchmarks; results in bench/results/*.json and a table
 	@$(BIN)/python bench/run_all.py
+
+deploy-aws: build ## Apply the same Terraform and artifacts to AWS (preflight, plan, confirm; AUTO_APPROVE=1)
+	@env -u AWS_ENDPOINT_URL $(LOCALCLOUD) deploy-aws
+
+destroy-aws: install ## Destroy the AWS deployment (same guards and confirmation)
+	@env -u AWS_ENDPOINT_URL $(LOCALCLOUD) destroy-aws
 
 clean: down ## Stop and remove state, build output and Terraform caches
 	rm -rf $(LOCALCLOUD_STATE_DIR) build $(TF_DIR)/.terraform $(TF_DIR)/localcloud_override.tf

@@ -95,6 +95,16 @@ def build(source: Path, out: Path) -> None:
         sys.exit(1)
 
 
+from localcloud.terraform.cli import terraform_group  # noqa: E402
+
+main.add_command(terraform_group)
+
+
+from localcloud.deploy.cli import deploy_aws, destroy_aws  # noqa: E402
+
+main.add_command(deploy_aws)
+main.add_command(destroy_aws)
+
 from localcloud.runtime import cli as runtime_cli  # noqa: E402  (Lambda: invoke, logs)
 main.add_command(runtime_cli.invoke); main.add_command(runtime_cli.logs)
 

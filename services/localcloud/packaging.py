@@ -62,9 +62,30 @@ def install_requirements(requirements: Path, into: Path, python_version: str = "
                          "Check the package names and that a manylinux wheel exists for them.")
 
 
-def build_function(function_dir: Path, out_dir: Path) -> Path:
-    """lambdas/<name>/ (+ its requirements.txt) -> build/lambdas/<name>.zip"""
+def inputs_digest(source_dir: Path) -> str:
+    """What a zip is made of: every source file's path and bytes (requirements.txt included)."""
+    digest = hashlib.sha256()
+    for path in _files(source_dir):
+        digest.update(path.relative_to(source_dir).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _up_to_date(target: Path, digest: str) -> bool:
+    stamp = target.with_suffix(".inputs")
+    return target.is_file() and stamp.is_file() and stamp.read_text() == digest
+
+
+def _stamp(target: Path, digest: str) -> None:
+    target.with_suffix(".inputs").write_text(digest)
+
+
+def build_function(function_dir: Path, out_dir: Path) -> tuple[Path, bool]:
+    """lambdas/<name>/ (+ its requirements.txt) -> build/lambdas/<name>.zip. (zip, whether it was rebuilt):
+    skipped when its inputs are unchanged."""
     target = out_dir / f"{function_dir.name}.zip"
+    digest = inputs_digest(function_dir)
+    if _up_to_date(target, digest):
+        return target, False
     with tempfile.TemporaryDirectory() as scratch:
         deps = Path(scratch) / "deps"
         deps.mkdir()
@@ -74,18 +95,23 @@ def build_function(function_dir: Path, out_dir: Path) -> Path:
         code = Path(scratch) / "code"
         shutil.copytree(function_dir, code, ignore=shutil.ignore_patterns("requirements.txt", *SKIP_PARTS))
         write_zip([(deps, ""), (code, "")], target)
-    return target
+    _stamp(target, digest)
+    return target, True
 
 
-def build_layer(layer_dir: Path, out_dir: Path) -> Path:
+def build_layer(layer_dir: Path, out_dir: Path) -> tuple[Path, bool]:
     """lambdas/layers/<name>/requirements.txt -> build/layers/<name>.zip, packages under python/ as Lambda expects."""
     target = out_dir / f"{layer_dir.name}.zip"
+    digest = inputs_digest(layer_dir)
+    if _up_to_date(target, digest):
+        return target, False
     with tempfile.TemporaryDirectory() as scratch:
         deps = Path(scratch) / "python"
         deps.mkdir()
         install_requirements(layer_dir / "requirements.txt", deps)
         write_zip([(deps, "python/")], target)
-    return target
+    _stamp(target, digest)
+    return target, True
 
 
 def build_all(source: Path, out: Path, report=print) -> list[Path]:
@@ -93,12 +119,11 @@ def build_all(source: Path, out: Path, report=print) -> list[Path]:
     built = []
     functions = sorted(p for p in source.glob("*") if (p / "handler.py").exists())
     layers = sorted(p for p in (source / "layers").glob("*") if (p / "requirements.txt").exists())
-    for function_dir in functions:
-        built.append(build_function(function_dir, out / "lambdas"))
-        report(f"built {built[-1]}")
-    for layer_dir in layers:
-        built.append(build_layer(layer_dir, out / "layers"))
-        report(f"built {built[-1]}")
+    jobs = [(build_function, d, out / "lambdas") for d in functions] + [(build_layer, d, out / "layers") for d in layers]
+    for index, (build, source_dir, target_dir) in enumerate(jobs, 1):
+        target, rebuilt = build(source_dir, target_dir)
+        built.append(target)
+        report(f"[{index}/{len(jobs)}] {'built' if rebuilt else 'up to date'} {target}")
     if not built:
         report(f"nothing to build under {source}")
     return built

@@ -1,0 +1,1 @@
+"""Promote the same Terraform and build artifacts to real AWS: preflight, S3 backend, plan, confirm, apply, smoke."""
