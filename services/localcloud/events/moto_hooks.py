@@ -31,6 +31,10 @@ def install() -> None:
         _sqs_hooks()
         _s3_hooks()
         _sns_hooks()
+        from localcloud.events import alarms, log_metrics
+
+        log_metrics.install()
+        alarms.install_hooks()
 
 
 def _lambda_hooks() -> None:

@@ -18,3 +18,8 @@ def install(app: Any) -> None:
     app.on_start(lambda: sns_delivery.start(app.settings))
     app.on_stop(sns_delivery.stop)
     esm.install(app)
+    from localcloud.events.alarms import AlarmEvaluator
+
+    evaluator = AlarmEvaluator()
+    app.on_start(evaluator.start)
+    app.on_stop(evaluator.stop)
