@@ -25,7 +25,8 @@ from pathlib import Path
 
 log = logging.getLogger("localcloud.engines")
 
-_template_lock = threading.Lock()
+_template_locks: dict[Path, threading.Lock] = {}
+_template_locks_guard = threading.Lock()
 
 
 class EngineNotInstalled(Exception):
@@ -153,8 +154,12 @@ class DatabaseEngine(ABC):
         self.port = port
         self.host = host
         self.log_file = data_dir.parent / f"{self.kind}.log"
-        self.run_dir = short_run_dir(data_dir)
         self.process: subprocess.Popen | None = None
+
+    @property
+    def run_dir(self) -> Path:
+        """Sockets and pid files; created on first use (a template-only engine never needs one)."""
+        return short_run_dir(self.data_dir)
 
     # --- what each engine supplies -------------------------------------------------------------------
     @classmethod
@@ -204,7 +209,9 @@ class DatabaseEngine(ABC):
         """The cached empty data directory for this engine build, created on first use."""
         key = hashlib.sha1("|".join(sorted(binaries.values())).encode() + self._version(binaries).encode())
         target = cache_dir() / f"{self.kind}-{key.hexdigest()[:12]}"
-        with _template_lock:
+        with _template_locks_guard:  # one lock per template: Postgres need not wait for MariaDB's
+            lock = _template_locks.setdefault(target, threading.Lock())
+        with lock:
             if not target.is_dir():
                 target.parent.mkdir(parents=True, exist_ok=True)
                 building = Path(tempfile.mkdtemp(prefix=f".{self.kind}-", dir=target.parent))
