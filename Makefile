@@ -14,6 +14,8 @@ TF_DIR := infra/tflocal
 TF_VARS := $(TF_DIR)/envs/local.tfvars
 STACK := pipelines
 PYTEST_ARGS ?=
+# localcloud (default), or another target for the same Terraform: localstack, ministack, docker, endpoint.
+BACKEND ?= localcloud
 
 .DEFAULT_GOAL := help
 .PHONY: help install build up down status outputs seed fixtures test bench clean deploy-aws destroy-aws
@@ -34,8 +36,12 @@ install: $(VENV)/.installed ## Create .venv and install localcloud with its dev 
 build: install ## Build the Lambda zips and layers into build/ (deterministic)
 	@$(LOCALCLOUD) build --source lambdas --out build
 
-up: build ## Start the local cloud and fixture servers, apply infra/tflocal, seed demo data (idempotent)
+up: build ## Start the local cloud (or BACKEND=localstack|ministack|docker|endpoint), apply infra/tflocal, seed
+ifeq ($(BACKEND),localcloud)
 	@$(LOCALCLOUD) start --detach
+else
+	@$(LOCALCLOUD) backend up $(BACKEND)
+endif
 	@$(MAKE) --no-print-directory fixtures
 	@$(LOCALCLOUD) terraform apply $(TF_DIR) --var-file $(TF_VARS) --stack $(STACK)
 	@$(MAKE) --no-print-directory seed

@@ -100,6 +100,52 @@ from localcloud.terraform.cli import terraform_group  # noqa: E402
 main.add_command(terraform_group)
 
 
+@main.group()
+def backend() -> None:
+    """Other local targets for the same Terraform: localstack, ministack, docker, endpoint."""
+
+
+@backend.command("check")
+@click.argument("name")
+def backend_check(name: str) -> None:
+    """Say what NAME needs that is missing here, and what it cannot do."""
+    from localcloud import backends
+
+    try:
+        target = backends.get(name)
+    except backends.BackendError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        sys.exit(2)
+    console.print(f"{target.name}: {target.summary}")
+    for gap in target.gaps:
+        console.print(f"  cannot: {gap}")
+    missing = backends.problems(target)
+    for problem in missing:
+        console.print(f"  [red]missing:[/red] {problem}")
+    sys.exit(1 if missing else 0)
+
+
+@backend.command("up")
+@click.argument("name")
+@port_option
+def backend_up(name: str, port: int | None) -> None:
+    """Start NAME (when the kit starts it) and wait until its endpoint answers."""
+    from localcloud import backends
+
+    settings = Settings.from_env(port=port)
+    try:
+        target = backends.get(name)
+        for gap in target.gaps:
+            console.print(f"[yellow]note:[/yellow] {target.name} cannot: {gap}")
+        import os
+
+        backends.start(target, os.environ.get("AWS_ENDPOINT_URL") or settings.endpoint)
+    except backends.BackendError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        sys.exit(1)
+    console.print(f"{target.name} answers.")
+
+
 from localcloud.deploy.cli import deploy_aws, destroy_aws  # noqa: E402
 
 main.add_command(deploy_aws)
