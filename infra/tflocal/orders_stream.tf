@@ -1,0 +1,296 @@
+# Orders pipeline: REST API (orders_api) -> Kinesis -> two consumers: orders_archive (S3, JSON lines keyed by
+# time) and orders_upsert (DynamoDB Customers/Invoices, partial batch responses, failures to SQS).
+
+locals {
+  part2_lambda_dir = "${path.module}/${var.build_dir}/lambdas"
+  orders_functions = {
+    orders_api     = { description = "Validates orders onto the stream; serves customers and invoices.", timeout = 10 }
+    orders_archive = { description = "Archives order stream batches to S3 as JSON lines.", timeout = 60 }
+    orders_upsert  = { description = "Upserts order stream records into Customers and Invoices.", timeout = 60 }
+  }
+}
+
+data "aws_iam_policy_document" "part2_lambda_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_kinesis_stream" "orders" {
+  name             = "${local.name_prefix}-orders"
+  shard_count      = var.orders_stream_shards
+  retention_period = 24
+}
+
+resource "aws_s3_bucket" "stream_archive" {
+  bucket        = "${local.name_prefix}-orders-archive-${data.aws_caller_identity.current.account_id}"
+  force_destroy = true
+}
+
+resource "aws_s3_bucket_public_access_block" "stream_archive" {
+  bucket                  = aws_s3_bucket.stream_archive.id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource "aws_dynamodb_table" "customers" {
+  name         = "${local.name_prefix}-Customers"
+  billing_mode = "PAY_PER_REQUEST"
+  hash_key     = "CustomerID"
+  attribute {
+    name = "CustomerID"
+    type = "S"
+  }
+}
+
+resource "aws_dynamodb_table" "invoices" {
+  name         = "${local.name_prefix}-Invoices"
+  billing_mode = "PAY_PER_REQUEST"
+  hash_key     = "InvoiceNo"
+  range_key    = "StockCode"
+  attribute {
+    name = "InvoiceNo"
+    type = "S"
+  }
+  attribute {
+    name = "StockCode"
+    type = "S"
+  }
+}
+
+# Where a record pointer goes when orders_upsert has given up on a record (after its retries).
+resource "aws_sqs_queue" "orders_upsert_failures" {
+  name                      = "${local.name_prefix}-orders-upsert-failures"
+  message_retention_seconds = 1209600
+}
+
+# -- IAM: one role per function, each allowed only what it does --------------------------------------------
+
+resource "aws_iam_role" "orders" {
+  for_each           = local.orders_functions
+  name               = "${local.name_prefix}-${replace(each.key, "_", "-")}"
+  assume_role_policy = data.aws_iam_policy_document.part2_lambda_assume.json
+}
+
+resource "aws_iam_role_policy_attachment" "orders_logs" {
+  for_each   = local.orders_functions
+  role       = aws_iam_role.orders[each.key].name
+  policy_arn = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+}
+
+data "aws_iam_policy_document" "orders_api" {
+  statement {
+    actions   = ["kinesis:PutRecord", "kinesis:PutRecords"]
+    resources = [aws_kinesis_stream.orders.arn]
+  }
+  statement {
+    actions   = ["dynamodb:GetItem", "dynamodb:Query"]
+    resources = [aws_dynamodb_table.customers.arn, aws_dynamodb_table.invoices.arn]
+  }
+}
+
+data "aws_iam_policy_document" "orders_stream_read" {
+  statement {
+    actions = ["kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:DescribeStream",
+    "kinesis:DescribeStreamSummary", "kinesis:ListShards", "kinesis:ListStreams"]
+    resources = [aws_kinesis_stream.orders.arn]
+  }
+}
+
+data "aws_iam_policy_document" "orders_archive" {
+  source_policy_documents = [data.aws_iam_policy_document.orders_stream_read.json]
+  statement {
+    actions   = ["s3:PutObject"]
+    resources = ["${aws_s3_bucket.stream_archive.arn}/*"]
+  }
+}
+
+data "aws_iam_policy_document" "orders_upsert" {
+  source_policy_documents = [data.aws_iam_policy_document.orders_stream_read.json]
+  statement {
+    actions   = ["dynamodb:PutItem", "dynamodb:UpdateItem"]
+    resources = [aws_dynamodb_table.customers.arn, aws_dynamodb_table.invoices.arn]
+  }
+  statement {
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.orders_upsert_failures.arn]
+  }
+}
+
+resource "aws_iam_role_policy" "orders" {
+  for_each = {
+    orders_api     = data.aws_iam_policy_document.orders_api.json
+    orders_archive = data.aws_iam_policy_document.orders_archive.json
+    orders_upsert  = data.aws_iam_policy_document.orders_upsert.json
+  }
+  name   = "least-privilege"
+  role   = aws_iam_role.orders[each.key].id
+  policy = each.value
+}
+
+# -- functions ---------------------------------------------------------------------------------------------
+
+resource "aws_cloudwatch_log_group" "orders" {
+  for_each          = local.orders_functions
+  name              = "/aws/lambda/${local.name_prefix}-${replace(each.key, "_", "-")}"
+  retention_in_days = var.log_retention_days
+}
+
+resource "aws_lambda_function" "orders" {
+  for_each         = local.orders_functions
+  function_name    = "${local.name_prefix}-${replace(each.key, "_", "-")}"
+  description      = each.value.description
+  role             = aws_iam_role.orders[each.key].arn
+  runtime          = var.lambda_python_runtime
+  handler          = "handler.handler"
+  filename         = "${local.part2_lambda_dir}/${each.key}.zip"
+  source_code_hash = filebase64sha256("${local.part2_lambda_dir}/${each.key}.zip")
+  timeout          = each.value.timeout
+  memory_size      = 256
+  environment {
+    variables = {
+      ORDERS_STREAM   = aws_kinesis_stream.orders.name
+      ARCHIVE_BUCKET  = aws_s3_bucket.stream_archive.bucket
+      CUSTOMERS_TABLE = aws_dynamodb_table.customers.name
+      INVOICES_TABLE  = aws_dynamodb_table.invoices.name
+    }
+  }
+  depends_on = [aws_cloudwatch_log_group.orders, aws_iam_role_policy.orders, aws_iam_role_policy_attachment.orders_logs]
+}
+
+resource "aws_lambda_event_source_mapping" "orders_archive" {
+  function_name                      = aws_lambda_function.orders["orders_archive"].arn
+  event_source_arn                   = aws_kinesis_stream.orders.arn
+  starting_position                  = "TRIM_HORIZON"
+  batch_size                         = 500
+  maximum_batching_window_in_seconds = 1
+}
+
+resource "aws_lambda_event_source_mapping" "orders_upsert" {
+  function_name                      = aws_lambda_function.orders["orders_upsert"].arn
+  event_source_arn                   = aws_kinesis_stream.orders.arn
+  starting_position                  = "TRIM_HORIZON"
+  batch_size                         = 100
+  maximum_batching_window_in_seconds = 1
+  # The handler reports bad records by sequence number; the rest of the batch is not retried past them.
+  function_response_types        = ["ReportBatchItemFailures"]
+  bisect_batch_on_function_error = true
+  maximum_retry_attempts         = 2
+  destination_config {
+    on_failure {
+      destination_arn = aws_sqs_queue.orders_upsert_failures.arn
+    }
+  }
+}
+
+# -- REST API: POST /orders, GET /customers/{id}, GET /invoices/{invoice_no}, all proxied to orders_api ------
+
+resource "aws_api_gateway_rest_api" "orders" {
+  name        = "${local.name_prefix}-orders"
+  description = "Orders intake and lookups"
+  endpoint_configuration {
+    types = ["REGIONAL"]
+  }
+}
+
+resource "aws_api_gateway_resource" "orders" {
+  for_each    = { orders = "orders", customers = "customers", invoices = "invoices" }
+  rest_api_id = aws_api_gateway_rest_api.orders.id
+  parent_id   = aws_api_gateway_rest_api.orders.root_resource_id
+  path_part   = each.value
+}
+
+resource "aws_api_gateway_resource" "customer" {
+  rest_api_id = aws_api_gateway_rest_api.orders.id
+  parent_id   = aws_api_gateway_resource.orders["customers"].id
+  path_part   = "{id}"
+}
+
+resource "aws_api_gateway_resource" "invoice" {
+  rest_api_id = aws_api_gateway_rest_api.orders.id
+  parent_id   = aws_api_gateway_resource.orders["invoices"].id
+  path_part   = "{invoice_no}"
+}
+
+locals {
+  orders_routes = {
+    post_order   = { resource_id = aws_api_gateway_resource.orders["orders"].id, method = "POST" }
+    get_customer = { resource_id = aws_api_gateway_resource.customer.id, method = "GET" }
+    get_invoice  = { resource_id = aws_api_gateway_resource.invoice.id, method = "GET" }
+  }
+}
+
+resource "aws_api_gateway_method" "orders" {
+  for_each      = local.orders_routes
+  rest_api_id   = aws_api_gateway_rest_api.orders.id
+  resource_id   = each.value.resource_id
+  http_method   = each.value.method
+  authorization = "NONE"
+}
+
+resource "aws_api_gateway_integration" "orders" {
+  for_each                = local.orders_routes
+  rest_api_id             = aws_api_gateway_rest_api.orders.id
+  resource_id             = each.value.resource_id
+  http_method             = aws_api_gateway_method.orders[each.key].http_method
+  integration_http_method = "POST"
+  type                    = "AWS_PROXY"
+  uri                     = aws_lambda_function.orders["orders_api"].invoke_arn
+}
+
+resource "aws_api_gateway_deployment" "orders" {
+  rest_api_id = aws_api_gateway_rest_api.orders.id
+  triggers = {
+    redeploy = sha1(jsonencode([aws_api_gateway_integration.orders, aws_api_gateway_method.orders]))
+  }
+  lifecycle {
+    create_before_destroy = true
+  }
+  depends_on = [aws_api_gateway_integration.orders]
+}
+
+resource "aws_api_gateway_stage" "orders" {
+  rest_api_id   = aws_api_gateway_rest_api.orders.id
+  deployment_id = aws_api_gateway_deployment.orders.id
+  stage_name    = var.orders_api_stage
+}
+
+resource "aws_lambda_permission" "orders_api_from_apigateway" {
+  statement_id  = "AllowApiGatewayInvoke"
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.orders["orders_api"].function_name
+  principal     = "apigateway.amazonaws.com"
+  source_arn    = "${aws_api_gateway_rest_api.orders.execution_arn}/*/*"
+}
+
+output "orders_api_url" {
+  description = "Base URL of the orders API (POST /orders, GET /customers/{id}, GET /invoices/{invoice_no})."
+  value       = aws_api_gateway_stage.orders.invoke_url
+}
+
+output "orders_stream" {
+  value = aws_kinesis_stream.orders.name
+}
+
+output "stream_archive_bucket" {
+  value = aws_s3_bucket.stream_archive.bucket
+}
+
+output "customers_table" {
+  value = aws_dynamodb_table.customers.name
+}
+
+output "invoices_table" {
+  value = aws_dynamodb_table.invoices.name
+}
+
+output "orders_failure_queue_url" {
+  description = "Where orders_upsert's on-failure destination puts pointers to records it gave up on."
+  value       = aws_sqs_queue.orders_upsert_failures.url
+}
