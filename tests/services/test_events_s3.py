@@ -1,0 +1,136 @@
+"""S3 event notifications: the AWS event JSON, filters, async delivery, destination validation, s3:TestEvent.
+
+https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-structure.html,
+.../notification-how-to-filtering.html, .../grant-destinations-permissions-to-s3.html.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+
+import pytest
+from botocore.exceptions import ClientError
+
+from test_events_support import events_cloud, functions, recorder, wait_for  # noqa: F401  (fixtures)
+
+SLOW = """import json, os, time, boto3
+def handler(event, context):
+    boto3.client("s3").put_object(Bucket=os.environ["RECORDER_BUCKET"], Key=f"calls/{time.time():.6f}",
+                                  Body=json.dumps({"started": time.time(), "event": event}))
+    time.sleep(2)
+"""
+
+
+def _allow_s3(lam, name: str, bucket: str) -> str:
+    lam.add_permission(FunctionName=name, StatementId="s3", Action="lambda:InvokeFunction",
+                       Principal="s3.amazonaws.com", SourceArn=f"arn:aws:s3:::{bucket}")
+    return lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
+
+
+def _lambda_config(arn: str, events: list[str], prefix: str = "", suffix: str = "") -> dict:
+    rules = [r for r in ({"Name": "prefix", "Value": prefix}, {"Name": "suffix", "Value": suffix}) if r["Value"]]
+    config = {"Id": "to-lambda", "LambdaFunctionArn": arn, "Events": events}
+    if rules:
+        config["Filter"] = {"Key": {"FilterRules": rules}}
+    return {"LambdaFunctionConfigurations": [config]}
+
+
+def test_lambda_destination_without_permission_is_rejected_like_aws(events_cloud, recorder):
+    s3, lam = events_cloud.client("s3"), events_cloud.client("lambda")
+    bucket = f"b-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket)
+    name = recorder.function()
+    arn = lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
+    with pytest.raises(ClientError) as caught:
+        s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=_lambda_config(
+            arn, ["s3:ObjectCreated:*"]))
+    assert caught.value.response["Error"]["Code"] == "InvalidArgument"
+    assert caught.value.response["Error"]["Message"] == "Unable to validate the following destination configurations"
+    assert s3.get_bucket_notification_configuration(Bucket=bucket).get("LambdaFunctionConfigurations") is None
+
+
+def test_sqs_destination_needs_a_queue_policy_for_s3_and_then_gets_the_test_event(events_cloud):
+    s3, sqs = events_cloud.client("s3"), events_cloud.client("sqs")
+    bucket = f"b-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket)
+    url = sqs.create_queue(QueueName=f"q-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    config = {"QueueConfigurations": [{"Id": "to-queue", "QueueArn": queue_arn, "Events": ["s3:ObjectRemoved:*"]}]}
+    with pytest.raises(ClientError, match="Unable to validate the following destination configurations"):
+        s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=config)
+    policy = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"}, "Action": "sqs:SendMessage",
+        "Resource": queue_arn, "Condition": {"ArnLike": {"aws:SourceArn": f"arn:aws:s3:::{bucket}"}}}]}
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(policy)})
+    s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=config)
+    s3.put_object(Bucket=bucket, Key="report 1.csv", Body=b"a,b\n")  # ObjectCreated: not configured
+    s3.delete_object(Bucket=bucket, Key="report 1.csv")
+    bodies: list[dict] = []
+
+    def received() -> bool:
+        for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", []):
+            bodies.append(json.loads(m["Body"]))
+        return len(bodies) >= 2
+
+    wait_for(received, what="the test event and the delete event")
+    assert bodies[0]["Event"] == "s3:TestEvent" and bodies[0]["Bucket"] == bucket
+    record = bodies[1]["Records"][0]
+    assert record["eventName"] == "ObjectRemoved:Delete"
+    assert record["s3"]["object"]["key"] == "report+1.csv" and "size" not in record["s3"]["object"]
+    time.sleep(0.3)
+    assert not sqs.receive_message(QueueUrl=url, WaitTimeSeconds=0).get("Messages")  # no ObjectCreated event
+
+
+def test_put_returns_at_once_and_lambda_gets_the_aws_event(events_cloud, recorder):
+    s3, lam = events_cloud.client("s3"), events_cloud.client("lambda")
+    bucket = f"b-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    name = recorder.function(SLOW)
+    arn = _allow_s3(lam, name, bucket)
+    s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=_lambda_config(
+        arn, ["s3:ObjectCreated:*"], prefix="incoming/", suffix=".csv"))
+    s3.put_object(Bucket=bucket, Key="other/x.csv", Body=b"no")  # filtered out by prefix
+    s3.put_object(Bucket=bucket, Key="incoming/x.txt", Body=b"no")  # filtered out by suffix
+    before = len(recorder.calls())
+    started = time.monotonic()
+    put = s3.put_object(Bucket=bucket, Key="incoming/my file.csv", Body=b"hello")
+    assert time.monotonic() - started < 1.0  # the 2 s handler runs after the PUT answered
+    calls = wait_for(lambda: len(recorder.calls()) > before and recorder.calls(), what="the S3 event")
+    assert len(calls) == before + 1
+    record = calls[-1]["event"]["Records"][0]
+    assert record["eventVersion"] == "2.1" and record["eventSource"] == "aws:s3"
+    assert record["eventName"] == "ObjectCreated:Put" and record["awsRegion"] == "us-east-1"
+    assert record["requestParameters"]["sourceIPAddress"] and record["userIdentity"]["principalId"]
+    assert set(record["responseElements"]) == {"x-amz-request-id", "x-amz-id-2"}
+    s3_part = record["s3"]
+    assert s3_part["s3SchemaVersion"] == "1.0" and s3_part["configurationId"] == "to-lambda"
+    assert s3_part["bucket"]["name"] == bucket and s3_part["bucket"]["arn"] == f"arn:aws:s3:::{bucket}"
+    assert s3_part["object"]["key"] == "incoming/my+file.csv" and s3_part["object"]["size"] == 5
+    assert s3_part["object"]["eTag"] == put["ETag"].strip('"')
+    assert s3_part["object"]["versionId"] == put["VersionId"] and s3_part["object"]["sequencer"]
+
+
+def test_copy_and_multipart_events_are_named_as_on_aws(events_cloud, recorder):
+    s3, lam = events_cloud.client("s3"), events_cloud.client("lambda")
+    bucket = f"b-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket)
+    arn = _allow_s3(lam, recorder.function(), bucket)
+    s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=_lambda_config(
+        arn, ["s3:ObjectCreated:Copy", "s3:ObjectCreated:CompleteMultipartUpload"]))
+    s3.put_object(Bucket=bucket, Key="a", Body=b"x")  # Put: not configured
+    s3.copy_object(Bucket=bucket, Key="b", CopySource={"Bucket": bucket, "Key": "a"})
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="c")["UploadId"]
+    part = s3.upload_part(Bucket=bucket, Key="c", UploadId=upload, PartNumber=1, Body=b"y" * 10)
+    s3.complete_multipart_upload(Bucket=bucket, Key="c", UploadId=upload,
+                                 MultipartUpload={"Parts": [{"ETag": part["ETag"], "PartNumber": 1}]})
+
+    def names() -> list[str]:
+        return sorted(c["event"]["Records"][0]["eventName"] for c in recorder.calls()
+                      if c["event"]["Records"][0]["s3"]["bucket"]["name"] == bucket)
+
+    wait_for(lambda: len(names()) >= 2, what="copy and multipart events")
+    time.sleep(0.3)
+    assert names() == ["ObjectCreated:CompleteMultipartUpload", "ObjectCreated:Copy"]

@@ -1,0 +1,170 @@
+"""Kinesis and DynamoDB Streams event source mappings, run by pollers outside the producer's request.
+
+https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html, .../services-kinesis-batchfailurereporting.html
+(lowest failed sequence number; bisect at the returned sequence number), .../kinesis-on-failure-destination.html
+(a record pointer, not the data), .../invocation-eventfiltering.html, .../with-ddb.html.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+import uuid
+
+from test_events_support import events_cloud, functions, recorder, wait_for  # noqa: F401  (fixtures)
+
+# Processes records in order until the bad one, then reports it and everything after it as failed
+# (the ordered-stream pattern), so records before it are written exactly once.
+ORDERED = """import base64, json, os, time, boto3
+s3 = boto3.client("s3")
+def handler(event, context):
+    done, failures = [], []
+    for record in event["Records"]:
+        value = json.loads(base64.b64decode(record["kinesis"]["data"]))
+        if failures or value.get("bad"):
+            failures.append({"itemIdentifier": record["kinesis"]["sequenceNumber"]})
+            continue
+        done.append(value["n"])
+    if done:
+        s3.put_object(Bucket=os.environ["RECORDER_BUCKET"], Key=f"calls/{time.time():.6f}",
+                      Body=json.dumps({"started": time.time(), "event": {"done": done}}))
+    return {"batchItemFailures": failures}
+"""
+FAILING = "def handler(event, context):\n    raise RuntimeError('consumer is broken')\n"
+
+
+def _stream(cloud, shards: int = 1) -> tuple[str, str]:
+    kinesis = cloud.client("kinesis")
+    name = f"s-{uuid.uuid4().hex[:8]}"
+    kinesis.create_stream(StreamName=name, ShardCount=shards)
+    return name, kinesis.describe_stream(StreamName=name)["StreamDescription"]["StreamARN"]
+
+
+def _queue(cloud) -> tuple[str, str]:
+    sqs = cloud.client("sqs")
+    url = sqs.create_queue(QueueName=f"q-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    return url, sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+
+def _put(cloud, stream: str, values: list[dict]) -> None:
+    cloud.client("kinesis").put_records(StreamName=stream, Records=[
+        {"Data": json.dumps(v).encode(), "PartitionKey": "one-key"} for v in values])
+
+
+def _all_records(recorder) -> list[dict]:
+    return [r for c in recorder.calls() for r in c["event"].get("Records", [])]
+
+
+def test_kinesis_event_shape_and_in_order_delivery(events_cloud, recorder):
+    stream, arn = _stream(events_cloud)
+    name = recorder.function()
+    events_cloud.client("lambda").create_event_source_mapping(
+        EventSourceArn=arn, FunctionName=name, StartingPosition="TRIM_HORIZON", BatchSize=7)
+    _put(events_cloud, stream, [{"n": n} for n in range(20)])
+    records = wait_for(lambda: len(r := [x for x in _all_records(recorder) if x.get("eventSourceARN") == arn]) >= 20
+                       and r, what="20 Kinesis records")
+    assert [json.loads(base64.b64decode(r["kinesis"]["data"]))["n"] for r in records] == list(range(20))
+    first = records[0]
+    assert first["eventSource"] == "aws:kinesis" and first["eventName"] == "aws:kinesis:record"
+    assert first["eventID"] == f"shardId-000000000000:{first['kinesis']['sequenceNumber']}"
+    assert first["kinesis"]["kinesisSchemaVersion"] == "1.0" and first["kinesis"]["partitionKey"] == "one-key"
+    assert first["invokeIdentityArn"].startswith("arn:aws:iam::") and first["awsRegion"] == "us-east-1"
+    assert max(len(c["event"]["Records"]) for c in recorder.calls()
+               if c["event"]["Records"][0].get("eventSourceARN") == arn) <= 7
+
+
+def test_bad_record_alone_reaches_the_on_failure_destination_and_the_rest_run_once(events_cloud, recorder):
+    stream, arn = _stream(events_cloud)
+    url, queue_arn = _queue(events_cloud)
+    name = recorder.function(ORDERED)
+    events_cloud.client("lambda").create_event_source_mapping(
+        EventSourceArn=arn, FunctionName=name, StartingPosition="LATEST", BatchSize=10,
+        MaximumBatchingWindowInSeconds=1, BisectBatchOnFunctionError=True, MaximumRetryAttempts=2,
+        FunctionResponseTypes=["ReportBatchItemFailures"],
+        DestinationConfig={"OnFailure": {"Destination": queue_arn}})
+    values = [{"n": n, "bad": n == 4} for n in range(10)]
+    _put(events_cloud, stream, values)
+    sqs = events_cloud.client("sqs")
+    message = wait_for(lambda: sqs.receive_message(QueueUrl=url, WaitTimeSeconds=0).get("Messages"),
+                       timeout=30, what="the on-failure record")[0]
+    pointer = json.loads(message["Body"])
+    info = pointer["KinesisBatchInfo"]
+    assert info["batchSize"] == 1 and info["startSequenceNumber"] == info["endSequenceNumber"]
+    assert info["streamArn"] == arn and info["shardId"] == "shardId-000000000000"
+    assert pointer["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert "data" not in json.dumps(pointer).lower().replace("metadata", "")  # a pointer, not the record
+    wanted = [n for n in range(10) if n != 4]
+    done = wait_for(lambda: len(d := [n for c in recorder.calls() for n in c["event"].get("done", [])]) >= 9 and d,
+                    what="the nine good records")
+    time.sleep(0.5)
+    assert sorted([n for c in recorder.calls() for n in c["event"].get("done", [])]) == wanted  # each exactly once
+    assert done == wanted  # and in order
+    # The bad record's sequence number is the one the pointer names.
+    got = events_cloud.client("kinesis").get_records(ShardIterator=events_cloud.client("kinesis").get_shard_iterator(
+        StreamName=stream, ShardId=info["shardId"], ShardIteratorType="AT_SEQUENCE_NUMBER",
+        StartingSequenceNumber=info["startSequenceNumber"])["ShardIterator"], Limit=1)["Records"][0]
+    assert json.loads(got["Data"]) == {"n": 4, "bad": True}
+
+
+def test_producer_is_not_blocked_by_a_failing_consumer(events_cloud, functions):
+    stream, arn = _stream(events_cloud)
+    name = functions.create(FAILING)
+    events_cloud.client("lambda").create_event_source_mapping(
+        EventSourceArn=arn, FunctionName=name, StartingPosition="LATEST", MaximumRetryAttempts=-1)
+    kinesis = events_cloud.client("kinesis")
+    timings = []
+    for n in range(20):
+        started = time.perf_counter()
+        answer = kinesis.put_record(StreamName=stream, Data=json.dumps({"n": n}).encode(), PartitionKey="k")
+        timings.append(time.perf_counter() - started)
+        assert answer["ResponseMetadata"]["HTTPStatusCode"] == 200  # never the consumer's error
+    assert sorted(timings)[len(timings) // 2] < 0.1
+
+
+def test_filter_criteria_and_disable_enable(events_cloud, recorder):
+    stream, arn = _stream(events_cloud)
+    lam = events_cloud.client("lambda")
+    name = recorder.function()
+    mapping = lam.create_event_source_mapping(
+        EventSourceArn=arn, FunctionName=name, StartingPosition="LATEST", BatchSize=100,
+        FilterCriteria={"Filters": [{"Pattern": json.dumps({"data": {"kind": ["order"]}})}]})
+    _put(events_cloud, stream, [{"kind": "order", "n": 1}, {"kind": "noise", "n": 2}, {"kind": "order", "n": 3}])
+
+    def seen() -> list[int]:
+        return [json.loads(base64.b64decode(r["kinesis"]["data"]))["n"] for r in _all_records(recorder)
+                if r.get("eventSourceARN") == arn]
+
+    wait_for(lambda: len(seen()) >= 2, what="the matching records")
+    assert seen() == [1, 3]
+    lam.update_event_source_mapping(UUID=mapping["UUID"], Enabled=False)
+    assert lam.get_event_source_mapping(UUID=mapping["UUID"])["State"] == "Disabled"
+    _put(events_cloud, stream, [{"kind": "order", "n": 4}])
+    time.sleep(1.0)
+    assert seen() == [1, 3]  # disabled: nothing delivered
+    lam.update_event_source_mapping(UUID=mapping["UUID"], Enabled=True)
+    wait_for(lambda: seen() == [1, 3, 4], what="the record held while disabled")
+
+
+def test_dynamodb_stream_insert_modify_remove(events_cloud, recorder):
+    ddb = events_cloud.client("dynamodb")
+    table = f"t-{uuid.uuid4().hex[:8]}"
+    stream_arn = ddb.create_table(
+        TableName=table, KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    )["TableDescription"]["LatestStreamArn"]
+    name = recorder.function()
+    events_cloud.client("lambda").create_event_source_mapping(
+        EventSourceArn=stream_arn, FunctionName=name, StartingPosition="TRIM_HORIZON")
+    ddb.put_item(TableName=table, Item={"id": {"S": "a"}, "v": {"N": "1"}})
+    ddb.put_item(TableName=table, Item={"id": {"S": "a"}, "v": {"N": "2"}})
+    ddb.delete_item(TableName=table, Key={"id": {"S": "a"}})
+    records = wait_for(lambda: len(r := [x for x in _all_records(recorder) if x.get("eventSourceARN") == stream_arn])
+                       >= 3 and r, what="three stream records")
+    assert [r["eventName"] for r in records] == ["INSERT", "MODIFY", "REMOVE"]
+    modify = records[1]
+    assert modify["eventSource"] == "aws:dynamodb" and modify["dynamodb"]["Keys"] == {"id": {"S": "a"}}
+    assert modify["dynamodb"]["NewImage"]["v"] == {"N": "2"} and modify["dynamodb"]["OldImage"]["v"] == {"N": "1"}
+    assert modify["dynamodb"]["StreamViewType"] == "NEW_AND_OLD_IMAGES" and modify["dynamodb"]["SequenceNumber"]
+    assert "NewImage" not in records[2]["dynamodb"]
