@@ -55,7 +55,7 @@ def _data_for(matcher: log_patterns.Matcher, transformation: dict[str, Any],
         if value is None:
             continue
         datum: dict[str, Any] = {"MetricName": transformation["metricName"], "Value": value,
-                                 "Timestamp": datetime.fromtimestamp(event["timestamp"] / 1000, UTC)}
+                                 "Timestamp": _naive(event["timestamp"])}
         if transformation.get("unit"):
             datum["Unit"] = transformation["unit"]
         dimensions = transformation.get("dimensions") or {}
@@ -65,7 +65,7 @@ def _data_for(matcher: log_patterns.Matcher, transformation: dict[str, Any],
         data.append(datum)
     if not data and transformation.get("defaultValue") is not None and events:
         data.append({"MetricName": transformation["metricName"], "Value": float(transformation["defaultValue"]),
-                     "Timestamp": datetime.fromtimestamp(events[-1]["timestamp"] / 1000, UTC),
+                     "Timestamp": _naive(events[-1]["timestamp"]),
                      **({"Unit": transformation["unit"]} if transformation.get("unit") else {})})
     return data
 
@@ -85,3 +85,8 @@ def install() -> None:
         return result
 
     LogsBackend.put_log_events = put_log_events  # type: ignore[method-assign]
+
+
+def _naive(millis: int) -> datetime:
+    """moto keeps metric timestamps as naive UTC (its utcnow()); an aware one breaks its comparisons."""
+    return datetime.fromtimestamp(millis / 1000, UTC).replace(tzinfo=None)
