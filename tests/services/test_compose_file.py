@@ -52,10 +52,10 @@ def test_local_cloud_builds_from_the_repository_dockerfile(compose):
 
 def test_dockerfile_base_is_pinned_and_installs_the_engines():
     text = (ROOT / "Dockerfile").read_text()
-    base = re.search(r"^FROM\s+(\S+)", text, re.M).group(1)
+    base = re.search(r"^FROM\s+(\S+)", text, re.MULTILINE).group(1)
     assert PINNED.match(base), base
     for package in ("postgresql", "mariadb-server", "util-linux"):
         assert package in text
-    copied = re.findall(r"^COPY\s+(\S+)", text, re.M)
+    copied = re.findall(r"^COPY\s+(\S+)", text, re.MULTILINE)
     for source in copied:
         assert (ROOT / source).exists(), f"Dockerfile copies {source}, which is not in the repository"

@@ -6,7 +6,6 @@ import socket
 
 import boto3
 import pytest
-
 from localcloud import process
 from localcloud.config import Settings
 
