@@ -109,6 +109,45 @@ def _patch_clock() -> None:
     timestamp.Timestamp._get_wait_seconds = timestamp_wait_seconds  # type: ignore[method-assign]
 
 
+_last_response = threading.local()
+
+
+def _patch_lambda_result() -> None:
+    """lambda:invoke results carry SdkHttpMetadata and SdkResponseMetadata on AWS; the interpreter drops them.
+
+    https://docs.aws.amazon.com/step-functions/latest/dg/connect-lambda.html (the example output's keys:
+    ExecutedVersion, Payload, SdkHttpMetadata, SdkResponseMetadata, StatusCode).
+    """
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+
+    invoke, integrate = lambda_eval_utils._invoke_lambda_function, lambda_eval_utils.execute_lambda_function_integration
+
+    def invoke_keeping_metadata(*args: Any, **kwargs: Any) -> Any:
+        response = invoke(*args, **kwargs)
+        _last_response.metadata = response.get("ResponseMetadata") or {}
+        return response
+
+    def integrate_with_metadata(env: Any, *args: Any, **kwargs: Any) -> None:
+        _last_response.metadata = {}
+        integrate(env, *args, **kwargs)
+        metadata = _last_response.metadata
+        result = env.stack[-1]
+        if not metadata or not isinstance(result, dict):
+            return
+        headers = {k: v for k, v in (metadata.get("HTTPHeaders") or {}).items() if k.lower() != "server"}
+        titled = {"-".join(p.capitalize() for p in k.split("-")) if not k.startswith("x-amzn") else k: v
+                  for k, v in headers.items()}
+        env.stack[-1] = {
+            "ExecutedVersion": result.get("ExecutedVersion", "$LATEST"), "Payload": result.get("Payload"),
+            "SdkHttpMetadata": {"AllHttpHeaders": {k: [v] for k, v in titled.items()}, "HttpHeaders": titled,
+                                "HttpStatusCode": metadata.get("HTTPStatusCode", 200)},
+            "SdkResponseMetadata": {"RequestId": metadata.get("RequestId", "")},
+            "StatusCode": result.get("StatusCode", 200)}
+
+    lambda_eval_utils._invoke_lambda_function = invoke_keeping_metadata
+    lambda_eval_utils.execute_lambda_function_integration = integrate_with_metadata
+
+
 def _enable_interpreter() -> None:
     from moto.core.config import default_user_config
 
@@ -139,6 +178,7 @@ def install(app: Any) -> None:
         _enable_interpreter()
         _patch_clients()
         _patch_clock()
+        _patch_lambda_result()
         _done = True
     log.debug("Step Functions executions run in-process against %s", _endpoint)
 

@@ -43,7 +43,8 @@ def _run_sync(request: AwsRequest, params: dict[str, Any]) -> dict[str, Any] | t
         machine = backend.describe_state_machine(arn)
     except Exception:
         return aws_error("stepfunctions", 400, "StateMachineDoesNotExist", f"State Machine Does Not Exist: '{arn}'")
-    if machine.sm_type != StateMachineType.EXPRESS:
+    # moto keeps the requested type in `.type` (its `.sm_type` is always STANDARD).
+    if getattr(machine, "type", "STANDARD") != StateMachineType.EXPRESS.value:
         return aws_error("stepfunctions", 400, "StateMachineTypeNotSupported",
                          "This operation is not supported by this type of state machine")
     raw_input = params.get("input") or "{}"
@@ -53,11 +54,11 @@ def _run_sync(request: AwsRequest, params: dict[str, Any]) -> dict[str, Any] | t
         return aws_error("stepfunctions", 400, "InvalidExecutionInput", f"Invalid State Machine Execution Input: {exc}")
     name = params.get("name") or str(uuid.uuid4())
     execution = SyncExecution(
-        name=name, sm_type=machine.sm_type, role_arn=machine.roleArn,
+        name=name, sm_type=StateMachineType.EXPRESS, role_arn=machine.roleArn,
         exec_arn=f"arn:aws:states:{request.region}:{request.account_id}:express:{machine.name}:{name}:{uuid.uuid4()}",
         account_id=request.account_id, region_name=request.region, state_machine=machine,
         start_date=datetime.datetime.now(tz=datetime.timezone.utc), cloud_watch_logging_session=None,
-        input_data=json.loads(raw_input), trace_header=None, activity_store={})
+        input_data=raw_input, trace_header=None, activity_store={})
     execution.start()
     deadline = time.monotonic() + SYNC_LIMIT_SECONDS
     while execution.sync_execution_status is None and time.monotonic() < deadline:
