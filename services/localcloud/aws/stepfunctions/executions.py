@@ -80,3 +80,28 @@ def _run_sync(request: AwsRequest, params: dict[str, Any]) -> dict[str, Any] | t
 def start_sync_execution(request: AwsRequest):
     answer = _run_sync(request, request.json())
     return answer if isinstance(answer, tuple) else json_response(answer)
+
+
+@handles("stepfunctions", "SendTaskFailure")
+def send_task_failure(request: AwsRequest):
+    # moto's response layer drops `cause`; AWS passes it on as the task's (and maybe the execution's) cause.
+    params = request.json()
+    try:
+        engine.backend(request.account_id, request.region).send_task_failure(
+            params.get("taskToken", ""), error=params.get("error"), cause=params.get("cause"))
+    except Exception as exc:  # InvalidToken, TaskDoesNotExist, TaskTimedOut: AWS's codes are the class names
+        code = type(exc).__name__
+        return aws_error("stepfunctions", 400, code, str(exc) or f"{code}: the task token is not (or no longer) valid")
+    return json_response({})
+
+
+@handles("stepfunctions", "StartExecution")
+def start_execution_named(request: AwsRequest):
+    # AWS names an unnamed execution with a UUID; moto's interpreter backend would name it "None", so a
+    # second unnamed start of the same machine failed with ExecutionAlreadyExists.
+    params = request.json()
+    if params.get("name"):
+        return None
+    params["name"] = str(uuid.uuid4())
+    answer = request.to_moto(json.dumps(params).encode())
+    return answer.status, answer.headers, answer.body
