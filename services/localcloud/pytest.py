@@ -126,4 +126,10 @@ def localcloud_reset(localcloud: LocalCloud) -> None:
                 dynamodb.delete_item(TableName=table, Key=item)
     sqs = localcloud.client("sqs")
     for url in sqs.list_queues().get("QueueUrls", []):
-        sqs.purge_queue(QueueUrl=url)
+        # Not PurgeQueue: AWS allows one per queue every 60 s (PurgeQueueInProgress), too few for per-test resets.
+        for _ in range(1000):
+            batch = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
+            if not batch:
+                break
+            sqs.delete_message_batch(QueueUrl=url, Entries=[
+                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(batch)])
