@@ -78,13 +78,17 @@ resource "aws_iam_role" "orders" {
   assume_role_policy = data.aws_iam_policy_document.part2_lambda_assume.json
 }
 
-resource "aws_iam_role_policy_attachment" "orders_logs" {
-  for_each   = local.orders_functions
-  role       = aws_iam_role.orders[each.key].name
-  policy_arn = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+# Logging is granted inline on the function's own log group (what AWSLambdaBasicExecutionRole grants, narrowed).
+data "aws_iam_policy_document" "orders_logs" {
+  for_each = local.orders_functions
+  statement {
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.orders[each.key].arn}:*"]
+  }
 }
 
 data "aws_iam_policy_document" "orders_api" {
+  source_policy_documents = [data.aws_iam_policy_document.orders_logs["orders_api"].json]
   statement {
     actions   = ["kinesis:PutRecord", "kinesis:PutRecords"]
     resources = [aws_kinesis_stream.orders.arn]
@@ -104,7 +108,8 @@ data "aws_iam_policy_document" "orders_stream_read" {
 }
 
 data "aws_iam_policy_document" "orders_archive" {
-  source_policy_documents = [data.aws_iam_policy_document.orders_stream_read.json]
+  source_policy_documents = [data.aws_iam_policy_document.orders_stream_read.json,
+  data.aws_iam_policy_document.orders_logs["orders_archive"].json]
   statement {
     actions   = ["s3:PutObject"]
     resources = ["${aws_s3_bucket.stream_archive.arn}/*"]
@@ -112,7 +117,8 @@ data "aws_iam_policy_document" "orders_archive" {
 }
 
 data "aws_iam_policy_document" "orders_upsert" {
-  source_policy_documents = [data.aws_iam_policy_document.orders_stream_read.json]
+  source_policy_documents = [data.aws_iam_policy_document.orders_stream_read.json,
+  data.aws_iam_policy_document.orders_logs["orders_upsert"].json]
   statement {
     actions   = ["dynamodb:PutItem", "dynamodb:UpdateItem"]
     resources = [aws_dynamodb_table.customers.arn, aws_dynamodb_table.invoices.arn]
@@ -161,7 +167,7 @@ resource "aws_lambda_function" "orders" {
       INVOICES_TABLE  = aws_dynamodb_table.invoices.name
     }
   }
-  depends_on = [aws_cloudwatch_log_group.orders, aws_iam_role_policy.orders, aws_iam_role_policy_attachment.orders_logs]
+  depends_on = [aws_cloudwatch_log_group.orders, aws_iam_role_policy.orders]
 }
 
 resource "aws_lambda_event_source_mapping" "orders_archive" {

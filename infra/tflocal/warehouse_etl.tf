@@ -37,15 +37,27 @@ resource "aws_iam_role" "etl" {
   assume_role_policy = data.aws_iam_policy_document.part2_lambda_assume.json
 }
 
-resource "aws_iam_role_policy_attachment" "etl_basic" {
+# Logging on the function's own log group, and for functions in the VPC the network-interface actions
+# (what AWSLambdaBasicExecutionRole / AWSLambdaVPCAccessExecutionRole grant), inline.
+data "aws_iam_policy_document" "etl_common" {
   for_each = local.etl_functions
-  role     = aws_iam_role.etl[each.key].name
-  # Functions in the VPC also need to manage their network interfaces.
-  policy_arn = (each.value.in_vpc ? "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
-  : "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole")
+  statement {
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.etl[each.key].arn}:*"]
+  }
+  dynamic "statement" {
+    for_each = each.value.in_vpc ? [1] : []
+    content {
+      sid = "VpcNetworkInterfaces"
+      actions = ["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface",
+      "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"]
+      resources = ["*"]
+    }
+  }
 }
 
 data "aws_iam_policy_document" "etl_ingest" {
+  source_policy_documents = [data.aws_iam_policy_document.etl_common["etl_ingest"].json]
   statement {
     actions   = ["s3:GetObject", "s3:PutObject"]
     resources = ["${aws_s3_bucket.ingest.arn}/*"]
@@ -61,6 +73,7 @@ data "aws_iam_policy_document" "etl_ingest" {
 }
 
 data "aws_iam_policy_document" "etl_transform" {
+  source_policy_documents = [data.aws_iam_policy_document.etl_common["etl_transform"].json]
   statement {
     actions   = ["s3:GetObject"]
     resources = ["${aws_s3_bucket.ingest.arn}/*"]
@@ -76,6 +89,7 @@ data "aws_iam_policy_document" "etl_transform" {
 }
 
 data "aws_iam_policy_document" "etl_load" {
+  source_policy_documents = [data.aws_iam_policy_document.etl_common["etl_load"].json]
   statement {
     actions   = ["s3:GetObject"]
     resources = ["${aws_s3_bucket.processed.arn}/*"]
@@ -137,7 +151,7 @@ resource "aws_lambda_function" "etl" {
       security_group_ids = [aws_security_group.loaders.id]
     }
   }
-  depends_on = [aws_cloudwatch_log_group.etl, aws_iam_role_policy.etl, aws_iam_role_policy_attachment.etl_basic,
+  depends_on = [aws_cloudwatch_log_group.etl, aws_iam_role_policy.etl,
   aws_secretsmanager_secret_version.totesys, aws_secretsmanager_secret_version.warehouse]
 }
 
