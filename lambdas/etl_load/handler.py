@@ -34,7 +34,9 @@ def load(connection, bucket: str, tables: dict[str, str]) -> dict[str, int]:
             data = read_table(bucket, tables[name])
             columns = data.column_names
             staging = f"stage_{name}"
-            connection.run(f"CREATE TEMP TABLE {staging} (LIKE {name}) ON COMMIT DROP")
+            # Same column types as the target, but no constraints (the serial key is the warehouse's to assign).
+            connection.run(f"CREATE TEMP TABLE {staging} ON COMMIT DROP AS "
+                           f"SELECT {', '.join(columns)} FROM {name} WITH NO DATA")
             connection.run(f"COPY {staging} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)",
                            stream=io.StringIO(to_csv(data.to_pylist(), columns)))
             connection.run(merge_sql(name, columns, staging))
