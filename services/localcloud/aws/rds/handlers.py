@@ -43,12 +43,28 @@ def _invalid(message: str, code: str = "InvalidParameterValue"):
     return aws_error("rds", 400, code, message)
 
 
+def _unique_resource_id(request: AwsRequest, instance_id: str, answer):
+    """moto gives every instance the same DbiResourceId; the Terraform AWS provider (v5.x) reads instances
+    back by a `dbi-resource-id` filter and fails with "couldn't find resource" when two share it."""
+    record = models.find(request.account_id, request.region, instance_id)
+    if record is None:
+        return answer.status, answer.headers, answer.body
+    old, record.dbi_resource_id = record.dbi_resource_id, models.new_resource_id()
+    body = answer.body.replace(old.encode(), record.dbi_resource_id.encode())
+    return answer.status, [(k, v) for k, v in answer.headers if k.lower() != "content-length"], body
+
+
 @handles("rds", "CreateDBInstance")
 def create_db_instance(request: AwsRequest):
     form = request.form()
     engine = form.get("Engine", "").lower()
-    if _manager is None or engine not in ENGINE_CLASSES or form.get("DBClusterIdentifier"):
+    if _manager is None:
         return None
+    if engine not in ENGINE_CLASSES or form.get("DBClusterIdentifier"):
+        answer = request.to_moto()
+        if answer.status != 200:
+            return answer.status, answer.headers, answer.body
+        return _unique_resource_id(request, form.get("DBInstanceIdentifier", "").lower(), answer)
     models.prepare(set(ENGINE_CLASSES))
     managed = _truthy(form.get("ManageMasterUserPassword"))
     # AWS's own messages for the two parameters every non-Aurora engine needs.
@@ -71,6 +87,8 @@ def create_db_instance(request: AwsRequest):
     password = (models.store_managed_secret(request.account_id, request.region, instance_id, username)
                 if managed else form["MasterUserPassword"])
     models.set_status(request.account_id, request.region, instance_id, "creating")
+    status, headers, body = _unique_resource_id(request, instance_id, answer)
+    answer = type(answer)(status, headers, body)
     _manager.create({
         "id": instance_id, "engine": engine, "engine_version": form.get("EngineVersion"),
         "account_id": request.account_id, "region": request.region, "port": port,

@@ -80,6 +80,11 @@ def _report_local_endpoints(engines: set[str]) -> None:
     DBInstance.address = property(address)  # type: ignore[method-assign]
 
 
+def new_resource_id() -> str:
+    """A DbiResourceId as AWS forms them: "db-" and 26 upper-case letters and digits."""
+    return "db-" + "".join(secrets.choice(string.ascii_uppercase + string.digits) for _ in range(26))
+
+
 def generate_password(length: int = 28) -> str:
     """What RDS puts in a managed secret: long, random, without characters that break connection strings."""
     alphabet = string.ascii_letters + string.digits + "!#$%&()*+,-.:;<=>?[]^_{|}~"
@@ -126,8 +131,9 @@ def recreate(entry: dict[str, Any]) -> None:
         "deletion_protection": entry.get("deletion_protection", False),
         "tags": entry.get("tags") or [],
     }
-    backend(entry["account_id"], entry["region"]).create_db_instance(
+    record = backend(entry["account_id"], entry["region"]).create_db_instance(
         {k: v for k, v in kwargs.items() if v is not None})
+    record.dbi_resource_id = new_resource_id()
 
 
 def set_status_reason(account_id: str, region: str, instance_id: str, reason: str) -> None:
