@@ -6,7 +6,6 @@ https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.
 from __future__ import annotations
 
 import pytest
-
 from localcloud.events.log_patterns import compile as pattern
 from localcloud.events.log_patterns import metric_value
 

@@ -12,7 +12,6 @@ import uuid
 
 import pytest
 from botocore.exceptions import ClientError
-
 from test_events_support import events_cloud, functions, recorder, wait_for  # noqa: F401  (fixtures)
 
 SLOW = """import json, os, time, boto3

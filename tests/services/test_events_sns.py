@@ -82,7 +82,7 @@ def test_http_endpoint_gets_confirmation_then_notifications_with_sns_headers(eve
     received: list[tuple[dict, dict]] = []
 
     class Endpoint(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802  (http.server's naming)
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["Content-Length"]))
             received.append(({k.lower(): v for k, v in self.headers.items()}, json.loads(body)))
             self.send_response(200)

@@ -7,7 +7,6 @@ https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html, .../services-sqs-err
 from __future__ import annotations
 
 import json
-import time
 import uuid
 
 from test_events_support import events_cloud, functions, recorder, wait_for  # noqa: F401  (fixtures)

@@ -9,11 +9,11 @@ import json
 import os
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
-
 from localcloud.runtime.prepare import prepare_runtime
 from localcloud.testing import LocalCloud, isolated
 from test_lambda_support import Functions, zip_of  # noqa: F401  (re-exported for the event tests)

@@ -14,7 +14,8 @@ import fnmatch
 import json
 import re
 import shlex
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 _TOKEN = re.compile(r'\s*(&&|\|\||!=|<=|>=|=|<|>|\(|\)|"(?:[^"\\]|\\.)*"|\$[\w.\[\]*]*|[^\s()&|=<>!]+)')
 _MISSING = object()
@@ -25,7 +26,7 @@ class Matcher:
         self.match = test
 
 
-def compile(pattern: str | None) -> Matcher:  # noqa: A001  (the verb every regex library uses)
+def compile(pattern: str | None) -> Matcher:
     text = (pattern or "").strip()
     if not text:
         return Matcher(lambda message: {})

@@ -26,7 +26,7 @@ from localcloud.events.targets import TargetError, deliver
 
 log = logging.getLogger("localcloud.events.s3")
 
-_work: "queue.Queue[tuple[str, str, str, str] | None]" = queue.Queue()
+_work: queue.Queue[tuple[str, str, str, str] | None] = queue.Queue()
 _sequence = itertools.count(1)
 _worker: threading.Thread | None = None
 
