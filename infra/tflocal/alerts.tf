@@ -44,7 +44,6 @@ resource "aws_cloudwatch_metric_alarm" "part2_errors" {
   comparison_operator = "GreaterThanOrEqualToThreshold"
   treat_missing_data  = "notBreaching"
   alarm_actions       = [aws_sns_topic.alerts.arn]
-  ok_actions          = [aws_sns_topic.alerts.arn]
   depends_on          = [aws_cloudwatch_log_metric_filter.part2_errors]
 }
 
