@@ -62,9 +62,9 @@ class BasePoller(threading.Thread):
     def poll_once(self) -> None:
         raise NotImplementedError
 
-    def idle(self, wall_seconds: float) -> None:
-        """Sleep until data arrives, the mapping changes, or `wall_seconds` pass."""
-        wakeup.wait(self.source_arn, wall_seconds)
+    def idle(self, since: int, wall_seconds: float) -> None:
+        """Sleep until data arrives after token `since`, the mapping changes, or `wall_seconds` pass."""
+        wakeup.wait(self.source_arn, since, wall_seconds)
 
     @property
     def enabled(self) -> bool:

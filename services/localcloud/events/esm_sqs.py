@@ -37,16 +37,16 @@ class SqsPoller(BasePoller):
         return (backend, queue) if queue is not None else None
 
     def poll_once(self) -> None:
-        wakeup.clear(self.source_arn)
+        since = wakeup.token(self.source_arn)
         found = self.queue() if self.enabled else None
         if found is None:
-            self.idle(1.0)
+            self.idle(since, 1.0)
             return
         backend, queue = found
         messages = self._receive(backend, queue, self.esm.batch_size)
         if not messages:
             # Messages whose visibility timeout runs out announce nothing: look again within a second.
-            self.idle(min(1.0, max(0.05, clock().wall_seconds(1.0))))
+            self.idle(since, min(1.0, max(0.05, clock().wall_seconds(1.0))))
             return
         window = self.esm.max_batch_window or 0
         deadline = time.monotonic() + clock().wall_seconds(window)
@@ -54,12 +54,12 @@ class SqsPoller(BasePoller):
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 break
-            wakeup.clear(self.source_arn)
+            since = wakeup.token(self.source_arn)
             more = self._receive(backend, queue, self.esm.batch_size - len(messages))
             if more:
                 messages.extend(more)
             else:
-                wakeup.wait(self.source_arn, remaining)
+                wakeup.wait(self.source_arn, since, remaining)
         self.process(backend, queue, messages)
 
     def _receive(self, backend: Any, queue: Any, count: int) -> list[Any]:

@@ -11,6 +11,8 @@ expires) bound the retries, after which the on-failure destination gets a pointe
 from __future__ import annotations
 
 import json
+import logging
+import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +21,8 @@ from typing import Any
 from localcloud.clock import clock
 from localcloud.events import wakeup
 from localcloud.events.esm_common import BasePoller, iso_millis
+
+log = logging.getLogger("localcloud.events.esm")
 
 
 @dataclass
@@ -120,6 +124,7 @@ class StreamPoller(BasePoller):
     def __init__(self, esm: Any, checkpoints: Any) -> None:
         super().__init__(esm, checkpoints)
         self.source = _source(esm, self._role())
+        self.workers: dict[str, threading.Thread] = {}
 
     def _role(self) -> str:
         try:
@@ -141,23 +146,38 @@ class StreamPoller(BasePoller):
         return saved
 
     def poll_once(self) -> None:
-        wakeup.clear(self.source_arn)
-        if not self.enabled:
-            self.idle(1.0)
-            return
-        progressed = False
-        for shard_id, shard in self.source.shards().items():
-            position = self.position(shard_id, shard)
-            batch = self.source.read(shard_id, shard, position, self.esm.batch_size)
-            if not batch:
-                continue
-            batch = self._fill_window(shard_id, shard, position, batch)
-            self.process(shard_id, batch)
-            progressed = True
-            if self.stopping:
-                return
-        if not progressed:
-            self.idle(1.0)
+        """Start a worker per shard (AWS processes shards concurrently; a stuck shard stalls only itself)."""
+        since = wakeup.token(self.source_arn)
+        for shard_id in self.source.shards():
+            if shard_id not in self.workers:
+                worker = threading.Thread(target=self._shard_loop, args=(shard_id,), daemon=True,
+                                          name=f"esm-{self.esm.uuid[:8]}-{shard_id[-4:]}")
+                self.workers[shard_id] = worker
+                worker.start()
+        self.idle(since, 1.0)
+
+    def run(self) -> None:
+        super().run()
+        for worker in self.workers.values():
+            worker.join(timeout=5)
+
+    def _shard_loop(self, shard_id: str) -> None:
+        while not self.stopping:
+            try:
+                since = wakeup.token(self.source_arn)
+                shard = self.source.shards().get(shard_id)
+                if shard is None or not self.enabled:
+                    self.idle(since, 1.0)
+                    continue
+                position = self.position(shard_id, shard)
+                batch = self.source.read(shard_id, shard, position, self.esm.batch_size)
+                if not batch:
+                    self.idle(since, 1.0)
+                    continue
+                self.process(shard_id, self._fill_window(shard_id, shard, position, batch))
+            except Exception:  # a restore swapped the models mid-read: log, back off, go on
+                log.exception("mapping %s failed on %s; retrying", self.esm.uuid, shard_id)
+                self._stop_event.wait(1.0)
 
     def _fill_window(self, shard_id: str, shard: Any, position: int, batch: list[Item]) -> list[Item]:
         """MaximumBatchingWindowInSeconds: wait for a full batch at most this long (local clock)."""
@@ -167,12 +187,12 @@ class StreamPoller(BasePoller):
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 break
-            wakeup.clear(self.source_arn)
+            since = wakeup.token(self.source_arn)
             more = self.source.read(shard_id, shard, position, self.esm.batch_size)
             if len(more) > len(batch):
                 batch = more
                 continue
-            wakeup.wait(self.source_arn, remaining)
+            wakeup.wait(self.source_arn, since, remaining)
         return batch
 
     def process(self, shard_id: str, batch: list[Item]) -> None:

@@ -1,33 +1,42 @@
-"""Wake a poller the moment its source has new data, instead of polling on a fixed period.
+"""Wake pollers the moment their source has new data, instead of polling on a fixed period.
 
-Producers' model hooks call `notify(source_arn)` (in the producer's thread: it only sets an Event, so
-the producer never waits on a consumer); pollers `wait(source_arn, timeout)` after finding nothing.
+Producers' model hooks call `notify(source_arn)` (in the producer's thread: it bumps a counter and
+notifies, so the producer never waits on a consumer). A poller takes `since = token(arn)` before it
+looks for data and, finding none, calls `wait(arn, since, timeout)`, which returns at once if anything
+arrived after the token: several pollers (one per shard) can share a source without losing wake-ups.
 """
 
 from __future__ import annotations
 
 import threading
 
-_events: dict[str, threading.Event] = {}
+_conditions: dict[str, threading.Condition] = {}
+_counts: dict[str, int] = {}
 _lock = threading.Lock()
 
 
-def _event(source_arn: str) -> threading.Event:
-    event = _events.get(source_arn)
-    if event is None:
+def _condition(source_arn: str) -> threading.Condition:
+    condition = _conditions.get(source_arn)
+    if condition is None:
         with _lock:
-            event = _events.setdefault(source_arn, threading.Event())
-    return event
+            condition = _conditions.setdefault(source_arn, threading.Condition())
+    return condition
 
 
 def notify(source_arn: str) -> None:
-    _event(source_arn).set()
+    condition = _condition(source_arn)
+    with condition:
+        _counts[source_arn] = _counts.get(source_arn, 0) + 1
+        condition.notify_all()
 
 
-def clear(source_arn: str) -> None:
-    """Call before looking for data, so a notify that lands after the look is not lost."""
-    _event(source_arn).clear()
+def token(source_arn: str) -> int:
+    """Take before looking for data."""
+    return _counts.get(source_arn, 0)
 
 
-def wait(source_arn: str, timeout: float) -> bool:
-    return _event(source_arn).wait(timeout)
+def wait(source_arn: str, since: int, timeout: float) -> bool:
+    """Wait until something was notified after `since`, or `timeout` wall seconds; True if notified."""
+    condition = _condition(source_arn)
+    with condition:
+        return condition.wait_for(lambda: _counts.get(source_arn, 0) != since, timeout)
