@@ -25,9 +25,9 @@ from pathlib import Path
 from statistics import median
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import figure, percentile, write_results  # noqa: E402
-from localcloud.runtime.prepare import prepare_runtime  # noqa: E402
-from localcloud.testing import isolated  # noqa: E402
+from common import figure, percentile, write_results
+from localcloud.runtime.prepare import prepare_runtime
+from localcloud.testing import isolated
 
 SCHEDULES = 6
 EXECUTIONS = 20
@@ -64,7 +64,7 @@ def schedule_accuracy(cloud, role: str) -> list[dict]:
     for index in range(SCHEDULES):
         moment = first + index
         name = f"bench-at-{index}"
-        at = dt.datetime.fromtimestamp(moment, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+        at = dt.datetime.fromtimestamp(moment, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S")
         arn = scheduler.create_schedule(Name=name, ScheduleExpression=f"at({at})", FlexibleTimeWindow={"Mode": "OFF"},
                                         Target={"Arn": queue_arn, "RoleArn": role, "Input": "{}"})["ScheduleArn"]
         due[arn] = moment

@@ -14,9 +14,15 @@ import uuid
 
 import pytest
 from botocore.exceptions import ClientError
-
-from test_orchestration_support import (deliveries, fire, orch_cloud, orch_functions, receive,  # noqa: F401
-                                        service_role, wait_for)
+from test_orchestration_support import (  # noqa: F401
+    deliveries,
+    fire,
+    orch_cloud,
+    orch_functions,
+    receive,
+    service_role,
+    wait_for,
+)
 
 
 @pytest.fixture
@@ -142,7 +148,7 @@ def test_fired_schedule_rule_starts_a_step_functions_execution_with_the_target_r
 
 def test_step_functions_target_without_role_goes_to_the_dlq(orch_cloud, queue):
     sqs, url, dlq_arn = queue
-    events, sfn = orch_cloud.client("events"), orch_cloud.client("stepfunctions")
+    events = orch_cloud.client("events")
     name = f"norole-{uuid.uuid4().hex[:8]}"
     events.put_rule(Name=name, ScheduleExpression="rate(1 day)")
     missing = "arn:aws:iam::123456789012:role/does-not-exist"
@@ -230,7 +236,7 @@ def test_scheduler_at_expression_fires_once_on_time(orch_cloud, queue, service_r
 
     sqs, url, arn = queue
     # Two local minutes ahead = two wall seconds at clock speed 60 (the server's clock began at its start).
-    server_now = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=(time.time() - _server_started(orch_cloud)) * 59)
+    server_now = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=(time.time() - _server_started(orch_cloud)) * 59)
     at = (server_now + dt.timedelta(minutes=2)).strftime("%Y-%m-%dT%H:%M:%S")
     orch_cloud.client("scheduler").create_schedule(
         Name=f"once-{uuid.uuid4().hex[:8]}", ScheduleExpression=f"at({at})", FlexibleTimeWindow={"Mode": "OFF"},

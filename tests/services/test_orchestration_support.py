@@ -15,7 +15,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from localcloud.runtime.prepare import prepare_runtime
 from localcloud.testing import LocalCloud, isolated
 from test_lambda_support import Functions

@@ -16,9 +16,7 @@ import time
 import uuid
 
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
-
 from test_orchestration_support import orch_cloud, orch_functions, service_role, wait_for  # noqa: F401
 
 LAMBDA = "arn:aws:lambda:us-east-1:123456789012:function:"
@@ -46,7 +44,7 @@ def test_lambda_invoke_result_shape_and_plain_function_arn(sfn, service_role, or
         "Plain": {"Type": "Task", "Resource": LAMBDA + function, "InputPath": "$.raw.Payload", "End": True}}},
         {"n": 1})
     assert done["status"] == "SUCCEEDED" and json.loads(done["output"]) == {"n": 3}
-    scheduled = [e for e in history if e["type"] == "TaskSucceeded"][0]
+    scheduled = next(e for e in history if e["type"] == "TaskSucceeded")
     raw = json.loads(scheduled["taskSucceededEventDetails"]["output"])
     assert set(raw) == {"ExecutedVersion", "Payload", "SdkHttpMetadata", "SdkResponseMetadata", "StatusCode"}
     assert raw["StatusCode"] == 200 and raw["ExecutedVersion"] == "$LATEST" and raw["Payload"] == {"n": 2}

@@ -11,7 +11,6 @@ import json
 import uuid
 
 import pytest
-
 from test_orchestration_support import orch_cloud, receive, service_role, start_cloud, wait_for  # noqa: F401
 
 
@@ -106,7 +105,7 @@ def test_state_machines_and_executions_survive_a_restart(tmp_path):
         execution = sfn.start_execution(stateMachineArn=machine)["executionArn"]
         finish(sfn, execution)
         cloud.stop()
-        cloud.start()
+        cloud = start_cloud(tmp_path / "state")  # same state, a fresh port (the old one may linger briefly)
         sfn = cloud.client("stepfunctions")
         assert sfn.describe_state_machine(stateMachineArn=machine)["name"] == "kept"
         assert sfn.describe_execution(executionArn=execution)["status"] == "SUCCEEDED"

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 MONTHS = {name: i for i, name in enumerate(
     ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], start=1)}
 DAYS = {name: i for i, name in enumerate(["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"], start=1)}
@@ -119,7 +119,7 @@ class Cron:
     years: set[int]
 
     @classmethod
-    def parse(cls, body: str) -> "Cron":
+    def parse(cls, body: str) -> Cron:
         fields = body.split()
         if len(fields) != 6:
             raise InvalidSchedule(f"Parameter ScheduleExpression is not valid: cron({body}) has {len(fields)} "

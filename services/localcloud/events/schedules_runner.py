@@ -20,8 +20,9 @@ import json
 import logging
 import threading
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 from localcloud.clock import clock
 from localcloud.events import trace
@@ -34,7 +35,7 @@ SCAN_SECONDS = 0.25  # wall seconds between scans for new or changed schedules
 
 
 def iso(moment: float) -> str:
-    return dt.datetime.fromtimestamp(moment, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return dt.datetime.fromtimestamp(moment, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass

@@ -19,7 +19,8 @@ import re
 import time
 import urllib.request
 import uuid
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import parse_qs
 
 from localcloud.aws.apigateway.routing import NotRouted, Route, find_api, route
@@ -115,7 +116,7 @@ class DataPlane:
                 "resourcePath": matched.resource_path, "httpMethod": method, "stage": stage,
                 "requestId": request_id, "extendedRequestId": request_id, "path": f"/{stage}{path}",
                 "protocol": environ.get("SERVER_PROTOCOL", "HTTP/1.1"),
-                "requestTime": dt.datetime.fromtimestamp(now, dt.timezone.utc).strftime("%d/%b/%Y:%H:%M:%S +0000"),
+                "requestTime": dt.datetime.fromtimestamp(now, dt.UTC).strftime("%d/%b/%Y:%H:%M:%S +0000"),
                 "requestTimeEpoch": int(now * 1000), "domainName": environ.get("HTTP_HOST", ""),
                 "domainPrefix": environ.get("HTTP_HOST", "").split(".", 1)[0],
                 "identity": {"sourceIp": environ.get("REMOTE_ADDR", "127.0.0.1"),

@@ -25,11 +25,11 @@ MAX_ENTRIES = 10
 
 def _time(value: object) -> str:
     if isinstance(value, (int, float)):
-        moment = dt.datetime.fromtimestamp(value, dt.timezone.utc)
+        moment = dt.datetime.fromtimestamp(value, dt.UTC)
     elif isinstance(value, str) and value:
         moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     else:
-        moment = dt.datetime.now(dt.timezone.utc)
+        moment = dt.datetime.now(dt.UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

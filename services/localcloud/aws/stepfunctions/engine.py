@@ -103,7 +103,7 @@ def _patch_clock() -> None:
 
             raise FailureEventException(self._create_failure_event(env, timestamp_str))
         # A timestamp names a point on the local clock, which runs fast when LOCALCLOUD_CLOCK_SPEED > 1.
-        local_now = datetime.datetime.fromtimestamp(clock().now(), datetime.timezone.utc).replace(tzinfo=None)
+        local_now = datetime.datetime.fromtimestamp(clock().now(), datetime.UTC).replace(tzinfo=None)
         return (moment - local_now).total_seconds()
 
     timestamp.Timestamp._get_wait_seconds = timestamp_wait_seconds  # type: ignore[method-assign]
@@ -153,7 +153,7 @@ def _enable_interpreter() -> None:
 
     default_user_config.setdefault("stepfunctions", {})["execute_state_machine"] = True
     import moto.stepfunctions as package
-    import moto.stepfunctions.models as models
+    from moto.stepfunctions import models
     from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 
     # get_backend("stepfunctions") (the state store, other subsystems) must see the backends that run.

@@ -57,14 +57,14 @@ def _run_sync(request: AwsRequest, params: dict[str, Any]) -> dict[str, Any] | t
         name=name, sm_type=StateMachineType.EXPRESS, role_arn=machine.roleArn,
         exec_arn=f"arn:aws:states:{request.region}:{request.account_id}:express:{machine.name}:{name}:{uuid.uuid4()}",
         account_id=request.account_id, region_name=request.region, state_machine=machine,
-        start_date=datetime.datetime.now(tz=datetime.timezone.utc), cloud_watch_logging_session=None,
+        start_date=datetime.datetime.now(tz=datetime.UTC), cloud_watch_logging_session=None,
         input_data=raw_input, trace_header=None, activity_store={})
     execution.start()
     deadline = time.monotonic() + SYNC_LIMIT_SECONDS
     while execution.sync_execution_status is None and time.monotonic() < deadline:
         execution.exec_worker.env.program_state_event.wait(0.01)
     if execution.sync_execution_status is None:
-        execution.exec_worker.stop(datetime.datetime.now(tz=datetime.timezone.utc), "States.Timeout", None)
+        execution.exec_worker.stop(datetime.datetime.now(tz=datetime.UTC), "States.Timeout", None)
         time.sleep(0.05)
     output = execution.to_start_sync_execution_output()
     output["startDate"] = _epoch(output.get("startDate"))
