@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from typing import Any, Callable, Iterable
 
@@ -15,6 +16,7 @@ from localcloud.server.errors import aws_error, not_implemented, protocol_of
 from localcloud.server.health import health_document
 from localcloud.server.moto_backend import MotoDispatcher
 from localcloud.server.persistence import StateStore
+from localcloud.server.readiness import Readiness
 from localcloud.server.requests import AwsRequest, credential_scope, operation_from_headers_or_form, read_body
 from localcloud.server.rest_routes import rest_operation
 
@@ -46,7 +48,8 @@ class LocalCloudApp:
         self._health_extras: list[Callable[[], dict[str, object]]] = []
         self._on_start: list[Callable[[], None]] = []
         self._on_stop: list[Callable[[], None]] = []
-        self.state = StateStore(settings.state_dir)
+        self.readiness = Readiness()
+        self.state = StateStore(settings.state_dir, self.readiness)
         self.on_start(self.state.start)
         self.on_stop(self.state.stop)
         self.mount("/_localcloud/health", self._health)
@@ -61,9 +64,29 @@ class LocalCloudApp:
         self._mounts.append((prefix, app))
         self._mounts.sort(key=lambda m: -len(m[0]))
 
-    def on_start(self, hook: Callable[[], None]) -> None:
-        """Run `hook` once the server is about to serve (start pollers, engines, workers)."""
-        self._on_start.append(hook)
+    def on_start(self, hook: Callable[[], None], *, background: bool = False, holds: tuple[str, ...] = ()) -> None:
+        """Run `hook` once the server is about to serve (start pollers, engines, workers).
+
+        Slow hooks (heavy imports, engines) pass background=True: they run in a thread after the server
+        answers, and requests for the moto services named in `holds` wait until they are done."""
+        if not background:
+            self._on_start.append(hook)
+            return
+
+        def in_background() -> None:
+            done = self.readiness.hold(*holds)
+
+            def run() -> None:
+                try:
+                    hook()
+                except Exception:
+                    log.exception("start hook %r failed", hook)
+                finally:
+                    done.set()
+
+            threading.Thread(target=run, name=f"start-{getattr(hook, '__qualname__', 'hook')}", daemon=True).start()
+
+        self._on_start.append(in_background)
 
     def on_stop(self, hook: Callable[[], None]) -> None:
         """Run `hook` at shutdown, in reverse order of registration."""
@@ -91,7 +114,11 @@ class LocalCloudApp:
                     extras[key] = [*extras[key], *value]  # notes from several subsystems add up
                 else:
                     extras[key] = value
-        body = json.dumps(health_document(extras)).encode()
+        document = health_document(extras)
+        for service in self.readiness.starting():
+            if service in document["services"]:
+                document["services"][service] = "starting"
+        body = json.dumps(document).encode()
         return _respond(start_response, (200, [("Content-Type", "application/json")], body))
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -116,7 +143,7 @@ class LocalCloudApp:
         operation = None
         try:
             service = self.moto.backend_name(environ)
-            self.state.wait_restored(service)
+            self.readiness.wait(service)
             if environ["REQUEST_METHOD"] not in ("GET", "HEAD"):
                 self.state.mark_changed(service)  # most POSTs change state; a spare save costs little
             if registry.load_service(service):

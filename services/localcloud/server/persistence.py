@@ -24,6 +24,8 @@ from typing import Any
 
 from moto.backends import get_backend
 
+from localcloud.server.readiness import Readiness
+
 log = logging.getLogger("localcloud.persistence")
 
 SNAPSHOT_VERSION = 1
@@ -53,8 +55,9 @@ copyreg.pickle(defaultdict, _reduce_defaultdict)
 
 
 class StateStore:
-    def __init__(self, state_dir: Path, delay_seconds: float = 2.0) -> None:
+    def __init__(self, state_dir: Path, readiness: Readiness, delay_seconds: float = 2.0) -> None:
         self.directory = state_dir / "moto"
+        self.readiness = readiness
         self.delay_seconds = delay_seconds
         self._changed: set[str] = set()
         self._changed_lock = threading.Lock()
@@ -66,23 +69,25 @@ class StateStore:
     # -- restore ---------------------------------------------------------------------------------
     def start(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
-        pending = sorted(p.stem for p in self.directory.glob("*.pickle"))
-        for service in pending:
-            self._restored[service] = threading.Event()
-        threading.Thread(target=self._restore_all, args=(pending,), name="state-restore", daemon=True).start()
+        # Smallest first: a big EC2 snapshot should not hold up S3 and SQS.
+        pending = sorted(self.directory.glob("*.pickle"), key=lambda p: p.stat().st_size)
+        held = [(path.stem, self.readiness.hold(path.stem)) for path in pending]
+        self._restored.update(held)
+        threading.Thread(target=self._restore_all, args=(held,), name="state-restore", daemon=True).start()
         self._saver.start()
 
     def wait_restored(self, service: str, timeout: float = 60.0) -> None:
+        """Wait for the saved state of `service` only (not for other work holding it)."""
         event = self._restored.get(service)
         if event is not None and not event.wait(timeout):
-            log.error("restoring %s took over %.0f s; answering from the state restored so far", service, timeout)
+            log.error("restoring %s took over %.0f s; going on with what is restored", service, timeout)
 
-    def _restore_all(self, services: list[str]) -> None:
-        for service in services:
+    def _restore_all(self, held: list[tuple[str, threading.Event]]) -> None:
+        for service, done in held:
             try:
                 self._restore(service)
             finally:
-                self._restored[service].set()
+                done.set()
 
     def _restore(self, service: str) -> None:
         source = self.directory / f"{service}.pickle"

@@ -12,8 +12,6 @@ if TYPE_CHECKING:
 
 def install(app: LocalCloudApp) -> None:
     """Run engines for RDS instances: restore registered ones on start, stop all on shutdown."""
-    import threading
-
     from localcloud.aws.rds.instances import InstanceManager
 
     manager = InstanceManager(app.settings.state_dir, host="127.0.0.1",
@@ -21,7 +19,7 @@ def install(app: LocalCloudApp) -> None:
                                                      app.state.wait_restored("secretsmanager")))
     handlers.attach(manager)
     # In the background: restoring imports moto's RDS (seconds) and waits for persisted state to load;
-    # requests for RDS wait for that restore themselves (app.state.wait_restored).
-    app.on_start(lambda: threading.Thread(target=manager.restore, name="rds-restore", daemon=True).start())
+    # RDS requests wait until the engines are back.
+    app.on_start(manager.restore, background=True, holds=("rds",))
     app.on_stop(manager.shutdown)
     app.add_health(manager.health)
