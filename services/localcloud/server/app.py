@@ -136,6 +136,15 @@ class LocalCloudApp:
                               environ.get("QUERY_STRING", ""))
 
     def handle_aws(self, environ: dict[str, Any]) -> Response:
+        try:
+            return self._handle_aws(environ)
+        finally:
+            # After the request: a save that began while it ran must not be the last one taken.
+            # Most non-GET requests change state; a spare save costs little.
+            if environ["REQUEST_METHOD"] not in ("GET", "HEAD") and environ.get("localcloud.service"):
+                self.state.mark_changed(environ["localcloud.service"])
+
+    def _handle_aws(self, environ: dict[str, Any]) -> Response:
         body = read_body(environ)
         scope = credential_scope(environ)
         region = scope[1] if scope else self.settings.region
@@ -143,9 +152,8 @@ class LocalCloudApp:
         operation = None
         try:
             service = self.moto.backend_name(environ)
+            environ["localcloud.service"] = service
             self.readiness.wait(service)
-            if environ["REQUEST_METHOD"] not in ("GET", "HEAD"):
-                self.state.mark_changed(service)  # most POSTs change state; a spare save costs little
             if registry.load_service(service):
                 operation = operation_from_headers_or_form(environ, body) or self._rest_operation(service, environ)
             request = AwsRequest(environ, service, region, self.settings.account_id, operation, body,
