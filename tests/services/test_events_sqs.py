@@ -80,3 +80,16 @@ def test_partial_batch_response_keeps_only_the_reported_messages(events_cloud, r
     seen = deliveries()
     assert sorted(body for body, count in seen if count == "1") == [str(n) for n in range(6)]
     assert sorted(body for body, count in seen if count == "2") == ["1", "3", "5"]  # only the reported ones again
+
+
+def test_messages_that_match_no_filter_are_deleted_without_an_invoke(events_cloud, recorder):
+    sqs = events_cloud.client("sqs")
+    url, arn = _queue(sqs)
+    events_cloud.client("lambda").create_event_source_mapping(
+        EventSourceArn=arn, FunctionName=recorder.function(), BatchSize=10,
+        FilterCriteria={"Filters": [{"Pattern": json.dumps({"body": {"type": ["order"]}})}]})
+    sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"type": "noise"}))
+    sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"type": "order"}))
+    wait_for(lambda: _count(sqs, url) == 0, what="both messages to leave the queue")
+    bodies = [r["body"] for c in recorder.calls() for r in c["event"]["Records"] if r.get("eventSourceARN") == arn]
+    assert bodies == [json.dumps({"type": "order"})]

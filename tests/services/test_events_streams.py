@@ -168,3 +168,46 @@ def test_dynamodb_stream_insert_modify_remove(events_cloud, recorder):
     assert modify["dynamodb"]["NewImage"]["v"] == {"N": "2"} and modify["dynamodb"]["OldImage"]["v"] == {"N": "1"}
     assert modify["dynamodb"]["StreamViewType"] == "NEW_AND_OLD_IMAGES" and modify["dynamodb"]["SequenceNumber"]
     assert "NewImage" not in records[2]["dynamodb"]
+
+
+def test_dynamodb_records_past_their_maximum_age_go_to_an_sns_destination(events_cloud, functions):
+    """MaximumRecordAgeInSeconds (minimum 60 local seconds: one wall second at 60x) bounds retries."""
+    ddb, sns, sqs = (events_cloud.client(s) for s in ("dynamodb", "sns", "sqs"))
+    table = f"t-{uuid.uuid4().hex[:8]}"
+    stream_arn = ddb.create_table(
+        TableName=table, KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"},
+    )["TableDescription"]["LatestStreamArn"]
+    topic = sns.create_topic(Name=f"failed-{uuid.uuid4().hex[:6]}")["TopicArn"]
+    url, queue_arn = _queue(events_cloud)
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
+    events_cloud.client("lambda").create_event_source_mapping(
+        EventSourceArn=stream_arn, FunctionName=functions.create(FAILING), StartingPosition="LATEST",
+        MaximumRecordAgeInSeconds=60, DestinationConfig={"OnFailure": {"Destination": topic}})
+    ddb.put_item(TableName=table, Item={"id": {"S": "x"}})
+    body = wait_for(lambda: sqs.receive_message(QueueUrl=url, WaitTimeSeconds=0).get("Messages"), timeout=30,
+                    what="the expired record's pointer")[0]["Body"]
+    pointer = json.loads(body)
+    assert pointer["requestContext"]["condition"] == "RecordAgeExceeded"
+    assert pointer["responseContext"]["functionError"] == "Unhandled"
+    assert pointer["DDBStreamBatchInfo"]["streamArn"] == stream_arn and pointer["DDBStreamBatchInfo"]["batchSize"] == 1
+
+
+def test_at_timestamp_starts_at_the_first_record_on_or_after_it(events_cloud, recorder):
+    stream, arn = _stream(events_cloud)
+    _put(events_cloud, stream, [{"n": 0}])
+    time.sleep(0.2)
+    since = time.time()
+    _put(events_cloud, stream, [{"n": 1}, {"n": 2}])
+    events_cloud.client("lambda").create_event_source_mapping(
+        EventSourceArn=arn, FunctionName=recorder.function(), StartingPosition="AT_TIMESTAMP",
+        StartingPositionTimestamp=since)
+
+    def seen() -> list[int]:
+        return [json.loads(base64.b64decode(r["kinesis"]["data"]))["n"] for r in _all_records(recorder)
+                if r.get("eventSourceARN") == arn]
+
+    wait_for(lambda: len(seen()) >= 2, what="the records after the timestamp")
+    time.sleep(0.3)
+    assert seen() == [1, 2]
