@@ -223,11 +223,13 @@ class InstanceManager:
     def restore(self) -> None:
         """Bring back every registered instance: moto's record first, then its server unless it was stopped."""
         threading.Thread(target=self.prewarm, name="rds-templates", daemon=True).start()
-        models.prepare(set(ENGINE_CLASSES))
-        self._wait_restored()  # moto's persisted records first, so we adjust those rather than duplicates
-        with self._lock:
-            self.load()
-        self.restored.set()
+        try:
+            models.prepare(set(ENGINE_CLASSES))
+            self._wait_restored()  # moto's persisted records first, so we adjust those rather than duplicates
+            with self._lock:
+                self.load()
+        finally:
+            self.restored.set()  # shutdown waits on it: a failed restore must not make every stop hang
         for entry in list(self._entries.values()):
             if models.find(entry["account_id"], entry["region"], entry["id"]) is None:
                 log.info("re-creating RDS instance %s in moto from the local registry", entry["id"])

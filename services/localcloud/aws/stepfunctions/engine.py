@@ -167,23 +167,40 @@ _installed = threading.Lock()
 _done = False
 
 
+_ready = threading.Event()
+
+
 def install(app: Any) -> None:
-    """Make moto's interpreter run executions against this server. Called from components.install_all."""
-    global _endpoint, _done
+    """Make moto's interpreter run executions against this server. Called from components.install_all.
+
+    The interpreter's import takes 1.5-3 s (it pulls in moto's Batch and EC2 models), so the patching
+    runs after the server answers; Step Functions requests wait for it (app readiness), and so do
+    in-process callers (`backend`)."""
+    global _endpoint
     host = "127.0.0.1" if app.settings.host in ("0.0.0.0", "") else app.settings.host
     _endpoint = f"http://{host}:{app.settings.port}"
-    with _installed:
-        if _done:
-            return
-        _enable_interpreter()
-        _patch_clients()
-        _patch_clock()
-        _patch_lambda_result()
-        _done = True
-    log.debug("Step Functions executions run in-process against %s", _endpoint)
+    app.on_start(_prepare_interpreter, background=True, holds=("stepfunctions",))
+
+
+def _prepare_interpreter() -> None:
+    global _done
+    try:
+        with _installed:
+            if _done:
+                return
+            _enable_interpreter()
+            _patch_clients()
+            _patch_clock()
+            _patch_lambda_result()
+            _done = True
+        log.debug("Step Functions executions run in-process against %s", _endpoint)
+    finally:
+        _ready.set()
 
 
 def backend(account_id: str, region: str) -> Any:
     from moto.backends import get_backend
 
+    if not _ready.wait(60):
+        log.error("the Step Functions interpreter was not ready after 60 s; executions may misbehave")
     return get_backend("stepfunctions")[account_id][region]
