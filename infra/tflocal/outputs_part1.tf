@@ -39,3 +39,13 @@ output "query_api_url" {
   description = "Base URL of the query API; GET {query_api_url}/query?sql=SELECT ..."
   value       = aws_api_gateway_stage.records.invoke_url
 }
+
+output "part1_functions" {
+  description = "Function names of the part-1 pipelines, for invoking them directly (re-delivery, tests)."
+  value = merge(
+    { for name, fn in aws_lambda_function.records : name => fn.function_name },
+    { cms_fetch      = aws_lambda_function.cms_fetch.function_name,
+      cms_load_mysql = aws_lambda_function.cms_load_mysql.function_name,
+    csv_upsert = aws_lambda_function.csv_upsert.function_name },
+  )
+}

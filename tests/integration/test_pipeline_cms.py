@@ -1,0 +1,143 @@
+"""CMS Part D ingestion end to end: cms_fetch (fixture API) -> raw bucket -> S3 event -> cms_load_mysql -> MySQL.
+
+Runs against the whole stack applied by Terraform (the `localcloud_stack` session fixture) with the CMS API
+fixture server (fixtures/cms_api/serve.py) at the URL in envs/local.tfvars.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+
+import pymysql
+import pytest
+
+pytestmark = [pytest.mark.integration, pytest.mark.localcloud_only]
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _demo_data():
+    spec = importlib.util.spec_from_file_location("cms_demo_data", ROOT / "fixtures" / "cms_api" / "demo_data.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+demo = _demo_data()
+
+
+def wait_for(check, timeout: float = 120, interval: float = 0.5, what: str = "the condition"):
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} did not happen within {timeout:.0f} s")
+        time.sleep(interval)
+
+
+def s3_event(bucket: str, key: str) -> dict:
+    return {"Records": [{"eventVersion": "2.1", "eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
+                         "s3": {"bucket": {"name": bucket, "arn": f"arn:aws:s3:::{bucket}"},
+                                "object": {"key": key}}}]}
+
+
+@pytest.fixture(scope="module")
+def cms(localcloud_stack, tmp_path_factory):
+    state = tmp_path_factory.mktemp("cms-fixture")
+    started = subprocess.run([sys.executable, str(ROOT / "fixtures" / "cms_api" / "serve.py"), "--detach",
+                              "--state-dir", str(state)], capture_output=True, text=True, timeout=60)
+    assert started.returncode == 0, f"the CMS fixture server did not start: {started.stdout}{started.stderr}"
+    outputs = localcloud_stack.outputs
+    secret = json.loads(localcloud_stack.client("secretsmanager").get_secret_value(
+        SecretId=outputs["mysql_secret_arn"])["SecretString"])
+
+    def query(sql: str, *params):
+        connection = pymysql.connect(host=secret["host"], port=int(secret["port"]), user=secret["username"],
+                                     password=secret["password"], database=secret["dbname"], connect_timeout=5)
+        with connection, connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
+    def count() -> int:
+        try:
+            return query("SELECT COUNT(*) FROM partd_prescriber_drug")[0][0]
+        except pymysql.MySQLError:
+            return 0
+
+    lambda_ = localcloud_stack.client("lambda", read_timeout=900)
+    answer = lambda_.invoke(FunctionName=outputs["cms_fetch_function"], Payload=b'{"year": "2023"}')
+    fetched = json.loads(answer["Payload"].read())
+    assert "FunctionError" not in answer, fetched
+    expected = len(demo.records())
+    wait_for(lambda: count() >= expected, timeout=180, what=f"MySQL holding {expected} rows")
+    yield {"outputs": outputs, "fetched": fetched, "query": query, "count": count, "secret": secret,
+           "s3": localcloud_stack.client("s3"), "lambda": lambda_, "stop": state}
+    subprocess.run([sys.executable, str(ROOT / "fixtures" / "cms_api" / "serve.py"), "--stop",
+                    "--state-dir", str(state)], capture_output=True, timeout=30)
+
+
+def test_every_api_page_lands_in_a_partitioned_raw_key(cms):
+    today = datetime.now(timezone.utc).date().isoformat()
+    expected_pages = -(-len(demo.records()) // 5000)
+    assert cms["fetched"]["pages"] == expected_pages and cms["fetched"]["rows"] == len(demo.records())
+    listed = cms["s3"].list_objects_v2(Bucket=cms["outputs"]["cms_raw_bucket"], Prefix="cms/year=2023/")
+    keys = sorted(o["Key"] for o in listed["Contents"])
+    assert f"cms/year=2023/ingest_date={today}/page-00001.json" in keys
+    assert len([k for k in keys if f"ingest_date={today}/" in k]) == expected_pages
+
+
+def test_mysql_holds_each_record_once_with_typed_values(cms):
+    assert cms["count"]() == len(demo.records())
+    record = demo.records()[123]
+    (row,) = cms["query"](
+        "SELECT prscrbr_last_org_name, prscrbr_state_abrvtn, tot_clms, tot_drug_cst, tot_benes, data_year "
+        "FROM partd_prescriber_drug WHERE prscrbr_npi = %s AND brnd_name = %s AND gnrc_name = %s",
+        record["Prscrbr_NPI"], record["Brnd_Name"], record["Gnrc_Name"])
+    assert row[0] == record["Prscrbr_Last_Org_Name"] and row[1] == record["Prscrbr_State_Abrvtn"]
+    assert row[2] == int(record["Tot_Clms"]) and row[3] == Decimal(record["Tot_Drug_Cst"])
+    assert row[4] == (int(record["Tot_Benes"]) if record["Tot_Benes"] else None)  # suppressed -> NULL
+    assert row[5] == 2023
+
+
+def test_a_redelivered_event_loads_nothing_twice(cms):
+    bucket = cms["outputs"]["cms_raw_bucket"]
+    key = cms["fetched"]["keys"][0]
+    before = cms["count"]()
+    loader = cms["outputs"]["part1_functions"]["cms_load_mysql"]
+    answer = cms["lambda"].invoke(FunctionName=loader, Payload=json.dumps(s3_event(bucket, key)).encode())
+    result = json.loads(answer["Payload"].read())
+    assert "FunctionError" not in answer, result
+    assert result["objects"][0]["status"] == "skipped"
+    assert cms["count"]() == before
+    assert cms["query"]("SELECT COUNT(*) FROM cms_loaded_objects WHERE object_key = %s", key)[0][0] == 1
+
+
+def test_a_fetch_run_again_the_same_day_adds_no_rows(cms):
+    before = cms["count"]()
+    answer = cms["lambda"].invoke(FunctionName=cms["outputs"]["cms_fetch_function"], Payload=b"{}")
+    assert "FunctionError" not in answer
+    time.sleep(3)  # the pages' events are delivered asynchronously; give the loader time to (not) load them
+    assert cms["count"]() == before
+
+
+def test_a_changed_page_updates_existing_rows_and_adds_new_ones(cms):
+    bucket = cms["outputs"]["cms_raw_bucket"]
+    existing = dict(demo.records()[0], Tot_Clms="99999")
+    new = dict(demo.records()[0], Brnd_Name="Test Brand", Gnrc_Name="Testogen")
+    before = cms["count"]()
+    cms["s3"].put_object(Bucket=bucket, Key="cms/year=2023/ingest_date=1999-01-01/page-00001.json",
+                         Body=json.dumps([existing, new]).encode())
+    wait_for(lambda: cms["count"]() == before + 1, what="the new row")
+    (clms,) = cms["query"]("SELECT tot_clms FROM partd_prescriber_drug WHERE prscrbr_npi = %s AND brnd_name = %s "
+                           "AND gnrc_name = %s", existing["Prscrbr_NPI"], existing["Brnd_Name"],
+                           existing["Gnrc_Name"])[0]
+    assert clms == 99999
