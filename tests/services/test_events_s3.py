@@ -133,3 +133,20 @@ def test_copy_and_multipart_events_are_named_as_on_aws(events_cloud, recorder):
     wait_for(lambda: len(names()) >= 2, what="copy and multipart events")
     time.sleep(0.3)
     assert names() == ["ObjectCreated:CompleteMultipartUpload", "ObjectCreated:Copy"]
+
+
+def test_versioned_delete_announces_the_delete_marker(events_cloud, recorder):
+    s3, lam = events_cloud.client("s3"), events_cloud.client("lambda")
+    bucket = f"b-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    arn = _allow_s3(lam, recorder.function(), bucket)
+    s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=_lambda_config(
+        arn, ["s3:ObjectRemoved:*"]))
+    s3.put_object(Bucket=bucket, Key="gone", Body=b"x")
+    marker = s3.delete_object(Bucket=bucket, Key="gone")["VersionId"]
+    record = wait_for(lambda: next((c["event"]["Records"][0] for c in recorder.calls()
+                                    if c["event"]["Records"][0]["s3"]["bucket"]["name"] == bucket), None),
+                      what="the delete marker event")
+    assert record["eventName"] == "ObjectRemoved:DeleteMarkerCreated"
+    assert record["s3"]["object"]["versionId"] == marker and "size" not in record["s3"]["object"]

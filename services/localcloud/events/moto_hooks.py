@@ -123,6 +123,18 @@ def _s3_hooks() -> None:
 
     models.FakeBucket.set_notification_configuration = set_notification_configuration  # type: ignore[method-assign]
 
+    # A versioned DELETE without a version id adds a delete marker; AWS announces that as
+    # s3:ObjectRemoved:DeleteMarkerCreated, moto announces nothing.
+    original_marker = models.S3Backend._set_delete_marker
+
+    def _set_delete_marker(self: Any, bucket_name: str, key_name: str) -> Any:
+        marker = original_marker(self, bucket_name, key_name)
+        s3_notifications.send_event(self.account_id, "s3:ObjectRemoved:DeleteMarkerCreated",
+                                    self.get_bucket(bucket_name), marker)
+        return marker
+
+    models.S3Backend._set_delete_marker = _set_delete_marker  # type: ignore[method-assign]
+
 
 def _sns_hooks() -> None:
     from moto.sns.models import SNSBackend, Subscription
