@@ -179,3 +179,18 @@ def get_query_results(request: AwsRequest):
     if start + limit < len(rows):
         answer["NextToken"] = str(start + limit)
     return json_response(answer)
+
+
+@handles("athena", "ListTagsForResource")
+def list_tags_for_resource(request: AwsRequest):
+    # moto answers "Does Not Exist" for any resource without tags, so an untagged work group made the
+    # Terraform provider fail right after creating it. AWS lists no tags for an existing, untagged one.
+    from moto.athena.models import athena_backends
+
+    arn = request.json().get("ResourceARN", "")
+    backend = athena_backends[request.account_id][request.region]
+    kind, _, name = arn.rpartition(":")[2].partition("/")
+    known = {"workgroup": backend.work_groups, "datacatalog": backend.data_catalogs}.get(kind, {})
+    if name not in known:
+        return _invalid(f"Athena Resource, {arn} Does Not Exist")
+    return json_response({"Tags": backend.tagger.list_tags_for_resource(arn).get("Tags", [])})
