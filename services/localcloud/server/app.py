@@ -45,6 +45,7 @@ class LocalCloudApp:
         self.started_at = time.time()
         self.moto = MotoDispatcher()
         self._mounts: list[tuple[str, WsgiApp]] = []
+        self._intercepts: list[Callable[[dict[str, Any]], Response | None]] = []
         self._health_extras: list[Callable[[], dict[str, object]]] = []
         self._on_start: list[Callable[[], None]] = []
         self._on_stop: list[Callable[[], None]] = []
@@ -63,6 +64,11 @@ class LocalCloudApp:
         """Route every path under `prefix` to `app` (runtime API, API Gateway data plane, ...)."""
         self._mounts.append((prefix, app))
         self._mounts.sort(key=lambda m: -len(m[0]))
+
+    def intercept(self, answer: Callable[[dict[str, Any]], Response | None]) -> None:
+        """Let `answer` see each request the mounts did not take, before the AWS APIs, and answer it by
+        returning a response or pass with None (API Gateway invocations by path or by Host name)."""
+        self._intercepts.append(answer)
 
     def on_start(self, hook: Callable[[], None], *, background: bool = False, holds: tuple[str, ...] = ()) -> None:
         """Run `hook` once the server is about to serve (start pollers, engines, workers).
@@ -126,6 +132,10 @@ class LocalCloudApp:
         for prefix, app in self._mounts:
             if path.startswith(prefix):
                 return app(environ, start_response)
+        for answer in self._intercepts:
+            response = answer(environ)
+            if response is not None:
+                return _respond(start_response, response)
         return _respond(start_response, self.handle_aws(environ))
 
     @staticmethod

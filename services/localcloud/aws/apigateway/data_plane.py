@@ -292,30 +292,9 @@ def _integration_response(integration: Any, selector: str, payload: str, failed:
 
 
 def install(app: Any) -> DataPlane:
-    """Mount the invocation path and answer execute-api Host names before the AWS APIs see them."""
+    """Answer invocations — by path (/restapis/{id}/{stage}/_user_request_/...) or by execute-api Host
+    name — before the AWS APIs see the request; /restapis/ without _user_request_ is the control plane."""
     plane = DataPlane(app.settings)
-    handle_aws: Callable[[dict[str, Any]], Response] = app.handle_aws
-
-    def mounted(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
-        # /restapis/ is also the control plane's prefix (GET /restapis/{id}/resources, ...): only
-        # /_user_request_/ paths are ours, the rest goes on to the AWS API handling.
-        answer = plane.by_path(environ) or handle_aws(environ)
-        return _respond(start_response, answer)
-
-    def by_host_first(environ: dict[str, Any]) -> Response:
-        # The server routes by path only; execute-api Host names are recognised here. server/app.py could
-        # grow a host-mount hook instead (see the report); this keeps server/ untouched.
-        return plane.by_host(environ) or handle_aws(environ)
-
-    app.mount("/restapis/", mounted)
-    app.handle_aws = by_host_first
+    app.intercept(lambda environ: plane.by_host(environ) or plane.by_path(environ))
     return plane
 
-
-def _respond(start_response: Callable[..., Any], response: Response) -> list[bytes]:
-    from localcloud.server.app import REASONS
-
-    status, headers, body = response
-    headers = [h for h in headers if h[0].lower() != "content-length"] + [("Content-Length", str(len(body)))]
-    start_response(f"{status} {REASONS.get(status, 'Unknown')}", headers)
-    return [body]
