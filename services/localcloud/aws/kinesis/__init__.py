@@ -1,0 +1,1 @@
+from localcloud.aws.kinesis import handlers  # noqa: F401
