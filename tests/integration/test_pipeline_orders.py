@@ -6,7 +6,6 @@ Runs against the whole stack applied by Terraform (the `localcloud_stack` sessio
 from __future__ import annotations
 
 import csv
-import importlib.util
 import json
 import re
 import time
@@ -17,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+import fixture_modules
+
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,10 +25,7 @@ ARCHIVE_KEY = re.compile(r"^\d{4}/\d{2}/\d{2}/\d{2}/\d{8}T\d{9}Z-\d+\.jsonl$")
 
 
 def _load_client():
-    spec = importlib.util.spec_from_file_location("post_orders", ROOT / "fixtures" / "orders" / "post_orders.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return fixture_modules.load("fixtures/orders/post_orders.py", "post_orders")
 
 
 post_orders = _load_client()
