@@ -6,7 +6,7 @@ counts as left behind while it is not scheduled for deletion (AWS keeps KMS keys
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from local_cloud import client
 
@@ -17,7 +17,7 @@ def _named(names: list[str], prefix: str) -> list[str]:
 
 def leftovers(endpoint: str, prefix: str, key_ids: list[str] = ()) -> dict[str, list[str]]:
     """{what: [names still there]} for every kind of resource the stack creates; empty lists mean clean."""
-    c: Callable[[str], object] = lambda service: client(endpoint, service)  # noqa: E731
+    c: Callable[[str], object] = lambda service: client(endpoint, service)
     s3, iam, lam, ec2 = c("s3"), c("iam"), c("lambda"), c("ec2")
     logs, rds, kms = c("logs"), c("rds"), c("kms")
     found: dict[str, list[str]] = {

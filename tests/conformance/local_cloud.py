@@ -7,9 +7,9 @@ import random
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import boto3
 
@@ -31,7 +31,7 @@ def free_port() -> int:
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "localcloud.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "localcloud.cli", *args], capture_output=True, text=True, check=False,
                           timeout=120)
 
 

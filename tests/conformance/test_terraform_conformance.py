@@ -17,7 +17,6 @@ import pytest
 from lambda_packages import build_packages
 from leftovers import leftovers
 from local_cloud import client, running_local_cloud
-
 from localcloud.terraform.runner import TerraformRunner
 
 pytestmark = pytest.mark.integration

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from localcloud.terraform.backend import StackPaths, render_backend_override, write_backend_override
 from localcloud.terraform.hcl_scan import blocks
 from localcloud.terraform.outputs import plain_outputs

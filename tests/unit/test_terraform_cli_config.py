@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from localcloud.terraform.cli_config import PLUGIN_MIRROR_ENV, plugin_mirror_from_env, write_cli_config
 
 

@@ -15,7 +15,7 @@ PIPELINE_SERVICES = {"s3", "lambda", "kinesis", "dynamodb", "sqs", "sns", "iam",
 
 
 def _endpoints(text: str) -> dict[str, str]:
-    return dict(re.findall(r'^\s+(\w+)\s+= "(http[^"]+)"$', text, re.M))
+    return dict(re.findall(r'^\s+(\w+)\s+= "(http[^"]+)"$', text, re.MULTILINE))
 
 
 def test_every_key_points_at_the_endpoint_and_no_dns_names() -> None:
