@@ -3,10 +3,9 @@
 import json
 import os
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import boto3
-
 import core
 
 s3 = boto3.client("s3")
@@ -25,7 +24,7 @@ def handler(event, context):
     prefix = os.environ.get("RAW_PREFIX", "cms")
     page_size = int(event.get("page_size") or os.environ.get("PAGE_SIZE", core.MAX_PAGE_SIZE))
     max_pages = int(event.get("max_pages") or os.environ.get("MAX_PAGES", "2000"))
-    ingest_date = datetime.now(timezone.utc).date()
+    ingest_date = datetime.now(UTC).date()
     started = time.monotonic()
 
     def get_page(offset: int, size: int) -> list:

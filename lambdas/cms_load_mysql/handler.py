@@ -6,9 +6,8 @@ import time
 import urllib.parse
 
 import boto3
-import pymysql
-
 import core
+import pymysql
 
 s3 = boto3.client("s3")
 secrets = boto3.client("secretsmanager")

@@ -9,6 +9,7 @@ import csv
 import io
 import posixpath
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 import csvtypes
@@ -30,6 +31,8 @@ class Plan:
     good: list[tuple[int, list[str]]] = field(default_factory=list)  # (line number, values)
     rejected: list[dict] = field(default_factory=list)               # {line, reason, values}
     written: int = 0                                                 # rows inserted or updated
+    unique_keys: bool = True                                         # no key repeats within the file
+    timings: dict = field(default_factory=dict)                      # seconds per stage, for the log
 
 
 def identifier(raw: str, fallback: str) -> str:
@@ -65,16 +68,13 @@ def read_rows(body: bytes) -> tuple[list[str], list[tuple[int, list[str]]]]:
     except csv.Error as exc:
         raise FileRejected(f"The header row is not valid CSV: {exc}") from None
     rows = []
-    while True:
-        try:
-            fields = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:  # e.g. an unterminated quote swallows the rest of the file
-            raise FileRejected(f"Line {reader.line_num} is not valid CSV ({exc}); nothing after it can be "
-                               "read reliably. Fix the quoting and upload again.") from None
-        if fields and any(f.strip() for f in fields):
-            rows.append((reader.line_num, fields))
+    try:
+        for fields in reader:
+            if "".join(fields).strip():  # skip blank lines
+                rows.append((reader.line_num, fields))
+    except csv.Error as exc:  # e.g. an unterminated quote swallows the rest of the file
+        raise FileRejected(f"Line {reader.line_num} is not valid CSV ({exc}); nothing after it can be "
+                           "read reliably. Fix the quoting and upload again.") from None
     return header, rows
 
 
@@ -96,39 +96,56 @@ def pick_key(columns: list[str]) -> str:
 
 
 def plan_load(key: str, body: bytes, existing_types: dict[str, str] | None = None) -> Plan:
-    """Validate a CSV against the table's column types (existing ones, else inferred from the file)."""
+    """Validate a CSV against the table's column types (existing ones, else inferred from the file).
+
+    Works per distinct value of each column, not per cell: 100,000 rows of mostly repeated values are
+    checked in a fraction of a second, which keeps the load inside the benchmark's 5 s.
+    """
     header, rows = read_rows(body)
     columns = columns_from_header(header)
     upsert_key = pick_key(columns)
     existing_types = existing_types or {}
     width = len(columns)
-    well_formed = [(line, fields) for line, fields in rows if len(fields) == width]
-    types = {}
+    stripped = [(line, [f.strip() for f in fields]) for line, fields in rows]
+    well_formed = [values for _, values in stripped if len(values) == width]
+    by_column = list(zip(*well_formed)) if well_formed else [()] * width
+    types, rejected_values = {}, {}
     for index, column in enumerate(columns):
+        counts = Counter(by_column[index])
+        counts.pop("", None)  # empty is NULL, which every type accepts
         if column in existing_types:
             types[column] = existing_types[column]
+            bad = csvtypes.misfits(counts, types[column])
         else:
-            types[column] = csvtypes.infer([fields[index].strip() for _, fields in well_formed])
+            types[column], bad = csvtypes.infer_with_misfits(counts)
+        if bad:
+            rejected_values[index] = bad
     plan = Plan(table_name(key), columns, types, upsert_key)
     key_index = columns.index(upsert_key)
-    for line, fields in rows:
-        reason = row_problem(fields, columns, types, key_index)
+    for (line, values), (_, raw) in zip(stripped, rows):
+        reason = row_problem(values, columns, types, key_index, rejected_values)
         if reason:
-            plan.rejected.append({"line": line, "reason": reason, "values": fields})
+            plan.rejected.append({"line": line, "reason": reason, "values": raw})
         else:
-            plan.good.append((line, [f.strip() for f in fields]))
+            plan.good.append((line, values))
+    # Compare keys as the database will ("+1" and "1" are the same bigint), so repeats are never missed.
+    normalise = {csvtypes.BIGINT: int, csvtypes.DOUBLE: float}.get(types[upsert_key], str)
+    plan.unique_keys = len({normalise(values[key_index]) for _, values in plan.good}) == len(plan.good)
     return plan
 
 
-def row_problem(fields: list[str], columns: list[str], types: dict[str, str], key_index: int) -> str | None:
-    if len(fields) != len(columns):
-        return f"expected {len(columns)} columns, found {len(fields)}"
-    if not fields[key_index].strip():
+def row_problem(values: list[str], columns: list[str], types: dict[str, str], key_index: int,
+                rejected_values: dict[int, set[str]]) -> str | None:
+    """Why a row (stripped values) cannot load, or None. `rejected_values`: column index -> values its type
+    refuses, as found by plan_load."""
+    if len(values) != len(columns):
+        return f"expected {len(columns)} columns, found {len(values)}"
+    if not values[key_index]:
         return f"the key column {columns[key_index]!r} is empty"
-    for column, raw in zip(columns, fields):
-        value = raw.strip()
-        if not csvtypes.fits(value, types[column]):
-            return csvtypes.describe_misfit(column, value, types[column])
+    for index, bad in rejected_values.items():
+        if values[index] in bad:
+            column = columns[index]
+            return csvtypes.describe_misfit(column, values[index], types[column])
     return None
 
 

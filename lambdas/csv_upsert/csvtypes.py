@@ -7,6 +7,7 @@ server reject the whole batch; a row that fails is quarantined with the reason i
 from __future__ import annotations
 
 import re
+from collections import Counter
 from datetime import date, datetime
 
 BIGINT, DOUBLE, BOOLEAN, DATE, TIMESTAMPTZ, TEXT = (
@@ -62,17 +63,45 @@ def _valid(parse, value: str) -> bool:
 def infer(values: list[str]) -> str:
     """The type of a column from its values: the narrowest that all fit, else the one most fit if that
     share reaches TYPED_SHARE, else text."""
-    present = [v for v in values if v != ""]
-    if not present:
-        return TEXT
-    best, best_share = TEXT, 0.0
+    return infer_counts(Counter(v for v in values if v != ""))
+
+
+def infer_counts(counts: Counter) -> str:
+    """infer() over {distinct non-empty value: occurrences}."""
+    return infer_with_misfits(counts)[0]
+
+
+def infer_with_misfits(counts: Counter) -> tuple[str, set[str]]:
+    """(type, the distinct values it refuses) for a column given as {distinct non-empty value: occurrences}.
+
+    Each distinct value is checked once per candidate, and a candidate is dropped as soon as its misfits
+    pass the TYPED_SHARE allowance, so a text column costs little.
+    """
+    total = sum(counts.values())
+    if not total:
+        return TEXT, set()
+    allowance = total * (1 - TYPED_SHARE) + 1e-9  # 1 - 0.9 is 0.0999...: keep exactly 10% allowed
+    best, best_misfits, best_refused = TEXT, None, set()
     for kind in CANDIDATES:
-        share = sum(1 for v in present if fits(v, kind)) / len(present)
-        if share == 1.0:
-            return kind
-        if share > best_share:
-            best, best_share = kind, share
-    return best if best_share >= TYPED_SHARE else TEXT
+        misfits, refused = 0, set()
+        for value, occurrences in counts.items():
+            if not fits(value, kind):
+                misfits += occurrences
+                refused.add(value)
+                if misfits > allowance:
+                    break
+        if misfits == 0:
+            return kind, set()
+        if misfits <= allowance and (best_misfits is None or misfits < best_misfits):
+            best, best_misfits, best_refused = kind, misfits, refused
+    return best, best_refused
+
+
+def misfits(counts: Counter, kind: str) -> set[str]:
+    """The distinct values of a column that `kind` does not accept (their rows are rejected)."""
+    if kind == TEXT:
+        return set()
+    return {value for value in counts if not fits(value, kind)}
 
 
 def describe_misfit(column: str, value: str, kind: str) -> str:

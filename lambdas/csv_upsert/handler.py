@@ -6,10 +6,9 @@ import time
 import urllib.parse
 
 import boto3
-import psycopg
-
 import core
 import loader
+import psycopg
 
 s3 = boto3.client("s3")
 secrets = boto3.client("secretsmanager")
@@ -57,7 +56,7 @@ def load_object(bucket: str, key: str) -> dict:
         return {"key": key, "status": "rejected", "reason": str(exc), "quarantine": target}
     result = {"key": key, "status": "loaded", "table": plan.table, "upsert_key": plan.key,
               "rows": len(plan.good), "written": plan.written, "rejected": len(plan.rejected),
-              "seconds": round(time.monotonic() - started, 3)}
+              "seconds": round(time.monotonic() - started, 3), **plan.timings}
     if plan.rejected:
         header = core.read_rows(body)[0]
         result["quarantine"] = quarantine(bucket, key, core.quarantine_csv(header, plan.rejected),

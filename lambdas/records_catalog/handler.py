@@ -6,9 +6,8 @@ import os
 import urllib.parse
 
 import boto3
-import pyarrow.parquet as pq
-
 import core
+import pyarrow.parquet as pq
 
 s3 = boto3.client("s3")
 glue = boto3.client("glue")

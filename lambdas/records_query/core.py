@@ -18,7 +18,7 @@ _TOKENS = re.compile(r"""
   | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<semicolon>;)
   | (?P<other>\S)
-""", re.X | re.S)
+""", re.VERBOSE | re.DOTALL)
 INTEGER_TYPES = {"tinyint", "smallint", "integer", "int", "bigint"}
 FLOAT_TYPES = {"double", "float", "real", "decimal"}
 

@@ -5,9 +5,8 @@ import os
 import time
 
 import boto3
-from botocore.exceptions import ClientError
-
 import core
+from botocore.exceptions import ClientError
 
 athena = boto3.client("athena")
 FINISHED = {"SUCCEEDED", "FAILED", "CANCELLED"}

@@ -4,10 +4,9 @@ import json
 import os
 import time
 import urllib.parse
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import boto3
-
 import core
 
 s3 = boto3.client("s3")
@@ -22,7 +21,7 @@ def ingest_date(record: dict):
     try:
         return datetime.fromisoformat(record["eventTime"].replace("Z", "+00:00")).date()
     except (KeyError, ValueError):
-        return datetime.now(timezone.utc).date()
+        return datetime.now(UTC).date()
 
 
 def convert(record: dict) -> dict:

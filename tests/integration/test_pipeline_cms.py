@@ -11,7 +11,7 @@ import json
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -54,7 +54,7 @@ def s3_event(bucket: str, key: str) -> dict:
 def cms(localcloud_stack, tmp_path_factory):
     state = tmp_path_factory.mktemp("cms-fixture")
     started = subprocess.run([sys.executable, str(ROOT / "fixtures" / "cms_api" / "serve.py"), "--detach",
-                              "--state-dir", str(state)], capture_output=True, text=True, timeout=60)
+                              "--state-dir", str(state)], capture_output=True, text=True, timeout=60, check=False)
     assert started.returncode == 0, f"the CMS fixture server did not start: {started.stdout}{started.stderr}"
     outputs = localcloud_stack.outputs
     secret = json.loads(localcloud_stack.client("secretsmanager").get_secret_value(
@@ -82,11 +82,11 @@ def cms(localcloud_stack, tmp_path_factory):
     yield {"outputs": outputs, "fetched": fetched, "query": query, "count": count, "secret": secret,
            "s3": localcloud_stack.client("s3"), "lambda": lambda_, "stop": state}
     subprocess.run([sys.executable, str(ROOT / "fixtures" / "cms_api" / "serve.py"), "--stop",
-                    "--state-dir", str(state)], capture_output=True, timeout=30)
+                    "--state-dir", str(state)], capture_output=True, timeout=30, check=False)
 
 
 def test_every_api_page_lands_in_a_partitioned_raw_key(cms):
-    today = datetime.now(timezone.utc).date().isoformat()
+    today = datetime.now(UTC).date().isoformat()
     expected_pages = -(-len(demo.records()) // 5000)
     assert cms["fetched"]["pages"] == expected_pages and cms["fetched"]["rows"] == len(demo.records())
     listed = cms["s3"].list_objects_v2(Bucket=cms["outputs"]["cms_raw_bucket"], Prefix="cms/year=2023/")

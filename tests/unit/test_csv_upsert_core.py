@@ -109,3 +109,9 @@ def test_quarantine_csv_has_the_header_and_the_rejected_values():
     text = core.quarantine_csv(["id", "name", "age", "joined"], plan.rejected).decode()
     assert text.splitlines()[0] == "id,name,age,joined"
     assert "3,Linus,abc,2024-01-04" in text and len(text.splitlines()) == 4
+
+
+def test_repeated_keys_are_noticed_as_the_database_compares_them():
+    assert core.plan_load("data/t.csv", b"id,v\n1,a\n2,b\n").unique_keys
+    assert not core.plan_load("data/t.csv", b"id,v\n1,a\n+1,b\n").unique_keys
+    assert not core.plan_load("data/t.csv", b"email,v\na@x,1\na@x,2\n").unique_keys
