@@ -59,7 +59,7 @@ def run(command: Sequence[str], cwd: Path, env: Mapping[str, str], log_file: Pat
     captured: list[str] = []
     in_flight: dict[str, float] = {}
     done = 0
-    with open(log_file, "a") as log:
+    with open(log_file, "a", buffering=1) as log:  # line-buffered: `tail -f` shows progress
         log.write(f"\n$ {' '.join(command)}  (in {cwd}, {time.strftime('%Y-%m-%d %H:%M:%S')})\n")
         proc = subprocess.Popen(list(command), cwd=cwd, env=dict(env), stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True, bufsize=1)

@@ -5,6 +5,9 @@
 - SetQueueAttributes without `Policy` clears the stored policy in moto; AWS changes only the attributes
   given ("Sets the value of one or more queue attributes", API_SetQueueAttributes).
 - CreatedTimestamp/LastModifiedTimestamp: AWS returns whole epoch seconds, moto a float.
+- RedrivePolicy: moto re-serialises it with spaces after ':' and ','; AWS returns compact JSON (as in the
+  API reference's examples), which is also what Terraform's jsonencode() writes, so the provider saw a
+  "whitespace changes" diff on every plan.
 
 Only the JSON protocol (what current SDKs and the provider's aws-sdk-go-v2 send) is patched; query
 requests go to moto unchanged.
@@ -53,6 +56,8 @@ def get_queue_attributes(request: AwsRequest):
     for stamp in ("CreatedTimestamp", "LastModifiedTimestamp"):
         if stamp in attributes:
             attributes[stamp] = str(int(float(attributes[stamp])))
+    if attributes.get("RedrivePolicy"):
+        attributes["RedrivePolicy"] = json.dumps(json.loads(attributes["RedrivePolicy"]), separators=(",", ":"))
     queue = _queue(request, params.get("QueueUrl"))
     if queue is not None:
         for name in wanted:

@@ -1,0 +1,1 @@
+from localcloud.aws.ec2 import handlers  # noqa: F401
