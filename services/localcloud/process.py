@@ -103,7 +103,8 @@ def start_detached(settings: Settings, wait_seconds: float = 30.0) -> int:
     command = [sys.executable, "-m", "localcloud.server.main", "--host", settings.host, "--port", str(settings.port),
                "--state-dir", str(settings.state_dir)]
     proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                            start_new_session=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                            start_new_session=True,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1", "LOCALCLOUD_CLOCK_SPEED": str(settings.clock_speed)})
     deadline = time.monotonic() + wait_seconds
     while time.monotonic() < deadline:
         if proc.poll() is not None:

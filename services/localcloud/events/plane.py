@@ -12,7 +12,10 @@ from typing import Any
 def install(app: Any) -> None:
     from localcloud.events import esm, moto_hooks, s3_notifications, sns_delivery
 
-    app.on_start(moto_hooks.install)  # before any poller or request can reach moto's delivery code
+    # Before any request can reach moto's own (synchronous) delivery code; it imports moto's models (~0.7 s),
+    # so it runs after the server answers and holds the services whose writes deliver events.
+    app.on_start(moto_hooks.install, background=True,
+                 holds=("s3", "kinesis", "dynamodb", "sqs", "sns", "logs", "awslambda"))
     app.on_start(s3_notifications.start)
     app.on_stop(s3_notifications.stop)
     app.on_start(lambda: sns_delivery.start(app.settings))
