@@ -1,4 +1,4 @@
-# Outputs of the part-1 pipelines; tests and seeders read them through `localcloud terraform outputs`.
+# Outputs of the part-1 pipelines (the contract tests and seeders rely on), read with `terraform output -json`.
 
 output "cms_raw_bucket" {
   description = "Raw CMS pages land here under cms/year=YYYY/ingest_date=YYYY-MM-DD/."

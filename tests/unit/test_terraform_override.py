@@ -31,9 +31,10 @@ def test_provider_settings_match_what_tflocal_sets() -> None:
     text = override.render_provider_override("http://127.0.0.1:4599", "eu-west-1", [None])
     for line in ('region = "eu-west-1"', 'access_key                  = "test"',
                  'secret_key                  = "test"', "s3_use_path_style           = true",
-                 "skip_credentials_validation = true", "skip_metadata_api_check     = true",
-                 "skip_requesting_account_id  = true"):
+                 "skip_credentials_validation = true", "skip_metadata_api_check     = true"):
         assert line in text
+    # tflocal lets the provider ask STS for the account id; skipping it leaves ARNs with an empty account.
+    assert "skip_requesting_account_id" not in text
 
 
 def test_no_two_names_of_one_service() -> None:

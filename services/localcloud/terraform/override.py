@@ -4,7 +4,8 @@ Terraform merges `*_override.tf` files over the configuration, so the .tf files 
 applied to AWS. The override sets every endpoint key to one URL (no DNS names such as
 *.localhost.localstack.cloud: they need a resolver, and this must work offline), path-style S3 (a bucket
 name in the host name would need DNS too), fixed test credentials, and the skips that stop the provider
-from calling STS, IAM and the EC2 metadata service before its first real request.
+from validating credentials and calling the EC2 metadata service. The account id is still requested (from
+the local STS): without it the provider builds ARNs with an empty account (Athena work groups, ...).
 
 It only ever sets what tflocal (PyPI terraform-local) sets, so the endpoint works with either tool.
 """
@@ -64,7 +65,6 @@ def render_provider_override(endpoint: str, region: str, aliases: list[str | Non
             "  s3_use_path_style           = true\n"
             "  skip_credentials_validation = true\n"
             "  skip_metadata_api_check     = true\n"
-            "  skip_requesting_account_id  = true\n"
             "\n  endpoints {\n" + endpoint_lines + "  }\n}\n"
         )
     return "".join(parts)

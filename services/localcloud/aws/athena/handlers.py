@@ -193,4 +193,5 @@ def list_tags_for_resource(request: AwsRequest):
     known = {"workgroup": backend.work_groups, "datacatalog": backend.data_catalogs}.get(kind, {})
     if name not in known:
         return _invalid(f"Athena Resource, {arn} Does Not Exist")
-    return json_response({"Tags": backend.tagger.list_tags_for_resource(arn).get("Tags", [])})
+    # The resource's own ARN: a caller that skipped the account lookup sends one with an empty account.
+    return json_response({"Tags": backend.tagger.list_tags_for_resource(known[name].arn).get("Tags", [])})
