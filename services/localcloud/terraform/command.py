@@ -86,4 +86,5 @@ def run(command: Sequence[str], cwd: Path, env: Mapping[str, str], log_file: Pat
                     raise TerraformError(f"{label} did not finish within {timeout:.0f} s and was stopped. "
                                          f"Resources in flight: {waiting}. The full output is in {log_file}.")
         code = proc.wait(timeout=max(1.0, timeout - (time.monotonic() - started)))
+        log.write(f"# exit {code} after {time.monotonic() - started:.1f} s\n")
     return Finished(code, "\n".join(captured), time.monotonic() - started)
