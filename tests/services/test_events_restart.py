@@ -6,7 +6,7 @@ import base64
 import json
 
 from test_events_support import RECORDER, Recorder, start_cloud, wait_for
-from test_lambda_support import Functions
+from support import Functions
 
 
 def test_kinesis_mapping_resumes_after_restart_without_redelivery(tmp_path):

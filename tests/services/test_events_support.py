@@ -6,48 +6,12 @@ Named test_events_* so it stays with the tests it serves; it holds no tests itse
 from __future__ import annotations
 
 import json
-import os
-import time
 import uuid
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
-from localcloud.runtime.prepare import prepare_runtime
-from localcloud.testing import LocalCloud, isolated
-from test_lambda_support import Functions, zip_of  # noqa: F401  (re-exported for the event tests)
-
-CLOCK_SPEED = "60"  # a local minute per wall second: alarm periods and retry back-offs pass quickly
-
-
-def start_cloud(state_dir: Path, **environment: str) -> LocalCloud:
-    """A real server process; LOCALCLOUD_* knobs reach it through its environment."""
-    prepare_runtime()
-    environment = {"LOCALCLOUD_CLOCK_SPEED": CLOCK_SPEED, **environment}
-    saved = {k: os.environ.get(k) for k in environment}
-    os.environ.update(environment)
-    try:
-        return isolated(state_dir).start()
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
-def wait_for(check: Callable[[], Any], timeout: float = 15.0, interval: float = 0.05, what: str = "") -> Any:
-    """Poll `check` until it returns something truthy; fail with `what` after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what or check}")
-        time.sleep(interval)
-
+from localcloud.testing import LocalCloud
+from support import Functions, start_cloud, wait_for, zip_of  # noqa: F401  (re-exported for the event tests)
 
 # A handler that appends each record it sees to an S3 object per invocation, so tests can count deliveries
 # from outside; RECORDER_BUCKET names the bucket.

@@ -249,9 +249,9 @@ def test_missing_interpreter_runs_on_ours_and_says_so_once(functions, lambda_clo
 
 
 def test_idle_environments_are_reaped_after_the_ttl(tmp_path):
-    from test_lambda_support import Functions, start_cloud
+    from support import Functions, start_cloud
 
-    cloud = start_cloud(tmp_path / "state", LOCALCLOUD_LAMBDA_IDLE_SECONDS="1")
+    cloud = start_cloud(tmp_path / "state", clock_speed=1, LOCALCLOUD_LAMBDA_IDLE_SECONDS="1")
     try:
         fns = Functions(cloud)
         name = fns.create("def handler(event, context):\n    return 1\n")
