@@ -8,8 +8,8 @@ import boto3
 
 from core import (TABLES, changes_query, list_after, next_watermark, object_key, parse_watermark,
                   pending_keys, run_stamp, to_parquet)
-from db import connect
-from jsonlog import fields, get_logger
+from pipeline_common.secret_db import connect
+from pipeline_common.jsonlog import fields, get_logger
 
 log = get_logger("etl_ingest")
 s3 = boto3.client("s3")

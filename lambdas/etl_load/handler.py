@@ -7,8 +7,8 @@ import time
 import boto3
 import pyarrow.parquet as pq
 
-from db import connect
-from jsonlog import fields, get_logger
+from pipeline_common.secret_db import connect
+from pipeline_common.jsonlog import fields, get_logger
 from warehouse import DDL, LOAD_ORDER, merge_sql, to_csv
 
 log = get_logger("etl_load")

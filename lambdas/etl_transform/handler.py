@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from cleaning import clean_row, latest_by_id
-from jsonlog import fields, get_logger
+from pipeline_common.jsonlog import fields, get_logger
 from keys import list_after, object_key, pending_keys, stamp_of
 from schemas import SCHEMAS
 from star import DIMENSION_SOURCES, build_dimensions, dim_date, fact_dates, fact_sales_order

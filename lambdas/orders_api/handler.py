@@ -7,7 +7,7 @@ import boto3
 from boto3.dynamodb.conditions import Key
 
 from core import plain, reply, route
-from jsonlog import fields, get_logger
+from pipeline_common.jsonlog import fields, get_logger
 
 log = get_logger("orders_api")
 kinesis = boto3.client("kinesis")

@@ -5,7 +5,7 @@ import os
 import boto3
 
 from core import archive_key, to_jsonl
-from jsonlog import fields, get_logger
+from pipeline_common.jsonlog import fields, get_logger
 
 log = get_logger("orders_archive")
 s3 = boto3.client("s3")

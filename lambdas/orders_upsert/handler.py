@@ -5,7 +5,7 @@ import os
 import boto3
 
 from core import customer_update, invoice_item, process_batch
-from jsonlog import fields, get_logger
+from pipeline_common.jsonlog import fields, get_logger
 
 log = get_logger("orders_upsert")
 dynamodb = boto3.resource("dynamodb")

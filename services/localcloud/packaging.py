@@ -62,11 +62,15 @@ def install_requirements(requirements: Path, into: Path, python_version: str = "
                          "Check the package names and that a manylinux wheel exists for them.")
 
 
-def inputs_digest(source_dir: Path) -> str:
+SHARED_DIR = "shared"  # lambdas/shared/: code every function's zip carries (one copy in the repository)
+
+
+def inputs_digest(*source_dirs: Path) -> str:
     """What a zip is made of: every source file's path and bytes (requirements.txt included)."""
     digest = hashlib.sha256()
-    for path in _files(source_dir):
-        digest.update(path.relative_to(source_dir).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    for source_dir in source_dirs:
+        for path in _files(source_dir):
+            digest.update(path.relative_to(source_dir).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 
@@ -83,7 +87,9 @@ def build_function(function_dir: Path, out_dir: Path) -> tuple[Path, bool]:
     """lambdas/<name>/ (+ its requirements.txt) -> build/lambdas/<name>.zip. (zip, whether it was rebuilt):
     skipped when its inputs are unchanged."""
     target = out_dir / f"{function_dir.name}.zip"
-    digest = inputs_digest(function_dir)
+    shared = function_dir.parent / SHARED_DIR
+    shared_sources = [shared] if shared.is_dir() else []
+    digest = inputs_digest(function_dir, *shared_sources)
     if _up_to_date(target, digest):
         return target, False
     with tempfile.TemporaryDirectory() as scratch:
@@ -94,7 +100,7 @@ def build_function(function_dir: Path, out_dir: Path) -> tuple[Path, bool]:
             install_requirements(requirements, deps)
         code = Path(scratch) / "code"
         shutil.copytree(function_dir, code, ignore=shutil.ignore_patterns("requirements.txt", *SKIP_PARTS))
-        write_zip([(deps, ""), (code, "")], target)
+        write_zip([(deps, ""), *((d, "") for d in shared_sources), (code, "")], target)
     _stamp(target, digest)
     return target, True
 

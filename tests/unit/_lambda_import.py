@@ -10,6 +10,9 @@ LAMBDAS = Path(__file__).resolve().parents[2] / "lambdas"
 
 def load(function: str, module: str = "core"):
     folder = str(LAMBDAS / function)
+    shared = str(LAMBDAS / "shared")  # what `make build` adds to every zip
+    if shared not in sys.path:
+        sys.path.append(shared)
     sys.path.insert(0, folder)
     try:
         # Sibling modules (cleaning, keys, ...) must come from this function, not from one loaded earlier.

@@ -1,5 +1,5 @@
 """One JSON object per log line with a `level` field, so CloudWatch metric filters such as
-`{ $.level = "ERROR" }` can match. Copied into each function: a function's zip holds only its own folder."""
+`{ $.level = "ERROR" }` can match. `make build` puts it in every function's zip."""
 
 from __future__ import annotations
 
