@@ -63,11 +63,13 @@ def terraform_group() -> None:
 
 @terraform_group.command()
 @_common
-def apply(**kwargs: Any) -> None:
+@click.option("--no-refresh", is_flag=True,
+              help="Skip reading resources back first (fast re-apply; misses changes made outside Terraform).")
+def apply(no_refresh: bool, **kwargs: Any) -> None:
     """Create or update everything in DIRECTORY."""
     try:
         runner = _runner(**kwargs)
-        finished = runner.apply()
+        finished = runner.apply(refresh=not no_refresh)
     except TerraformError as exc:
         _fail(exc)
     summary = next((line for line in finished.output.splitlines() if line.startswith("Apply complete")), "")
