@@ -69,3 +69,23 @@ def test_written_and_removed_beside_the_configuration(tmp_path: Path) -> None:
 def test_an_older_provider_gets_only_the_keys_it_knows() -> None:
     assert override.keys_for_provider("5.100.0") == ENDPOINT_KEYS
     assert override.keys_for_provider("5.40.0", {"s3", "sqs", "unknown"}) == ("s3", "sqs")
+
+
+def test_runs_in_one_directory_take_turns(tmp_path: Path) -> None:
+    import threading
+
+    from localcloud.terraform.runner import _directory_lock
+    from rich.console import Console
+
+    entered = threading.Event()
+
+    def second_run() -> None:
+        with _directory_lock(tmp_path, Console(quiet=True)):
+            entered.set()
+
+    with _directory_lock(tmp_path, Console(quiet=True)):
+        waiting = threading.Thread(target=second_run)
+        waiting.start()
+        assert not entered.wait(0.3), "a second run wrote its override while the first one's command ran"
+    assert entered.wait(5)
+    waiting.join()

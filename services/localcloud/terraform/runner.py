@@ -8,6 +8,7 @@ no override may exist, so any left by an interrupted local run are deleted first
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -131,16 +132,21 @@ class TerraformRunner:
 
     @contextmanager
     def _generated_files(self) -> Iterator[None]:
-        override.remove_overrides(self.directory)
-        if not self.endpoint:
-            yield
-            return
-        try:
-            backend.write_backend_override(self.directory, self.paths.state_file)
-            override.write_provider_override(self.directory, self.endpoint, self.region, self._endpoint_keys())
-            yield
-        finally:
+        """The override files exist exactly while one of our commands runs. Two runs in one directory
+        (a test and a benchmark, two stacks) take turns: otherwise one could remove the override while the
+        other starts a command, which would then go to AWS itself."""
+        with _directory_lock(self.directory, self.console):
             override.remove_overrides(self.directory)
+            if not self.endpoint:
+                yield
+                return
+            try:
+                backend.write_backend_override(self.directory, self.paths.state_file)
+                override.write_provider_override(self.directory, self.endpoint, self.region,
+                                                 self._endpoint_keys())
+                yield
+            finally:
+                override.remove_overrides(self.directory)
 
     def _endpoint_keys(self) -> tuple[str, ...]:
         version = _locked_aws_version(self.directory / LOCK_FILE)
@@ -222,6 +228,21 @@ class TerraformRunner:
         raise TerraformError(f"terraform {verb} of {self.directory} against {target} failed "
                              f"(exit {finished.code}). {consequence}\n{finished.errors()}\n"
                              f"The full output is in {self.paths.log_file}.")
+
+
+@contextmanager
+def _directory_lock(directory: Path, console: Console) -> Iterator[None]:
+    """An exclusive flock on the configuration directory itself (no lock file to commit or clean up)."""
+    handle = os.open(directory, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            console.print(f"[yellow]Another localcloud terraform run is using {directory}; waiting for it.")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(handle)  # closing releases the lock
 
 
 def _locked_aws_version(lock_file: Path) -> str | None:
