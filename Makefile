@@ -14,6 +14,8 @@ TF_DIR := infra/tflocal
 TF_VARS := $(TF_DIR)/envs/local.tfvars
 STACK := pipelines
 PYTEST_ARGS ?=
+# Test modules run in parallel groups (see tests/conftest.py); 1 runs them one after another.
+TEST_WORKERS ?= 4
 # localcloud (default), or another target for the same Terraform: localstack, ministack, docker, endpoint.
 BACKEND ?= localcloud
 
@@ -68,7 +70,7 @@ outputs: install ## Print the stack's Terraform outputs as JSON (AWS-only URLs r
 	@$(LOCALCLOUD) terraform outputs $(TF_DIR) --stack $(STACK)
 
 test: build ## Run every test: unit, service, conformance and integration
-	@$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 bench: build ## Run the benchmarks; results in bench/results/*.json and a table
 	@$(BIN)/python bench/run_all.py

@@ -17,3 +17,21 @@ def fresh_cloud(tmp_path) -> LocalCloud:
     instance = isolated(tmp_path / "state")
     yield instance
     instance.stop()
+
+
+# Running in parallel (make test uses pytest-xdist): every test of a module runs in one worker, so module
+# and session fixtures start once; every test that uses the applied pipelines stack shares one worker, so
+# the stack (and RDS's ~80 s provider wait) is applied once. Terraform's waits are sleeps, which is why
+# the groups overlap well even on two cores.
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.get_closest_marker("xdist_group"):
+            continue
+        path = item.path.as_posix()
+        if "/tests/integration/" in path:
+            group = "pipelines-stack"
+        elif "/tests/unit/" in path:
+            group = "unit"
+        else:
+            group = item.path.stem
+        item.add_marker(pytest.mark.xdist_group(group))

@@ -41,6 +41,7 @@ class InstanceManager:
         self.restored = threading.Event()
         self._registry_file = self.root / "instances.json"
         self._lock = threading.RLock()
+        self._reserved_ports: set[int] = set()
         self._entries: dict[str, dict[str, Any]] = {}
         self._engines: dict[str, DatabaseEngine] = {}
         self._threads: dict[str, threading.Thread] = {}
@@ -64,12 +65,16 @@ class InstanceManager:
         return self._entries.get(instance_id.lower())
 
     def pick_port(self, engine: str, requested: int | None) -> int:
-        taken = {entry["port"] for entry in self._entries.values()}
-        preferred = requested or DEFAULT_PORTS.get(engine)
-        port = free_port(None if preferred in taken else preferred)
-        while port in taken:
-            port = free_port()
-        return port
+        """A port no instance has and nothing listens on, reserved at once: Terraform creates instances in
+        parallel, and two Postgres creates probing 5432 before either server bound it both got it."""
+        with self._lock:
+            taken = {entry["port"] for entry in self._entries.values()} | self._reserved_ports
+            preferred = requested or DEFAULT_PORTS.get(engine)
+            port = free_port(None if preferred in taken else preferred)
+            while port in taken:
+                port = free_port()
+            self._reserved_ports.add(port)
+            return port
 
     # --- lifecycle -----------------------------------------------------------------------------------
     def _engine(self, entry: dict[str, Any]) -> DatabaseEngine:
