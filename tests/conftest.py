@@ -28,7 +28,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if item.get_closest_marker("xdist_group"):
             continue
         path = item.path.as_posix()
-        if "/tests/integration/" in path:
+        if "localcloud_stack" in getattr(item, "fixturenames", ()):
             group = "pipelines-stack"
         elif "/tests/unit/" in path:
             group = "unit"

@@ -124,7 +124,9 @@ def route(event: dict[str, Any], publish: Callable[[dict], dict], get_customer: 
         if not lines:
             return reply(404, {"message": f"No invoice {params.get('invoice_no')!r} has been stored yet."})
         total = sum(Decimal(str(line["UnitPrice"])) * int(line["Quantity"]) for line in lines)
-        return reply(200, {"InvoiceNo": params.get("invoice_no"), "lines": lines, "total": str(total)})
+        # DynamoDB trims trailing zeros (2.50 is stored as 2.5); a money total reads in cents.
+        return reply(200, {"InvoiceNo": params.get("invoice_no"), "lines": lines,
+                           "total": str(Decimal(total).quantize(Decimal("0.01")))})
     return reply(404, {"message": f"No route for {method} {resource or event.get('path')}."})
 
 

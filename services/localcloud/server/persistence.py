@@ -29,6 +29,15 @@ from localcloud.server.readiness import Readiness
 log = logging.getLogger("localcloud.persistence")
 
 SNAPSHOT_VERSION = 1
+# Requests to one service that change another's state inside moto (RDS creates the managed master secret
+# in Secrets Manager and its KMS key; Lambda writes CloudWatch Logs): saved together with their cause.
+SIDE_EFFECTS = {"rds": ("secretsmanager", "kms"), "awslambda": ("logs",), "s3": ("sqs", "sns"),
+                "sns": ("sqs",), "events": ("sqs", "sns", "stepfunctions"), "scheduler": ("sqs", "sns")}
+# Services whose moto state we keep; at shutdown every one that moto loaded is saved, so state changed by
+# background work (pollers, deliveries, executions) is not lost either.
+PERSISTED = ("apigateway", "athena", "awslambda", "cloudwatch", "dynamodb", "dynamodbstreams", "ec2", "events",
+             "glue", "iam", "kinesis", "kms", "logs", "rds", "s3", "scheduler", "secretsmanager", "sns", "sqs",
+             "ssm", "stepfunctions", "sts")
 
 copyreg.pickle(type(threading.Lock()), lambda lock: (threading.Lock, ()))
 copyreg.pickle(type(threading.RLock()), lambda lock: (threading.RLock, ()))
@@ -111,6 +120,7 @@ class StateStore:
     def mark_changed(self, service: str) -> None:
         with self._changed_lock:
             self._changed.add(service)
+            self._changed.update(SIDE_EFFECTS.get(service, ()))
         self._wake.set()
 
     def stop(self) -> None:
@@ -118,9 +128,17 @@ class StateStore:
         self._wake.set()
         self._saver.join(timeout=10)
         with self._changed_lock:
-            pending, self._changed = self._changed, set()
-        for service in pending:
+            self._changed = set()
+        for service in self._loaded_services():
             self._save(service)
+
+    @staticmethod
+    def _loaded_services() -> list[str]:
+        """Services whose moto models were imported in this run (importing one just to save it costs seconds)."""
+        import sys
+
+        module_of = {"awslambda": "moto.awslambda.models", "dynamodbstreams": "moto.dynamodbstreams.models"}
+        return [s for s in PERSISTED if module_of.get(s, f"moto.{s}.models") in sys.modules]
 
     def _save_loop(self) -> None:
         while not self._stopping.is_set():
