@@ -63,6 +63,33 @@ def _reduce_defaultdict(mapping: defaultdict) -> tuple:
 copyreg.pickle(defaultdict, _reduce_defaultdict)
 
 
+def _load_private_key(pem: bytes) -> Any:
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    return load_pem_private_key(pem, password=None)
+
+
+def _register_private_keys() -> None:
+    """KMS keys (and the RDS master secrets that point at them) hold cryptography private keys, which do
+    not pickle: keep them as unencrypted PKCS#8 PEM, like the key material of a local test account."""
+    try:
+        from cryptography.hazmat.bindings._rust import openssl
+        from cryptography.hazmat.primitives import serialization
+    except ImportError:  # another cryptography layout: such keys stay unpersisted, and saying so is logged
+        return
+
+    def reduce(key: Any) -> tuple:
+        pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+        return _load_private_key, (pem,)
+
+    for key_type in (openssl.rsa.RSAPrivateKey, openssl.ec.ECPrivateKey):
+        copyreg.pickle(key_type, reduce)
+
+
+_register_private_keys()
+
+
 class StateStore:
     def __init__(self, state_dir: Path, readiness: Readiness, delay_seconds: float = 2.0) -> None:
         self.directory = state_dir / "moto"
