@@ -1,1 +1,0 @@
-from localcloud.aws.ec2 import handlers  # noqa: F401
