@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from localcloud.terraform.cli_config import PLUGIN_MIRROR_ENV, plugin_mirror_from_env, write_cli_config
+from localcloud.terraform.command import TerraformError
 
 
 def test_mirror_only_when_a_mirror_is_given(tmp_path: Path) -> None:
@@ -36,5 +37,5 @@ def test_unchanged_config_is_not_rewritten(tmp_path: Path) -> None:
 def test_mirror_comes_from_the_environment(tmp_path: Path) -> None:
     assert plugin_mirror_from_env({}) is None
     assert plugin_mirror_from_env({PLUGIN_MIRROR_ENV: str(tmp_path)}) == tmp_path.resolve()
-    with pytest.raises(FileNotFoundError, match="is not a directory"):
+    with pytest.raises(TerraformError, match="is not a directory"):
         plugin_mirror_from_env({PLUGIN_MIRROR_ENV: str(tmp_path / "missing")})

@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from localcloud.terraform.command import TerraformError
+
 PLUGIN_MIRROR_ENV = "LOCALCLOUD_TF_PLUGIN_MIRROR"
 
 
@@ -20,7 +22,7 @@ def plugin_mirror_from_env(environ: dict[str, str] | None = None) -> Path | None
         return None
     mirror = Path(raw).expanduser()
     if not mirror.is_dir():
-        raise FileNotFoundError(
+        raise TerraformError(
             f"{PLUGIN_MIRROR_ENV}={raw} is not a directory, so Terraform cannot install providers from it. "
             f"Point it at a provider mirror (a folder holding registry.terraform.io/hashicorp/aws/...), "
             f"or unset it to download providers from the registry.")
