@@ -49,9 +49,11 @@ class LocalCloudApp:
         self._health_extras: list[Callable[[], dict[str, object]]] = []
         self._on_start: list[Callable[[], None]] = []
         self._on_stop: list[Callable[[], None]] = []
+        self._background: list[tuple[Callable[[], None], tuple[str, ...]]] = []
         self.readiness = Readiness()
         self.state = StateStore(settings.state_dir, self.readiness)
-        self.on_start(self.state.start)
+        self.on_start(self.state.hold_snapshots)
+        self.on_start(self.state.restore_all, background=True)
         self.on_stop(self.state.stop)
         self.mount("/_localcloud/health", self._health)
         self.mount("/_localstack/health", self._health)
@@ -73,26 +75,13 @@ class LocalCloudApp:
     def on_start(self, hook: Callable[[], None], *, background: bool = False, holds: tuple[str, ...] = ()) -> None:
         """Run `hook` once the server is about to serve (start pollers, engines, workers).
 
-        Slow hooks (heavy imports, engines) pass background=True: they run in a thread after the server
-        answers, and requests for the moto services named in `holds` wait until they are done."""
-        if not background:
+        Slow hooks (heavy imports, engines) pass background=True: they run after the server answers, one
+        after another in one thread (concurrent imports of moto's modules can deadlock Python's import
+        locks), and requests for the moto services named in `holds` wait until they are done."""
+        if background:
+            self._background.append((hook, holds))
+        else:
             self._on_start.append(hook)
-            return
-
-        def in_background() -> None:
-            done = self.readiness.hold(*holds)
-
-            def run() -> None:
-                try:
-                    hook()
-                except Exception:
-                    log.exception("start hook %r failed", hook)
-                finally:
-                    done.set()
-
-            threading.Thread(target=run, name=f"start-{getattr(hook, '__qualname__', 'hook')}", daemon=True).start()
-
-        self._on_start.append(in_background)
 
     def on_stop(self, hook: Callable[[], None]) -> None:
         """Run `hook` at shutdown, in reverse order of registration."""
@@ -101,6 +90,19 @@ class LocalCloudApp:
     def start(self) -> None:
         for hook in self._on_start:
             hook()
+        # Holds are taken before the server answers, so no request slips past unfinished work.
+        queued = [(hook, self.readiness.hold(*holds)) for hook, holds in self._background]
+        threading.Thread(target=self._run_background, args=(queued,), name="start-background", daemon=True).start()
+
+    @staticmethod
+    def _run_background(queued: list[tuple[Callable[[], None], threading.Event]]) -> None:
+        for hook, done in queued:
+            try:
+                hook()
+            except Exception:
+                log.exception("start hook %r failed", hook)
+            finally:
+                done.set()
 
     def stop(self) -> None:
         for hook in reversed(self._on_stop):

@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 import moto.core.responses
-from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from moto.moto_server.werkzeug_app import DEFAULT_SERVICE_REGION, DomainDispatcherApplication, create_backend_app
 
 from localcloud.server.requests import MotoResponse
 
@@ -48,7 +48,20 @@ class MotoDispatcher(DomainDispatcherApplication):
             return backend
 
     def backend_name(self, environ: dict[str, Any]) -> str:
-        return self.get_application(environ).service
+        """The moto service a request is for, without creating its app: creating the app instantiates the
+        service's backend, which must not happen before that service's saved state is restored."""
+        path = environ.get("PATH_INFO", "")
+        if isinstance(path, bytes):
+            path = path.decode("utf-8")
+        if path.startswith("/moto-api") or path == "/favicon.ico":
+            return "moto_api"
+        if path.startswith(("/latest/meta-data/", "/latest/api/")):
+            return "instance_metadata"
+        host = self.infer_service_region_host(environ, path)
+        if host is None:
+            service, region = DEFAULT_SERVICE_REGION
+            host = f"{service}.{region}.amazonaws.com"
+        return self.get_backend_for_host(host)
 
     def call(self, environ: dict[str, Any]) -> MotoResponse:
         captured: dict[str, Any] = {}

@@ -100,17 +100,22 @@ class StateStore:
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._restored: dict[str, threading.Event] = {}
+        self._pending: list[tuple[str, threading.Event]] = []
         self._saver = threading.Thread(target=self._save_loop, name="state-saver", daemon=True)
 
     # -- restore ---------------------------------------------------------------------------------
-    def start(self) -> None:
+    def hold_snapshots(self) -> None:
+        """Before the server answers: hold every service that has a snapshot until it is restored."""
         self.directory.mkdir(parents=True, exist_ok=True)
         # Smallest first: a big EC2 snapshot should not hold up S3 and SQS.
         pending = sorted(self.directory.glob("*.pickle"), key=lambda p: p.stat().st_size)
-        held = [(path.stem, self.readiness.hold(path.stem)) for path in pending]
-        self._restored.update(held)
-        threading.Thread(target=self._restore_all, args=(held,), name="state-restore", daemon=True).start()
+        self._pending = [(path.stem, self.readiness.hold(path.stem)) for path in pending]
+        self._restored.update(self._pending)
         self._saver.start()
+
+    def restore_all(self) -> None:
+        """Restore the held snapshots (the app runs this in its background start thread)."""
+        self._restore_all(self._pending)
 
     def wait_restored(self, service: str, timeout: float = 60.0) -> None:
         """Wait for the saved state of `service` only (not for other work holding it)."""
@@ -127,21 +132,29 @@ class StateStore:
 
     def _restore(self, service: str) -> None:
         source = self.directory / f"{service}.pickle"
-        try:
-            with open(source, "rb") as handle:
-                snapshot = pickle.load(handle)
-            if snapshot.get("version") != SNAPSHOT_VERSION:
-                raise ValueError(f"snapshot version {snapshot.get('version')} is not {SNAPSHOT_VERSION}")
-            backends = get_backend(service)  # type: ignore[arg-type]
-            backends.clear()
-            backends.update(snapshot["accounts"])
-            log.info("restored %s", service)
-        except Exception as exc:  # a snapshot from another moto version, or a torn file
-            kept = source.with_suffix(f".unreadable-{int(time.time())}")
-            source.rename(kept)
-            log.error("Could not restore %s from %s (%s). It starts empty; the old file is kept as %s. "
-                      "Resources Terraform created there will be created again by `make up`.",
-                      service, source, exc, kept)
+        for attempt in range(5):
+            try:
+                with open(source, "rb") as handle:
+                    snapshot = pickle.load(handle)
+                if snapshot.get("version") != SNAPSHOT_VERSION:
+                    raise ValueError(f"snapshot version {snapshot.get('version')} is not {SNAPSHOT_VERSION}")
+                backends = get_backend(service)  # type: ignore[arg-type]
+                backends.clear()
+                backends.update(snapshot["accounts"])
+                log.info("restored %s", service)
+                return
+            except Exception as exc:
+                if "deadlock detected" in str(exc) and attempt < 4:
+                    # A request's thread was importing the same moto module: transient, try again.
+                    time.sleep(0.1 * (attempt + 1))
+                    continue
+                # A snapshot from another moto version, or a torn file: keep it aside, start empty.
+                kept = source.with_suffix(f".unreadable-{int(time.time())}")
+                source.rename(kept)
+                log.error("Could not restore %s from %s (%s). It starts empty; the old file is kept as %s. "
+                          "Resources Terraform created there will be created again by `make up`.",
+                          service, source, exc, kept)
+                return
 
     # -- save ------------------------------------------------------------------------------------
     def mark_changed(self, service: str) -> None:

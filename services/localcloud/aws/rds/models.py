@@ -166,8 +166,18 @@ def _make_master_secrets_picklable() -> None:
 
         kms = property(lambda self: self.resource.backend.kms)
         secretsmanager = property(lambda self: self.resource.backend.secretsmanager)
-        secret = property(lambda self: self.secretsmanager.secrets[self._secret_arn])
         secret_arn = property(lambda self: self._secret_arn)
+
+        @property
+        def secret(self) -> Any:
+            # Remembered once found: moto's DeleteDBInstance deletes the secret, then describes the instance,
+            # which reads the secret again (moto's own object holds it, so it never noticed).
+            if getattr(self, "_found", None) is None:
+                self._found = self.secretsmanager.secrets[self._secret_arn]
+            return self._found
+
+        def __getstate__(self) -> dict[str, Any]:
+            return {k: v for k, v in self.__dict__.items() if k != "_found"}  # the live store is the truth
 
     PersistedMasterUserSecret.__qualname__ = PersistedMasterUserSecret.__name__
     globals()["PersistedMasterUserSecret"] = PersistedMasterUserSecret  # pickle finds classes by module name
