@@ -8,7 +8,8 @@ LOCALCLOUD := $(BIN)/localcloud
 export LOCALCLOUD_PORT ?= 4566
 export LOCALCLOUD_STATE_DIR ?= $(CURDIR)/.localcloud
 export AWS_ENDPOINT_URL ?= http://127.0.0.1:$(LOCALCLOUD_PORT)
-# Where the hashicorp/aws provider lives offline (a Terraform filesystem mirror); empty = the registry.
+# Where the hashicorp/aws provider lives offline (a Terraform filesystem mirror). Empty: one found on this
+# machine is used, else the registry; "registry" forces the registry.
 export LOCALCLOUD_TF_PLUGIN_MIRROR ?=
 TF_DIR := infra/tflocal
 TF_VARS := $(TF_DIR)/envs/local.tfvars

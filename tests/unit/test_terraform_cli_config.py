@@ -39,3 +39,17 @@ def test_mirror_comes_from_the_environment(tmp_path: Path) -> None:
     assert plugin_mirror_from_env({PLUGIN_MIRROR_ENV: str(tmp_path)}) == tmp_path.resolve()
     with pytest.raises(TerraformError, match="is not a directory"):
         plugin_mirror_from_env({PLUGIN_MIRROR_ENV: str(tmp_path / "missing")})
+
+
+def test_a_mirror_on_the_machine_is_found_when_none_is_named(tmp_path) -> None:
+    from localcloud.terraform.cli_config import discover_mirror, plugin_mirror_from_env
+
+    provider = tmp_path / "opt" / "tf" / "registry.terraform.io" / "hashicorp" / "aws" / "5.100.0" / "linux_amd64"
+    provider.mkdir(parents=True)
+    (provider / "terraform-provider-aws_v5.100.0_x5").write_bytes(b"")
+    working_dir = tmp_path / "work" / ".terraform" / "providers" / "registry.terraform.io" / "hashicorp" / "aws"
+    (working_dir / "5.0.0" / "linux_amd64").mkdir(parents=True)
+    (working_dir / "5.0.0" / "linux_amd64" / "terraform-provider-aws").write_bytes(b"")
+    assert discover_mirror((str(tmp_path / "work"), str(tmp_path / "opt"))) == tmp_path / "opt" / "tf"
+    assert discover_mirror((str(tmp_path / "nothing-here"),)) is None
+    assert plugin_mirror_from_env({"LOCALCLOUD_TF_PLUGIN_MIRROR": "registry"}) is None

@@ -15,11 +15,39 @@ from localcloud.terraform.command import TerraformError
 PLUGIN_MIRROR_ENV = "LOCALCLOUD_TF_PLUGIN_MIRROR"
 
 
+USE_REGISTRY = "registry"  # LOCALCLOUD_TF_PLUGIN_MIRROR=registry: never look for a mirror
+# Where a provider mirror is looked for when none is named: Terraform's own implied mirror folders
+# (https://developer.hashicorp.com/terraform/cli/config/config-file#implied-local-mirror-directories)
+# and, a few levels deep, the usual places software is installed to.
+SEARCH_ROOTS = ("~/.terraform.d/plugins", "~/.local/share/terraform/plugins", "/usr/local/share/terraform/plugins",
+                "/usr/share/terraform/plugins", "/opt", "/usr/local", "/srv", "~")
+SEARCH_DEPTH = 3
+
+
+def discover_mirror(roots: tuple[str, ...] = SEARCH_ROOTS) -> Path | None:
+    """A folder on this machine holding registry.terraform.io/hashicorp/aws/<version>/<platform>/ with the
+    provider in it (an offline machine's provider mirror), or None."""
+    for root in (Path(r).expanduser() for r in roots):
+        if not root.is_dir():
+            continue
+        for depth in range(SEARCH_DEPTH + 1):
+            pattern = "/".join(["*"] * depth + ["registry.terraform.io", "hashicorp", "aws", "*", "*",
+                                                 "terraform-provider-aws*"])
+            for provider in sorted(root.glob(pattern)):
+                mirror = provider.parents[5]
+                if ".terraform" not in mirror.parts and "providers" not in mirror.parts:  # not a working dir
+                    return mirror
+    return None
+
+
 def plugin_mirror_from_env(environ: dict[str, str] | None = None) -> Path | None:
-    """The filesystem mirror named by LOCALCLOUD_TF_PLUGIN_MIRROR, or None to use the registry."""
+    """The filesystem mirror named by LOCALCLOUD_TF_PLUGIN_MIRROR; unset, one found on this machine; None
+    (or LOCALCLOUD_TF_PLUGIN_MIRROR=registry) to use the registry."""
     raw = (environ if environ is not None else os.environ).get(PLUGIN_MIRROR_ENV, "").strip()
-    if not raw:
+    if raw == USE_REGISTRY:
         return None
+    if not raw:
+        return discover_mirror()
     mirror = Path(raw).expanduser()
     if not mirror.is_dir():
         raise TerraformError(
