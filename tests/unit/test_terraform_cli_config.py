@@ -35,14 +35,14 @@ def test_unchanged_config_is_not_rewritten(tmp_path: Path) -> None:
 
 
 def test_mirror_comes_from_the_environment(tmp_path: Path) -> None:
-    assert plugin_mirror_from_env({}) is None
+    assert plugin_mirror_from_env({PLUGIN_MIRROR_ENV: "registry"}) is None
     assert plugin_mirror_from_env({PLUGIN_MIRROR_ENV: str(tmp_path)}) == tmp_path.resolve()
     with pytest.raises(TerraformError, match="is not a directory"):
         plugin_mirror_from_env({PLUGIN_MIRROR_ENV: str(tmp_path / "missing")})
 
 
 def test_a_mirror_on_the_machine_is_found_when_none_is_named(tmp_path) -> None:
-    from localcloud.terraform.cli_config import discover_mirror, plugin_mirror_from_env
+    from localcloud.terraform.cli_config import discover_mirror
 
     provider = tmp_path / "opt" / "tf" / "registry.terraform.io" / "hashicorp" / "aws" / "5.100.0" / "linux_amd64"
     provider.mkdir(parents=True)
