@@ -93,7 +93,7 @@ class SqsPoller(BasePoller):
             record = self.record(message, queue)
             (records if self.matches(record) else dropped).append(record)
         for record in dropped:
-            self._delete(backend, queue, record["receiptHandle"])
+            self._delete_message(backend, queue, record["receiptHandle"])
         if not records:
             return
         result = self.invoke(records)
@@ -107,10 +107,10 @@ class SqsPoller(BasePoller):
             if record["messageId"] in failed:
                 self._hide(queue, record["messageId"])
             else:
-                self._delete(backend, queue, record["receiptHandle"])
+                self._delete_message(backend, queue, record["receiptHandle"])
 
     @staticmethod
-    def _delete(backend: Any, queue: Any, receipt_handle: str) -> None:
+    def _delete_message(backend: Any, queue: Any, receipt_handle: str) -> None:
         try:
             backend.delete_message(queue.name, receipt_handle)
         except Exception:  # already gone (purged, or deleted by another consumer)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copyreg
 from collections import defaultdict
+from functools import partial
 import logging
 import os
 import pickle
@@ -49,15 +50,21 @@ copyreg.pickle(weakref.WeakValueDictionary,
                lambda index: (weakref.WeakValueDictionary, (dict(index.items()),)))
 
 
+def _picklable_factory(factory: Any) -> Any:
+    """moto builds some defaultdicts with `lambda: {}` or `lambda: defaultdict(dict)`, which pickle cannot
+    name: swap such a factory for an equivalent that it can (dict, or partial(defaultdict, dict))."""
+    if getattr(factory, "__name__", "") != "<lambda>":
+        return factory
+    produced = factory()
+    if type(produced) in (dict, list, set, int, str) and not produced:
+        return type(produced)
+    if isinstance(produced, defaultdict) and not produced:
+        return partial(defaultdict, _picklable_factory(produced.default_factory))
+    return factory  # no known equivalent: pickling fails and the save is logged
+
+
 def _reduce_defaultdict(mapping: defaultdict) -> tuple:
-    """moto builds some defaultdicts with `lambda: {}`, which pickle cannot name. Such a factory is swapped
-    for the builtin type it produces (dict, list, set, ...); any other factory pickles as usual."""
-    factory = mapping.default_factory
-    if getattr(factory, "__name__", "") == "<lambda>":
-        produced = factory()
-        if type(produced) in (dict, list, set, int, str) and not produced:
-            factory = type(produced)
-    return defaultdict, (factory,), None, None, iter(mapping.items())
+    return defaultdict, (_picklable_factory(mapping.default_factory),), None, None, iter(mapping.items())
 
 
 copyreg.pickle(defaultdict, _reduce_defaultdict)
@@ -88,6 +95,37 @@ def _register_private_keys() -> None:
 
 
 _register_private_keys()
+
+
+def _rebuild_iam_backend(cls: type, state: dict[str, Any]) -> Any:
+    """An IAM backend from its snapshot, with AWS's managed policies made afresh (see _reduce_iam_backend)."""
+    backend = cls.__new__(cls)
+    backend.__dict__.update(state)
+    kept = backend.managed_policies
+    fresh = backend._init_aws_policies()
+    backend.aws_managed_policies = [kept.get(policy.arn, policy) for policy in fresh]
+    for policy in backend.aws_managed_policies:
+        kept.setdefault(policy.arn, policy)
+    return backend
+
+
+def _reduce_iam_backend(backend: Any) -> tuple:
+    """Leave AWS's ~1,600 managed policies out of the IAM snapshot (they made it 24 MB, re-pickled on every
+    IAM change while requests waited): only those something is attached to are kept."""
+    aws_arns = {policy.arn for policy in backend.aws_managed_policies}
+    state = dict(backend.__dict__)
+    state["aws_managed_policies"] = []
+    state["managed_policies"] = {arn: policy for arn, policy in backend.managed_policies.items()
+                                 if arn not in aws_arns or policy.attachment_count > 0}
+    return _rebuild_iam_backend, (type(backend), state)
+
+
+def _prepare_pickling(service: str) -> None:
+    """Service-specific picklers, registered only for a service being saved (its models are loaded then)."""
+    if service == "iam":
+        from moto.iam.models import IAMBackend
+
+        copyreg.pickle(IAMBackend, _reduce_iam_backend)
 
 
 class StateStore:
@@ -197,8 +235,9 @@ class StateStore:
             backends = get_backend(service)  # type: ignore[arg-type]
         except Exception:  # not a moto service (our own mounts); nothing to keep
             return
+        _prepare_pickling(service)
         target = self.directory / f"{service}.pickle"
-        partial = target.with_suffix(".partial")
+        partial_file = target.with_suffix(".partial")
         for attempt in range(3):
             try:
                 data = pickle.dumps({"version": SNAPSHOT_VERSION, "saved_at": time.time(),
@@ -212,5 +251,5 @@ class StateStore:
         else:
             self.mark_changed(service)
             return
-        partial.write_bytes(data)
-        os.replace(partial, target)
+        partial_file.write_bytes(data)
+        os.replace(partial_file, target)
