@@ -29,7 +29,9 @@ help: ## List the targets
 $(VENV)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@echo "==> installing localcloud and its tools into $(VENV)"
-	@$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@# (sed drops pip's warnings about unusable find-links folders in this machine's pip config; pipefail keeps
+	@# pip's exit status)
+	@$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]' 2>&1 | sed '/is ignored: it is neither a file nor a directory/d'
 	@echo "==> preparing the Lambda Python runtimes (awslambdaric + boto3 per Python version)"
 	@$(BIN)/python -m localcloud.runtime.prepare
 	@touch $@

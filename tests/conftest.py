@@ -23,6 +23,7 @@ def fresh_cloud(tmp_path) -> LocalCloud:
 # and session fixtures start once; every test that uses the applied pipelines stack shares one worker, so
 # the stack (and RDS's ~80 s provider wait) is applied once. Terraform's waits are sleeps, which is why
 # the groups overlap well even on two cores.
+@pytest.hookimpl(tryfirst=True)  # xdist turns the marker into the node id's @group in its own hook
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         if item.get_closest_marker("xdist_group"):
@@ -35,3 +36,4 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         else:
             group = item.path.stem
         item.add_marker(pytest.mark.xdist_group(group))
+
