@@ -253,7 +253,12 @@ resource "aws_api_gateway_integration" "orders" {
 resource "aws_api_gateway_deployment" "orders" {
   rest_api_id = aws_api_gateway_rest_api.orders.id
   triggers = {
-    redeploy = sha1(jsonencode([aws_api_gateway_integration.orders, aws_api_gateway_method.orders]))
+    # Ids (and where each integration points), as the provider documents: hashing whole objects also
+    # hashes attributes the first refresh fills in, which redeployed once on the second apply.
+    redeploy = sha1(jsonencode([
+      [for method in aws_api_gateway_method.orders : method.id],
+      [for integration in aws_api_gateway_integration.orders : [integration.id, integration.uri]],
+    ]))
   }
   lifecycle {
     create_before_destroy = true
