@@ -1,6 +1,7 @@
 """`localcloud deploy-aws` as a person runs it, on a machine without AWS credentials or network."""
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -13,26 +14,36 @@ def _snapshot(folder: Path) -> dict[str, float]:
     return {str(p): p.stat().st_mtime for p in folder.rglob("*") if p.is_file() and ".terraform" not in p.parts}
 
 
+def _infra_copy(tmp_path: Path) -> Path:
+    """The repository's infra/tflocal without run-time override files: a local run in progress (make up, or
+    the integration tests beside this one) has them there, and the guard would rightly refuse."""
+    copy = tmp_path / "infra"
+    shutil.copytree(ROOT / "infra" / "tflocal", copy, ignore=shutil.ignore_patterns("*override.tf", ".terraform*"))
+    return copy
+
+
 def _deploy(tmp_path: Path, **extra_env: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "LOCALCLOUD_TF_BACKEND"))}
     env.update({"HOME": str(tmp_path), "AWS_CONFIG_FILE": str(tmp_path / "none"),
                 "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"), "AWS_EC2_METADATA_DISABLED": "true",
                 "LOCALCLOUD_TF_BACKEND_BUCKET": "some-state-bucket", **extra_env})
+    infra = tmp_path / "infra" if (tmp_path / "infra").is_dir() else _infra_copy(tmp_path)
     return subprocess.run([sys.executable, "-m", "localcloud.cli", "deploy-aws", "--tf-dir",
-                           str(ROOT / "infra" / "tflocal"), "--var-file", str(ROOT / "infra/tflocal/envs/aws.tfvars"),
+                           str(infra), "--var-file", str(infra / "envs" / "aws.tfvars"),
                            "--build-dir", str(tmp_path / "build")], cwd=tmp_path, env=env, capture_output=True,
                           text=True, timeout=120, stdin=subprocess.DEVNULL)
 
 
 def test_without_credentials_it_stops_within_seconds_says_what_is_missing_and_changes_nothing(tmp_path):
-    before = _snapshot(ROOT / "infra")
+    infra = _infra_copy(tmp_path)
+    before = _snapshot(infra)
     started = time.monotonic()
     result = _deploy(tmp_path)
     assert time.monotonic() - started < 20
     assert result.returncode != 0
     assert "No AWS credentials were found" in result.stderr
     assert "Nothing was changed" in result.stderr
-    assert _snapshot(ROOT / "infra") == before
+    assert _snapshot(infra) == before
     assert not (tmp_path / ".localcloud").exists()
 
 

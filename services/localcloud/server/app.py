@@ -50,6 +50,7 @@ class LocalCloudApp:
         self._on_start: list[Callable[[], None]] = []
         self._on_stop: list[Callable[[], None]] = []
         self._background: list[tuple[Callable[[], None], tuple[str, ...]]] = []
+        self._early: list[tuple[Callable[[], None], tuple[str, ...]]] = []
         self.readiness = Readiness()
         self.state = StateStore(settings.state_dir, self.readiness)
         self.on_start(self.state.hold_snapshots)
@@ -72,14 +73,17 @@ class LocalCloudApp:
         returning a response or pass with None (API Gateway invocations by path or by Host name)."""
         self._intercepts.append(answer)
 
-    def on_start(self, hook: Callable[[], None], *, background: bool = False, holds: tuple[str, ...] = ()) -> None:
+    def on_start(self, hook: Callable[[], None], *, background: bool = False, holds: tuple[str, ...] = (),
+                 early: bool = False) -> None:
         """Run `hook` once the server is about to serve (start pollers, engines, workers).
 
         Slow hooks (heavy imports, engines) pass background=True: they run after the server answers, one
         after another in one thread (concurrent imports of moto's modules can deadlock Python's import
-        locks), and requests for the moto services named in `holds` wait until they are done."""
+        locks), and requests for the moto services named in `holds` wait until they are done. `early`
+        background hooks run before saved state is restored (one that swaps a moto backend must, or the
+        restored state would land in the backend it replaces)."""
         if background:
-            self._background.append((hook, holds))
+            (self._early if early else self._background).append((hook, holds))
         else:
             self._on_start.append(hook)
 
@@ -91,7 +95,7 @@ class LocalCloudApp:
         for hook in self._on_start:
             hook()
         # Holds are taken before the server answers, so no request slips past unfinished work.
-        queued = [(hook, self.readiness.hold(*holds)) for hook, holds in self._background]
+        queued = [(hook, self.readiness.hold(*holds)) for hook, holds in [*self._early, *self._background]]
         threading.Thread(target=self._run_background, args=(queued,), name="start-background", daemon=True).start()
 
     @staticmethod

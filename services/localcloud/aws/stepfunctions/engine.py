@@ -179,7 +179,8 @@ def install(app: Any) -> None:
     global _endpoint
     host = "127.0.0.1" if app.settings.host in ("0.0.0.0", "") else app.settings.host
     _endpoint = f"http://{host}:{app.settings.port}"
-    app.on_start(_prepare_interpreter, background=True, holds=("stepfunctions",))
+    # early: enabling the interpreter swaps moto's Step Functions backends, so it precedes restoring them.
+    app.on_start(_prepare_interpreter, background=True, holds=("stepfunctions",), early=True)
 
 
 def _prepare_interpreter() -> None:
