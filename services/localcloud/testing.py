@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import socket
+import time
+from collections.abc import Callable
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -15,6 +17,20 @@ from botocore.config import Config
 
 from localcloud import process
 from localcloud.config import Settings
+
+
+def wait_for(check: Callable[[], Any], timeout: float = 60.0, interval: float = 0.05, what: str = "") -> Any:
+    """Poll `check` until it returns something truthy, and return that. Event-driven work (a Lambda fired by
+    an upload, a stream consumer) finishes when it finishes; tests wait for the effect, bounded, and fail
+    naming what never happened."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what or check} did not happen within {timeout:.0f} s (last value {value!r})")
+        time.sleep(interval)
 
 
 def free_port() -> int:

@@ -6,6 +6,7 @@ fixture server (fixtures/cms_api/serve.py) at the URL in envs/local.tfvars.
 
 from __future__ import annotations
 
+from functools import partial
 import importlib.util
 import json
 import subprocess
@@ -17,6 +18,8 @@ from pathlib import Path
 
 import pymysql
 import pytest
+
+from localcloud import testing
 
 pytestmark = [pytest.mark.integration, pytest.mark.localcloud_only]
 
@@ -33,15 +36,7 @@ def _demo_data():
 demo = _demo_data()
 
 
-def wait_for(check, timeout: float = 120, interval: float = 0.5, what: str = "the condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} did not happen within {timeout:.0f} s")
-        time.sleep(interval)
+wait_for = partial(testing.wait_for, timeout=120, interval=0.5)
 
 
 def s3_event(bucket: str, key: str) -> dict:

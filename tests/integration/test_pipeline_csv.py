@@ -3,25 +3,19 @@ bad rows -> quarantine/ with reasons. Runs against the whole stack applied by Te
 
 from __future__ import annotations
 
+from functools import partial
 import json
-import time
 import uuid
 
 import psycopg
 import pytest
 
+from localcloud import testing
+
 pytestmark = [pytest.mark.integration, pytest.mark.localcloud_only]
 
 
-def wait_for(check, timeout: float = 90, interval: float = 0.5, what: str = "the condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} did not happen within {timeout:.0f} s")
-        time.sleep(interval)
+wait_for = partial(testing.wait_for, timeout=90, interval=0.5)
 
 
 @pytest.fixture(scope="module")

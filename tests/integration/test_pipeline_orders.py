@@ -5,16 +5,18 @@ Runs against the whole stack applied by Terraform (the `localcloud_stack` sessio
 
 from __future__ import annotations
 
+from functools import partial
 import csv
 import json
 import re
-import time
 import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
 
 import pytest
+
+from localcloud import testing
 
 import fixture_modules
 
@@ -31,16 +33,7 @@ def _load_client():
 post_orders = _load_client()
 
 
-def wait_for(check, timeout: float = 60, interval: float = 0.5, what: str = "the condition"):
-    """Poll `check` until it returns something truthy; bounded, with a message saying what never happened."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} did not happen within {timeout:.0f} s")
-        time.sleep(interval)
+wait_for = partial(testing.wait_for, timeout=60, interval=0.5)
 
 
 def http(method: str, url: str, body: dict | str | None = None) -> tuple[int, dict]:

@@ -3,9 +3,9 @@ partition -> GET {query_api_url}/query?sql=... through Athena. Runs against the 
 
 from __future__ import annotations
 
+from functools import partial
 import io
 import json
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -14,18 +14,12 @@ import uuid
 import pyarrow.parquet as pq
 import pytest
 
+from localcloud import testing
+
 pytestmark = [pytest.mark.integration, pytest.mark.localcloud_only]
 
 
-def wait_for(check, timeout: float = 90, interval: float = 0.5, what: str = "the condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} did not happen within {timeout:.0f} s")
-        time.sleep(interval)
+wait_for = partial(testing.wait_for, timeout=90, interval=0.5)
 
 
 def get(url: str) -> tuple[int, dict]:

@@ -8,13 +8,13 @@ from __future__ import annotations
 import io
 import json
 import os
-import time
 import uuid
 import zipfile
-from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+from localcloud import testing
 from localcloud.runtime.prepare import prepare_runtime
 from localcloud.testing import LocalCloud, isolated
 
@@ -38,16 +38,8 @@ def start_cloud(state_dir: Path, clock_speed: float = 60.0, **environment: str) 
                 os.environ[key] = value
 
 
-def wait_for(check: Callable[[], Any], timeout: float = 15.0, interval: float = 0.05, what: str = "") -> Any:
-    """Poll `check` until it returns something truthy; fail, naming `what` and the last value, after `timeout`."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what or check} (last value {value!r})")
-        time.sleep(interval)
+# The service tests wait for seconds at most.
+wait_for = partial(testing.wait_for, timeout=15.0, interval=0.05)
 
 
 def zip_of(files: dict[str, str]) -> bytes:

@@ -19,7 +19,6 @@ import re
 import time
 import urllib.request
 import uuid
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs
 
