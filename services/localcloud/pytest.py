@@ -6,6 +6,7 @@ Fixtures:
 - `localcloud_stack`: the Terraform directory (--localcloud-tf-dir, default infra/tflocal) applied to it;
   `.outputs`, `.endpoint`, `.client(service)`.
 - `localcloud_reset`: empties S3 buckets, DynamoDB tables and SQS queues before a test.
+With --localcloud-docker the local cloud runs in a container (testcontainers), for those who prefer Docker.
 Marker `localcloud_only`: the test needs something only localcloud has (the mailbox, a fast clock, real
 RDS engines); it is skipped when the run targets another endpoint.
 """
@@ -30,6 +31,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="Terraform directory the localcloud_stack fixture applies.")
     group.addoption("--localcloud-var-file", action="append", default=None,
                     help="tfvars file(s) for localcloud_stack (default: <tf-dir>/envs/local.tfvars when present).")
+    group.addoption("--localcloud-docker", action="store_true", default=False,
+                    help="Run the local cloud in a container through testcontainers (needs Docker).")
     group.addoption("--localcloud-clock-speed", type=float, default=None,
                     help="Speed up the local clock (schedules, Wait states, alarm periods) for the session.")
 
@@ -70,6 +73,22 @@ def localcloud(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
 
         parts = urlsplit(endpoint)
         yield RemoteCloud(Settings.from_env(host=parts.hostname, port=parts.port or 80, state_dir=state_dir))
+        return
+    if request.config.getoption("--localcloud-docker"):
+        from urllib.parse import urlsplit
+
+        from localcloud.config import Settings
+        from localcloud.containers import ContainerUnavailable, start_container
+
+        try:
+            container, url = start_container(Path(request.config.rootpath))
+        except ContainerUnavailable as exc:
+            raise pytest.UsageError(str(exc)) from None
+        parts = urlsplit(url)
+        try:
+            yield RemoteCloud(Settings.from_env(host=parts.hostname, port=parts.port, state_dir=state_dir))
+        finally:
+            container.stop()
         return
     speed = request.config.getoption("--localcloud-clock-speed")
     cloud = isolated(state_dir, clock_speed=speed).start()
