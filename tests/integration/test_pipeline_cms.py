@@ -6,7 +6,6 @@ fixture server (fixtures/cms_api/serve.py) at the URL in envs/local.tfvars.
 
 from __future__ import annotations
 
-from functools import partial
 import importlib.util
 import json
 import subprocess
@@ -36,7 +35,8 @@ def _demo_data():
 demo = _demo_data()
 
 
-wait_for = partial(testing.wait_for, timeout=120, interval=0.5)
+def wait_for(check, timeout: float = 120, interval: float = 0.5, what: str = ""):
+    return testing.wait_for(check, timeout, interval, what)
 
 
 def s3_event(bucket: str, key: str) -> dict:

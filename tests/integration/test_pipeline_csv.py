@@ -3,7 +3,6 @@ bad rows -> quarantine/ with reasons. Runs against the whole stack applied by Te
 
 from __future__ import annotations
 
-from functools import partial
 import json
 import uuid
 
@@ -15,7 +14,8 @@ from localcloud import testing
 pytestmark = [pytest.mark.integration, pytest.mark.localcloud_only]
 
 
-wait_for = partial(testing.wait_for, timeout=90, interval=0.5)
+def wait_for(check, timeout: float = 90, interval: float = 0.5, what: str = ""):
+    return testing.wait_for(check, timeout, interval, what)
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ Runs against the whole stack applied by Terraform (the `localcloud_stack` sessio
 
 from __future__ import annotations
 
-from functools import partial
 import csv
 import json
 import re
@@ -33,7 +32,8 @@ def _load_client():
 post_orders = _load_client()
 
 
-wait_for = partial(testing.wait_for, timeout=60, interval=0.5)
+def wait_for(check, timeout: float = 60, interval: float = 0.5, what: str = ""):
+    return testing.wait_for(check, timeout, interval, what)
 
 
 def http(method: str, url: str, body: dict | str | None = None) -> tuple[int, dict]:

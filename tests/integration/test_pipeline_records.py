@@ -3,7 +3,6 @@ partition -> GET {query_api_url}/query?sql=... through Athena. Runs against the 
 
 from __future__ import annotations
 
-from functools import partial
 import io
 import json
 import urllib.error
@@ -19,7 +18,8 @@ from localcloud import testing
 pytestmark = [pytest.mark.integration, pytest.mark.localcloud_only]
 
 
-wait_for = partial(testing.wait_for, timeout=90, interval=0.5)
+def wait_for(check, timeout: float = 90, interval: float = 0.5, what: str = ""):
+    return testing.wait_for(check, timeout, interval, what)
 
 
 def get(url: str) -> tuple[int, dict]:

@@ -10,7 +10,6 @@ import json
 import os
 import uuid
 import zipfile
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +38,8 @@ def start_cloud(state_dir: Path, clock_speed: float = 60.0, **environment: str) 
 
 
 # The service tests wait for seconds at most.
-wait_for = partial(testing.wait_for, timeout=15.0, interval=0.05)
+def wait_for(check, timeout: float = 15.0, interval: float = 0.05, what: str = ""):
+    return testing.wait_for(check, timeout, interval, what)
 
 
 def zip_of(files: dict[str, str]) -> bytes:
