@@ -7,7 +7,19 @@ BIN := $(CURDIR)/$(VENV)/bin
 LOCALCLOUD := $(BIN)/localcloud
 export LOCALCLOUD_PORT ?= 4566
 export LOCALCLOUD_STATE_DIR ?= $(CURDIR)/.localcloud
+# localcloud (default), or another target for the same Terraform: localstack, ministack, docker, endpoint.
+BACKEND ?= localcloud
+# How every SDK, Terraform and the Lambdas find the endpoint. With BACKEND=endpoint it is yours to give;
+# otherwise a value in the shell (another emulator, a profile's endpoint) must not redirect a local run.
+ifeq ($(BACKEND),endpoint)
 export AWS_ENDPOINT_URL ?= http://127.0.0.1:$(LOCALCLOUD_PORT)
+else
+export AWS_ENDPOINT_URL := http://127.0.0.1:$(LOCALCLOUD_PORT)
+endif
+# The CMS fixture API's port follows the endpoint's (4566 -> 8901), so two checkouts on two ports share
+# nothing; the stack is told where it is with -var (envs/local.tfvars holds the default port's URL).
+export CMS_FIXTURE_PORT ?= $(shell echo $$(( $(LOCALCLOUD_PORT) + 4335 )))
+LOCAL_VARS := --var cms_api_url=http://127.0.0.1:$(CMS_FIXTURE_PORT)
 # Where the hashicorp/aws provider lives offline (a Terraform filesystem mirror). Empty: one found on this
 # machine is used, else the registry; "registry" forces the registry.
 export LOCALCLOUD_TF_PLUGIN_MIRROR ?=
@@ -17,11 +29,9 @@ STACK := pipelines
 PYTEST_ARGS ?=
 # Test modules run in parallel groups (see tests/conftest.py); 1 runs them one after another.
 TEST_WORKERS ?= 4
-# localcloud (default), or another target for the same Terraform: localstack, ministack, docker, endpoint.
-BACKEND ?= localcloud
 
 .DEFAULT_GOAL := help
-.PHONY: help install build up down status outputs seed fixtures test bench clean deploy-aws destroy-aws
+.PHONY: help install preflight build up down status outputs seed fixtures test bench clean deploy-aws destroy-aws
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -38,41 +48,49 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed ## Create .venv and install localcloud with its dev tools
 
+preflight: install ## Check Terraform, its provider, the port, database engines (installing MariaDB where it can), disk
+ifeq ($(BACKEND),localcloud)
+	@$(LOCALCLOUD) preflight --tf-dir $(TF_DIR)
+endif
+
 build: install ## Build the Lambda zips and layers into build/ (deterministic)
 	@$(LOCALCLOUD) build --source lambdas --out build
 
-up: build ## Start the local cloud (or BACKEND=localstack|ministack|docker|endpoint), apply infra/tflocal, seed
+up: preflight build ## Start the local cloud (or BACKEND=localstack|ministack|docker|endpoint), apply infra/tflocal, seed
 ifeq ($(BACKEND),localcloud)
 	@$(LOCALCLOUD) start --detach
 else
 	@$(LOCALCLOUD) backend up $(BACKEND)
 endif
 	@$(MAKE) --no-print-directory fixtures
-	@$(LOCALCLOUD) terraform apply $(TF_DIR) --var-file $(TF_VARS) --stack $(STACK)
+	@$(LOCALCLOUD) terraform apply $(TF_DIR) --var-file $(TF_VARS) $(LOCAL_VARS) --stack $(STACK)
 	@$(MAKE) --no-print-directory seed
 	@echo "==> endpoint: $(AWS_ENDPOINT_URL)"
-	@$(LOCALCLOUD) terraform outputs $(TF_DIR) --stack $(STACK)
+	@$(LOCALCLOUD) terraform outputs $(TF_DIR) --var-file $(TF_VARS) $(LOCAL_VARS) --stack $(STACK)
 
 fixtures: install ## Start the demo fixture servers (fixtures/*/serve.py --detach), e.g. the CMS API
 	@for server in $(sort $(wildcard fixtures/*/serve.py)); do \
 	  $(BIN)/python $$server --detach --state-dir $(LOCALCLOUD_STATE_DIR); done
 
 seed: install ## Load the demo data into the running stack (fixtures/*/seed.py, idempotent)
-	@$(LOCALCLOUD) terraform outputs $(TF_DIR) --stack $(STACK) > $(LOCALCLOUD_STATE_DIR)/outputs.json
+	@$(LOCALCLOUD) terraform outputs $(TF_DIR) --var-file $(TF_VARS) $(LOCAL_VARS) --stack $(STACK) > $(LOCALCLOUD_STATE_DIR)/outputs.json
 	@for seeder in $(sort $(wildcard fixtures/*/seed.py)); do \
 	  echo "==> seeding $$seeder"; \
 	  $(BIN)/python $$seeder --outputs $(LOCALCLOUD_STATE_DIR)/outputs.json; done
 
-down: ## Stop the local cloud (state is kept; `make clean` removes it)
+down: ## Stop the local cloud, its database servers and the fixture servers (state is kept; `make clean` removes it)
 	@if [ -x $(LOCALCLOUD) ]; then $(LOCALCLOUD) stop; else echo "localcloud is not installed; nothing runs."; fi
+	@if [ -x $(BIN)/python ]; then for server in $(sort $(wildcard fixtures/*/serve.py)); do \
+	  $(BIN)/python $$server --stop --state-dir $(LOCALCLOUD_STATE_DIR); done; fi
 
 status: install ## Say whether the local cloud runs, and what it serves
 	@$(LOCALCLOUD) status
 
 outputs: install ## Print the stack's Terraform outputs as JSON (AWS-only URLs rewritten to local ones)
-	@$(LOCALCLOUD) terraform outputs $(TF_DIR) --stack $(STACK)
+	@$(LOCALCLOUD) terraform outputs $(TF_DIR) --var-file $(TF_VARS) $(LOCAL_VARS) --stack $(STACK)
 
 test: build ## Run every test: unit, service, conformance and integration
+	@$(LOCALCLOUD) preflight --tf-dir $(TF_DIR) --skip-port
 	@$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 bench: build ## Run the benchmarks; results in bench/results/*.json and a table

@@ -18,9 +18,19 @@ state_option = click.option("--state-dir", type=click.Path(path_type=Path),
                             help="Where state, logs and data live (default ./.localcloud, or LOCALCLOUD_STATE_DIR).")
 
 
+# The verbs that act on AWS itself and so use the person's AWS configuration; every other verb runs with a
+# local-only AWS environment (localcloud.hermetic), whatever the shell holds.
+AWS_VERBS = ("deploy-aws", "destroy-aws")
+
+
 @click.group()
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """A local cloud for AWS serverless data pipelines."""
+    if ctx.invoked_subcommand not in AWS_VERBS:
+        from localcloud.hermetic import enter_local
+
+        enter_local(Settings.from_env().region)
 
 
 @main.command()
@@ -92,6 +102,28 @@ def build(source: Path, out: Path) -> None:
         build_all(source, out, report=lambda line: console.print(f"  {line}"))
     except BuildError as exc:
         console.print(f"[red]error:[/red] {exc}")
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--tf-dir", type=click.Path(path_type=Path), default=Path("infra/tflocal"), show_default=True,
+              help="The Terraform configuration whose needs (database engines) are checked.")
+@click.option("--skip-port", is_flag=True, help="Do not check the endpoint's port (make test starts its own).")
+@click.option("--no-install", is_flag=True, help="Report a missing MariaDB instead of installing it.")
+@port_option
+@state_option
+def preflight(tf_dir: Path, skip_port: bool, no_install: bool, port: int | None, state_dir: Path | None) -> None:
+    """Check Terraform, its provider, the port, database engines and disk; every problem at once."""
+    from localcloud.preflight import Preflight
+
+    settings = Settings.from_env(port=port, state_dir=state_dir)
+    checks = Preflight(settings, tf_dir, report=lambda line: console.print(f"==> {line}"),
+                       check_port=not skip_port, install=not no_install)
+    problems = checks.problems()
+    for problem in problems:
+        console.print(f"[red]problem:[/red] {problem}", highlight=False)
+    if problems:
+        console.print(f"[red]{len(problems)} problem(s) found; nothing was started or applied.[/red]")
         sys.exit(1)
 
 

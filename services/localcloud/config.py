@@ -49,7 +49,8 @@ class Settings:
             host=os.environ.get("LOCALCLOUD_HOST", DEFAULT_HOST),
             port=_env_int("LOCALCLOUD_PORT", DEFAULT_PORT),
             state_dir=Path(os.environ.get("LOCALCLOUD_STATE_DIR", ".localcloud")).resolve(),
-            region=os.environ.get("AWS_DEFAULT_REGION") or os.environ.get("AWS_REGION") or DEFAULT_REGION,
+            # Not AWS_REGION / AWS_DEFAULT_REGION: those are the person's shell, not the stack (localcloud.hermetic).
+            region=os.environ.get("LOCALCLOUD_REGION") or DEFAULT_REGION,
             account_id=os.environ.get("MOTO_ACCOUNT_ID", DEFAULT_ACCOUNT),
             clock_speed=_env_float("LOCALCLOUD_CLOCK_SPEED", 1.0),
         )

@@ -38,6 +38,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # Tests create boto3 clients and run Terraform: none of it may see the person's AWS profile, region or
+    # real credentials (a nonexistent AWS_PROFILE alone makes every boto3 client fail).
+    from localcloud.config import Settings
+    from localcloud.hermetic import enter_local
+
+    enter_local(Settings.from_env().region)
     config.addinivalue_line("markers", "localcloud_only: needs a feature only localcloud has; "
                                        "skipped with --localcloud-endpoint")
 
@@ -112,7 +118,15 @@ class Stack:
 
 
 @pytest.fixture(scope="session")
-def localcloud_stack(request: pytest.FixtureRequest, localcloud: LocalCloud) -> Stack:
+def localcloud_stack_variables() -> dict[str, str]:
+    """Extra -var values for localcloud_stack; override this fixture in a conftest.py, e.g. to point the stack
+    at a fixture server the session started on a free port."""
+    return {}
+
+
+@pytest.fixture(scope="session")
+def localcloud_stack(request: pytest.FixtureRequest, localcloud: LocalCloud,
+                     localcloud_stack_variables: dict[str, str]) -> Stack:
     from localcloud.terraform.runner import TerraformRunner
 
     directory = Path(request.config.getoption("--localcloud-tf-dir")).resolve()
@@ -120,8 +134,11 @@ def localcloud_stack(request: pytest.FixtureRequest, localcloud: LocalCloud) -> 
     if var_files is None:
         default = directory / "envs" / "local.tfvars"
         var_files = [default] if default.exists() else []
+    from localcloud.terraform.stack_vars import stack_region
+
+    variables = dict(localcloud_stack_variables)
     runner = TerraformRunner(directory, f"test-{directory.name}", localcloud.settings.state_dir, localcloud.endpoint,
-                             localcloud.settings.region, var_files)
+                             stack_region(directory, var_files, variables), var_files, variables)
     runner.apply()
     return Stack(localcloud, runner.outputs())
 

@@ -1,15 +1,13 @@
 """CMS Part D ingestion end to end: cms_fetch (fixture API) -> raw bucket -> S3 event -> cms_load_mysql -> MySQL.
 
 Runs against the whole stack applied by Terraform (the `localcloud_stack` session fixture) with the CMS API
-fixture server (fixtures/cms_api/serve.py) at the URL in envs/local.tfvars.
+fixture server (fixtures/cms_api/serve.py) the session starts on a free port (tests/integration/conftest.py).
 """
 
 from __future__ import annotations
 
 import importlib.util
 import json
-import subprocess
-import sys
 import time
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -46,11 +44,7 @@ def s3_event(bucket: str, key: str) -> dict:
 
 
 @pytest.fixture(scope="module")
-def cms(localcloud_stack, tmp_path_factory):
-    state = tmp_path_factory.mktemp("cms-fixture")
-    started = subprocess.run([sys.executable, str(ROOT / "fixtures" / "cms_api" / "serve.py"), "--detach",
-                              "--state-dir", str(state)], capture_output=True, text=True, timeout=60, check=False)
-    assert started.returncode == 0, f"the CMS fixture server did not start: {started.stdout}{started.stderr}"
+def cms(localcloud_stack):
     outputs = localcloud_stack.outputs
     secret = json.loads(localcloud_stack.client("secretsmanager").get_secret_value(
         SecretId=outputs["mysql_secret_arn"])["SecretString"])
@@ -75,9 +69,7 @@ def cms(localcloud_stack, tmp_path_factory):
     expected = len(demo.records())
     wait_for(lambda: count() >= expected, timeout=180, what=f"MySQL holding {expected} rows")
     yield {"outputs": outputs, "fetched": fetched, "query": query, "count": count, "secret": secret,
-           "s3": localcloud_stack.client("s3"), "lambda": lambda_, "stop": state}
-    subprocess.run([sys.executable, str(ROOT / "fixtures" / "cms_api" / "serve.py"), "--stop",
-                    "--state-dir", str(state)], capture_output=True, timeout=30, check=False)
+           "s3": localcloud_stack.client("s3"), "lambda": lambda_}
 
 
 def test_every_api_page_lands_in_a_partitioned_raw_key(cms):

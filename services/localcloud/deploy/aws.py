@@ -61,20 +61,37 @@ class AwsDeployment:
     runner_options: dict[str, Any] = field(default_factory=dict)
 
     def _environment_and_region(self) -> tuple[str, str, str]:
+        if not self.var_file.is_file():
+            return "dev", os.environ.get("AWS_REGION") or "us-east-1", "datapipes"
         environment = preflight.tfvars_value(self.var_file, "environment") or "dev"
         region = preflight.tfvars_value(self.var_file, "region") or os.environ.get("AWS_REGION") or "us-east-1"
         project = preflight.tfvars_value(self.var_file, "project") or "datapipes"
         return environment, region, project
 
     def preflight(self) -> tuple[preflight.Identity, list[str]]:
-        preflight.refuse_local_endpoint()
+        """Every check runs, so a person sees all that is missing at once (no credentials *and* no state
+        backend are two lines, not two attempts); one PreflightError carries them all."""
+        problems: list[str] = []
+
+        def attempt(check: Callable[[], Any]) -> Any:
+            try:
+                return check()
+            except PreflightError as exc:
+                problems.append(str(exc).replace(f" {NOTHING_CHANGED}", ""))
+                return None
+
+        attempt(preflight.refuse_local_endpoint)
         if not self.var_file.is_file():
-            raise PreflightError(f"The variables file {self.var_file} does not exist. {NOTHING_CHANGED}")
-        preflight.refuse_local_files(self.tf_dir, [self.var_file])
+            problems.append(f"The variables file {self.var_file} does not exist.")
+        else:
+            attempt(lambda: preflight.refuse_local_files(self.tf_dir, [self.var_file]))
         environment, region, project = self._environment_and_region()
-        backend = backend_arguments(self.backend_file, environment, project)
+        backend = attempt(lambda: backend_arguments(self.backend_file, environment, project))
+        identity = attempt(lambda: preflight.caller_identity(region))
+        if problems:
+            listed = "\n".join(f"- {problem}" for problem in problems)
+            raise PreflightError(f"deploy-aws cannot start ({len(problems)} problem(s)):\n{listed}\n{NOTHING_CHANGED}")
         notes = preflight.check_artifacts(self.build_dir)
-        identity = preflight.caller_identity(region)
         return identity, backend + [f"# notes: {n}" for n in notes]
 
     def runner(self, backend_args: list[str]) -> "BackendRunner":

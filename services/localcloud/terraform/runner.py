@@ -21,6 +21,7 @@ from typing import Any
 
 from rich.console import Console
 
+from localcloud.hermetic import local_aws_environment
 from localcloud.terraform import backend, cli_config, override
 from localcloud.terraform.command import Finished, TerraformError, find_terraform, run
 from localcloud.terraform.endpoint_keys import PROVIDER_VERSION
@@ -187,6 +188,8 @@ class TerraformRunner:
         mirror = self.plugin_mirror or cli_config.plugin_mirror_from_env()
         config = cli_config.write_cli_config(self.paths.cli_config, self.paths.plugin_cache, mirror)
         env = {**os.environ, **self.extra_env}
+        if self.endpoint:  # a local run: the person's profiles, keys and region must not reach the provider
+            local_aws_environment(env, self.region)
         env.update({
             # Ours always: the machine's TF_CLI_CONFIG_FILE may name a missing file or another mirror.
             "TF_CLI_CONFIG_FILE": str(config),
@@ -225,8 +228,15 @@ class TerraformRunner:
         if finished.code == 0:
             return
         target = f"the local cloud at {self.endpoint}" if self.endpoint else "AWS"
+        explained = ""
+        if self.endpoint and verb in ("apply", "destroy"):
+            from localcloud.terraform.explain import failure_reasons
+
+            reasons = failure_reasons(self.endpoint, self.region)
+            if reasons:
+                explained = "\nThe local cloud says why:\n" + "\n".join(f"  - {line}" for line in reasons)
         raise TerraformError(f"terraform {verb} of {self.directory} against {target} failed "
-                             f"(exit {finished.code}). {consequence}\n{finished.errors()}\n"
+                             f"(exit {finished.code}). {consequence}\n{finished.errors()}{explained}\n"
                              f"The full output is in {self.paths.log_file}.")
 
 
