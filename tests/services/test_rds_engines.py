@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -17,21 +16,13 @@ from pathlib import Path
 import boto3
 import pytest
 
+from localcloud.terraform.explain import failure_reasons
+from localcloud.testing import free_port
+
 pymysql = pytest.importorskip("pymysql")
 psycopg = pytest.importorskip("psycopg")
 
 LOCALCLOUD = [sys.executable, "-m", "localcloud.cli"]
-
-
-def _free_port(first: int, last: int) -> int:
-    for port in range(first, last + 1):
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-                return port
-            except OSError:
-                continue
-    pytest.skip(f"no free port in {first}-{last} for a test local cloud")
 
 
 class LocalCloud:
@@ -59,7 +50,7 @@ class LocalCloud:
 
 @pytest.fixture
 def cloud(tmp_path):
-    server = LocalCloud(tmp_path / "state", _free_port(4660, 4669))
+    server = LocalCloud(tmp_path / "state", free_port())
     server.start()
     yield server
     server.stop()
@@ -166,7 +157,7 @@ def test_stop_start_reboot_and_delete_rules(cloud):
 
 
 def test_missing_engine_fails_the_instance_with_what_to_install(tmp_path):
-    server = LocalCloud(tmp_path / "state", _free_port(4660, 4669),
+    server = LocalCloud(tmp_path / "state", free_port(),
                         env={"LOCALCLOUD_ENGINE_PATH": str(tmp_path / "no-binaries-here")})
     server.start()
     try:
@@ -183,6 +174,10 @@ def test_missing_engine_fails_the_instance_with_what_to_install(tmp_path):
                 instance = rds.describe_db_instances(DBInstanceIdentifier=f"x-{engine}")["DBInstances"][0]
             assert instance["DBInstanceStatus"] == "failed"
             assert hint in instance["StatusInfos"][0]["Message"]
+        # What the Terraform runner prints beside the provider's "unexpected state 'failed'" after an apply.
+        reasons = failure_reasons(server.endpoint, "us-east-1")
+        assert any(line.startswith("RDS instance x-mysql is failed: MySQL/MariaDB is not installed") for line in reasons)
+        assert any(line.startswith("RDS instance x-postgres is failed: PostgreSQL is not installed") for line in reasons)
         # Nothing else broke: other services and other RDS calls still answer.
         server.client("s3").create_bucket(Bucket="still-works")
         rds.delete_db_instance(DBInstanceIdentifier="x-postgres", SkipFinalSnapshot=True)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from localcloud.engines.base import Credentials, DatabaseEngine, EngineNotInstalled, search_path
 
-INSTALL_HINT = ("Install it (Debian/Ubuntu: `apt-get install mariadb-server`; macOS: `brew install mariadb`) "
+INSTALL_HINT = ("Install it (Debian/Ubuntu: `apt-get install mariadb-server-core`; macOS: `brew install mariadb`) "
                 "and create the instance again. The system service need not run: localcloud starts its own "
                 "server.")
 
