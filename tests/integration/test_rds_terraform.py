@@ -17,6 +17,10 @@ CONFIG = Path(__file__).resolve().parent / "rds_terraform"
 
 
 def _endpoint(rds, identifier: str) -> tuple[str, int]:
+    # After a restart an instance is `starting` until its server accepts connections, as on AWS after
+    # StartDBInstance: wait the way a client would (botocore's waiter fails at once on `failed`).
+    rds.get_waiter("db_instance_available").wait(DBInstanceIdentifier=identifier,
+                                                 WaiterConfig={"Delay": 1, "MaxAttempts": 120})
     instance = rds.describe_db_instances(DBInstanceIdentifier=identifier)["DBInstances"][0]
     assert instance["DBInstanceStatus"] == "available"
     return instance["Endpoint"]["Address"], instance["Endpoint"]["Port"]
