@@ -47,6 +47,16 @@ def test_without_credentials_it_stops_within_seconds_says_what_is_missing_and_ch
     assert not (tmp_path / ".localcloud").exists()
 
 
+def test_without_credentials_and_without_a_state_backend_it_names_both(tmp_path):
+    result = _deploy(tmp_path, LOCALCLOUD_TF_BACKEND_BUCKET="")
+    said = " ".join(result.stderr.split())
+    assert result.returncode != 0
+    assert "2 problem(s)" in said
+    assert "No S3 bucket for the Terraform state is configured" in said
+    assert "No AWS credentials were found" in said
+    assert said.count("Nothing was changed") == 1
+
+
 def test_with_made_up_credentials_it_stops_at_sts_and_says_why(tmp_path):
     # Offline, STS cannot be reached; online, AWS rejects the made-up key. Either way: a clear stop.
     started = time.monotonic()
