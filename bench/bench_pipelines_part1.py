@@ -55,7 +55,7 @@ def bench_csv_upsert(cloud, outputs) -> list[dict]:
         event = {"Records": [{"eventSource": "aws:s3", "s3": {"bucket": {"name": outputs["uploads_bucket"]},
                                                               "object": {"key": key}}}]}
         began = time.perf_counter()
-        answer = lambda_.invoke(FunctionName=outputs["part1_functions"]["csv_upsert"],
+        answer = lambda_.invoke(FunctionName=outputs["function_names"]["csv_upsert"],
                                 Payload=json.dumps(event).encode())
         took = time.perf_counter() - began
         result = json.loads(answer["Payload"].read())

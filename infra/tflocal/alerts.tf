@@ -1,5 +1,5 @@
-# Alerts of the part-2 pipelines: failed ETL runs publish here directly; any ERROR log line of their functions
-# becomes a metric, and its alarm publishes here too. The topic mails var.alerts_email.
+# Alerts of the orders and ETL pipelines: failed ETL runs publish here directly; any ERROR log line of their
+# functions becomes a metric, and its alarm publishes here too. The topic mails var.alerts_email.
 
 resource "aws_sns_topic" "alerts" {
   name = "${local.name_prefix}-pipeline-alerts"
@@ -12,17 +12,15 @@ resource "aws_sns_topic_subscription" "alerts_email" {
 }
 
 locals {
-  part2_log_groups = merge(
-    { for name, group in aws_cloudwatch_log_group.orders : name => group.name },
-    { for name, group in aws_cloudwatch_log_group.etl : name => group.name },
-  )
+  alerting_functions = { for name in ["orders_api", "orders_archive", "orders_upsert", "etl_ingest", "etl_transform",
+  "etl_load"] : name => local.functions[name] }
   error_metric_namespace = "${var.project}/${var.environment}/pipelines"
 }
 
-resource "aws_cloudwatch_log_metric_filter" "part2_errors" {
-  for_each       = local.part2_log_groups
+resource "aws_cloudwatch_log_metric_filter" "error_lines" {
+  for_each       = local.alerting_functions
   name           = "${each.key}-error-lines"
-  log_group_name = each.value
+  log_group_name = each.value.log_group_name
   pattern        = "{ $.level = \"ERROR\" }"
   metric_transformation {
     name          = "ErrorLogLines"
@@ -32,9 +30,9 @@ resource "aws_cloudwatch_log_metric_filter" "part2_errors" {
   }
 }
 
-resource "aws_cloudwatch_metric_alarm" "part2_errors" {
+resource "aws_cloudwatch_metric_alarm" "error_lines" {
   alarm_name          = "${local.name_prefix}-pipeline-error-logs"
-  alarm_description   = "A part-2 pipeline function logged an ERROR line; see its CloudWatch logs."
+  alarm_description   = "An orders or ETL pipeline function logged an ERROR line; see its CloudWatch logs."
   namespace           = local.error_metric_namespace
   metric_name         = "ErrorLogLines"
   statistic           = "Sum"
@@ -44,9 +42,5 @@ resource "aws_cloudwatch_metric_alarm" "part2_errors" {
   comparison_operator = "GreaterThanOrEqualToThreshold"
   treat_missing_data  = "notBreaching"
   alarm_actions       = [aws_sns_topic.alerts.arn]
-  depends_on          = [aws_cloudwatch_log_metric_filter.part2_errors]
-}
-
-output "alerts_topic_arn" {
-  value = aws_sns_topic.alerts.arn
+  depends_on          = [aws_cloudwatch_log_metric_filter.error_lines]
 }

@@ -2,7 +2,7 @@
 # Functions reach S3 through a gateway endpoint and Secrets Manager through an interface endpoint,
 # so nothing in the VPC needs a route to the internet.
 
-data "aws_availability_zones" "part1" {
+data "aws_availability_zones" "available" {
   state = "available"
 }
 
@@ -19,7 +19,7 @@ resource "aws_subnet" "pipelines_private" {
   count             = 2
   vpc_id            = aws_vpc.pipelines.id
   cidr_block        = cidrsubnet(var.vpc_cidr, 8, count.index)
-  availability_zone = data.aws_availability_zones.part1.names[count.index]
+  availability_zone = data.aws_availability_zones.available.names[count.index]
   tags = {
     Name = "${local.name_prefix}-private-${count.index}"
   }
@@ -67,26 +67,11 @@ resource "aws_vpc_security_group_egress_rule" "loaders_all" {
   description       = "Databases and endpoints; without a NAT nothing else is reachable anyway."
 }
 
+# Its ingress rules, one per database engine, are in databases.tf.
 resource "aws_security_group" "pipeline_databases" {
   name        = "${local.name_prefix}-databases"
   description = "Pipeline databases, reachable from the loader functions only"
   vpc_id      = aws_vpc.pipelines.id
-}
-
-resource "aws_vpc_security_group_ingress_rule" "mysql_from_loaders" {
-  security_group_id            = aws_security_group.pipeline_databases.id
-  referenced_security_group_id = aws_security_group.loaders.id
-  ip_protocol                  = "tcp"
-  from_port                    = 3306
-  to_port                      = 3306
-}
-
-resource "aws_vpc_security_group_ingress_rule" "postgres_from_loaders" {
-  security_group_id            = aws_security_group.pipeline_databases.id
-  referenced_security_group_id = aws_security_group.loaders.id
-  ip_protocol                  = "tcp"
-  from_port                    = 5432
-  to_port                      = 5432
 }
 
 resource "aws_security_group" "pipeline_endpoints" {

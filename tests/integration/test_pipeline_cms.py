@@ -99,7 +99,7 @@ def test_a_redelivered_event_loads_nothing_twice(cms):
     bucket = cms["outputs"]["cms_raw_bucket"]
     key = cms["fetched"]["keys"][0]
     before = cms["count"]()
-    loader = cms["outputs"]["part1_functions"]["cms_load_mysql"]
+    loader = cms["outputs"]["function_names"]["cms_load_mysql"]
     answer = cms["lambda"].invoke(FunctionName=loader, Payload=json.dumps(s3_event(bucket, key)).encode())
     result = json.loads(answer["Payload"].read())
     assert "FunctionError" not in answer, result

@@ -35,7 +35,7 @@ def uploads(localcloud_stack):
 
     return {"bucket": outputs["uploads_bucket"], "s3": localcloud_stack.client("s3"), "query": query,
             "lambda": localcloud_stack.client("lambda"),
-            "function": outputs["part1_functions"]["csv_upsert"]}
+            "function": outputs["function_names"]["csv_upsert"]}
 
 
 def unique(name: str) -> str:

@@ -102,7 +102,7 @@ def test_forbidden_or_failing_queries_answer_400_with_the_reason(records, sql, f
 
 def test_a_redelivered_csv_event_adds_no_second_file(records):
     bucket = records["outputs"]["records_bucket"]
-    converter = records["outputs"]["part1_functions"]["records_to_parquet"]
+    converter = records["outputs"]["function_names"]["records_to_parquet"]
     event = {"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
                           "eventTime": records["s3"].head_object(
                               Bucket=bucket, Key=f"input/{records['table']}.csv")["LastModified"].isoformat(),

@@ -1,4 +1,4 @@
-"""The pipeline code ships to AWS unchanged: nothing under lambdas/ or infra/tflocal/*.tf may know it is local."""
+"""The pipeline code ships to AWS unchanged: nothing under lambdas/ or infra/tflocal/ may know it is local."""
 
 import re
 from pathlib import Path
@@ -11,7 +11,8 @@ FORBIDDEN = re.compile(r"localhost|127\.0\.0\.1|\b4566\b|localstack|localcloud|e
 def _pipeline_files() -> list[Path]:
     files = [p for p in (ROOT / "lambdas").rglob("*") if p.is_file() and p.suffix in (".py", ".txt", ".json")
              and "__pycache__" not in p.parts]
-    return files + sorted((ROOT / "infra" / "tflocal").glob("*.tf"))
+    tf_files = [p for p in (ROOT / "infra" / "tflocal").rglob("*.tf") if ".terraform" not in p.parts]  # modules/ too
+    return files + sorted(tf_files)
 
 
 def test_no_pipeline_file_mentions_the_local_cloud():

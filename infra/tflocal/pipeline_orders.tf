@@ -1,42 +1,10 @@
-# Orders pipeline: REST API (orders_api) -> Kinesis -> two consumers: orders_archive (S3, JSON lines keyed by
-# time) and orders_upsert (DynamoDB Customers/Invoices, partial batch responses, failures to SQS).
-
-locals {
-  part2_lambda_dir = "${path.module}/${var.build_dir}/lambdas"
-  orders_functions = {
-    orders_api     = { description = "Validates orders onto the stream; serves customers and invoices.", timeout = 10 }
-    orders_archive = { description = "Archives order stream batches to S3 as JSON lines.", timeout = 60 }
-    orders_upsert  = { description = "Upserts order stream records into Customers and Invoices.", timeout = 60 }
-  }
-}
-
-data "aws_iam_policy_document" "part2_lambda_assume" {
-  statement {
-    actions = ["sts:AssumeRole"]
-    principals {
-      type        = "Service"
-      identifiers = ["lambda.amazonaws.com"]
-    }
-  }
-}
+# REST API (orders_api) -> Kinesis -> two consumers: orders_archive (S3, JSON lines keyed by time) and
+# orders_upsert (DynamoDB Customers/Invoices, partial batch responses, failures to SQS).
 
 resource "aws_kinesis_stream" "orders" {
   name             = "${local.name_prefix}-orders"
   shard_count      = var.orders_stream_shards
   retention_period = 24
-}
-
-resource "aws_s3_bucket" "stream_archive" {
-  bucket        = "${local.name_prefix}-orders-archive-${data.aws_caller_identity.current.account_id}"
-  force_destroy = true
-}
-
-resource "aws_s3_bucket_public_access_block" "stream_archive" {
-  bucket                  = aws_s3_bucket.stream_archive.id
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
 }
 
 resource "aws_dynamodb_table" "customers" {
@@ -70,25 +38,37 @@ resource "aws_sqs_queue" "orders_upsert_failures" {
   message_retention_seconds = 1209600
 }
 
-# -- IAM: one role per function, each allowed only what it does --------------------------------------------
+# -- functions: one role each, allowed only what the function does -------------------------------------------
 
-resource "aws_iam_role" "orders" {
-  for_each           = local.orders_functions
-  name               = "${local.name_prefix}-${replace(each.key, "_", "-")}"
-  assume_role_policy = data.aws_iam_policy_document.part2_lambda_assume.json
+locals {
+  orders_environment = {
+    ORDERS_STREAM   = aws_kinesis_stream.orders.name
+    ARCHIVE_BUCKET  = aws_s3_bucket.bucket["stream_archive"].bucket
+    CUSTOMERS_TABLE = aws_dynamodb_table.customers.name
+    INVOICES_TABLE  = aws_dynamodb_table.invoices.name
+  }
 }
 
-# Logging is granted inline on the function's own log group (what AWSLambdaBasicExecutionRole grants, narrowed).
-data "aws_iam_policy_document" "orders_logs" {
-  for_each = local.orders_functions
-  statement {
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${aws_cloudwatch_log_group.orders[each.key].arn}:*"]
+module "orders_api" {
+  source             = "./modules/function"
+  name               = "orders_api"
+  name_prefix        = local.name_prefix
+  description        = "Validates orders onto the stream; serves customers and invoices."
+  package            = "${local.lambda_dir}/orders_api.zip"
+  runtime            = var.lambda_python_runtime
+  log_retention_days = var.log_retention_days
+  timeout            = 10
+  memory_size        = 256
+  environment        = local.orders_environment
+  policy_name        = "least-privilege"
+  policy_json        = data.aws_iam_policy_document.orders_api.json
+  invoked_by = {
+    AllowApiGatewayInvoke = { principal = "apigateway.amazonaws.com",
+    source_arn = "${aws_api_gateway_rest_api.orders.execution_arn}/*/*" }
   }
 }
 
 data "aws_iam_policy_document" "orders_api" {
-  source_policy_documents = [data.aws_iam_policy_document.orders_logs["orders_api"].json]
   statement {
     actions   = ["kinesis:PutRecord", "kinesis:PutRecords"]
     resources = [aws_kinesis_stream.orders.arn]
@@ -107,18 +87,46 @@ data "aws_iam_policy_document" "orders_stream_read" {
   }
 }
 
+module "orders_archive" {
+  source             = "./modules/function"
+  name               = "orders_archive"
+  name_prefix        = local.name_prefix
+  description        = "Archives order stream batches to S3 as JSON lines."
+  package            = "${local.lambda_dir}/orders_archive.zip"
+  runtime            = var.lambda_python_runtime
+  log_retention_days = var.log_retention_days
+  timeout            = 60
+  memory_size        = 256
+  environment        = local.orders_environment
+  policy_name        = "least-privilege"
+  policy_json        = data.aws_iam_policy_document.orders_archive.json
+}
+
 data "aws_iam_policy_document" "orders_archive" {
-  source_policy_documents = [data.aws_iam_policy_document.orders_stream_read.json,
-  data.aws_iam_policy_document.orders_logs["orders_archive"].json]
+  source_policy_documents = [data.aws_iam_policy_document.orders_stream_read.json]
   statement {
     actions   = ["s3:PutObject"]
-    resources = ["${aws_s3_bucket.stream_archive.arn}/*"]
+    resources = ["${aws_s3_bucket.bucket["stream_archive"].arn}/*"]
   }
 }
 
+module "orders_upsert" {
+  source             = "./modules/function"
+  name               = "orders_upsert"
+  name_prefix        = local.name_prefix
+  description        = "Upserts order stream records into Customers and Invoices."
+  package            = "${local.lambda_dir}/orders_upsert.zip"
+  runtime            = var.lambda_python_runtime
+  log_retention_days = var.log_retention_days
+  timeout            = 60
+  memory_size        = 256
+  environment        = local.orders_environment
+  policy_name        = "least-privilege"
+  policy_json        = data.aws_iam_policy_document.orders_upsert.json
+}
+
 data "aws_iam_policy_document" "orders_upsert" {
-  source_policy_documents = [data.aws_iam_policy_document.orders_stream_read.json,
-  data.aws_iam_policy_document.orders_logs["orders_upsert"].json]
+  source_policy_documents = [data.aws_iam_policy_document.orders_stream_read.json]
   statement {
     actions   = ["dynamodb:PutItem", "dynamodb:UpdateItem"]
     resources = [aws_dynamodb_table.customers.arn, aws_dynamodb_table.invoices.arn]
@@ -129,49 +137,10 @@ data "aws_iam_policy_document" "orders_upsert" {
   }
 }
 
-resource "aws_iam_role_policy" "orders" {
-  for_each = {
-    orders_api     = data.aws_iam_policy_document.orders_api.json
-    orders_archive = data.aws_iam_policy_document.orders_archive.json
-    orders_upsert  = data.aws_iam_policy_document.orders_upsert.json
-  }
-  name   = "least-privilege"
-  role   = aws_iam_role.orders[each.key].id
-  policy = each.value
-}
-
-# -- functions ---------------------------------------------------------------------------------------------
-
-resource "aws_cloudwatch_log_group" "orders" {
-  for_each          = local.orders_functions
-  name              = "/aws/lambda/${local.name_prefix}-${replace(each.key, "_", "-")}"
-  retention_in_days = var.log_retention_days
-}
-
-resource "aws_lambda_function" "orders" {
-  for_each         = local.orders_functions
-  function_name    = "${local.name_prefix}-${replace(each.key, "_", "-")}"
-  description      = each.value.description
-  role             = aws_iam_role.orders[each.key].arn
-  runtime          = var.lambda_python_runtime
-  handler          = "handler.handler"
-  filename         = "${local.part2_lambda_dir}/${each.key}.zip"
-  source_code_hash = filebase64sha256("${local.part2_lambda_dir}/${each.key}.zip")
-  timeout          = each.value.timeout
-  memory_size      = 256
-  environment {
-    variables = {
-      ORDERS_STREAM   = aws_kinesis_stream.orders.name
-      ARCHIVE_BUCKET  = aws_s3_bucket.stream_archive.bucket
-      CUSTOMERS_TABLE = aws_dynamodb_table.customers.name
-      INVOICES_TABLE  = aws_dynamodb_table.invoices.name
-    }
-  }
-  depends_on = [aws_cloudwatch_log_group.orders, aws_iam_role_policy.orders]
-}
+# -- the stream's consumers ------------------------------------------------------------------------------------
 
 resource "aws_lambda_event_source_mapping" "orders_archive" {
-  function_name                      = aws_lambda_function.orders["orders_archive"].arn
+  function_name                      = module.orders_archive.arn
   event_source_arn                   = aws_kinesis_stream.orders.arn
   starting_position                  = "TRIM_HORIZON"
   batch_size                         = 500
@@ -179,7 +148,7 @@ resource "aws_lambda_event_source_mapping" "orders_archive" {
 }
 
 resource "aws_lambda_event_source_mapping" "orders_upsert" {
-  function_name                      = aws_lambda_function.orders["orders_upsert"].arn
+  function_name                      = module.orders_upsert.arn
   event_source_arn                   = aws_kinesis_stream.orders.arn
   starting_position                  = "TRIM_HORIZON"
   batch_size                         = 100
@@ -247,7 +216,7 @@ resource "aws_api_gateway_integration" "orders" {
   http_method             = aws_api_gateway_method.orders[each.key].http_method
   integration_http_method = "POST"
   type                    = "AWS_PROXY"
-  uri                     = aws_lambda_function.orders["orders_api"].invoke_arn
+  uri                     = module.orders_api.invoke_arn
 }
 
 resource "aws_api_gateway_deployment" "orders" {
@@ -270,38 +239,4 @@ resource "aws_api_gateway_stage" "orders" {
   rest_api_id   = aws_api_gateway_rest_api.orders.id
   deployment_id = aws_api_gateway_deployment.orders.id
   stage_name    = var.orders_api_stage
-}
-
-resource "aws_lambda_permission" "orders_api_from_apigateway" {
-  statement_id  = "AllowApiGatewayInvoke"
-  action        = "lambda:InvokeFunction"
-  function_name = aws_lambda_function.orders["orders_api"].function_name
-  principal     = "apigateway.amazonaws.com"
-  source_arn    = "${aws_api_gateway_rest_api.orders.execution_arn}/*/*"
-}
-
-output "orders_api_url" {
-  description = "Base URL of the orders API (POST /orders, GET /customers/{id}, GET /invoices/{invoice_no})."
-  value       = aws_api_gateway_stage.orders.invoke_url
-}
-
-output "orders_stream" {
-  value = aws_kinesis_stream.orders.name
-}
-
-output "stream_archive_bucket" {
-  value = aws_s3_bucket.stream_archive.bucket
-}
-
-output "customers_table" {
-  value = aws_dynamodb_table.customers.name
-}
-
-output "invoices_table" {
-  value = aws_dynamodb_table.invoices.name
-}
-
-output "orders_failure_queue_url" {
-  description = "Where orders_upsert's on-failure destination puts pointers to records it gave up on."
-  value       = aws_sqs_queue.orders_upsert_failures.url
 }

@@ -1,0 +1,94 @@
+# One pipeline function: its role (assumable by Lambda only), an inline least-privilege policy, its log group
+# and the function itself, plus the permissions that let S3 or API Gateway invoke it. Permissions are inline
+# rather than the AWS-managed AWSLambdaBasicExecutionRole / AWSLambdaVPCAccessExecutionRole, so logging is
+# allowed on the function's own log group only.
+
+locals {
+  function_name = "${var.name_prefix}-${replace(var.name, "_", "-")}"
+  # What Lambda needs to attach a function to a VPC (the content of AWSLambdaVPCAccessExecutionRole).
+  vpc_eni_actions = ["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets",
+  "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"]
+}
+
+data "aws_iam_policy_document" "assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "this" {
+  name               = local.function_name
+  assume_role_policy = data.aws_iam_policy_document.assume.json
+}
+
+# What every function may do: write its own logs and, in a VPC, manage its network interfaces.
+data "aws_iam_policy_document" "baseline" {
+  statement {
+    sid       = "Logs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.this.arn}:*"]
+  }
+  dynamic "statement" {
+    for_each = var.vpc == null ? [] : [1]
+    content {
+      sid       = "VpcNetworkInterfaces"
+      actions   = local.vpc_eni_actions
+      resources = ["*"]
+    }
+  }
+}
+
+data "aws_iam_policy_document" "this" {
+  source_policy_documents = [data.aws_iam_policy_document.baseline.json, var.policy_json]
+}
+
+resource "aws_iam_role_policy" "this" {
+  name   = var.policy_name
+  role   = aws_iam_role.this.id
+  policy = data.aws_iam_policy_document.this.json
+}
+
+resource "aws_cloudwatch_log_group" "this" {
+  name              = "/aws/lambda/${local.function_name}"
+  retention_in_days = var.log_retention_days
+}
+
+resource "aws_lambda_function" "this" {
+  function_name    = local.function_name
+  description      = var.description
+  role             = aws_iam_role.this.arn
+  runtime          = var.runtime
+  handler          = "handler.handler"
+  filename         = var.package
+  source_code_hash = filebase64sha256(var.package)
+  timeout          = var.timeout
+  memory_size      = var.memory_size
+  layers           = var.layers
+  environment {
+    variables = var.environment
+  }
+  dynamic "vpc_config" {
+    for_each = var.vpc == null ? [] : [var.vpc]
+    content {
+      subnet_ids         = vpc_config.value.subnet_ids
+      security_group_ids = vpc_config.value.security_group_ids
+    }
+  }
+  # The log group first: a function invoked before it exists has Lambda create the group itself (kept
+  # forever), and creating it here then fails because it exists.
+  depends_on = [aws_cloudwatch_log_group.this, aws_iam_role_policy.this]
+}
+
+resource "aws_lambda_permission" "invoke" {
+  for_each       = var.invoked_by
+  statement_id   = each.key
+  action         = "lambda:InvokeFunction"
+  function_name  = aws_lambda_function.this.function_name
+  principal      = each.value.principal
+  source_arn     = each.value.source_arn
+  source_account = each.value.source_account
+}

@@ -1,0 +1,80 @@
+variable "name" {
+  description = "The function's folder under lambdas/ (snake_case); the AWS names use it with dashes."
+  type        = string
+}
+
+variable "name_prefix" {
+  description = "Prefix of the role, function and log group names (project-environment)."
+  type        = string
+}
+
+variable "description" {
+  type = string
+}
+
+variable "package" {
+  description = "Path of the function's zip, as `make build` writes it."
+  type        = string
+}
+
+variable "runtime" {
+  type = string
+}
+
+variable "timeout" {
+  description = "Seconds an invocation may run."
+  type        = number
+}
+
+variable "memory_size" {
+  description = "MB of memory (CPU grows with it)."
+  type        = number
+}
+
+variable "environment" {
+  description = "Environment variables of the function."
+  type        = map(string)
+  default     = {}
+}
+
+variable "layers" {
+  description = "ARNs of layer versions the function loads."
+  type        = list(string)
+  default     = []
+}
+
+variable "vpc" {
+  description = "Subnets and security groups to attach the function to; null keeps it outside any VPC."
+  type = object({
+    subnet_ids         = list(string)
+    security_group_ids = list(string)
+  })
+  default = null
+}
+
+variable "log_retention_days" {
+  type = number
+}
+
+variable "policy_name" {
+  description = "Name of the role's inline policy (renaming it replaces the policy)."
+  type        = string
+}
+
+variable "policy_json" {
+  description = "What the function may do beyond logging (and, in a VPC, managing its network interfaces)."
+  type        = string
+}
+
+variable "invoked_by" {
+  description = <<-EOT
+    Services allowed to invoke the function, by statement id: { AllowS3Invoke = { principal = "s3.amazonaws.com",
+    source_arn = <bucket ARN>, source_account = <account> } }.
+  EOT
+  type = map(object({
+    principal      = string
+    source_arn     = string
+    source_account = optional(string)
+  }))
+  default = {}
+}
