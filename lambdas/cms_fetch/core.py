@@ -1,4 +1,4 @@
-"""Page through the CMS data API and name the raw objects; plain functions, no AWS calls.
+"""Page through the CMS data API and land each page in the raw bucket; plain functions (S3 is an argument).
 
 The CMS data API (`/data-api/v1/dataset/{id}/data?size=N&offset=M`) answers a JSON array per page and
 has no total count, so the only end-of-data signal is a page shorter than the requested size.
@@ -7,11 +7,16 @@ has no total count, so the only end-of-data signal is a page shorter than the re
 from __future__ import annotations
 
 import json
+import logging
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from datetime import date
+
+from pipeline_common.jsonlog import fields
+
+log = logging.getLogger("cms_fetch")
 
 # The API caps `size` at 5000; asking for more silently returns 5000, which would look like "more pages".
 MAX_PAGE_SIZE = 5000
@@ -77,3 +82,20 @@ def object_key(prefix: str, year: str, ingest_date: date, page_number: int) -> s
 def page_body(records: list) -> bytes:
     """The page as received, serialised deterministically so identical data gives an identical ETag."""
     return json.dumps(records, separators=(",", ":"), sort_keys=True).encode()
+
+
+def fetch_year(s3, get_page: Callable[[int, int], list], bucket: str, prefix: str, year: str, ingest_date: date,
+               page_size: int, max_pages: int) -> dict:
+    """Every page of the data year into `bucket`, one object per page; a summary of what was stored."""
+    started = time.monotonic()
+    keys, rows = [], 0
+    for number, page in enumerate(iter_pages(get_page, page_size, max_pages), start=1):
+        key = object_key(prefix, year, ingest_date, number)
+        s3.put_object(Bucket=bucket, Key=key, Body=page_body(page), ContentType="application/json")
+        keys.append(key)
+        rows += len(page)
+        log.info("page stored", extra=fields(page=number, rows=len(page), key=key))
+    summary = {"bucket": bucket, "pages": len(keys), "rows": rows, "keys": keys,
+               "seconds": round(time.monotonic() - started, 2)}
+    log.info("fetch finished", extra=fields(**{k: v for k, v in summary.items() if k != "keys"}))
+    return summary

@@ -1,4 +1,5 @@
-"""Turn CMS API records into MySQL rows and the SQL that loads them; plain functions, no connections.
+"""Turn CMS API records into MySQL rows and load a page object; plain functions (S3 and the connection are
+arguments).
 
 The API returns every value as a string ("" where CMS suppresses a small count), so numbers are parsed
 here and a suppressed value becomes NULL rather than 0.
@@ -7,8 +8,17 @@ here and a suppressed value becomes NULL rather than 0.
 from __future__ import annotations
 
 import hashlib
+import json
+import logging
 import re
+import time
 from decimal import Decimal, InvalidOperation
+
+from pipeline_common import quarantine
+from pipeline_common.jsonlog import fields
+
+log = logging.getLogger("cms_load_mysql")
+BATCH_ROWS = 1000
 
 TABLE = "partd_prescriber_drug"
 LOADED_TABLE = "cms_loaded_objects"
@@ -154,3 +164,38 @@ def rows_from_page(records: list, year: int, source_key: str) -> tuple[list[tupl
         except RecordError as exc:
             rejected.append({"index": index, "reason": str(exc)})
     return rows, rejected
+
+
+def ensure_tables(connection) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(CREATE_TABLE)
+        cursor.execute(CREATE_LOADED_TABLE)
+    connection.commit()
+
+
+def load_object(s3, connection, bucket: str, key: str, default_year: str | None) -> dict:
+    """Upsert one page object, once per object version; records that do not parse go to quarantine."""
+    started = time.monotonic()
+    obj = s3.get_object(Bucket=bucket, Key=key)
+    # The ETag of the bytes we read, not the one in the event: an overwrite between the two is a new version.
+    etag = obj["ETag"].strip('"')
+    records = json.loads(obj["Body"].read())
+    year = year_from_key(key, default_year)
+    rows, rejected = rows_from_page(records if isinstance(records, list) else [records], year, key)
+    with connection.cursor() as cursor:
+        # Claim the object first: a concurrent or repeated delivery blocks here, then finds it claimed.
+        cursor.execute(CLAIM_OBJECT, (object_id(bucket, key, etag), bucket, key, etag, len(rows)))
+        if cursor.rowcount == 0:
+            connection.rollback()
+            log.info("object already loaded; skipped", extra=fields(bucket=bucket, key=key, etag=etag))
+            return {"key": key, "status": "skipped", "rows": 0}
+        for start in range(0, len(rows), BATCH_ROWS):
+            cursor.executemany(UPSERT, rows[start:start + BATCH_ROWS])
+    connection.commit()
+    if rejected:
+        target = quarantine.put(s3, bucket, key, {"etag": etag, "rejected": rejected})
+        log.warning("records rejected", extra=fields(key=key, rejected=len(rejected), first=rejected[:3],
+                                                     quarantine=quarantine.errors_key(target)))
+    log.info("object loaded", extra=fields(bucket=bucket, key=key, rows=len(rows), rejected=len(rejected),
+                                           seconds=round(time.monotonic() - started, 3)))
+    return {"key": key, "status": "loaded", "rows": len(rows), "rejected": len(rejected)}

@@ -1,4 +1,5 @@
-"""CSV upload -> validated rows and the SQL that upserts them; plain functions, no I/O.
+"""CSV upload -> validated rows, and one object's way through the load; plain functions (S3 and the database
+load are arguments).
 
 The file name is the table, the header the columns; rows upsert on `id`, else on `email`.
 """
@@ -7,15 +8,22 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import posixpath
-import re
+import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import csvtypes
+from pipeline_common import quarantine
+from pipeline_common.jsonlog import fields
+from pipeline_common.names import identifier
+
+log = logging.getLogger("csv_upsert")
 
 KEY_CANDIDATES = ("id", "email")
-_IDENTIFIER = re.compile(r"[^0-9a-z_]+")
+PG_NAME_LENGTH = 63  # PostgreSQL truncates longer identifiers
 
 
 class FileRejected(Exception):
@@ -35,19 +43,9 @@ class Plan:
     timings: dict = field(default_factory=dict)                      # seconds per stage, for the log
 
 
-def identifier(raw: str, fallback: str) -> str:
-    """A safe lower-case SQL identifier from a file or header name ("Order Items" -> order_items)."""
-    name = _IDENTIFIER.sub("_", raw.strip().lower()).strip("_")[:63]
-    if not name:
-        return fallback
-    if name[0].isdigit():
-        name = f"c_{name}"[:63]
-    return name
-
-
 def table_name(key: str) -> str:
     stem = posixpath.splitext(posixpath.basename(key))[0]
-    name = identifier(stem, "")
+    name = identifier(stem, "", PG_NAME_LENGTH)
     if not name or name.startswith("pg_"):
         raise FileRejected(f"The file name {posixpath.basename(key)!r} does not make a usable table name; "
                            "rename it to letters, digits and underscores (for example customers.csv).")
@@ -79,7 +77,7 @@ def read_rows(body: bytes) -> tuple[list[str], list[tuple[int, list[str]]]]:
 
 
 def columns_from_header(header: list[str]) -> list[str]:
-    columns = [identifier(name, f"column_{i + 1}") for i, name in enumerate(header)]
+    columns = [identifier(name, f"column_{i + 1}", PG_NAME_LENGTH) for i, name in enumerate(header)]
     duplicates = sorted({c for c in columns if columns.count(c) > 1})
     if duplicates:
         raise FileRejected(f"The header names the column(s) {', '.join(duplicates)} more than once "
@@ -165,3 +163,28 @@ def quarantine_csv(header: list[str], rejected: list[dict]) -> bytes:
     for entry in rejected:
         writer.writerow(entry["values"])
     return out.getvalue().encode()
+
+
+def load_object(s3, bucket: str, key: str, load_file: Callable[[str, bytes], Plan],
+                quarantine_prefix: str = quarantine.PREFIX) -> dict:
+    """One CSV object through `load_file` (plan + database); what cannot load goes to quarantine."""
+    started = time.monotonic()
+    body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    try:
+        plan = load_file(key, body)
+    except FileRejected as exc:
+        target = quarantine.put(s3, bucket, key, {"rejected_file": str(exc)}, body=body, prefix=quarantine_prefix)
+        log.error("file rejected; moved to quarantine", extra=fields(key=key, reason=str(exc), quarantine=target))
+        return {"key": key, "status": "rejected", "reason": str(exc), "quarantine": target}
+    result = {"key": key, "status": "loaded", "table": plan.table, "upsert_key": plan.key,
+              "rows": len(plan.good), "written": plan.written, "rejected": len(plan.rejected),
+              "seconds": round(time.monotonic() - started, 3), **plan.timings}
+    if plan.rejected:
+        header = read_rows(body)[0]
+        result["quarantine"] = quarantine.put(s3, bucket, key, {"table": plan.table, "rejected": plan.rejected},
+                                              body=quarantine_csv(header, plan.rejected), prefix=quarantine_prefix)
+        log.warning("rows rejected", extra=fields(key=key, rejected=len(plan.rejected), first=plan.rejected[:3]))
+    else:
+        quarantine.clear(s3, bucket, key, prefix=quarantine_prefix)
+    log.info("csv loaded", extra=fields(**result))
+    return result

@@ -1,29 +1,28 @@
-"""Delta ingestion from the totesys OLTP database: pure helpers for watermarks, keys and Parquet.
+"""Delta ingestion from the totesys OLTP database; plain functions (S3 and the connection are arguments).
 
 A run fetches, per table, the rows whose last_updated is past that table's watermark (everything on the
-first run), writes them to `<table>/YYYY/MM/DD/HHMMSS.parquet`, and only then moves the watermark to the
-newest last_updated it wrote. Keys sort by time, so "what is not yet loaded" is a listing after a key.
+first run), writes them to `<table>/<run stamp>.parquet`, and only then moves the watermark to the newest
+last_updated it wrote. Keys sort by stamp, so "what is not yet loaded" is a listing after a key.
 """
 
 from __future__ import annotations
 
 import io
-import re
+import logging
+import time
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Callable, Iterable
+from typing import Any
 
+from pipeline_common.batch_keys import list_after, next_run_stamp, object_key, pending_keys
+from pipeline_common.jsonlog import fields
+
+log = logging.getLogger("etl_ingest")
 TABLES = ("address", "counterparty", "currency", "department", "design", "payment", "payment_type",
           "purchase_order", "sales_order", "staff", "transaction")
-KEY_SHAPE = re.compile(r"^(?P<table>[a-z_]+)/(?P<stamp>\d{4}/\d{2}/\d{2}/\d{6})\.parquet$")
-
-
-def run_stamp(now: datetime) -> str:
-    """The batch's time as it appears in keys: YYYY/MM/DD/HHMMSS (UTC)."""
-    return now.strftime("%Y/%m/%d/%H%M%S")
-
-
-def object_key(table: str, stamp: str) -> str:
-    return f"{table}/{stamp}.parquet"
+# Watermarks and the last run's stamp live beside the data (S3 is reachable from the VPC through its gateway
+# endpoint; SSM is not).
+STATE_PREFIX = "_state"
 
 
 def changes_query(table: str, watermark: datetime | None) -> tuple[str, dict[str, Any]]:
@@ -59,27 +58,65 @@ def to_parquet(columns: list[str], rows: list[list[Any]]) -> bytes:
     return buffer.getvalue()
 
 
-def pending_keys(keys: Iterable[str], loaded_through: str | None, cap: str) -> list[str]:
-    """Stamp-shaped keys written after the last loaded batch and no later than this run (sorted)."""
-    pending = []
-    for key in keys:
-        match = KEY_SHAPE.match(key)
-        if match and (loaded_through is None or match["stamp"] > loaded_through) and match["stamp"] <= cap:
-            pending.append(key)
-    return sorted(pending)
+class State:
+    """The pipeline's small state objects under _state/ in the ingest bucket."""
+
+    def __init__(self, s3, bucket: str):
+        self.s3, self.bucket = s3, bucket
+
+    def get(self, name: str) -> str | None:
+        try:
+            return self.s3.get_object(Bucket=self.bucket, Key=f"{STATE_PREFIX}/{name}")["Body"].read().decode()
+        except self.s3.exceptions.NoSuchKey:
+            return None
+
+    def put(self, name: str, value: str) -> None:
+        self.s3.put_object(Bucket=self.bucket, Key=f"{STATE_PREFIX}/{name}", Body=value.encode(),
+                           ContentType="text/plain")
 
 
-def list_after(list_page: Callable[..., dict], bucket: str, table: str, after: str | None) -> list[str]:
-    """Every key under `<table>/` after the stamp `after` (S3 lists in key order, so this is O(pending))."""
-    keys, token = [], None
-    while True:
-        kwargs = {"Bucket": bucket, "Prefix": f"{table}/"}
-        if after:
-            kwargs["StartAfter"] = object_key(table, after)
-        if token:
-            kwargs["ContinuationToken"] = token
-        page = list_page(**kwargs)
-        keys.extend(item["Key"] for item in page.get("Contents", []))
-        if not page.get("IsTruncated"):
-            return keys
-        token = page["NextContinuationToken"]
+def fetch_changes(connection, watermarks: dict[str, datetime | None]) -> dict[str, tuple[list[str], list]]:
+    """{table: (columns, rows changed since its watermark)}, all read in one snapshot, so a sales order
+    never arrives before its counterparty."""
+    connection.run("START TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+    changes = {}
+    for table in TABLES:
+        sql, params = changes_query(table, watermarks[table])
+        rows = connection.run(sql, **params)
+        changes[table] = ([column["name"] for column in connection.columns], rows)
+    connection.run("COMMIT")
+    return changes
+
+
+def ingest(s3, open_connection: Callable[[], Any], bucket: str, now: datetime) -> dict:
+    """One run: changed rows -> Parquet per table under this run's stamp, then the watermarks; and how many
+    objects wait for the transform (this run's and any an earlier failed run left)."""
+    started = time.monotonic()
+    state = State(s3, bucket)
+    watermarks = {table: parse_watermark(state.get(f"watermark/{table}")) for table in TABLES}
+    connection = open_connection()
+    try:
+        changes = fetch_changes(connection, watermarks)
+    finally:
+        connection.close()
+    # Claimed before any object is written: a later run always gets a later stamp, even within the second.
+    stamp = next_run_stamp(now, state.get("last_run_stamp"))
+    state.put("last_run_stamp", stamp)
+    rows_ingested = {}
+    for table, (columns, rows) in changes.items():
+        if not rows:
+            continue
+        key = object_key(table, stamp)
+        s3.put_object(Bucket=bucket, Key=key, Body=to_parquet(columns, rows))
+        # The watermark moves only after the object is stored: a failure before here re-fetches the rows.
+        state.put(f"watermark/{table}", next_watermark(columns, rows, watermarks[table]).isoformat())
+        rows_ingested[table] = len(rows)
+        log.info("ingested table", extra=fields(table=table, rows=len(rows), key=key,
+                                                full=watermarks[table] is None))
+    loaded_through = state.get("loaded_through")
+    pending = sum(len(pending_keys(list_after(s3.list_objects_v2, bucket, table, loaded_through),
+                                   loaded_through, stamp)) for table in TABLES)
+    result = {"run_stamp": stamp, "loaded_through": loaded_through, "rows_ingested": rows_ingested,
+              "total_rows": sum(rows_ingested.values()), "pending_objects": pending}
+    log.info("ingest finished", extra=fields(**result, seconds=round(time.monotonic() - started, 3)))
+    return result

@@ -5,7 +5,6 @@ import os
 
 import boto3
 from boto3.dynamodb.conditions import Key
-
 from core import plain, reply, route
 from pipeline_common.jsonlog import fields, get_logger
 

@@ -3,7 +3,6 @@
 import os
 
 import boto3
-
 from core import archive_key, to_jsonl
 from pipeline_common.jsonlog import fields, get_logger
 

@@ -3,7 +3,6 @@
 import os
 
 import boto3
-
 from core import customer_update, invoice_item, process_batch
 from pipeline_common.jsonlog import fields, get_logger
 

@@ -1,10 +1,17 @@
-"""Glue table and partition definitions for the Parquet files under record_folders/; no AWS calls."""
+"""Glue tables and partitions for the Parquet files under record_folders/; plain functions (S3 and Glue are
+arguments)."""
 
 from __future__ import annotations
 
+import io
+import logging
 import re
 
 import pyarrow as pa
+import pyarrow.parquet as pq
+from pipeline_common.jsonlog import fields
+
+log = logging.getLogger("records_catalog")
 
 PARQUET_STORAGE = {
     "InputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
@@ -99,3 +106,52 @@ def partition_input(location: str, value: str, columns: list[dict]) -> dict:
 def needs_update(current: dict, wanted_columns: list[dict]) -> bool:
     have = [{"Name": c["Name"], "Type": c["Type"]} for c in current["StorageDescriptor"].get("Columns", [])]
     return have != wanted_columns
+
+
+def read_columns(s3, bucket: str, key: str) -> list[dict]:
+    body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    return columns_from_schema(pq.read_schema(io.BytesIO(body)))
+
+
+def upsert_table(glue, database: str, table: str, location: str, columns: list[dict]) -> tuple[str, list[dict]]:
+    """CreateTable the first time, UpdateTable when a file brings new or wider columns."""
+    try:
+        current = glue.get_table(DatabaseName=database, Name=table)["Table"]
+    except glue.exceptions.EntityNotFoundException:
+        try:
+            glue.create_table(DatabaseName=database, TableInput=table_input(table, location, columns))
+            return "created", columns
+        except glue.exceptions.AlreadyExistsException:  # another invocation created it just now
+            current = glue.get_table(DatabaseName=database, Name=table)["Table"]
+    merged = merge_columns(current["StorageDescriptor"].get("Columns", []), columns)
+    if not needs_update(current, merged):
+        return "unchanged", merged
+    glue.update_table(DatabaseName=database, TableInput=table_input(table, location, merged))
+    return "updated", merged
+
+
+def add_partition(glue, database: str, table: str, location: str, value: str, columns: list[dict]) -> str:
+    answer = glue.batch_create_partition(DatabaseName=database, TableName=table,
+                                         PartitionInputList=[partition_input(location, value, columns)])
+    for error in answer.get("Errors", []):
+        if error.get("ErrorDetail", {}).get("ErrorCode") != "AlreadyExistsException":
+            raise RuntimeError(f"BatchCreatePartition {table}/{value} failed: {error['ErrorDetail']}")
+        return "exists"
+    return "created"
+
+
+def catalog(s3, glue, database: str, bucket: str, key: str) -> dict:
+    """The Glue table and partition of one Parquet object, created or widened as needed."""
+    try:
+        prefix, table, day = parse_key(key)
+    except NotARecordFile as exc:
+        log.warning("object ignored", extra=fields(key=key, reason=str(exc)))
+        return {"key": key, "status": "ignored"}
+    table_location = f"s3://{bucket}/{prefix}/{table}/"
+    columns = read_columns(s3, bucket, key)
+    table_status, merged = upsert_table(glue, database, table, table_location, columns)
+    partition_status = add_partition(glue, database, table, f"{table_location}{PARTITION_KEY}={day}/", day, merged)
+    result = {"key": key, "database": database, "table": table, "table_status": table_status,
+              "partition": day, "partition_status": partition_status, "columns": len(merged)}
+    log.info("catalog updated", extra=fields(**result))
+    return result

@@ -1,9 +1,17 @@
-"""The read-only guard and result shaping of the query API; plain functions, no AWS calls."""
+"""The query API: the read-only guard, the Athena round trip, result shaping; plain functions (Athena is an
+argument)."""
 
 from __future__ import annotations
 
 import json
+import logging
 import re
+import time
+
+from pipeline_common.jsonlog import fields
+
+log = logging.getLogger("records_query")
+FINISHED = {"SUCCEEDED", "FAILED", "CANCELLED"}
 
 READ_ONLY_STARTS = {"select", "with"}
 # Statements (and DuckDB/Trino extensions) that change data, the catalog or the engine; rejected anywhere
@@ -93,3 +101,62 @@ def shape_rows(pages: list[dict], max_rows: int) -> tuple[list[str], list[list],
 def response(status: int, body: dict) -> dict:
     return {"statusCode": status, "headers": {"Content-Type": "application/json"},
             "body": json.dumps(body, default=str), "isBase64Encoded": False}
+
+
+def wait(athena, query_id: str, timeout: float) -> dict:
+    """Poll until the query finishes; short sleeps first, since most catalog queries take well under 1 s."""
+    deadline, delay = time.monotonic() + timeout, 0.05
+    while True:
+        execution = athena.get_query_execution(QueryExecutionId=query_id)["QueryExecution"]
+        if execution["Status"]["State"] in FINISHED or time.monotonic() >= deadline:
+            return execution
+        time.sleep(delay)
+        delay = min(delay * 2, 1.0)
+
+
+def fetch_pages(athena, query_id: str, max_rows: int) -> list[dict]:
+    pages, token, fetched = [], None, 0
+    while fetched <= max_rows:  # one row beyond the limit tells the caller the result was truncated
+        kwargs = {"QueryExecutionId": query_id, "MaxResults": 1000, **({"NextToken": token} if token else {})}
+        page = athena.get_query_results(**kwargs)
+        pages.append(page)
+        fetched += len(page["ResultSet"].get("Rows", []))
+        token = page.get("NextToken")
+        if not token:
+            break
+    return pages
+
+
+def answer(athena, sql: str, workgroup: str, database: str, timeout: float, max_rows: int) -> dict:
+    """GET /query's API Gateway proxy response for `sql`: 200 with rows, 400 for the query's faults, 502 for
+    Athena's, 504 when it did not finish in time."""
+    try:
+        sql = check_read_only(sql)
+    except QueryRejected as exc:
+        log.warning("query rejected", extra=fields(reason=str(exc)))
+        return response(400, {"error": str(exc)})
+    try:
+        query_id = athena.start_query_execution(
+            QueryString=sql, WorkGroup=workgroup,
+            QueryExecutionContext={"Database": database, "Catalog": "AwsDataCatalog"},
+        )["QueryExecutionId"]
+    except athena.exceptions.InvalidRequestException as exc:
+        return response(400, {"error": exc.response["Error"]["Message"]})
+    execution = wait(athena, query_id, timeout)
+    status = execution["Status"]
+    if status["State"] not in FINISHED:
+        athena.stop_query_execution(QueryExecutionId=query_id)
+        log.warning("query timed out", extra=fields(query_execution_id=query_id))
+        return response(504, {"error": "The query did not finish in time and was cancelled; narrow it "
+                                       "(a WHERE on ingest_date, a LIMIT) and try again.",
+                              "query_execution_id": query_id})
+    if status["State"] != "SUCCEEDED":
+        reason = status.get("StateChangeReason") or status["State"]
+        # ErrorCategory 1 is Athena's own fault; 2 (user) and 3 (other) are the query's.
+        code = 502 if status.get("AthenaError", {}).get("ErrorCategory") == 1 else 400
+        log.warning("query failed", extra=fields(query_execution_id=query_id, reason=reason))
+        return response(code, {"error": reason, "query_execution_id": query_id})
+    columns, rows, truncated = shape_rows(fetch_pages(athena, query_id, max_rows), max_rows)
+    log.info("query answered", extra=fields(query_execution_id=query_id, rows=len(rows), truncated=truncated))
+    return response(200, {"columns": columns, "rows": rows, "truncated": truncated,
+                          "query_execution_id": query_id})

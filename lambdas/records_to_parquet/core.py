@@ -1,18 +1,24 @@
-"""CSV bytes -> a snappy Parquet file and its place in the records bucket; pyarrow comes from the layer."""
+"""CSV bytes -> a snappy Parquet file and its place in the records bucket; plain functions (S3 is an argument).
+pyarrow comes from the layer."""
 
 from __future__ import annotations
 
 import io
+import logging
 import posixpath
-import re
-from datetime import date
+import time
+from datetime import UTC, date, datetime
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
+from pipeline_common import quarantine
+from pipeline_common.jsonlog import fields
+from pipeline_common.names import identifier as _identifier
 
+log = logging.getLogger("records_to_parquet")
 OUTPUT_PREFIX = "record_folders"
-_IDENTIFIER = re.compile(r"[^0-9a-z_]+")
+GLUE_NAME_LENGTH = 128
 
 
 class ConversionError(Exception):
@@ -21,10 +27,7 @@ class ConversionError(Exception):
 
 def identifier(raw: str, fallback: str) -> str:
     """Glue and Athena fold names to lower case and accept [a-z0-9_]; make the name fit before they do."""
-    name = _IDENTIFIER.sub("_", raw.strip().lower()).strip("_")[:128]
-    if not name:
-        return fallback
-    return f"c_{name}" if name[0].isdigit() else name
+    return _identifier(raw, fallback, GLUE_NAME_LENGTH)
 
 
 def table_name(key: str) -> str:
@@ -71,3 +74,36 @@ def to_parquet(table: pa.Table) -> bytes:
     sink = io.BytesIO()
     pq.write_table(table, sink, compression="snappy")
     return sink.getvalue()
+
+
+def ingest_date(record: dict) -> date:
+    """The day of the upload, from the event itself, so a re-delivery lands in the same partition."""
+    try:
+        return datetime.fromisoformat(record["eventTime"].replace("Z", "+00:00")).date()
+    except (KeyError, ValueError):
+        return datetime.now(UTC).date()
+
+
+def convert(s3, bucket: str, key: str, record: dict, output_bucket: str | None = None,
+            prefix: str = OUTPUT_PREFIX) -> dict:
+    """One CSV object -> Parquet in `output_bucket` (default: the same bucket); a CSV that cannot become a
+    table goes to quarantine whole, with the reason."""
+    started = time.monotonic()
+    obj = s3.get_object(Bucket=bucket, Key=key)
+    body = obj["Body"].read()
+    try:
+        table = csv_to_table(body)
+        target = parquet_key(key, obj["ETag"], ingest_date(record), prefix)
+    except ConversionError as exc:
+        kept = quarantine.put(s3, bucket, key, {"rejected_file": str(exc)}, body=body)
+        log.error("CSV rejected; moved to quarantine",
+                  extra=fields(key=key, reason=str(exc), quarantine=quarantine.errors_key(kept)))
+        return {"key": key, "status": "rejected", "reason": str(exc)}
+    output_bucket = output_bucket or bucket
+    s3.put_object(Bucket=output_bucket, Key=target, Body=to_parquet(table),
+                  ContentType="application/vnd.apache.parquet")
+    result = {"key": key, "status": "converted", "parquet": f"s3://{output_bucket}/{target}",
+              "rows": table.num_rows, "columns": table.column_names,
+              "seconds": round(time.monotonic() - started, 3)}
+    log.info("csv converted", extra=fields(**result))
+    return result

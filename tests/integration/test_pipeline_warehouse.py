@@ -33,6 +33,11 @@ def _fixture_module(name: str):
 
 generate_changes = _fixture_module("generate_changes")
 totesys_seed = _fixture_module("seed")
+# The pipeline's own stamp rules (lambdas/shared ships in every ETL zip), to stage an object as a run would.
+_spec = importlib.util.spec_from_file_location(
+    "etl_batch_keys", ROOT / "lambdas" / "shared" / "pipeline_common" / "batch_keys.py")
+batch_keys = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(batch_keys)
 
 DIMENSIONS = {"dim_staff": 20, "dim_location": 30, "dim_currency": 3, "dim_design": 100, "dim_counterparty": 20}
 
@@ -145,11 +150,17 @@ def test_a_failing_transform_alerts_and_loads_nothing_then_the_batch_is_picked_u
     mailbox = etl.stack.cloud.settings.state_dir / "mailbox"
     mails_before = set(mailbox.glob("*.json")) if mailbox.is_dir() else set()
     before = etl.counts()
-    time.sleep(1.1)  # a new second, so the corrupt object is not overwritten by this run's own key
-    stamp = datetime.now(timezone.utc).strftime("%Y/%m/%d/%H%M%S")
-    corrupt_key = f"sales_order/{stamp}.parquet"
-    etl.s3.put_object(Bucket=etl.outputs["ingest_bucket"], Key=corrupt_key, Body=b"PAR1 this is not parquet")
-    time.sleep(1.1)
+    # A corrupt object as an earlier ingest run would leave it: under the stamp that run claimed, so the next
+    # run's own objects get a later stamp and never overwrite it.
+    bucket = etl.outputs["ingest_bucket"]
+    try:
+        previous = etl.s3.get_object(Bucket=bucket, Key="_state/last_run_stamp")["Body"].read().decode()
+    except etl.s3.exceptions.NoSuchKey:
+        previous = None
+    stamp = batch_keys.next_run_stamp(datetime.now(timezone.utc), previous)
+    corrupt_key = batch_keys.object_key("sales_order", stamp)
+    etl.s3.put_object(Bucket=bucket, Key=corrupt_key, Body=b"PAR1 this is not parquet")
+    etl.s3.put_object(Bucket=bucket, Key="_state/last_run_stamp", Body=stamp.encode())
     etl.changes(new_orders=5, updates=0)
 
     run = etl.fire(timeout=120)

@@ -1,6 +1,7 @@
 """Import lambdas/<function>/<module>.py under a unique name: every function has its own core.py, and a
 function's modules import each other by bare name (as in its zip), so its folder goes first on sys.path."""
 
+import importlib
 import importlib.util
 import sys
 from pathlib import Path
@@ -8,11 +9,20 @@ from pathlib import Path
 LAMBDAS = Path(__file__).resolve().parents[2] / "lambdas"
 
 
+SHARED = str(LAMBDAS / "shared")  # what `make build` adds to every zip
+
+
+def shared(module: str):
+    """lambdas/shared/pipeline_common/<module>.py, imported as the functions import it."""
+    if SHARED not in sys.path:
+        sys.path.append(SHARED)
+    return importlib.import_module(f"pipeline_common.{module}")
+
+
 def load(function: str, module: str = "core"):
     folder = str(LAMBDAS / function)
-    shared = str(LAMBDAS / "shared")  # what `make build` adds to every zip
-    if shared not in sys.path:
-        sys.path.append(shared)
+    if SHARED not in sys.path:
+        sys.path.append(SHARED)
     sys.path.insert(0, folder)
     try:
         # Sibling modules (cleaning, keys, ...) must come from this function, not from one loaded earlier.

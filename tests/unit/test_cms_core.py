@@ -1,24 +1,11 @@
 """CMS ingestion: paging until a short page, object keys, record -> row parsing and load idempotency keys."""
 
-import importlib.util
-import sys
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
-LAMBDAS = Path(__file__).resolve().parents[2] / "lambdas"
-
-
-def load(function: str, module: str = "core"):
-    """Import lambdas/<function>/<module>.py under a unique name (every function has its own core.py)."""
-    spec = importlib.util.spec_from_file_location(f"{function}_{module}", LAMBDAS / function / f"{module}.py")
-    loaded = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = loaded
-    spec.loader.exec_module(loaded)
-    return loaded
-
+from _lambda_import import load
 
 fetch = load("cms_fetch")
 mysql = load("cms_load_mysql")

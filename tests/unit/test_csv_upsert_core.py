@@ -1,24 +1,12 @@
 """CSV uploads: type inference, row validation, key choice, COPY encoding and whole-file rejections."""
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
 
-FUNCTION = Path(__file__).resolve().parents[2] / "lambdas" / "csv_upsert"
+from _lambda_import import load, shared
 
-
-def load(module: str):
-    spec = importlib.util.spec_from_file_location(module, FUNCTION / f"{module}.py")
-    loaded = importlib.util.module_from_spec(spec)
-    sys.modules[module] = loaded  # core imports csvtypes by its plain name, as it does inside the zip
-    spec.loader.exec_module(loaded)
-    return loaded
-
-
-csvtypes = load("csvtypes")
-core = load("core")
+csvtypes = load("csv_upsert", "csvtypes")
+core = load("csv_upsert")
+names = shared("names")
 
 
 @pytest.mark.parametrize("values, expected", [
@@ -45,8 +33,8 @@ def test_fits_matches_what_postgres_accepts():
 
 
 def test_identifiers_and_table_name():
-    assert core.identifier(" Order Items ", "x") == "order_items"
-    assert core.identifier("2023 sales", "x") == "c_2023_sales"
+    assert names.identifier(" Order Items ", "x", 63) == "order_items"
+    assert names.identifier("2023 sales", "x", 63) == "c_2023_sales"
     assert core.table_name("data/Customer-List.csv") == "customer_list"
     with pytest.raises(core.FileRejected):
         core.table_name("data/%%%.csv")

@@ -1,13 +1,13 @@
 """Ingest: queries per watermark, the watermark only moving forward, keys and what counts as pending."""
 
-from datetime import datetime
+from datetime import datetime, timezone
 
 import pytest
 
-from _lambda_import import load
+from _lambda_import import load, shared
 
 ingest = load("etl_ingest")
-keys = load("etl_transform", "keys")
+keys = shared("batch_keys")
 
 
 def test_first_run_fetches_everything_later_runs_only_newer_rows():
@@ -33,17 +33,26 @@ def test_watermark_is_the_newest_row_and_never_moves_back():
 
 
 def test_keys_are_time_shaped_and_sort_by_time():
-    stamp = ingest.run_stamp(datetime(2024, 3, 5, 7, 8, 9))
-    assert ingest.object_key("sales_order", stamp) == "sales_order/2024/03/05/070809.parquet"
+    stamp = keys.run_stamp(datetime(2024, 3, 5, 7, 8, 9))
+    assert keys.object_key("sales_order", stamp) == "sales_order/2024/03/05/070809.parquet"
+    assert keys.stamp_of("sales_order/2024/03/05/070809.parquet") == stamp
+
+
+def test_a_run_stamp_is_later_than_the_previous_one_without_waiting():
+    now = datetime(2024, 3, 5, 7, 8, 9, 500000, tzinfo=timezone.utc)
+    assert keys.next_run_stamp(now, None) == "2024/03/05/070809"
+    assert keys.next_run_stamp(now, "2024/03/05/070700") == "2024/03/05/070809"
+    # A second run within the same second, or on a host whose clock is behind, takes the next second.
+    assert keys.next_run_stamp(now, "2024/03/05/070809") == "2024/03/05/070810"
+    assert keys.next_run_stamp(now, "2024/03/05/235959") == "2024/03/06/000000"
 
 
 def test_pending_is_after_the_loaded_batch_and_not_after_this_run():
     listed = ["staff/2024/03/05/070809.parquet", "staff/2024/03/05/080000.parquet",
               "staff/2024/03/06/000000.parquet", "staff/notes.txt"]
-    for module in (ingest, keys):
-        assert module.pending_keys(listed, "2024/03/05/070809", "2024/03/05/235959") == [
-            "staff/2024/03/05/080000.parquet"]
-        assert len(module.pending_keys(listed, None, "2099/01/01/000000")) == 3
+    assert keys.pending_keys(listed, "2024/03/05/070809", "2024/03/05/235959") == [
+        "staff/2024/03/05/080000.parquet"]
+    assert len(keys.pending_keys(listed, None, "2099/01/01/000000")) == 3
 
 
 def test_listing_pages_through_start_after():
@@ -55,7 +64,7 @@ def test_listing_pages_through_start_after():
         seen.append(kwargs)
         return pages[len(seen) - 1]
 
-    assert ingest.list_after(list_page, "b", "a", "2024/01/01/000000") == ["a/1", "a/2"]
+    assert keys.list_after(list_page, "b", "a", "2024/01/01/000000") == ["a/1", "a/2"]
     assert seen[0]["StartAfter"] == "a/2024/01/01/000000.parquet" and seen[1]["ContinuationToken"] == "t"
 
 

@@ -1,25 +1,13 @@
 """Records pipeline: Parquet conversion and keys, Glue schema mapping and merging, the read-only SQL guard."""
 
-import importlib.util
 import io
-import sys
 from datetime import date
-from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-LAMBDAS = Path(__file__).resolve().parents[2] / "lambdas"
-
-
-def load(function: str):
-    spec = importlib.util.spec_from_file_location(f"{function}_core", LAMBDAS / function / "core.py")
-    loaded = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = loaded
-    spec.loader.exec_module(loaded)
-    return loaded
-
+from _lambda_import import load
 
 parquet = load("records_to_parquet")
 catalog = load("records_catalog")
