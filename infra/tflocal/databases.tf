@@ -4,11 +4,24 @@
 # {"engine","host","port","username","password","dbname"} (the console's "RDS credentials" shape).
 
 locals {
+  # The key is the instance identifier's suffix and the database name; `secret` names our connection secret.
   databases = {
-    cms       = { engine = "mysql", version = var.mysql_engine_version, username = "pipeline", secret = "cms/mysql", purpose = "Connection for the CMS loader" }
-    uploads   = { engine = "postgres", version = var.postgres_engine_version, username = "pipeline", secret = "uploads/postgres", purpose = "Connection for the CSV upserts" }
-    totesys   = { engine = "postgres", version = var.postgres_engine_version, username = "totesys", secret = "etl/totesys", purpose = "Connection to the totesys OLTP database" }
-    warehouse = { engine = "postgres", version = var.postgres_engine_version, username = "warehouse", secret = "etl/warehouse", purpose = "Connection to the star-schema warehouse" }
+    cms = {
+      engine  = "mysql", version = var.mysql_engine_version, username = "pipeline", secret = "cms/mysql"
+      purpose = "Connection for the CMS loader"
+    }
+    uploads = {
+      engine  = "postgres", version = var.postgres_engine_version, username = "pipeline", secret = "uploads/postgres"
+      purpose = "Connection for the CSV upserts"
+    }
+    totesys = {
+      engine  = "postgres", version = var.postgres_engine_version, username = "totesys", secret = "etl/totesys"
+      purpose = "Connection to the totesys OLTP database"
+    }
+    warehouse = {
+      engine  = "postgres", version = var.postgres_engine_version, username = "warehouse", secret = "etl/warehouse"
+      purpose = "Connection to the star-schema warehouse"
+    }
   }
   database_ports = { mysql = 3306, postgres = 5432 }
 }
