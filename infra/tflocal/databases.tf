@@ -54,6 +54,9 @@ data "aws_secretsmanager_secret_version" "master" {
   secret_id = each.value.master_user_secret[0].secret_arn
 }
 
+# Functions name this secret by its ARN (aws_secretsmanager_secret.connection[...].arn), never through the
+# version: the value needs the instance's endpoint, so a reference to the version would hold every database
+# function back until RDS's create wait (80 s) ends. They read the value when invoked, after the apply.
 resource "aws_secretsmanager_secret" "connection" {
   for_each                = local.databases
   name                    = "${local.name_prefix}/${each.value.secret}"

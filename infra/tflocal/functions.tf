@@ -2,7 +2,8 @@
 # log group, function, invoke permissions), made in the file of the pipeline it belongs to.
 
 locals {
-  lambda_dir = "${path.module}/${var.build_dir}/lambdas"
+  lambda_dir       = "${path.module}/${var.build_dir}/lambdas"
+  artifacts_bucket = aws_s3_bucket.bucket["artifacts"].id
   # Functions that reach a database run in the private subnets; S3 and Secrets Manager through endpoints.
   in_private_subnets = {
     subnet_ids         = aws_subnet.pipelines_private[*].id

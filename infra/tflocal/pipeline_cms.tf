@@ -8,6 +8,7 @@ module "cms_fetch" {
   name_prefix        = local.name_prefix
   description        = "Fetches CMS Part D prescriber pages into the raw bucket."
   package            = "${local.lambda_dir}/cms_fetch.zip"
+  artifacts_bucket   = local.artifacts_bucket
   runtime            = var.lambda_python_runtime
   log_retention_days = var.log_retention_days
   timeout            = 600
@@ -37,6 +38,7 @@ module "cms_load_mysql" {
   name_prefix        = local.name_prefix
   description        = "Upserts each CMS page object into RDS MySQL, once per object version."
   package            = "${local.lambda_dir}/cms_load_mysql.zip"
+  artifacts_bucket   = local.artifacts_bucket
   runtime            = var.lambda_python_runtime
   log_retention_days = var.log_retention_days
   timeout            = 120
@@ -44,7 +46,7 @@ module "cms_load_mysql" {
   vpc                = local.in_private_subnets
   environment = {
     # The secret's version, not the secret: the function is created once the secret has a value.
-    DB_SECRET_ARN = aws_secretsmanager_secret_version.connection["cms"].arn
+    DB_SECRET_ARN = aws_secretsmanager_secret.connection["cms"].arn
     DATA_YEAR     = var.cms_data_year
   }
   policy_name = "read-pages-and-db-secret"

@@ -7,13 +7,14 @@ module "csv_upsert" {
   name_prefix        = local.name_prefix
   description        = "Upserts CSV uploads into PostgreSQL tables named after the files."
   package            = "${local.lambda_dir}/csv_upsert.zip"
+  artifacts_bucket   = local.artifacts_bucket
   runtime            = var.lambda_python_runtime
   log_retention_days = var.log_retention_days
   timeout            = 300
   memory_size        = 1024
   vpc                = local.in_private_subnets
   environment = {
-    DB_SECRET_ARN     = aws_secretsmanager_secret_version.connection["uploads"].arn
+    DB_SECRET_ARN     = aws_secretsmanager_secret.connection["uploads"].arn
     QUARANTINE_PREFIX = "quarantine/"
   }
   policy_name = "read-uploads-write-quarantine"

@@ -55,6 +55,7 @@ module "orders_api" {
   name_prefix        = local.name_prefix
   description        = "Validates orders onto the stream; serves customers and invoices."
   package            = "${local.lambda_dir}/orders_api.zip"
+  artifacts_bucket   = local.artifacts_bucket
   runtime            = var.lambda_python_runtime
   log_retention_days = var.log_retention_days
   timeout            = 10
@@ -93,6 +94,7 @@ module "orders_archive" {
   name_prefix        = local.name_prefix
   description        = "Archives order stream batches to S3 as JSON lines."
   package            = "${local.lambda_dir}/orders_archive.zip"
+  artifacts_bucket   = local.artifacts_bucket
   runtime            = var.lambda_python_runtime
   log_retention_days = var.log_retention_days
   timeout            = 60
@@ -116,6 +118,7 @@ module "orders_upsert" {
   name_prefix        = local.name_prefix
   description        = "Upserts order stream records into Customers and Invoices."
   package            = "${local.lambda_dir}/orders_upsert.zip"
+  artifacts_bucket   = local.artifacts_bucket
   runtime            = var.lambda_python_runtime
   log_retention_days = var.log_retention_days
   timeout            = 60

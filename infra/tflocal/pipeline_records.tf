@@ -45,6 +45,7 @@ module "records_to_parquet" {
   name_prefix        = local.name_prefix
   description        = "Converts CSV under input/ to Parquet."
   package            = "${local.lambda_dir}/records_to_parquet.zip"
+  artifacts_bucket   = local.artifacts_bucket
   runtime            = var.lambda_python_runtime
   log_retention_days = var.log_retention_days
   timeout            = 120
@@ -74,6 +75,7 @@ module "records_catalog" {
   name_prefix        = local.name_prefix
   description        = "Creates and updates Glue tables and partitions."
   package            = "${local.lambda_dir}/records_catalog.zip"
+  artifacts_bucket   = local.artifacts_bucket
   runtime            = var.lambda_python_runtime
   log_retention_days = var.log_retention_days
   timeout            = 60
@@ -103,6 +105,7 @@ module "records_query" {
   name_prefix        = local.name_prefix
   description        = "Answers GET /query through Athena."
   package            = "${local.lambda_dir}/records_query.zip"
+  artifacts_bucket   = local.artifacts_bucket
   runtime            = var.lambda_python_runtime
   log_retention_days = var.log_retention_days
   timeout            = 30

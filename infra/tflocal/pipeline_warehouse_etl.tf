@@ -8,8 +8,8 @@ locals {
   etl_environment = {
     INGEST_BUCKET        = aws_s3_bucket.bucket["ingest"].bucket
     PROCESSED_BUCKET     = aws_s3_bucket.bucket["processed"].bucket
-    OLTP_SECRET_ARN      = aws_secretsmanager_secret_version.connection["totesys"].arn
-    WAREHOUSE_SECRET_ARN = aws_secretsmanager_secret_version.connection["warehouse"].arn
+    OLTP_SECRET_ARN      = aws_secretsmanager_secret.connection["totesys"].arn
+    WAREHOUSE_SECRET_ARN = aws_secretsmanager_secret.connection["warehouse"].arn
   }
   etl_functions = { for name in ["etl_ingest", "etl_transform", "etl_load"] : name => local.functions[name] }
 }
@@ -20,6 +20,7 @@ module "etl_ingest" {
   name_prefix        = local.name_prefix
   description        = "Fetches totesys rows changed since the watermark into Parquet."
   package            = "${local.lambda_dir}/etl_ingest.zip"
+  artifacts_bucket   = local.artifacts_bucket
   runtime            = var.lambda_python_runtime
   log_retention_days = var.log_retention_days
   timeout            = 300
@@ -52,6 +53,7 @@ module "etl_transform" {
   name_prefix        = local.name_prefix
   description        = "Builds the star schema from pending ingest Parquet."
   package            = "${local.lambda_dir}/etl_transform.zip"
+  artifacts_bucket   = local.artifacts_bucket
   runtime            = var.lambda_python_runtime
   log_retention_days = var.log_retention_days
   timeout            = 300
@@ -83,6 +85,7 @@ module "etl_load" {
   name_prefix        = local.name_prefix
   description        = "Loads the star schema into the warehouse, idempotently."
   package            = "${local.lambda_dir}/etl_load.zip"
+  artifacts_bucket   = local.artifacts_bucket
   runtime            = var.lambda_python_runtime
   log_retention_days = var.log_retention_days
   timeout            = 300

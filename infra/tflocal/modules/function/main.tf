@@ -57,13 +57,26 @@ resource "aws_cloudwatch_log_group" "this" {
   retention_in_days = var.log_retention_days
 }
 
+# The code goes through the artifacts bucket, not `filename`: the AWS provider creates every function whose
+# code is a local file behind one provider-wide lock, held through its 5 s create wait, so twelve functions
+# took 60 s one after another (terraform-provider-aws internal/service/lambda/function.go, awsMutexLambdaKey).
+# From S3 they are created in parallel; it is also the path AWS requires for code over 50 MB. The key carries
+# the zip's hash, so a rebuilt zip is a new object and an in-place code update.
+resource "aws_s3_object" "package" {
+  bucket      = var.artifacts_bucket
+  key         = "functions/${var.name}-${filesha256(var.package)}.zip"
+  source      = var.package
+  source_hash = filemd5(var.package)
+}
+
 resource "aws_lambda_function" "this" {
   function_name    = local.function_name
   description      = var.description
   role             = aws_iam_role.this.arn
   runtime          = var.runtime
   handler          = "handler.handler"
-  filename         = var.package
+  s3_bucket        = aws_s3_object.package.bucket
+  s3_key           = aws_s3_object.package.key
   source_code_hash = filebase64sha256(var.package)
   timeout          = var.timeout
   memory_size      = var.memory_size

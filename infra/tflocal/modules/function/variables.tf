@@ -17,6 +17,11 @@ variable "package" {
   type        = string
 }
 
+variable "artifacts_bucket" {
+  description = "Bucket the zip is uploaded to; the function's code is read from there."
+  type        = string
+}
+
 variable "runtime" {
   type = string
 }
