@@ -13,7 +13,10 @@ COPY pyproject.toml README.md ./
 COPY services ./services
 RUN pip install --no-cache-dir .
 
-ENV LOCALCLOUD_HOST=0.0.0.0 LOCALCLOUD_PORT=4566 LOCALCLOUD_STATE_DIR=/var/lib/localcloud
+# Inside a container the server must listen on 0.0.0.0 for the published port to reach it, hence
+# LOCALCLOUD_ALLOW_REMOTE; publish the port on 127.0.0.1 only (compose/docker-compose.yml does), since anyone
+# who reaches it can run code. Other containers that call it by name list that name in LOCALCLOUD_ALLOWED_HOSTS.
+ENV LOCALCLOUD_HOST=0.0.0.0 LOCALCLOUD_ALLOW_REMOTE=1 LOCALCLOUD_PORT=4566 LOCALCLOUD_STATE_DIR=/var/lib/localcloud
 VOLUME /var/lib/localcloud
 EXPOSE 4566
 CMD ["python", "-m", "localcloud.server.main"]

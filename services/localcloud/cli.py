@@ -37,11 +37,17 @@ def main(ctx: click.Context) -> None:
 @port_option
 @state_option
 @click.option("--detach", is_flag=True, help="Run in the background and return once it is healthy.")
-def start(port: int | None, state_dir: Path | None, detach: bool) -> None:
+@click.option("--host", help="Address to serve on (default 127.0.0.1, or LOCALCLOUD_HOST).")
+@click.option("--allow-remote", is_flag=True, default=None,
+              help="Allow a --host other machines reach (0.0.0.0, a LAN address); they can then run code here.")
+def start(port: int | None, state_dir: Path | None, detach: bool, host: str | None, allow_remote: bool | None) -> None:
     """Start the local cloud."""
-    settings = Settings.from_env(port=port, state_dir=state_dir)
+    settings = Settings.from_env(port=port, state_dir=state_dir, host=host, allow_remote=allow_remote or None)
     try:
         if detach:
+            warning = process.bind_warning(settings)
+            if warning:
+                console.print(f"[yellow]{warning}")
             if process.clear_stale_pid(settings):
                 console.print("[yellow]Removed a stale pid file left by an earlier run that did not stop cleanly.")
             pid = process.start_detached(settings)

@@ -10,6 +10,9 @@ DEFAULT_PORT = 4566  # LocalStack's edge port, so AWS_ENDPOINT_URL, tflocal and 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_REGION = "us-east-1"
 DEFAULT_ACCOUNT = "123456789012"  # moto's default account for the access key "test".
+# LocalStack's domain: it and every name under it resolve to 127.0.0.1 in public DNS, so no web page can
+# point one of them at another machine (DNS rebinding); S3 virtual hosts and execute-api names use it.
+DEFAULT_DOMAIN = "localhost.localstack.cloud"
 
 
 def _env_int(name: str, default: int) -> int:
@@ -32,6 +35,19 @@ def _env_float(name: str, default: float) -> float:
         raise ValueError(f"{name}={raw!r} is not a number; unset it or give a number such as 60") from exc
 
 
+def _env_flag(name: str) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    raise ValueError(f"{name}={raw!r} is neither on nor off; set it to 1 or 0")
+
+
+def _env_list(name: str) -> tuple[str, ...]:
+    return tuple(item.strip().lower() for item in os.environ.get(name, "").split(",") if item.strip())
+
+
 @dataclass(frozen=True)
 class Settings:
     host: str = DEFAULT_HOST
@@ -41,6 +57,15 @@ class Settings:
     account_id: str = DEFAULT_ACCOUNT
     # How many local seconds pass per wall-clock second for schedules, Wait states and alarm periods.
     clock_speed: float = 1.0
+    # Serving on an address other machines reach (0.0.0.0, a LAN address) must be asked for.
+    allow_remote: bool = False
+    # Host names (exact, or ".example.com" / "*.example.com" for every name under it, or "*") the endpoint
+    # answers besides loopback and the names under `domain`; origins of web pages that may call the AWS API.
+    allowed_hosts: tuple[str, ...] = ()
+    allowed_origins: tuple[str, ...] = ()
+    domain: str = DEFAULT_DOMAIN
+    # moto's own /moto-api (state dump, reset): closed unless asked for.
+    moto_api: bool = False
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":
@@ -53,6 +78,10 @@ class Settings:
             region=os.environ.get("LOCALCLOUD_REGION") or DEFAULT_REGION,
             account_id=os.environ.get("MOTO_ACCOUNT_ID", DEFAULT_ACCOUNT),
             clock_speed=_env_float("LOCALCLOUD_CLOCK_SPEED", 1.0),
+            allow_remote=_env_flag("LOCALCLOUD_ALLOW_REMOTE"),
+            allowed_hosts=_env_list("LOCALCLOUD_ALLOWED_HOSTS"),
+            allowed_origins=_env_list("LOCALCLOUD_ALLOWED_ORIGINS"),
+            moto_api=_env_flag("LOCALCLOUD_MOTO_API"),
         )
         given = {k: v for k, v in overrides.items() if v is not None}
         if "state_dir" in given:

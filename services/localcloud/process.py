@@ -91,17 +91,38 @@ def clear_stale_pid(settings: Settings) -> bool:
     return False
 
 
+def bind_warning(settings: Settings) -> str | None:
+    """Refuse a non-loopback address unless asked for; say what asking for it means."""
+    from localcloud.server.guard import host_name, is_loopback
+
+    if is_loopback(host_name(settings.host) if settings.host else ""):
+        return None
+    if not settings.allow_remote:
+        raise LocalCloudError(
+            f"The local cloud would serve on {settings.host or 'every address'}, where other machines reach it, and "
+            "it runs any code sent to it. It did not start. Serve on 127.0.0.1 (the default), or pass "
+            "--allow-remote (LOCALCLOUD_ALLOW_REMOTE=1) if other machines should reach it.")
+    return (f"warning: serving on {settings.host or 'every address'}: any machine that reaches this port can run "
+            "code as this user through the local cloud (there is no authentication). Use this only on a network "
+            "you trust, or in a container whose port is published on 127.0.0.1.")
+
+
 def start_detached(settings: Settings, wait_seconds: float = 30.0) -> int:
     """Start the server in the background and return its pid once it answers health checks."""
-    settings.state_dir.mkdir(parents=True, exist_ok=True)
+    from localcloud import private_state
+
+    private_state.prepare(settings.state_dir)
+    bind_warning(settings)
     running = read_pid(settings)
     if running and health(settings):
         return running
     clear_stale_pid(settings)
     ensure_port_free(settings.host, settings.port)
-    log = open(settings.log_file, "ab")
+    log = os.fdopen(os.open(settings.log_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600), "ab")
     command = [sys.executable, "-m", "localcloud.server.main", "--host", settings.host, "--port", str(settings.port),
                "--state-dir", str(settings.state_dir)]
+    if settings.allow_remote:
+        command.append("--allow-remote")
     proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                             start_new_session=True,
                             env={**os.environ, "PYTHONUNBUFFERED": "1", "LOCALCLOUD_CLOCK_SPEED": str(settings.clock_speed)})

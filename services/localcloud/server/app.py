@@ -13,6 +13,7 @@ from localcloud.clock import configure as configure_clock
 from localcloud.config import Settings
 from localcloud.events import trace
 from localcloud.server.errors import aws_error, not_implemented, protocol_of
+from localcloud.server.guard import CrossOriginPolicy, EndpointGuard, with_cors
 from localcloud.server.health import health_document
 from localcloud.server.moto_backend import MotoDispatcher
 from localcloud.server.persistence import StateStore
@@ -46,6 +47,8 @@ class LocalCloudApp:
         self.moto = MotoDispatcher()
         self._mounts: list[tuple[str, WsgiApp]] = []
         self._intercepts: list[Callable[[dict[str, Any]], Response | None]] = []
+        self._cross_origin_policies: list[CrossOriginPolicy] = []
+        self.guard = EndpointGuard(settings, self._cross_origin_policies)
         self._health_extras: list[Callable[[], dict[str, object]]] = []
         self._on_start: list[Callable[[], None]] = []
         self._on_stop: list[Callable[[], None]] = []
@@ -72,6 +75,11 @@ class LocalCloudApp:
         """Let `answer` see each request the mounts did not take, before the AWS APIs, and answer it by
         returning a response or pass with None (API Gateway invocations by path or by Host name)."""
         self._intercepts.append(answer)
+
+    def allow_cross_origin(self, policy: CrossOriginPolicy) -> None:
+        """Let a resource's own CORS configuration admit browser requests from other origins (S3 bucket
+        CORS, API Gateway OPTIONS methods); without one, the endpoint refuses them (server/guard.py)."""
+        self._cross_origin_policies.append(policy)
 
     def on_start(self, hook: Callable[[], None], *, background: bool = False, holds: tuple[str, ...] = (),
                  early: bool = False) -> None:
@@ -134,6 +142,15 @@ class LocalCloudApp:
         return _respond(start_response, (200, [("Content-Type", "application/json")], body))
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        refusal, cors_origin = self.guard.check(environ)
+        if refusal is not None:
+            return _respond(start_response, refusal)
+        if cors_origin is not None:
+            plain_start = start_response
+
+            def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+                return plain_start(status, with_cors(headers, cors_origin), exc_info)
+
         path = environ.get("PATH_INFO", "")
         for prefix, app in self._mounts:
             if path.startswith(prefix):

@@ -18,7 +18,15 @@ def serve(settings: Settings) -> None:
     from localcloud.server.app import LocalCloudApp
     from localcloud.server.http import make_server
 
-    settings.state_dir.mkdir(parents=True, exist_ok=True)
+    from localcloud import private_state
+    from localcloud.process import bind_warning
+
+    os.umask(0o077)  # state, logs, database files and unpacked code: the user's alone (private_state.py)
+    private_state.prepare(settings.state_dir)
+    warning = bind_warning(settings)
+    if warning:
+        print(warning, file=sys.stderr)
+        logging.getLogger("localcloud").warning("%s", warning)
     ensure_port_free(settings.host, settings.port)
     app = LocalCloudApp(settings)
     server = make_server(settings.host, settings.port, app)
@@ -46,10 +54,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host")
     parser.add_argument("--port", type=int)
     parser.add_argument("--state-dir", type=Path)
+    parser.add_argument("--allow-remote", action="store_true", default=None,
+                        help="serve on a non-loopback --host (other machines can then run code here)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        serve(Settings.from_env(host=args.host, port=args.port, state_dir=args.state_dir))
+        serve(Settings.from_env(host=args.host, port=args.port, state_dir=args.state_dir,
+                                allow_remote=args.allow_remote))
     except LocalCloudError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

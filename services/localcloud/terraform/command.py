@@ -50,6 +50,11 @@ _DONE = re.compile(r"^(?P<address>\S+): (?:Creation|Modifications|Destruction|Re
 _SLOW_SECONDS = 5
 
 
+def shown_command(command: Sequence[str]) -> list[str]:
+    """The command as the log shows it: -var values may be passwords, so only their names."""
+    return [re.sub(r"^(-var=[^=]+=).*$", r"\1(value not logged)", part, flags=re.DOTALL) for part in command]
+
+
 def run(command: Sequence[str], cwd: Path, env: Mapping[str, str], log_file: Path, label: str,
         console: Console, timeout: float = 1800) -> Finished:
     """Run one Terraform command, stream its output to `log_file`, and keep one progress line on screen
@@ -59,8 +64,9 @@ def run(command: Sequence[str], cwd: Path, env: Mapping[str, str], log_file: Pat
     captured: list[str] = []
     in_flight: dict[str, float] = {}
     done = 0
-    with open(log_file, "a", buffering=1) as log:  # line-buffered: `tail -f` shows progress
-        log.write(f"\n$ {' '.join(command)}  (in {cwd}, {time.strftime('%Y-%m-%d %H:%M:%S')})\n")
+    descriptor = os.open(log_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    with os.fdopen(descriptor, "a", buffering=1) as log:  # line-buffered: `tail -f` shows progress
+        log.write(f"\n$ {' '.join(shown_command(command))}  (in {cwd}, {time.strftime('%Y-%m-%d %H:%M:%S')})\n")
         proc = subprocess.Popen(list(command), cwd=cwd, env=dict(env), stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True, bufsize=1)
         with console.status(f"{label}...") as status:

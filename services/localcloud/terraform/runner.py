@@ -199,6 +199,11 @@ class TerraformRunner:
             "CHECKPOINT_DISABLE": "1",
         })
         env.pop("TF_PLUGIN_CACHE_DIR", None)  # the CLI config decides (see cli_config.render_cli_config)
+        if not env.get("TF_LOG_PATH"):
+            # TF_LOG traces every provider request, secret values included, to stderr, which the runner's
+            # log keeps; with TF_LOG_PATH it goes to the file the user chose instead.
+            for name in ("TF_LOG", "TF_LOG_CORE", "TF_LOG_PROVIDER"):
+                env.pop(name, None)
         return env
 
     def _terraform(self, args: list[str], label: str, timeout: float = 900, retry_init: bool = True) -> Finished:

@@ -45,6 +45,19 @@ def _forbidden(message: str) -> Response:
     return _json(403, {"message": message}, [("x-amzn-ErrorType", kind)])
 
 
+def _by_path(environ: dict[str, Any]) -> tuple[str, str, str] | None:
+    found = USER_REQUEST.match(environ.get("PATH_INFO", ""))
+    return (found.group("api"), found.group("stage"), found.group("path") or "/") if found else None
+
+
+def _by_host(environ: dict[str, Any]) -> tuple[str, str, str] | None:
+    found = HOST.match(environ.get("HTTP_HOST", "").lower())
+    if not found:
+        return None
+    _, stage, path = (environ.get("PATH_INFO", "/") + "/").split("/", 2)
+    return found.group("api"), stage, "/" + path.rstrip("/") if path.strip("/") else "/"
+
+
 INTERNAL_ERROR = (502, [("Content-Type", "application/json")], b'{"message": "Internal server error"}')
 
 
@@ -54,17 +67,39 @@ class DataPlane:
 
     # -- entry points ---------------------------------------------------------------------------------
     def by_path(self, environ: dict[str, Any]) -> Response | None:
-        found = USER_REQUEST.match(environ.get("PATH_INFO", ""))
-        if not found:
-            return None
-        return self.invoke(environ, found.group("api"), found.group("stage"), found.group("path") or "/")
+        target = _by_path(environ)
+        return self.invoke(environ, *target) if target else None
 
     def by_host(self, environ: dict[str, Any]) -> Response | None:
-        found = HOST.match(environ.get("HTTP_HOST", "").lower())
-        if not found:
+        target = _by_host(environ)
+        return self.invoke(environ, *target) if target else None
+
+    def cross_origin_allowed(self, environ: dict[str, Any], origin: str) -> bool | None:
+        """Whether the REST API a browser request from another origin addresses enables CORS for it, as
+        API Gateway's CORS is configured: an OPTIONS method on the resource whose integration response sets
+        Access-Control-Allow-Origin (https://docs.aws.amazon.com/apigateway/latest/developerguide/how-to-cors.html).
+        None when the request is not an invocation."""
+        target = _by_host(environ) or _by_path(environ)
+        if target is None:
             return None
-        _, stage, path = (environ.get("PATH_INFO", "/") + "/").split("/", 2)
-        return self.invoke(environ, found.group("api"), stage, "/" + path.rstrip("/") if path.strip("/") else "/")
+        api_id, stage, path = target
+        api = find_api(api_id, self.settings.account_id, self.settings.region)
+        if api is None:
+            return False
+        try:
+            matched = route(api, stage, "OPTIONS", path)
+        except NotRouted:
+            return False
+        integration = matched.method.method_integration
+        if integration is None:
+            return False
+        if integration.integration_type != "MOCK":
+            return True  # a Lambda or HTTP backend answers OPTIONS itself; the browser enforces its answer
+        for response in (integration.integration_responses or {}).values():
+            allowed = (response.response_parameters or {}).get("method.response.header.Access-Control-Allow-Origin")
+            if allowed and allowed.strip("'") in ("*", origin):
+                return True
+        return False
 
     # -- one request ----------------------------------------------------------------------------------
     def invoke(self, environ: dict[str, Any], api_id: str, stage: str, path: str) -> Response:
@@ -295,5 +330,6 @@ def install(app: Any) -> DataPlane:
     name — before the AWS APIs see the request; /restapis/ without _user_request_ is the control plane."""
     plane = DataPlane(app.settings)
     app.intercept(lambda environ: plane.by_host(environ) or plane.by_path(environ))
+    app.allow_cross_origin(plane.cross_origin_allowed)
     return plane
 
