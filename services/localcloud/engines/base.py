@@ -75,12 +75,10 @@ def cache_dir() -> Path:
     return base / "engine-templates"
 
 
-def short_run_dir(data_dir: Path) -> Path:
-    """A socket directory with a short path: Unix sockets are limited to ~107 bytes, state dirs often are not."""
-    digest = hashlib.sha1(str(data_dir).encode()).hexdigest()[:12]
-    path = Path(tempfile.gettempdir()) / f"localcloud-{digest}"
-    path.mkdir(mode=0o755, exist_ok=True)
-    return path
+def private_run_dir() -> Path:
+    """A socket directory with a short path (Unix sockets are limited to ~107 bytes, state dirs often are not),
+    made by mkdtemp: 0700, a name nobody can guess and create first in the shared /tmp."""
+    return Path(tempfile.mkdtemp(prefix="localcloud-"))
 
 
 def wait_until(check: Callable[[], bool], timeout: float, process: subprocess.Popen | None, log_file: Path,
@@ -155,11 +153,14 @@ class DatabaseEngine(ABC):
         self.host = host
         self.log_file = data_dir.parent / f"{self.kind}.log"
         self.process: subprocess.Popen | None = None
+        self._run_dir: Path | None = None
 
     @property
     def run_dir(self) -> Path:
-        """Sockets and pid files; created on first use (a template-only engine never needs one)."""
-        return short_run_dir(self.data_dir)
+        """The server's sockets; created on first use (a template-only engine never needs one), removed at stop."""
+        if self._run_dir is None:
+            self._run_dir = private_run_dir()
+        return self._run_dir
 
     # --- what each engine supplies -------------------------------------------------------------------
     @classmethod
@@ -259,6 +260,9 @@ class DatabaseEngine(ABC):
             self.process.wait(timeout=5)
         self.process = None
         self._stop_leftover()
+        if self._run_dir is not None:
+            shutil.rmtree(self._run_dir, ignore_errors=True)
+            self._run_dir = None
 
     @property
     def running(self) -> bool:

@@ -5,8 +5,10 @@ ships it; Oracle MySQL (`mysqld`, initialised with `--initialize-insecure`) is u
 installed. The server runs with its own data directory, port, socket and pid file; it is never the system
 service.
 
-The administrator is root@localhost without a password, reachable only through the private socket
-(TCP connections to 127.0.0.1 never match 'localhost' with --skip-name-resolve).
+The administrator is root@localhost without a password, reachable only through the private socket (0700,
+engines/base.py) and never over TCP: 'localhost' never matches a TCP connection with --skip-name-resolve,
+and the passwordless root@127.0.0.1 / root@::1 that mariadb-install-db's "normal" authentication creates
+are dropped at every start (templates and instances made by earlier versions have them too).
 """
 
 from __future__ import annotations
@@ -68,7 +70,8 @@ class MySqlEngine(DatabaseEngine):
         return self.run_dir / "mysqld.sock"
 
     def _pid_file(self) -> Path:
-        return self.run_dir / "mysqld.pid"
+        # Beside the data, not in the run dir: that one is new each start, and a leftover server is found by it.
+        return self.data_dir.parent / "mysqld.pid"
 
     def _server_command(self, binaries: dict[str, str]) -> list[str]:
         bind = "0.0.0.0" if self.host in ("0.0.0.0", "") else self.host
@@ -85,6 +88,22 @@ class MySqlEngine(DatabaseEngine):
         import pymysql
 
         return pymysql.connect(unix_socket=str(self.socket_path), user="root", connect_timeout=2, autocommit=True)
+
+    def start(self, timeout: float | None = None) -> None:
+        super().start(timeout)
+        self._drop_tcp_root()
+
+    def _drop_tcp_root(self) -> None:
+        """Only the socket's root stays; any account without a password that TCP reaches goes."""
+        conn = self._admin()
+        try:
+            with conn.cursor() as cursor:
+                cursor.execute("SELECT user, host FROM mysql.user WHERE host <> 'localhost' AND "
+                               "(user = 'root' OR user = '') AND authentication_string = ''")
+                for user, host in cursor.fetchall():
+                    cursor.execute("DROP USER %s@%s", (user, host))
+        finally:
+            conn.close()
 
     def ping(self) -> bool:
         conn = self._admin()

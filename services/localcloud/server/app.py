@@ -142,9 +142,9 @@ class LocalCloudApp:
         return _respond(start_response, (200, [("Content-Type", "application/json")], body))
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        refusal, cors_origin = self.guard.check(environ)
-        if refusal is not None:
-            return _respond(start_response, refusal)
+        answer, cors_origin = self.guard.check(environ)
+        if answer is not None:
+            return _respond(start_response, answer)
         if cors_origin is not None:
             plain_start = start_response
 

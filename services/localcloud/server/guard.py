@@ -29,9 +29,10 @@ from localcloud.server.errors import aws_error
 from localcloud.server.requests import credential_scope
 
 Response = tuple[int, list[tuple[str, str]], bytes]
-# (environ, origin) -> True: the addressed resource's CORS allows the origin (the resource answers);
-# False: it is that resource's request and its CORS does not; None: not a resource this policy knows.
-CrossOriginPolicy = Callable[[dict[str, Any], str], "bool | None"]
+# (environ, origin) -> True: the addressed resource's CORS allows the origin (the resource answers); a
+# Response: allowed, and this is the answer (a preflight); False: it is that resource's request and its
+# CORS does not allow it; None: not a resource this policy knows.
+CrossOriginPolicy = Callable[[dict[str, Any], str], "bool | Response | None"]
 
 CORS_METHODS = "GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS"
 
@@ -118,7 +119,7 @@ class EndpointGuard:
             return True
         return bool(host_header) and parts.netloc == host_header.lower()  # same origin; Host already checked
 
-    def _resource_allows(self, environ: dict[str, Any], origin: str) -> bool:
+    def _resource_verdict(self, environ: dict[str, Any], origin: str) -> bool | Response:
         for policy in self.policies:
             verdict = policy(environ, origin)
             if verdict is not None:
@@ -127,7 +128,8 @@ class EndpointGuard:
 
     # -- the decision ----------------------------------------------------------------------------------
     def check(self, environ: dict[str, Any]) -> tuple[Response | None, str | None]:
-        """(a refusal, or None to serve) and the own origin whose response gets CORS headers, if any."""
+        """(the answer - a refusal or a preflight's - or None to serve) and the own origin whose response gets
+        CORS headers, if any."""
         host = environ.get("HTTP_HOST", "")
         if not self.host_allowed(host):
             return _refuse(environ, f"localcloud answers only its own clients, and Host {host!r} is not one: it "
@@ -149,7 +151,10 @@ class EndpointGuard:
             if _is_preflight(environ):
                 return _own_preflight(environ, origin), None
             return None, origin
-        if self._resource_allows(environ, origin):
+        verdict = self._resource_verdict(environ, origin)
+        if isinstance(verdict, tuple):
+            return verdict, None  # the resource's own answer to a preflight
+        if verdict:
             return None, None  # the resource answers with its own CORS headers, as on AWS
         return _refuse(environ, f"The web page at {origin} may not call localcloud: only pages served from this "
                        "machine may, or origins a resource's own CORS configuration allows (S3 bucket CORS, an "

@@ -1,4 +1,4 @@
 """Lambda operations we own: the data plane (Invoke) runs functions in localcloud.runtime."""
 
-from localcloud.aws.lambda_ import configuration, data_plane  # noqa: F401
+from localcloud.aws.lambda_ import code_checks, configuration, data_plane  # noqa: F401
 from localcloud.aws.lambda_ import control_plane  # noqa: F401,E402  (Terraform-facing reads; terraform conformance)

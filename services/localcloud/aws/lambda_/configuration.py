@@ -12,6 +12,7 @@ import json
 
 from moto.awslambda.models import lambda_backends
 
+from localcloud.aws.lambda_ import code_checks
 from localcloud.aws.registry import handles
 from localcloud.runtime.functions import DEAD_LETTER_ATTR, PYTHON_PREFIX
 from localcloud.server.requests import AwsRequest
@@ -51,7 +52,7 @@ def _amend(request: AwsRequest, ok_status: int):
 
 @handles("awslambda", "CreateFunction")
 def create_function(request: AwsRequest):
-    return _amend(request, 201)
+    return code_checks.refusal(request, request.json().get("Code")) or _amend(request, 201)
 
 
 @handles("awslambda", "UpdateFunctionConfiguration")

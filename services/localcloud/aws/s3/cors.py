@@ -29,7 +29,7 @@ def bucket_of(environ: dict[str, Any]) -> str | None:
     return first or None
 
 
-def rules_allow(rules: list[Any], origin: str, method: str, headers: list[str]) -> bool:
+def matching_rule(rules: list[Any], origin: str, method: str, headers: list[str]) -> Any | None:
     for rule in rules:
         if not any(_pattern_matches(o, origin) for o in rule.allowed_origins or []):
             continue
@@ -37,12 +37,27 @@ def rules_allow(rules: list[Any], origin: str, method: str, headers: list[str]) 
             continue
         allowed_headers = rule.allowed_headers or []
         if all(any(_pattern_matches(h, wanted) for h in allowed_headers) for wanted in headers):
-            return True
-    return False
+            return rule
+    return None
+
+
+def preflight_answer(rule: Any, origin: str, requested_headers: str) -> tuple[int, list[tuple[str, str]], bytes]:
+    """S3's answer to an allowed preflight. Ours, not moto's: moto applies the object's ACL to OPTIONS and
+    answers 403 for a private object, while S3 answers preflights without authentication."""
+    headers = [("Access-Control-Allow-Origin", "*" if "*" in (rule.allowed_origins or []) else origin),
+               ("Access-Control-Allow-Methods", ", ".join(rule.allowed_methods or [])),
+               ("Vary", "Origin, Access-Control-Request-Headers, Access-Control-Request-Method")]
+    if requested_headers:
+        headers.append(("Access-Control-Allow-Headers", requested_headers))
+    if rule.exposed_headers:
+        headers.append(("Access-Control-Expose-Headers", ", ".join(rule.exposed_headers)))
+    if rule.max_age_seconds:
+        headers.append(("Access-Control-Max-Age", str(rule.max_age_seconds)))
+    return 200, headers, b""
 
 
 def install(app: Any) -> None:
-    def cross_origin_allowed(environ: dict[str, Any], origin: str) -> bool | None:
+    def cross_origin_allowed(environ: dict[str, Any], origin: str):
         scope = credential_scope(environ)
         if scope and scope[2] != "s3":
             return None  # another service's signed request
@@ -58,6 +73,11 @@ def install(app: Any) -> None:
         preflight = environ.get("REQUEST_METHOD") == "OPTIONS"
         method = environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD", "") if preflight else environ["REQUEST_METHOD"]
         headers = [h.strip() for h in environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS", "").split(",") if h.strip()]
-        return rules_allow(bucket.cors, origin, method.upper(), headers if preflight else [])
+        rule = matching_rule(bucket.cors, origin, method.upper(), headers if preflight else [])
+        if rule is None:
+            return False
+        if preflight:
+            return preflight_answer(rule, origin, environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS", ""))
+        return True  # moto adds the CORS headers of the matching rule to its answer
 
     app.allow_cross_origin(cross_origin_allowed)

@@ -15,6 +15,8 @@ from localcloud.engines.athena.mirror import MirrorError, TableMirror
 from localcloud.engines.athena.types import athena_column, athena_text, glue_to_duckdb
 
 CATALOG = "awsdatacatalog"
+# DuckDB installs and loads extensions on first use (httpfs: any URL), from the network; Athena has none.
+LOCKED_DOWN = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
 
 
 class AthenaQueryError(Exception):
@@ -115,7 +117,7 @@ class AthenaEngine:
         if keyword not in dialect.READ_ONLY_STATEMENTS:
             raise AthenaQueryError("SYNTAX_ERROR", f"line 1:1: mismatched input '{sql.split()[0]}'. Expecting: "
                                    "'SELECT', 'WITH', 'SHOW', 'DESCRIBE', 'EXPLAIN', 'VALUES'")
-        connection = duckdb.connect(":memory:")
+        connection = duckdb.connect(":memory:", config=LOCKED_DOWN)
         on_connection(connection)
         try:
             for statement in dialect.SETTINGS:
@@ -123,6 +125,7 @@ class AthenaEngine:
             for macro in dialect.MACROS:
                 connection.execute(macro.replace("CREATE MACRO", "CREATE TEMP MACRO", 1))
             connection.execute(f"ATTACH ':memory:' AS {CATALOG}")
+            self._confine(connection)
             connection.execute(f"CREATE SCHEMA IF NOT EXISTS {CATALOG}.{_ident(database)}")
             scanned, names = self._define_views(connection, sql, database)
             connection.execute(f"USE {CATALOG}.{_ident(database)}")
@@ -136,6 +139,14 @@ class AthenaEngine:
             return QueryResult(columns, [[athena_text(v) for v in row] for row in rows], scanned, names)
         finally:
             connection.close()
+
+    def _confine(self, connection: Any) -> None:
+        """From here on the query reads the mirrored table data and nothing else of the host: no
+        read_text('/etc/passwd'), no glob of $HOME, no ATTACH, no extensions; and it cannot undo that."""
+        self.mirror.root.mkdir(parents=True, exist_ok=True)
+        connection.execute(f"SET allowed_directories = [{_quote(str(self.mirror.root) + '/')}]")
+        connection.execute("SET enable_external_access = false")
+        connection.execute("SET lock_configuration = true")
 
     def _define_views(self, connection: Any, sql: str, default_database: str) -> tuple[int, list[str]]:
         import duckdb
@@ -208,6 +219,9 @@ def translate_error(exc: Exception, sql: str, database: str) -> AthenaQueryError
     if function:
         return AthenaQueryError("FUNCTION_NOT_FOUND", f"line {_at(sql, function.group(1))}: Function "
                                 f"'{function.group(1)}' not registered")
+    if kind == "PermissionException":  # a path outside the mirrored tables (engine._confine)
+        return AthenaQueryError("PERMISSION_DENIED", f"line 1:1: Access Denied: {text}. localcloud's Athena reads "
+                                "only the S3 data of the Glue tables a query names; query a table instead.")
     if kind == "ConversionException":
         return AthenaQueryError("INVALID_CAST_ARGUMENT", text)
     if kind == "InterruptException":

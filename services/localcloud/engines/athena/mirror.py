@@ -9,6 +9,7 @@ hive_partitioning yields the catalog's partition values and prunes on them.
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 from pathlib import Path
@@ -36,6 +37,12 @@ def _s3(account_id: str):
     return s3_backends[account_id]["global"]
 
 
+def _component(name: str) -> str:
+    """A Glue name as one file name: "/" and a leading "." escaped, so "../x" or "/etc" stay one level down."""
+    quoted = quote(name, safe=" ")
+    return "%2E" + quoted[1:] if quoted.startswith(".") else quoted
+
+
 def _hidden(relative: str) -> bool:
     # Athena ignores objects whose name (or folder) starts with "_" or "." (_SUCCESS, .crc files), and
     # zero-byte "folder" markers.
@@ -50,7 +57,15 @@ class TableMirror:
         self._lock = threading.Lock()
 
     def directory(self, source: TableSource) -> Path:
-        return self.root / source.database / source.name
+        # Glue accepts nearly any single-line name ("/etc", "..", spaces: glue/names.py); each becomes one
+        # path component, and every path is checked to stay under the root before anything is written.
+        return self._inside(self.root / _component(source.database) / _component(source.name))
+
+    def _inside(self, path: Path) -> Path:
+        root = os.path.normpath(self.root)
+        if not os.path.normpath(path).startswith(root + os.sep):
+            raise MirrorError(f"its data would be copied to {path}, outside the mirror {self.root}")
+        return path
 
     def sync(self, source: TableSource) -> tuple[Path, int]:
         """Bring the table's local copy up to date; returns its directory and the bytes it holds."""
@@ -59,8 +74,8 @@ class TableMirror:
             base = self.directory(source)
             if source.partition_keys:
                 for partition in source.partitions:
-                    folder = base.joinpath(*(f"{key}={quote(value, safe='')}" for (key, _), value
-                                             in zip(source.partition_keys, partition.values)))
+                    folder = self._inside(base.joinpath(*(f"{key}={quote(value, safe='')}" for (key, _), value
+                                                          in zip(source.partition_keys, partition.values))))
                     self._list(partition.location, folder, wanted)
             else:
                 self._list(source.location, base, wanted)
@@ -86,7 +101,7 @@ class TableMirror:
         for name, key in list(bucket.keys.items()):
             if not name.startswith(prefix) or _hidden(name[len(prefix):]) or getattr(key, "size", 0) == 0:
                 continue
-            wanted[folder / name[len(prefix):].replace("/", "__")] = key
+            wanted[self._inside(folder / name[len(prefix):].replace("/", "__"))] = key
 
     def _remove_stale(self, base: Path, wanted: set[Path]) -> None:
         if not base.exists():
