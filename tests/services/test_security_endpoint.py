@@ -203,8 +203,10 @@ def test_api_gateway_cors_decides_for_foreign_origins(cloud):
 
 # -- binding ----------------------------------------------------------------------------------------------
 def _start(state_dir, port: int, *flags: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "localcloud.cli", "start", "--detach", "--port", str(port),
+    done = subprocess.run([sys.executable, "-m", "localcloud.cli", "start", "--detach", "--port", str(port),
                            "--state-dir", str(state_dir), *flags], capture_output=True, text=True, timeout=90)
+    done.stderr = " ".join(done.stderr.split())  # the console wraps long lines
+    return done
 
 
 def test_serving_beyond_loopback_needs_allow_remote(tmp_path):
