@@ -33,6 +33,8 @@ def start_container(repository: Path, timeout: float = 120.0) -> tuple[Any, str]
         image = DockerImage(path=str(repository), tag=IMAGE_TAG, clean_up=False)
         image.build()
         container = DockerContainer(str(image)).with_exposed_ports(PORT)
+        # The endpoint answers only Host names it knows (server/guard.py); the Docker host's is how we call it.
+        container.with_env("LOCALCLOUD_ALLOWED_HOSTS", container.get_docker_client().host())
         container.start()
     except Exception as exc:  # docker.errors.DockerException and friends: no engine, no permission
         raise ContainerUnavailable(f"Docker could not start the local cloud's container ({exc}). Start a Docker "

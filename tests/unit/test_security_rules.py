@@ -66,3 +66,15 @@ def test_check_refuses_what_does_not_unzip():
 def test_terraform_log_does_not_show_variable_values():
     shown = shown_command(["terraform", "apply", "-var-file=local.tfvars", "-var=db_password=s3cr3t"])
     assert shown == ["terraform", "apply", "-var-file=local.tfvars", "-var=db_password=(value not logged)"]
+
+
+def test_terraform_debug_traces_stay_out_of_the_runner_log(tmp_path, monkeypatch):
+    from localcloud.terraform.runner import TerraformRunner
+
+    (tmp_path / "main.tf").write_text("")
+    monkeypatch.setenv("TF_LOG", "TRACE")  # would print every provider request, SecretString included
+    runner = TerraformRunner(tmp_path, "stack", tmp_path / "state", "http://127.0.0.1:4566",
+                             plugin_mirror=tmp_path)
+    assert "TF_LOG" not in runner._environment()
+    monkeypatch.setenv("TF_LOG_PATH", str(tmp_path / "trace.log"))  # asked for, in a file of the user's
+    assert runner._environment()["TF_LOG"] == "TRACE"
