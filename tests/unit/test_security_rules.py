@@ -78,3 +78,12 @@ def test_terraform_debug_traces_stay_out_of_the_runner_log(tmp_path, monkeypatch
     assert "TF_LOG" not in runner._environment()
     monkeypatch.setenv("TF_LOG_PATH", str(tmp_path / "trace.log"))  # asked for, in a file of the user's
     assert runner._environment()["TF_LOG"] == "TRACE"
+
+
+def test_moto_answers_no_preflight_with_an_allow():
+    from localcloud.server import moto_backend  # noqa: F401  (turns moto's blanket CORS off)
+    from moto.moto_server.werkzeug_app import create_backend_app
+
+    answer = create_backend_app("sts").test_client().options(
+        "/", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"})
+    assert "Access-Control-Allow-Origin" not in answer.headers

@@ -146,7 +146,7 @@ class EndpointGuard:
                            "request was not served. If this client is yours, add its host name to "
                            "LOCALCLOUD_ALLOWED_HOSTS (comma-separated) and restart the local cloud."), None
         path = environ.get("PATH_INFO", "")
-        if path.startswith("/moto-api") and not self.settings.moto_api:
+        if path.lstrip("/").startswith("moto-api") and not self.settings.moto_api:  # "//moto-api" too
             return _refuse(environ, "moto's /moto-api (a dump of all state, secrets included, and a reset of "
                            "it) is closed. Set LOCALCLOUD_MOTO_API=1 and restart to open it on this machine.",
                            status=404, code="NotFound"), None
