@@ -22,3 +22,4 @@ def install_all(app: "LocalCloudApp") -> None:
     from localcloud.events import schedules_runner; schedules_runner.install(app)  # EventBridge schedules and Scheduler, on the local clock
     from localcloud.aws.apigateway import data_plane; data_plane.install(app)  # REST API invocations: Lambda proxy, AWS, MOCK, HTTP_PROXY
     from localcloud.aws.s3 import cors; cors.install(app)  # browser requests from other origins, by bucket CORS
+    from localcloud import console; console.install(app)  # the local console at /_localcloud/console/ (pages, event flow, dashboard)

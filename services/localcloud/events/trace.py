@@ -5,6 +5,7 @@ Served as JSON at GET /_localcloud/events (newest last; ?limit=N, ?source=substr
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 import time
@@ -13,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 from urllib.parse import parse_qs
 
-CAPACITY = 2000
+CAPACITY = 10000  # the console's live trace holds this many without slowing (a deque of small records)
 
 
 @dataclass
@@ -25,16 +26,19 @@ class Delivery:
     attempts: int = 1
     detail: str = ""
     at: float = field(default_factory=time.time)
+    seq: int = 0  # increasing: the console's live trace resumes after the last one it saw (Last-Event-ID)
 
 
 _deliveries: deque[Delivery] = deque(maxlen=CAPACITY)
 _lock = threading.Lock()
+_sequence = itertools.count(1)
 
 
 def record(source: str, target: str, result: str, *, latency_ms: float = 0.0, attempts: int = 1,
            detail: str = "") -> Delivery:
     delivery = Delivery(source, target, result, round(latency_ms, 3), attempts, detail[:500])
     with _lock:
+        delivery.seq = next(_sequence)
         _deliveries.append(delivery)
     return delivery
 
@@ -45,6 +49,17 @@ def recent(limit: int = 100, source: str | None = None) -> list[Delivery]:
     if source:
         items = [d for d in items if source in d.source or source in d.target]
     return items[-limit:]
+
+
+def since(seq: int, limit: int = CAPACITY) -> list[Delivery]:
+    """Deliveries recorded after `seq`, oldest first (at most `limit`, the newest of them)."""
+    newer: list[Delivery] = []
+    with _lock:
+        for delivery in reversed(_deliveries):  # newest first: a poll with nothing new costs one comparison
+            if delivery.seq <= seq or len(newer) >= limit:
+                break
+            newer.append(delivery)
+    return newer[::-1]
 
 
 def wsgi_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:

@@ -1,0 +1,1 @@
+"""One module per console page's data: each reads what its page shows and returns plain JSON-able dicts."""
