@@ -66,6 +66,7 @@ endif
 	@$(LOCALCLOUD) terraform apply $(TF_DIR) --var-file $(TF_VARS) $(LOCAL_VARS) --stack $(STACK)
 	@$(MAKE) --no-print-directory seed
 	@echo "==> endpoint: $(AWS_ENDPOINT_URL)"
+	@echo "==> console:  $(AWS_ENDPOINT_URL)/_localcloud/console/  (localcloud console opens it)"
 	@$(LOCALCLOUD) terraform outputs $(TF_DIR) --var-file $(TF_VARS) $(LOCAL_VARS) --stack $(STACK)
 
 fixtures: install ## Start the demo fixture servers (fixtures/*/serve.py --detach), e.g. the CMS API

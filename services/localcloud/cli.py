@@ -200,6 +200,9 @@ main.add_command(events_group)
 from localcloud.events.mailbox_cli import mailbox  # noqa: E402  (SNS e-mail lands in the local mailbox)
 main.add_command(mailbox)
 
+from localcloud.console.cli import console as console_verb  # noqa: E402  (the local console's URL, opened)
+main.add_command(console_verb)
+
 
 if __name__ == "__main__":
     main()
