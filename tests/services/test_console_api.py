@@ -194,3 +194,9 @@ def test_the_live_trace_resumes_after_the_last_event_id_and_the_graph_counts_the
     status, graph, _ = call(cloud, "/api/events/graph")
     edge = next(e for e in graph["edges"] if e["source"] == f"arn:aws:s3:::{bucket}")
     assert status == 200 and edge["target"] == arn and edge["kind"] == "notification" and edge["count"] == 3
+
+
+def test_the_console_verb_prints_the_url(cloud):
+    done = cloud.cli("console", "--no-browser")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"{cloud.endpoint}/_localcloud/console/"

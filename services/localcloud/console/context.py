@@ -16,6 +16,7 @@ import boto3
 from botocore.config import Config
 
 from localcloud.config import Settings
+from localcloud.terraform.outputs import rewrite_urls
 
 _CLIENT_CONFIG = Config(retries={"max_attempts": 1, "mode": "standard"}, connect_timeout=5, read_timeout=60,
                         inject_host_prefix=False, max_pool_connections=20)
@@ -53,7 +54,8 @@ class ConsoleContext:
             state = _read_state(state_file)
             if state is None:
                 continue
-            outputs = {name: ("(sensitive)" if entry.get("sensitive") else entry.get("value"))
+            # As `localcloud terraform outputs` prints them: execute-api URLs become the local endpoint's.
+            outputs = {name: ("(sensitive)" if entry.get("sensitive") else rewrite_urls(entry.get("value"), self.endpoint))
                        for name, entry in state.get("outputs", {}).items()}
             resources = state.get("resources", [])
             found.append({"name": state_file.parent.name, "state_file": str(state_file),

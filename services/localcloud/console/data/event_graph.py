@@ -47,10 +47,15 @@ def _kind(node: str) -> str:
 
 
 def _label(node: str) -> str:
+    """The resource's name (what its own page is called by); a secret's ARN suffix and an -<account> tail go."""
     if node.startswith("mailbox:"):
         return node.split(":", 1)[1]
     tail = node.split(":")[-1] if not node.startswith("arn:aws:s3:::") else node[len("arn:aws:s3:::"):]
     return tail.split("/")[-1] if "/" in tail else tail
+
+
+def _short(label: str, account_id: str) -> str:
+    return label.removesuffix(f"-{account_id}") if account_id else label
 
 
 def _collect(ctx: ConsoleContext) -> tuple[list[tuple[str, str, str]], dict[str, str]]:
@@ -163,7 +168,9 @@ def graph(ctx: ConsoleContext) -> dict[str, Any]:
             edge["errors"] += 1
             edge["last_error"] = f"{delivery.result}: {delivery.detail}"[:300]
     nodes = sorted({n for key in edges for n in key})
-    laid = layered([{"id": n, "label": _label(n), "kind": _kind(n)} for n in nodes], list(edges.values()))
+    account = ctx.settings.account_id
+    laid = layered([{"id": n, "label": _label(n), "short": _short(_label(n), account), "kind": _kind(n)}
+                    for n in nodes], list(edges.values()))
     return laid
 
 

@@ -13,7 +13,7 @@ ROW_LIMIT = 500
 
 def instances(ctx: ConsoleContext, search: str = "") -> dict[str, Any]:
     found = ctx.client("rds").describe_db_instances().get("DBInstances", [])
-    secrets = _secrets_by_host_port(ctx)
+    secrets = _secrets_by_port(ctx)
     items = []
     for db in found:
         endpoint = db.get("Endpoint") or {}
@@ -23,12 +23,13 @@ def instances(ctx: ConsoleContext, search: str = "") -> dict[str, Any]:
         items.append({"identifier": db["DBInstanceIdentifier"], "engine": engine, "status": db.get("DBInstanceStatus"),
                       "host": host, "port": port, "database": db.get("DBName"), "user": db.get("MasterUsername"),
                       "connection": f"{scheme}://{db.get('MasterUsername')}@{host}:{port}/{db.get('DBName') or ''}",
-                      "secret_arn": secrets.get((host, port))})
+                      "secret_arn": secrets.get(port)})
     return {"items": [i for i in items if search.lower() in i["identifier"].lower()]}
 
 
-def _secrets_by_host_port(ctx: ConsoleContext) -> dict[tuple[Any, Any], str]:
-    """Which secret holds each instance's credentials (the stack's outputs name them *_secret_arn)."""
+def _secrets_by_port(ctx: ConsoleContext) -> dict[int, str]:
+    """Which secret holds each instance's credentials (the stack's outputs name them *_secret_arn). By port:
+    every local instance listens on its own port, and a secret may name the host differently (localhost)."""
     import json
 
     found = {}
@@ -39,7 +40,7 @@ def _secrets_by_host_port(ctx: ConsoleContext) -> dict[tuple[Any, Any], str]:
                 secret = json.loads(client.get_secret_value(SecretId=value)["SecretString"])
             except Exception:  # noqa: BLE001  (a secret that is not RDS-shaped is simply not offered)
                 continue
-            found[(secret.get("host"), int(secret.get("port") or 0))] = value
+            found[int(secret.get("port") or 0)] = value
     return found
 
 

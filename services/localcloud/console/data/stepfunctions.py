@@ -81,7 +81,8 @@ def execution(ctx: ConsoleContext, arn: str) -> dict[str, Any]:
         node["visited"] = node["id"] in visited or node["id"] == "Start" or (node["id"] == "End" and about["status"] == "SUCCEEDED")
         outcome = [s for s in steps if s["state"] == node["id"]]
         node["outcome"] = outcome[-1]["outcome"] if outcome else None
-    taken = {(a, b) for a, b in zip(["Start", *visited], visited)}
+    ended = ["End"] if about["status"] == "SUCCEEDED" else []
+    taken = {(a, b) for a, b in zip(["Start", *visited], [*visited, *ended])}
     for edge in edges:
         edge["taken"] = (edge["source"], edge["target"]) in taken
     return {"execution": {k: about.get(k) for k in ("name", "executionArn", "stateMachineArn", "status", "startDate",

@@ -58,7 +58,8 @@ const Console = (() => {
       cols.map((c) => {
         const value = c.render ? c.render(row) : row[c.key];
         const num = c.num || (options.autoNum && isNumber(row[c.key]));
-        return h("td", { class: num ? "num" : null }, value instanceof Node ? value : text(value));
+        const shown = num && isNumber(value) ? value.toLocaleString("en-GB", { maximumFractionDigits: 2 }) : value;
+        return h("td", { class: num ? "num" : null }, shown instanceof Node ? shown : text(shown));
       })));
     if (!rows.length) body.push(h("tr", {}, h("td", { colspan: cols.length, class: "muted" }, options.empty || "Nothing here.")));
     return h("table", { class: options.class }, h("thead", {}, head), h("tbody", {}, body));

@@ -1,7 +1,7 @@
 // Directed graphs (the event flow, a state machine's states) drawn with Vega from server-side positions.
 "use strict";
 const Graph = (() => {
-  const W = 180, H = 40;
+  const W = 200, H = 40;
   const KINDS = ["bucket", "function", "stream", "table", "queue", "topic", "rule", "state machine", "alarm", "mailbox",
     "secret", "schedule", "resource", "start", "end", "task", "choice", "pass", "succeed", "fail", "wait", "parallel", "map"];
   const FILLS = ["#e3f0ff", "#fff1d6", "#e8e1ff", "#dff5ea", "#ffe4ec", "#fde7d3", "#e6ecf2", "#dcefff", "#fde2df", "#eef7d9",
@@ -42,7 +42,7 @@ const Graph = (() => {
           fill: { signal: nodeFill }, stroke: { value: "#7d8aa3" }, strokeWidth: { value: 1 }, cursor: { value: options.onNode ? "pointer" : "default" },
           tooltip: { signal: "datum.resource ? datum.id + ' → ' + datum.resource : datum.id" } } } },
         { type: "text", from: { data: "nodes" }, interactive: false, encode: { update: {
-          x: { signal: "datum.x + 8" }, y: { signal: "datum.y + 17" }, text: { field: "label" }, limit: { value: W - 14 },
+          x: { signal: "datum.x + 8" }, y: { signal: "datum.y + 17" }, text: { signal: "datum.short || datum.label" }, limit: { value: W - 14 },
           fontWeight: { value: "bold" }, fontSize: { value: 12 }, fill: { value: "#1d2433" } } } },
         { type: "text", from: { data: "nodes" }, interactive: false, encode: { update: {
           x: { signal: "datum.x + 8" }, y: { signal: "datum.y + 32" }, text: { field: "kindLabel" }, limit: { value: W - 14 },
