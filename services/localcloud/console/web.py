@@ -57,6 +57,12 @@ class Request:
         return max(low, min(high, value))
 
     def json(self) -> dict[str, Any]:
+        """The JSON body (read once: handlers may ask for several fields)."""
+        if "console.json" not in self.environ:
+            self.environ["console.json"] = self._read_json()
+        return self.environ["console.json"]
+
+    def _read_json(self) -> dict[str, Any]:
         stream = self.environ.get("wsgi.input")
         length = int(self.environ.get("CONTENT_LENGTH") or 0)
         raw = stream.read(length) if stream and length else b""

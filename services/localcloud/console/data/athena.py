@@ -12,8 +12,15 @@ WAIT_SECONDS = 60
 
 
 def workgroups(ctx: ConsoleContext) -> dict[str, Any]:
+    """Workgroups with a result location first: a query in one without needs an OutputLocation (Athena
+    refuses it otherwise), and the stack's own workgroup has one."""
     client = ctx.client("athena")
     groups = [g["Name"] for g in client.list_work_groups().get("WorkGroups", [])]
+
+    def has_output(name: str) -> bool:
+        config = client.get_work_group(WorkGroup=name)["WorkGroup"].get("Configuration", {})
+        return bool((config.get("ResultConfiguration") or {}).get("OutputLocation"))
+    groups.sort(key=lambda name: not has_output(name))
     return {"workgroups": groups, "databases": [d["Name"] for d in ctx.client("glue").get_databases()["DatabaseList"]]}
 
 
