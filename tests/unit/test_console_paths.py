@@ -49,7 +49,8 @@ def test_the_definition_graph_has_every_transition_and_positions():
     nodes, edges = definition_graph(DEFINITION)
     pairs = {(e["source"], e["target"], e["kind"]) for e in edges}
     assert {("Start", "Transform", "next"), ("Transform", "Load", "next"), ("Transform", "Alert", "catch"),
-            ("Load", "End", "end"), ("Failed", "End", "end")} <= pairs
+            ("Load", "End", "end")} <= pairs
+    assert ("Failed", "End", "end") not in pairs  # a Fail state ends the run itself
     laid = layered(nodes, edges)
     x = {n["id"]: n["x"] for n in laid["nodes"]}
     assert x["Start"] < x["Transform"] < x["Load"] < x["End"]

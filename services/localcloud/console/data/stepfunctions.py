@@ -42,8 +42,8 @@ def executions(ctx: ConsoleContext, machine_arn: str, cursor: str = "", size: in
             "next": page.get("nextToken")}
 
 
-def definition_graph(definition: dict[str, Any], prefix: str = "") -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """States as nodes; Next / Default / Choices / Catch as edges (Parallel and Map branches are drawn inline)."""
+def definition_graph(definition: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """States as nodes; Next / Default / Choices / Catch as edges (a Parallel or Map state is one node)."""
     nodes: list[dict[str, Any]] = [{"id": "Start", "label": "Start", "kind": "start"}]
     edges: list[dict[str, Any]] = [{"source": "Start", "target": definition.get("StartAt", ""), "kind": "next"}]
     for name, state in definition.get("States", {}).items():
@@ -59,7 +59,7 @@ def definition_graph(definition: dict[str, Any], prefix: str = "") -> tuple[list
         for catch in state.get("Catch", []):
             edges.append({"source": name, "target": catch["Next"], "kind": "catch",
                           "label": ",".join(catch.get("ErrorEquals", []))})
-        if state.get("End") or state.get("Type") in ("Succeed", "Fail"):
+        if state.get("End"):  # Succeed and Fail states end a run themselves: no edge across the graph to End
             edges.append({"source": name, "target": "End", "kind": "end"})
     nodes.append({"id": "End", "label": "End", "kind": "end"})
     return nodes, edges
@@ -77,11 +77,11 @@ def execution(ctx: ConsoleContext, arn: str) -> dict[str, Any]:
     steps = path_taken(history, definition)
     nodes, edges = definition_graph(definition)
     visited = [s["state"] for s in steps]
+    ended = ["End"] if ended_by(visited, definition) else []
     for node in nodes:
-        node["visited"] = node["id"] in visited or node["id"] == "Start" or (node["id"] == "End" and about["status"] == "SUCCEEDED")
+        node["visited"] = node["id"] in [*visited, *ended, "Start"]
         outcome = [s for s in steps if s["state"] == node["id"]]
         node["outcome"] = outcome[-1]["outcome"] if outcome else None
-    ended = ["End"] if about["status"] == "SUCCEEDED" else []
     taken = {(a, b) for a, b in zip(["Start", *visited], [*visited, *ended])}
     for edge in edges:
         edge["taken"] = (edge["source"], edge["target"]) in taken
@@ -90,6 +90,12 @@ def execution(ctx: ConsoleContext, arn: str) -> dict[str, Any]:
             "graph": layered(nodes, edges), "steps": steps,
             "events": [{"id": e["id"], "type": e["type"], "at": e["timestamp"],
                         "detail": _details(e)} for e in history]}
+
+
+def ended_by(visited: list[str], definition: dict[str, Any]) -> str | None:
+    """The state whose `End: true` finished the run, if it finished that way."""
+    last = visited[-1] if visited else None
+    return last if last and definition.get("States", {}).get(last, {}).get("End") else None
 
 
 def _details(event: dict[str, Any]) -> dict[str, Any]:
