@@ -200,3 +200,22 @@ def test_the_console_verb_prints_the_url(cloud):
     done = cloud.cli("console", "--no-browser")
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == f"{cloud.endpoint}/_localcloud/console/"
+
+
+def test_folders_page_like_common_prefixes_and_a_deleted_object_is_gone(cloud):
+    s3 = cloud.client("s3")
+    bucket = f"console-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket)
+    for key in ("a/1.csv", "a/2.csv", "b/x/1.csv", "c.txt", "d.txt"):
+        s3.put_object(Bucket=bucket, Key=key, Body=b"x")
+    s3.delete_object(Bucket=bucket, Key="d.txt")
+    pages, cursor = [], ""
+    while True:
+        _, page, _ = call(cloud, f"/api/s3/buckets/{bucket}/objects?size=1&cursor={cursor}")
+        pages.append((page["folders"], [o["key"] for o in page["items"]]))
+        if not page["next"]:
+            break
+        cursor = urllib.request.quote(page["next"])
+    assert pages == [(["a/"], []), (["b/"], []), ([], ["c.txt"])]
+    _, inside, _ = call(cloud, f"/api/s3/buckets/{bucket}/objects?prefix=b/")
+    assert inside["folders"] == ["b/x/"] and inside["items"] == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import csv
 import io
 import json
@@ -23,21 +24,46 @@ def buckets(ctx: ConsoleContext, search: str = "") -> dict[str, Any]:
 
 def objects(ctx: ConsoleContext, bucket: str, prefix: str = "", cursor: str = "", size: int = 100,
             delimiter: str = "/") -> dict[str, Any]:
-    """One page: the folders (common prefixes) and objects under `prefix`; `next` continues the listing."""
-    params: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix, "MaxKeys": size}
-    if delimiter:
-        params["Delimiter"] = delimiter
-    if cursor:
-        params["ContinuationToken"] = cursor
-    try:
-        page = ctx.client("s3").list_objects_v2(**params)
-    except ctx.client("s3").exceptions.NoSuchBucket:
-        raise HttpError(404, f"there is no bucket named {bucket!r}") from None
-    return {"bucket": bucket, "prefix": prefix,
-            "folders": [p["Prefix"] for p in page.get("CommonPrefixes", [])],
-            "items": [{"key": o["Key"], "size": o["Size"], "modified": o["LastModified"], "etag": o.get("ETag")}
-                      for o in page.get("Contents", [])],
-            "next": page.get("NextContinuationToken") if page.get("IsTruncated") else None}
+    """One page: the folders (common prefixes) and objects under `prefix`, in key order, after `cursor`
+    (the last key or folder of the previous page), as ListObjectsV2 with a delimiter returns them.
+
+    Read from moto's bucket in process: moto's ListObjectsV2 walks and sorts every key of the bucket on
+    each call (240 ms for a page of a 10,000-object bucket on this machine); here the key names are sorted
+    once per call in C and the page is found by bisection."""
+    keys = _bucket(ctx, bucket).keys
+    names = sorted(k for k in dict.keys(keys) if k.startswith(prefix))
+    position = bisect.bisect_right(names, cursor) if cursor else 0
+    if cursor and delimiter and cursor.endswith(delimiter):  # the last page ended on a folder: skip all of it
+        position = bisect.bisect_left(names, cursor + "\U0010ffff")
+    folders: list[str] = []
+    items: list[dict[str, Any]] = []
+    last = ""
+    while position < len(names) and len(folders) + len(items) < size:
+        name = names[position]
+        rest = name[len(prefix):]
+        if delimiter and delimiter in rest:
+            folder = prefix + rest.split(delimiter, 1)[0] + delimiter
+            folders.append(folder)
+            last = folder
+            position = bisect.bisect_left(names, folder + "\U0010ffff")  # past every key in the folder
+            continue
+        latest = keys.get(name)
+        position += 1
+        if latest is None or not hasattr(latest, "size"):  # a delete marker is the newest version
+            continue
+        items.append({"key": name, "size": latest.size, "modified": latest.last_modified, "etag": latest.etag})
+        last = name
+    return {"bucket": bucket, "prefix": prefix, "folders": folders, "items": items,
+            "next": last if position < len(names) else None}
+
+
+def _bucket(ctx: ConsoleContext, name: str) -> Any:
+    from moto.s3.models import s3_backends
+
+    found = s3_backends[ctx.settings.account_id]["global"].buckets.get(name)
+    if found is None:
+        raise HttpError(404, f"there is no bucket named {name!r}")
+    return found
 
 
 def _kind(key: str, content_type: str) -> str:
