@@ -124,7 +124,7 @@ def test_every_page_opens_and_the_overview_lists_the_stack(console, localcloud_s
 
 def test_an_upload_is_followed_through_the_event_graph_to_its_rows(console, localcloud_stack):
     outputs, s3 = localcloud_stack.outputs, localcloud_stack.client("s3")
-    bucket, function = outputs["uploads_bucket"], outputs["part1_functions"]["csv_upsert"]
+    bucket, function = outputs["uploads_bucket"], outputs["function_names"]["csv_upsert"]
     table = f"console_{uuid.uuid4().hex[:8]}"
     # One bad row in 21: the loader infers age as bigint (90% of the values fit) and quarantines the misfit.
     good = "".join(f"{i},Person {i},{20 + i}\n" for i in range(3, 21))
