@@ -61,10 +61,13 @@ def items(ctx: ConsoleContext, table: str, cursor: str = "", size: int = 50, key
     is the cursor, so an item written while someone pages may shift one page's boundary."""
     from moto.dynamodb.models.dynamo_type import DynamoType
 
-    about = describe(ctx, table)
-    key_names = [k["AttributeName"] for k in about["key_schema"]]
-    types = {a["AttributeName"]: a["AttributeType"] for a in about["attributes"]}
     model = _model(ctx, table)
+    # From the model, not DescribeTable: every JSON-protocol call is a POST, and a POST makes the server
+    # save the service's whole state again (seconds of pickling at 100,000 items) for a page view.
+    about = {"name": table, "key_schema": model.schema, "attributes": model.attr, "item_count": len(model),
+             "stream": getattr(model, "stream_specification", None), "indexes": []}
+    key_names = [k["AttributeName"] for k in sorted(about["key_schema"], key=lambda k: k["KeyType"] != "HASH")]
+    types = {a["AttributeName"]: a["AttributeType"] for a in about["attributes"]}
     if key_value:
         partition = DynamoType({types.get(key_names[0], "S"): key_value})
         entry = model.items.get(partition)
