@@ -219,3 +219,18 @@ def test_folders_page_like_common_prefixes_and_a_deleted_object_is_gone(cloud):
     assert pages == [(["a/"], []), (["b/"], []), ([], ["c.txt"])]
     _, inside, _ = call(cloud, f"/api/s3/buckets/{bucket}/objects?prefix=b/")
     assert inside["folders"] == ["b/x/"] and inside["items"] == []
+
+
+def test_a_rest_api_integration_is_an_edge_to_its_function(cloud):
+    apigateway = cloud.client("apigateway")
+    name = f"console-{uuid.uuid4().hex[:6]}"
+    api = apigateway.create_rest_api(name=name)["id"]
+    root = apigateway.get_resources(restApiId=api)["items"][0]["id"]
+    apigateway.put_method(restApiId=api, resourceId=root, httpMethod="POST", authorizationType="NONE")
+    function = "arn:aws:lambda:us-east-1:123456789012:function:orders-api"
+    apigateway.put_integration(restApiId=api, resourceId=root, httpMethod="POST", type="AWS_PROXY",
+                               integrationHttpMethod="POST",
+                               uri=f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{function}/invocations")
+    _, graph, _ = call(cloud, "/api/events/graph")
+    assert {"source": f"api:{name}", "target": function} in [{"source": e["source"], "target": e["target"]}
+                                                             for e in graph["edges"]]

@@ -41,6 +41,8 @@ def _kind(node: str) -> str:
         return "rule"
     if len(parts) > 5 and parts[2] == "states":
         return "state machine"
+    if node.startswith("api:"):
+        return "api"
     return {"s3": "bucket", "lambda": "function", "kinesis": "stream", "dynamodb": "table", "sqs": "queue",
             "sns": "topic", "cloudwatch": "alarm", "secretsmanager": "secret", "scheduler": "schedule"}.get(
                 parts[2] if len(parts) > 2 else "", "resource")
@@ -48,7 +50,7 @@ def _kind(node: str) -> str:
 
 def _label(node: str) -> str:
     """The resource's name (what its own page is called by); a secret's ARN suffix and an -<account> tail go."""
-    if node.startswith("mailbox:"):
+    if node.startswith(("mailbox:", "api:")):
         return node.split(":", 1)[1]
     tail = node.split(":")[-1] if not node.startswith("arn:aws:s3:::") else node[len("arn:aws:s3:::"):]
     return tail.split("/")[-1] if "/" in tail else tail
@@ -136,7 +138,19 @@ def _collect(ctx: ConsoleContext) -> tuple[list[tuple[str, str, str]], dict[str,
         for secret in ctx.client("secretsmanager").list_secrets().get("SecretList", []):
             names[secret["ARN"]] = secret["ARN"]
 
-    collectors: list[Callable[[], None]] = [s3, mappings, rules, topics, machines, alarms, queues_and_streams]
+    def rest_apis() -> None:
+        client = ctx.client("apigateway")
+        for api in client.get_rest_apis().get("items", []):
+            node = f"api:{api['name']}"  # no delivery names an API in the trace, so its name is its id
+            for resource in client.get_resources(restApiId=api["id"], embed=["methods"]).get("items", []):
+                for method in (resource.get("resourceMethods") or {}).values():
+                    uri = (method.get("methodIntegration") or {}).get("uri", "")
+                    if ":function:" in uri:  # arn:aws:apigateway:r:lambda:path/2015-03-31/functions/<arn>/invocations
+                        function = uri.split("/functions/", 1)[-1].split("/invocations", 1)[0]
+                        edges.append((node, node_id(function), "integration"))
+
+    collectors: list[Callable[[], None]] = [s3, mappings, rules, topics, machines, alarms, queues_and_streams,
+                                            rest_apis]
     with ThreadPoolExecutor(max_workers=4) as pool:
         for future in [pool.submit(c) for c in collectors]:
             try:

@@ -3,9 +3,9 @@
 const Graph = (() => {
   const W = 200, H = 40;
   const KINDS = ["bucket", "function", "stream", "table", "queue", "topic", "rule", "state machine", "alarm", "mailbox",
-    "secret", "schedule", "resource", "start", "end", "task", "choice", "pass", "succeed", "fail", "wait", "parallel", "map"];
+    "secret", "schedule", "api", "resource", "start", "end", "task", "choice", "pass", "succeed", "fail", "wait", "parallel", "map"];
   const FILLS = ["#e3f0ff", "#fff1d6", "#e8e1ff", "#dff5ea", "#ffe4ec", "#fde7d3", "#e6ecf2", "#dcefff", "#fde2df", "#eef7d9",
-    "#f3e8ff", "#e6ecf2", "#eef1f5", "#d9dee7", "#d9dee7", "#fff1d6", "#e8e1ff", "#eef1f5", "#dff5ea", "#fde2df", "#e3f0ff", "#f3e8ff", "#f3e8ff"];
+    "#f3e8ff", "#e6ecf2", "#fce7f3", "#eef1f5", "#d9dee7", "#d9dee7", "#fff1d6", "#e8e1ff", "#eef1f5", "#dff5ea", "#fde2df", "#e3f0ff", "#f3e8ff", "#f3e8ff"];
 
   function spec(graph, options) {
     const edges = graph.edges.map((e) => ({ ...e, sx: e.x + W, sy: e.y + H / 2, tx: e.x2, ty: e.y2 + H / 2 }));
