@@ -234,3 +234,15 @@ def test_a_rest_api_integration_is_an_edge_to_its_function(cloud):
     _, graph, _ = call(cloud, "/api/events/graph")
     assert {"source": f"api:{name}", "target": function} in [{"source": e["source"], "target": e["target"]}
                                                              for e in graph["edges"]]
+
+
+def test_a_stream_tail_shows_the_newest_records_first(cloud):
+    kinesis = cloud.client("kinesis")
+    name = f"console-{uuid.uuid4().hex[:6]}"
+    kinesis.create_stream(StreamName=name, ShardCount=1)
+    wait_for(lambda: kinesis.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]["StreamStatus"]
+             == "ACTIVE", timeout=30, what="the stream to be active")
+    for order in (1, 2):
+        kinesis.put_record(StreamName=name, PartitionKey="p", Data=json.dumps({"order": order}).encode())
+    _, tail, _ = call(cloud, f"/api/kinesis/streams/{name}/records")
+    assert [json.loads(r["data"])["order"] for r in tail["items"]] == [2, 1]
