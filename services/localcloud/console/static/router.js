@@ -7,6 +7,8 @@
   async function show() {
     leaving.forEach((fn) => { try { fn(); } catch (e) { /* a page's cleanup must not block the next page */ } });
     leaving = [];
+    // vega-embed's tooltip lives in <body>, outside the page: a tooltip shown on the last page must go too.
+    document.querySelectorAll("#vg-tooltip-element").forEach((tip) => tip.remove());
     const raw = location.hash.replace(/^#\/?/, "") || "overview";
     const [path, search] = raw.split("?");
     const [page, ...rest] = path.split("/");
