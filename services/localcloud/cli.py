@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -67,7 +68,11 @@ def start(port: int | None, state_dir: Path | None, detach: bool, host: str | No
 def stop(state_dir: Path | None, port: int | None) -> None:
     """Stop the local cloud started with --detach."""
     settings = Settings.from_env(port=port, state_dir=state_dir)
-    pid = process.stop(settings)
+    try:
+        pid = process.stop(settings, report=lambda line: console.print(f"[yellow]{line}"))
+    except process.LocalCloudError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        sys.exit(1)
     if pid is None:
         console.print(f"localcloud is not running (no live process in {settings.pid_file}); nothing to stop.")
     else:
@@ -93,6 +98,13 @@ def status(state_dir: Path | None, port: int | None, as_json: bool) -> None:
     services = document.get("services", {})
     console.print(f"localcloud {document.get('version')} at {settings.endpoint}: "
                   f"{len(services)} services running, up {document.get('uptime_seconds')} s")
+    saved = document.get("persistence") or {}
+    if saved:
+        pending = sum((saved.get("pending_events") or {}).values())
+        when = saved.get("last_snapshot_at")
+        age = f"{max(0.0, time.time() - when):.0f} s ago" if when else "not yet"
+        console.print(f"  state: last snapshot {age}, {saved.get('journal_bytes', 0)} journal bytes since, "
+                      f"{pending} events pending")
     for note in document.get("notes", []):
         console.print(f"  note: {note}")
 

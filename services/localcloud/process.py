@@ -13,6 +13,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Callable
 
 from localcloud.config import Settings
 
@@ -140,17 +141,49 @@ def start_detached(settings: Settings, wait_seconds: float = 30.0) -> int:
                           f"{wait_seconds:.0f} s and was stopped. See {settings.log_file}.")
 
 
-def stop(settings: Settings, wait_seconds: float = 15.0) -> int | None:
-    """Stop the background server. Returns the pid stopped, or None when nothing ran."""
+def stop_timeout() -> float:
+    raw = os.environ.get("LOCALCLOUD_STOP_TIMEOUT", "")
+    try:
+        return float(raw) if raw else 60.0
+    except ValueError:
+        raise LocalCloudError(f"LOCALCLOUD_STOP_TIMEOUT={raw!r} is not a number of seconds; unset it or give "
+                              "one such as 60") from None
+
+
+def saving(settings: Settings, pid: int) -> bool:
+    """True while the server at `pid` is writing a snapshot (its marker names it)."""
+    try:
+        return (settings.state_dir / "moto" / "SAVING").read_text().strip() == str(pid)
+    except OSError:
+        return False
+
+
+def stop(settings: Settings, wait_seconds: float | None = None,
+         report: Callable[[str], None] | None = None) -> int | None:
+    """Stop the background server and wait until it has drained its events and saved its state.
+    Returns the pid stopped, or None when nothing ran.
+
+    The server bounds its own shutdown (LOCALCLOUD_STOP_DRAIN_SECONDS for pending events, then the final
+    save); after `wait_seconds` (LOCALCLOUD_STOP_TIMEOUT, 60) it is killed, but never while it is writing
+    a snapshot: that is waited for, however long it takes."""
     pid = read_pid(settings)
     if pid is None:
         settings.pid_file.unlink(missing_ok=True)
         return None
+    wait_seconds = stop_timeout() if wait_seconds is None else wait_seconds
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + wait_seconds
-    while time.monotonic() < deadline and _alive(pid):
+    said = False
+    while _alive(pid) and (time.monotonic() < deadline or saving(settings, pid)):
+        if time.monotonic() >= deadline and not said and report is not None:
+            report(f"localcloud (pid {pid}) is still writing its state after {wait_seconds:.0f} s; waiting for "
+                   "the save to finish before stopping it")
+            said = True
         time.sleep(0.05)
     if _alive(pid):
+        if report is not None:
+            report(f"localcloud (pid {pid}) did not stop within {wait_seconds:.0f} s; killing it. Its journal "
+                   "keeps every acknowledged write; the next start replays it.")
         os.kill(pid, signal.SIGKILL)
     settings.pid_file.unlink(missing_ok=True)
     return pid

@@ -3,8 +3,10 @@
 Mappings live in moto's Lambda backend (CreateEventSourceMapping & co. stay moto's); the supervisor scans
 them on start (so mappings restored from the state dir keep working after a restart), whenever one is
 created or updated, and once a second; it starts a poller per mapping and stops pollers of deleted ones.
-Stream checkpoints (where each mapping is in each shard) are kept in <state_dir>/events/checkpoints.json,
-so a restart resumes where the mapping left off rather than re-reading or skipping records.
+Stream checkpoints (where each mapping is in each shard) are saved in the same snapshot as the streams
+they point into (never on a clock of their own, which could run ahead of the saved records), so a
+restart or a crash resumes where the mapping left off and no record is skipped; records processed after
+that snapshot are delivered again (streams are at-least-once on AWS too).
 https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventsourcemapping.html
 """
 
@@ -12,7 +14,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -23,16 +24,24 @@ log = logging.getLogger("localcloud.events.esm")
 
 
 class Checkpoints:
-    """(mapping uuid, shard id) -> next position; saved by the supervisor at most once a second."""
+    """(mapping uuid, shard id) -> next position; saved with the state snapshot (see the module docstring).
+
+    `path` is where versions before the snapshot kept them: read once, if no snapshot holds them."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
-        self._dirty = False
         try:
             self._data: dict[str, int] = json.loads(path.read_text())
         except (OSError, ValueError):
             self._data = {}
+
+    def saved_state(self) -> dict[str, int]:
+        return dict(self._data)  # in the snapshot's child: no lock (a dict copy is one step)
+
+    def restore_state(self, saved: dict[str, int] | None) -> None:
+        if saved is not None:
+            self._data = dict(saved)
 
     def get(self, uuid: str, shard: str) -> int | None:
         return self._data.get(f"{uuid}/{shard}")
@@ -40,24 +49,11 @@ class Checkpoints:
     def put(self, uuid: str, shard: str, position: int) -> None:
         with self._lock:
             self._data[f"{uuid}/{shard}"] = position
-            self._dirty = True
 
     def forget(self, uuid: str) -> None:
         with self._lock:
             for key in [k for k in self._data if k.startswith(uuid + "/")]:
                 del self._data[key]
-            self._dirty = True
-
-    def save(self) -> None:
-        with self._lock:
-            if not self._dirty:
-                return
-            self._dirty = False
-            text = json.dumps(self._data)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        partial = self.path.with_suffix(".partial")
-        partial.write_text(text)
-        os.replace(partial, self.path)
 
 
 def all_mappings() -> list[Any]:
@@ -89,7 +85,6 @@ class MappingSupervisor:
             poller.stop()
         for poller in list(self.pollers.values()):
             poller.join(timeout=5)
-        self.checkpoints.save()
 
     def health(self) -> dict[str, object]:
         return {"event_source_pollers": len(self.pollers)}
@@ -99,7 +94,6 @@ class MappingSupervisor:
             moto_hooks.mapping_changed.clear()
             try:
                 self._scan()
-                self.checkpoints.save()
             except Exception:  # a backend mid-restore; the next scan sees it whole
                 log.exception("scanning event source mappings failed; retrying in a second")
             moto_hooks.mapping_changed.wait(1.0)
@@ -128,6 +122,7 @@ class MappingSupervisor:
 def install(app: Any) -> MappingSupervisor:
     supervisor = MappingSupervisor(app.settings.state_dir)
     app.on_start(supervisor.start)
-    app.on_stop(supervisor.stop)
+    app.on_drain(supervisor.stop)  # pollers finish their batch first; their checkpoints go in the final snapshot
+    app.state.register_extra("checkpoints", supervisor.checkpoints.saved_state, supervisor.checkpoints.restore_state)
     app.add_health(supervisor.health)
     return supervisor

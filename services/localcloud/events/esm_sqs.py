@@ -108,6 +108,9 @@ class SqsPoller(BasePoller):
                 self._hide(queue, record["messageId"])
             else:
                 self._delete_message(backend, queue, record["receiptHandle"])
+        from localcloud.state import changes
+
+        changes.mark("sqs")  # deleted outside a request: the next snapshot must pickle the queue
 
     @staticmethod
     def _delete_message(backend: Any, queue: Any, receipt_handle: str) -> None:

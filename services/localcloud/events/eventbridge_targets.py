@@ -10,6 +10,8 @@ DLQ at once. The DLQ message is the event with attributes RULE_ARN, TARGET_ARN, 
 ERROR_MESSAGE, EXHAUSTED_RETRY_CONDITION, RETRY_ATTEMPTS.
 https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-event-delivery.html
 Lambda targets are invoked asynchronously (Event); the function's own errors are Lambda's to retry.
+Each delivery is in the outbox (localcloud.state.outbox) until it ends, with its attempts and the wall
+time of its next try, so a restart resumes it (at-least-once).
 """
 
 from __future__ import annotations
@@ -26,12 +28,15 @@ from typing import Any
 
 from localcloud.clock import clock
 from localcloud.events import trace
+from localcloud.state import changes
+from localcloud.state.outbox import outbox
 
 log = logging.getLogger("localcloud.eventbridge")
 
 DEFAULT_ATTEMPTS = 185
 DEFAULT_MAX_AGE = 86400
 MAX_BACKOFF = 300.0
+OUTBOX_KIND = "eventbridge-delivery"
 
 
 class DeliveryFailed(Exception):
@@ -51,6 +56,8 @@ class Delivery:
     source_attribute: str = "RULE_ARN"  # SCHEDULE_ARN for EventBridge Scheduler
     first_attempt: float = field(default_factory=lambda: clock().now())
     attempts: int = 0
+    outbox_id: str = ""
+    next_try_at: float | None = None  # wall time of the next retry, for a restart
 
 
 # -- input shaping --------------------------------------------------------------------------------------
@@ -113,12 +120,50 @@ def transform(transformer: dict[str, Any], event: dict[str, Any], rule_arn: str)
 
 
 # -- delivery -------------------------------------------------------------------------------------------
+_stopping = threading.Event()
+
+
 def submit(delivery: Delivery) -> None:
     """Deliver now on a short-lived thread, so a slow target never holds up PutEvents or the scheduler."""
+    delivery.outbox_id = outbox.add(OUTBOX_KIND, delivery)
+    _start(delivery)
+
+
+def _start(delivery: Delivery) -> None:
     threading.Thread(target=_attempt, args=(delivery,), name="eventbridge-delivery", daemon=True).start()
 
 
+def _resume(item_id: str, delivery: Delivery) -> None:
+    delivery.outbox_id = item_id
+    wait = (delivery.next_try_at or 0) - time.time()
+    if wait > 0:
+        timer = threading.Timer(wait, _attempt, args=(delivery,))
+        timer.daemon = True
+        timer.start()
+    else:
+        _start(delivery)
+
+
+outbox.register(OUTBOX_KIND, _resume)
+
+
+def stop() -> None:
+    """Retries not yet due stay in the outbox (saved) instead of firing during shutdown."""
+    _stopping.set()
+
+
 def _attempt(delivery: Delivery) -> None:
+    if _stopping.is_set():
+        return  # stays in the outbox, saved with the state
+    try:
+        if _attempt_once(delivery):
+            outbox.done(OUTBOX_KIND, delivery.outbox_id)
+    except Exception:
+        log.exception("EventBridge delivery from %s failed in localcloud; it stays pending", delivery.source)
+
+
+def _attempt_once(delivery: Delivery) -> bool:
+    """One try; True when the delivery ended (delivered, dead-lettered or dropped)."""
     delivery.attempts += 1
     started = time.perf_counter()
     arn = delivery.target.get("Arn", "")
@@ -126,7 +171,7 @@ def _attempt(delivery: Delivery) -> None:
         detail = _send(delivery)
         trace.record(delivery.source, arn, "ok", latency_ms=(time.perf_counter() - started) * 1000,
                      attempts=delivery.attempts, detail=detail)
-        return
+        return True
     except DeliveryFailed as exc:
         failure = exc
     except Exception as exc:  # a bug or moto's own exception: retry as AWS would a target error
@@ -140,12 +185,14 @@ def _attempt(delivery: Delivery) -> None:
     if failure.retryable and delivery.attempts <= max_retries and age + delay <= max_age:
         trace.record(delivery.source, arn, "retrying", latency_ms=latency, attempts=delivery.attempts,
                      detail=f"{failure.code}: {failure}; next attempt in {delay:.1f} local s")
+        delivery.next_try_at = time.time() + clock().wall_seconds(delay)
         timer = threading.Timer(clock().wall_seconds(delay), _attempt, args=(delivery,))
         timer.daemon = True
         timer.start()
-        return
+        return False
     exhausted = "MaximumEventAgeInSeconds" if age + delay > max_age else "MaximumRetryAttempts"
     _dead_letter(delivery, failure, exhausted if failure.retryable else "", latency)
+    return True
 
 
 def _dead_letter(delivery: Delivery, failure: DeliveryFailed, exhausted: str, latency: float) -> None:
@@ -203,6 +250,8 @@ def _start_execution(delivery: Delivery, arn: str, account: str, region: str) ->
         raise DeliveryFailed("NoPermissions", f"The target's role {role} does not exist", retryable=False)
     from localcloud.aws.stepfunctions.executions import start_execution
 
+    changes.mark("stepfunctions")
+
     try:
         execution = start_execution(arn, delivery.payload, name=str(uuid.uuid4()), account_id=account, region=region)
     except Exception as exc:
@@ -236,3 +285,4 @@ def _sqs_send(queue_arn: str, body: str, attributes: dict[str, Any], group_id: s
     if name.endswith(".fifo"):
         kwargs.update(group_id=group_id or "default", deduplication_id=str(uuid.uuid4()))
     backend.send_message(name, body, **kwargs)
+    changes.mark("sqs")

@@ -6,6 +6,8 @@ version 2.1), .../notification-how-to-filtering.html (prefix/suffix), .../grant-
 PutBucketNotificationConfiguration fails with InvalidArgument "Unable to validate the following destination
 configurations"), .../how-to-enable-disable-notification-intro.html (an s3:TestEvent on configuration).
 moto's synchronous send_event / send_test_event are replaced (moto_hooks), so a PUT returns at once.
+Each accepted event is in the outbox (localcloud.state.outbox) from the write until its delivery ends,
+so it survives a restart or a crash with the object that caused it: at-least-once, as AWS promises.
 """
 
 from __future__ import annotations
@@ -23,12 +25,22 @@ from urllib.parse import quote_plus
 
 from localcloud.events import policies
 from localcloud.events.targets import TargetError, deliver
+from localcloud.state.outbox import outbox
 
 log = logging.getLogger("localcloud.events.s3")
 
-_work: queue.Queue[tuple[str, str, str, str] | None] = queue.Queue()
+OUTBOX_KIND = "s3-notification"
+_work: queue.Queue[tuple[str, tuple[str, str, str, str]] | None] = queue.Queue()
 _sequence = itertools.count(1)
 _worker: threading.Thread | None = None
+_stopping = threading.Event()
+
+
+def _accept(job: tuple[str, str, str, str]) -> None:
+    _work.put((outbox.add(OUTBOX_KIND, job), job))
+
+
+outbox.register(OUTBOX_KIND, lambda item_id, job: _work.put((item_id, job)))
 
 
 # -- matching ------------------------------------------------------------------------------------------
@@ -93,7 +105,7 @@ def send_event(account_id: str, event_name: Any, bucket: Any, key: Any) -> None:
             events = notification.events if isinstance(notification.events, list) else [notification.events]
             if event_matches(events, name) and key_matches(notification.filters, key.name):
                 body = json.dumps(build_event(name, bucket, key, notification.id, bucket.region_name))
-                _work.put((notification.arn, body, f"s3:{bucket.name}/{key.name}", kind))
+                _accept((notification.arn, body, f"s3:{bucket.name}/{key.name}", kind))
     if config.event_bridge is not None:  # EventBridge is the orchestration half's; moto's code stays
         from moto.s3 import notifications
 
@@ -105,25 +117,31 @@ def send_event(account_id: str, event_name: Any, bucket: Any, key: Any) -> None:
 
 def _deliver_loop() -> None:
     while True:
-        job = _work.get()
-        if job is None:
-            return
-        arn, body, source, kind = job
+        queued = _work.get()
+        if queued is None or _stopping.is_set():
+            return  # what is left stays in the outbox, saved with the state
+        item_id, (arn, body, source, kind) = queued
         try:
             deliver(arn, body, async_=True, source=source,
                     subject="Amazon S3 Notification" if kind == "topic" else None)
         except TargetError as exc:  # a destination deleted after configuration: AWS drops the event too
             log.warning("S3 notification from %s not delivered: %s", source, exc)
+        except Exception:  # localcloud itself failed: keep the event for the next start rather than lose it
+            log.exception("S3 notification from %s failed in localcloud; it stays pending", source)
+            continue
+        outbox.done(OUTBOX_KIND, item_id)
 
 
 def start() -> None:
     global _worker
     if _worker is None:
+        _stopping.clear()
         _worker = threading.Thread(target=_deliver_loop, name="s3-notifications", daemon=True)
         _worker.start()
 
 
 def stop() -> None:
+    _stopping.set()
     _work.put(None)
 
 
@@ -193,4 +211,4 @@ def send_test_event(account_id: str, bucket: Any) -> None:
                        "Bucket": bucket.name, "RequestId": uuid.uuid4().hex[:16].upper(),
                        "HostId": uuid.uuid4().hex * 2})
     for arn in sorted({n.arn for n in config.queue} | {n.arn for n in config.topic}):
-        _work.put((arn, body, f"s3:{bucket.name}", "topic" if ":sns:" in arn else "queue"))
+        _accept((arn, body, f"s3:{bucket.name}", "topic" if ":sns:" in arn else "queue"))

@@ -11,6 +11,10 @@ context attributes (<aws.scheduler.schedule-arn>, ...) filled in:
 https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-schedule-context-attributes.html
 A FlexibleTimeWindow is honoured by firing at the start of the window, a moment AWS may also pick; that
 keeps local runs repeatable.
+
+Each schedule's phase (when it was first seen) and last firing are saved with the state, so after a
+restart a run that came due while the local cloud was stopped fires once (not once per missed period:
+AWS does not catch up either), and rate schedules keep their phase.
 """
 
 from __future__ import annotations
@@ -89,6 +93,15 @@ class ScheduleRunner:
         self._due: dict[str, tuple[tuple[str, str], float | None, float]] = {}  # arn -> (expr, next, first seen)
         self._thread = threading.Thread(target=self._loop, name="schedule-runner", daemon=True)
         self.fired: list[dict[str, Any]] = []  # recent firings with their lateness, for the benchmark
+        self._last_fired: dict[str, float] = {}  # arn -> due time of its last scheduled firing
+        self._saved: dict[str, tuple[tuple[str, str], float | None, float]] = {}  # restored: (expr, last, seen)
+
+    def saved_state(self) -> dict[str, tuple[tuple[str, str], float | None, float]]:
+        """What a snapshot keeps (read in the snapshot's child: no locks)."""
+        return {arn: (known[0], self._last_fired.get(arn), known[2]) for arn, known in dict(self._due).items()}
+
+    def restore_state(self, saved: dict[str, Any] | None) -> None:
+        self._saved = dict(saved or {})
 
     def start(self) -> None:
         self._thread.start()
@@ -110,6 +123,8 @@ class ScheduleRunner:
             targets = self._fire_rule(entry, due)
         else:
             targets = self._fire_schedule(entry, due)
+        if not manual:
+            self._last_fired[entry.arn] = due
         record = {"kind": entry.kind, "arn": entry.arn, "name": entry.name, "due": iso(due), "targets": targets,
                   "late_ms": round(late_ms, 3), "manual": manual}
         self.fired = [*self.fired[-99:], record]
@@ -155,6 +170,16 @@ class ScheduleRunner:
         known = self._due.get(entry.arn)
         if known and known[0] == (expression, timezone):
             return known[1]
+        saved = self._saved.pop(entry.arn, None)
+        if known is None and saved is not None and tuple(saved[0]) == (expression, timezone):
+            # Seen before the restart: its next run after the last one, which may have come due meanwhile.
+            _, last, seen = saved
+            try:
+                due = Schedule(expression, timezone).next_after(last if last is not None else seen, created=seen)
+            except (InvalidSchedule, ValueError, KeyError):
+                due = None
+            self._due[entry.arn] = ((expression, timezone), due, seen)
+            return due
         try:
             due = Schedule(expression, timezone).next_after(now, created=now)
         except (InvalidSchedule, ValueError, KeyError) as exc:
@@ -188,7 +213,8 @@ class ScheduleRunner:
                 expression, timezone = entry.expression
                 created = self._due[entry.arn][2]
                 try:
-                    following = Schedule(expression, timezone).next_after(due, created=created)
+                    # After `now`, not after `due`: runs missed while stopped fire once, not once each.
+                    following = Schedule(expression, timezone).next_after(max(due, now), created=created)
                 except (InvalidSchedule, ValueError):
                     following = None
                 self._due[entry.arn] = ((expression, timezone), following, created)
@@ -252,5 +278,9 @@ def install(app: Any) -> ScheduleRunner:
     runner = ScheduleRunner()
     app.mount("/_localcloud/events/fire", fire_app)
     app.on_start(runner.start)
-    app.on_stop(runner.stop)
+    app.on_drain(runner.stop)  # no new firings once a stop begins; what fired drains with the outbox
+    from localcloud.events import eventbridge_targets
+
+    app.on_stop(eventbridge_targets.stop)
+    app.state.register_extra("schedules", runner.saved_state, runner.restore_state)
     return runner

@@ -9,6 +9,9 @@ Confirmation, decided for a local cloud: HTTP(S) endpoints get AWS's Subscriptio
 (with a SubscribeURL that works against the local cloud) and e-mail addresses a confirmation mail in the
 mailbox, but every subscription is confirmed at once (moto's PendingConfirmation false), so a pipeline
 works without a person clicking a link; the mail and the POST show what AWS would have asked for.
+
+Lambda, HTTP(S) and e-mail deliveries are in the outbox (localcloud.state.outbox) from Publish until
+they end, so a restart or a crash does not lose them; SQS deliveries are written at Publish itself.
 """
 
 from __future__ import annotations
@@ -23,11 +26,15 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
+from types import SimpleNamespace
+
 from localcloud.clock import clock
 from localcloud.events import mailbox, trace
+from localcloud.state.outbox import outbox
 
 log = logging.getLogger("localcloud.events.sns")
 
+OUTBOX_KIND = "sns-delivery"
 _pool: ThreadPoolExecutor | None = None
 endpoint_url = "http://127.0.0.1:4566"  # set at install: the URL the local cloud answers on
 
@@ -98,10 +105,27 @@ def publish(sub: Any, message: str, message_id: str, subject: str | None = None,
         _to_sqs(sub, message, message_id, subject, message_attributes, group_id, deduplication_id, raw)
         return
     document = envelope(sub, message, message_id, subject, message_attributes)
+    saved = {"arn": sub.arn, "protocol": sub.protocol, "endpoint": sub.endpoint, "topic_arn": sub.topic.arn,
+             "document": document, "raw": raw}
+    item_id = outbox.add(OUTBOX_KIND, saved)
     if _pool is None:
-        log.error("SNS delivery to %s dropped: the delivery workers are not running", sub.endpoint)
-        return
-    _pool.submit(_deliver_async, sub, document, raw)
+        log.warning("SNS delivery to %s waits: the delivery workers are not running yet", sub.endpoint)
+        return  # it stays in the outbox and is delivered after the next start
+    _pool.submit(_deliver_saved, item_id, saved)
+
+
+def _deliver_saved(item_id: str, saved: dict[str, Any]) -> None:
+    if _pool is None:
+        return  # stopping: it stays in the outbox, saved
+    sub = SimpleNamespace(arn=saved["arn"], protocol=saved["protocol"], endpoint=saved["endpoint"],
+                          topic=SimpleNamespace(arn=saved["topic_arn"]))
+    _deliver_async(sub, saved["document"], saved["raw"])
+    outbox.done(OUTBOX_KIND, item_id)
+
+
+def _resume(item_id: str, saved: dict[str, Any]) -> None:
+    if _pool is not None:
+        _pool.submit(_deliver_saved, item_id, saved)
 
 
 def _to_sqs(sub: Any, message: str, message_id: str, subject: str | None, attributes: dict[str, Any] | None,
@@ -124,6 +148,9 @@ def _to_sqs(sub: Any, message: str, message_id: str, subject: str | None, attrib
                                                    deduplication_id=deduplication_id, group_id=group_id,
                                                    validate_group_id=False)
         result, detail = "ok", ""
+        from localcloud.state import changes
+
+        changes.mark("sqs")
     except Exception as exc:  # queue deleted: AWS drops it (or sends to the subscription's DLQ)
         result, detail = "error", f"{type(exc).__name__}: {exc}"
     trace.record(f"sns:{sub.topic.arn}", sub.endpoint, result, latency_ms=(time.perf_counter() - started) * 1000,
@@ -223,6 +250,7 @@ def start(settings: Any) -> None:
     endpoint_url = f"http://{host}:{settings.port}"
     mailbox.configure(settings.state_dir)
     _pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="sns-delivery")
+    outbox.register(OUTBOX_KIND, _resume)
 
 
 def stop() -> None:

@@ -61,6 +61,10 @@ def deliver(target_arn: str, payload: bytes | str, *, async_: bool = True, sourc
         _record(source, target_arn, "error", started, f"{type(exc).__name__}: {exc}")
         raise TargetError(f"could not deliver to {target_arn}: {type(exc).__name__}: {exc}") from exc
     _record(source, target_arn, outcome, started, "")
+    if service in ("sqs", "sns"):
+        from localcloud.state import changes
+
+        changes.mark(service)  # written into moto outside a request: the next snapshot must pickle it
     return result
 
 

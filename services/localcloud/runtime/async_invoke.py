@@ -4,6 +4,9 @@ AWS: on a function error the event is retried twice (about 1 min, then 2 min lat
 MaximumRetryAttempts (0-2) and MaximumEventAgeInSeconds (60-21600); throttles wait and retry until the
 event is too old. Back-off runs on the local clock (LOCALCLOUD_CLOCK_SPEED), so tests can be fast.
 https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html
+
+Every queued event is in the outbox (localcloud.state.outbox) until it is done, with its attempts and
+the wall time of its next try, so a restart resumes it where it was: retries keep their schedule.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from typing import TYPE_CHECKING
 from localcloud.runtime import destinations
 from localcloud.runtime.functions import FunctionNotFound, FunctionSpec
 from localcloud.runtime.pool import Throttled
+from localcloud.state.outbox import outbox
 
 if TYPE_CHECKING:
     from localcloud.runtime.service import LambdaService
@@ -32,6 +36,7 @@ DEFAULT_MAX_AGE = 21600
 RETRY_DELAYS = (60.0, 120.0)  # local seconds before the first and second retry
 THROTTLE_DELAY = 1.0
 WORKERS_PER_FUNCTION = 4  # environments one function's queue may keep busy at once
+OUTBOX_KIND = "lambda-async"
 
 
 @dataclass
@@ -42,6 +47,15 @@ class AsyncEvent:
     payload: bytes
     enqueued_at: float = field(default_factory=time.time)
     attempts: int = 0
+    saved: dict = field(default_factory=dict)  # its outbox record: what a restart needs to resume it
+    outbox_id: str = ""
+
+    def remember(self, next_try_at: float | None = None) -> None:
+        """Keep the outbox record current (in place: the snapshot reads it without a lock)."""
+        self.saved.update(request_id=self.request_id, function_arn=self.spec.function_arn,
+                          account_id=self.spec.account_id, region=self.spec.region, qualifier=self.qualifier,
+                          payload=self.payload, enqueued_at=self.enqueued_at, attempts=self.attempts,
+                          next_try_at=next_try_at)
 
 
 class AsyncInvoker:
@@ -57,7 +71,28 @@ class AsyncInvoker:
         self.in_flight = 0  # queued, scheduled or running: what `drain` waits for
 
     def start(self) -> None:
+        outbox.register(OUTBOX_KIND, self._resume)
         threading.Thread(target=self._scheduler, name="lambda-async-scheduler", daemon=True).start()
+
+    def _resume(self, item_id: str, saved: dict) -> None:
+        """A queued event saved before the restart: back in its queue, or scheduled for its next try."""
+        try:
+            spec = self.service.resolve(saved["function_arn"], saved["qualifier"], saved["account_id"],
+                                        saved["region"])
+        except FunctionNotFound:
+            log.warning("dropped saved async event %s: function %s no longer exists", saved["request_id"],
+                        saved["function_arn"])
+            outbox.done(OUTBOX_KIND, item_id)
+            return
+        event = AsyncEvent(saved["request_id"], spec, saved["qualifier"], saved["payload"], saved["enqueued_at"],
+                           saved["attempts"], saved, item_id)
+        with self._lock:
+            self.in_flight += 1
+        wait = (saved.get("next_try_at") or 0) - time.time()
+        if wait > 0:
+            self._later_at(event, wait * self.clock_speed)
+        else:
+            self._submit(event)
 
     def stop(self) -> None:
         with self._lock:
@@ -66,6 +101,8 @@ class AsyncInvoker:
 
     def enqueue(self, spec: FunctionSpec, payload: bytes, qualifier: str | None = None) -> str:
         event = AsyncEvent(str(uuid.uuid4()), spec, qualifier, payload)
+        event.remember()
+        event.outbox_id = outbox.add(OUTBOX_KIND, event.saved)
         with self._lock:
             self.in_flight += 1
         self._submit(event)
@@ -92,6 +129,7 @@ class AsyncInvoker:
                 threading.Thread(target=self._work, args=(key,), name="lambda-async", daemon=True).start()
 
     def _later_at(self, event: AsyncEvent, local_seconds: float) -> None:
+        event.remember(next_try_at=time.time() + local_seconds / self.clock_speed)
         with self._lock:
             heapq.heappush(self._later, (time.monotonic() + local_seconds / self.clock_speed, next(self._order),
                                          event))
@@ -126,6 +164,7 @@ class AsyncInvoker:
                 log.exception("async invoke of %s failed in localcloud itself", event.spec.name)
                 finished = True
             if finished:
+                outbox.done(OUTBOX_KIND, event.outbox_id)
                 with self._lock:
                     self.in_flight -= 1
                     self._lock.notify_all()
@@ -159,6 +198,7 @@ class AsyncInvoker:
         else:
             error = result.error
         event.attempts += 1
+        event.remember()
         if error is None:
             destinations.on_success(self.service, event, result)
             return True

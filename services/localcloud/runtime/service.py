@@ -21,6 +21,7 @@ from localcloud.runtime import code, logs, prepare
 from localcloud.runtime.environment import EnvironmentConfig, ExecutionEnvironment, Invocation
 from localcloud.runtime.functions import FunctionSpec, resolve
 from localcloud.runtime.pool import EnvironmentPools
+from localcloud.state import changes
 
 log = logging.getLogger("localcloud.lambda")
 
@@ -130,6 +131,7 @@ class LambdaService:
         stream = self._stream_of.get(env.id, (spec, ""))[1]
         try:
             logs.write(spec, stream, lines)
+            changes.mark("logs")  # written outside a request when the invocation was asynchronous
         except Exception:
             log.exception("could not write the logs of %s to CloudWatch Logs", spec.name)
         result = InvocationResult(invocation.request_id, 200, executed_version=spec.version, error=invocation.error)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import logging
 import threading
 import time
@@ -16,10 +17,11 @@ from localcloud.server.errors import aws_error, not_implemented, protocol_of
 from localcloud.server.guard import CrossOriginPolicy, EndpointGuard, with_cors
 from localcloud.server.health import health_document
 from localcloud.server.moto_backend import MotoDispatcher
-from localcloud.server.persistence import StateStore
-from localcloud.server.readiness import Readiness
+from localcloud.server.persistence import PERSISTED, StateStore
+from localcloud.server.readiness import NotReady, Readiness
 from localcloud.server.requests import AwsRequest, credential_scope, operation_from_headers_or_form, read_body
 from localcloud.server.rest_routes import rest_operation
+from localcloud.state.replay import journaled
 
 log = logging.getLogger("localcloud.server")
 
@@ -29,6 +31,14 @@ Response = tuple[int, list[tuple[str, str]], bytes]
 REASONS = {200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 400: "Bad Request", 403: "Forbidden",
            404: "Not Found", 409: "Conflict", 413: "Request Entity Too Large", 429: "Too Many Requests",
            500: "Internal Server Error", 501: "Not Implemented", 502: "Bad Gateway"}
+
+
+def _drain_seconds() -> float:
+    raw = os.environ.get("LOCALCLOUD_STOP_DRAIN_SECONDS", "")
+    try:
+        return float(raw) if raw else 5.0
+    except ValueError:
+        raise ValueError(f"LOCALCLOUD_STOP_DRAIN_SECONDS={raw!r} is not a number of seconds") from None
 
 
 def _respond(start_response: Callable[..., Any], response: Response) -> list[bytes]:
@@ -55,10 +65,12 @@ class LocalCloudApp:
         self._background: list[tuple[Callable[[], None], tuple[str, ...]]] = []
         self._early: list[tuple[Callable[[], None], tuple[str, ...]]] = []
         self.readiness = Readiness()
+        self.closed = False
         self.state = StateStore(settings.state_dir, self.readiness)
         self.on_start(self.state.hold_snapshots)
         self.on_start(self.state.restore_all, background=True)
-        self.on_stop(self.state.stop)
+        self._draining: list[Callable[[], None]] = []
+        self.add_health(self.state.health)
         self.mount("/_localcloud/health", self._health)
         self.mount("/_localstack/health", self._health)
         self.mount("/_localcloud/events", trace.wsgi_app)
@@ -96,14 +108,21 @@ class LocalCloudApp:
             self._on_start.append(hook)
 
     def on_stop(self, hook: Callable[[], None]) -> None:
-        """Run `hook` at shutdown, in reverse order of registration."""
+        """Run `hook` at shutdown, in reverse order of registration, after state is saved (engines, workers)."""
         self._on_stop.append(hook)
+
+    def on_drain(self, hook: Callable[[], None]) -> None:
+        """Run `hook` first at shutdown, while the endpoint still answers: stop taking new work (schedules,
+        pollers); pending events are then drained for up to LOCALCLOUD_STOP_DRAIN_SECONDS."""
+        self._draining.append(hook)
 
     def start(self) -> None:
         for hook in self._on_start:
             hook()
         # Holds are taken before the server answers, so no request slips past unfinished work.
         queued = [(hook, self.readiness.hold(*holds)) for hook, holds in [*self._early, *self._background]]
+        # Last: the journal is replayed once moto's delivery hooks and engines are ours.
+        queued.append((lambda: self.state.finish_restore(self), threading.Event()))
         threading.Thread(target=self._run_background, args=(queued,), name="start-background", daemon=True).start()
 
     @staticmethod
@@ -116,7 +135,28 @@ class LocalCloudApp:
             finally:
                 done.set()
 
+    def drain(self) -> None:
+        """The first half of a clean stop, while requests are still answered (Lambdas that drain call back):
+        stop sources of new work, then let pending events finish, bounded."""
+        from localcloud.state.outbox import outbox
+
+        for hook in self._draining:
+            try:
+                hook()
+            except Exception:
+                log.exception("drain hook %r failed", hook)
+        bound = _drain_seconds()
+        if outbox.total() and not outbox.wait_empty(bound):
+            log.info("stopping with %s events still pending after %.0f s; they are saved and delivered after "
+                     "the next start", outbox.pending(), bound)
+
     def stop(self) -> None:
+        """The second half, after the endpoint stopped answering: save, then stop engines and workers."""
+        self.closed = True  # a request still arriving on a kept-alive connection is refused, not lost
+        try:
+            self.state.stop()
+        except Exception:
+            log.exception("saving state at shutdown failed")
         for hook in reversed(self._on_stop):
             try:
                 hook()
@@ -152,6 +192,9 @@ class LocalCloudApp:
                 return plain_start(status, with_cors(headers, cors_origin), exc_info)
 
         path = environ.get("PATH_INFO", "")
+        if self.closed and not path.endswith("/health"):
+            return _respond(start_response, aws_error("unknown", 503, "ServiceUnavailable",
+                                                      "localcloud is stopping; retry once it has started again"))
         for prefix, app in self._mounts:
             if path.startswith(prefix):
                 return app(environ, start_response)
@@ -169,13 +212,22 @@ class LocalCloudApp:
                               environ.get("QUERY_STRING", ""))
 
     def handle_aws(self, environ: dict[str, Any]) -> Response:
-        try:
-            return self._handle_aws(environ)
-        finally:
-            # After the request: a save that began while it ran must not be the last one taken.
-            # Most non-GET requests change state; a spare save costs little.
-            if environ["REQUEST_METHOD"] not in ("GET", "HEAD") and environ.get("localcloud.service"):
-                self.state.mark_changed(environ["localcloud.service"])
+        """Mutating requests to persisted services are journaled before they are answered (persistence)."""
+        if environ["REQUEST_METHOD"] not in ("GET", "HEAD", "OPTIONS"):
+            body = read_body(environ)
+            try:
+                service = self.moto.backend_name(environ)
+            except Exception:
+                service = "unknown"
+            if service in PERSISTED:
+                operation = operation_from_headers_or_form(environ, body) or self._rest_operation(service, environ)
+                if journaled(service, environ["REQUEST_METHOD"], operation, environ):
+                    return self.state.journaled_call(service, environ, body, lambda: self._handle_aws(environ))
+        return self._handle_aws(environ)
+
+    def replay_request(self, environ: dict[str, Any]) -> int:
+        """Apply a journaled request again at restore (no journaling, no waiting for readiness)."""
+        return self._handle_aws(environ)[0]
 
     def _handle_aws(self, environ: dict[str, Any]) -> Response:
         body = read_body(environ)
@@ -186,7 +238,8 @@ class LocalCloudApp:
         try:
             service = self.moto.backend_name(environ)
             environ["localcloud.service"] = service
-            self.readiness.wait(service)
+            if not environ.get("localcloud.replay"):
+                self.readiness.wait(service)
             if registry.load_service(service):
                 operation = operation_from_headers_or_form(environ, body) or self._rest_operation(service, environ)
             request = AwsRequest(environ, service, region, self.settings.account_id, operation, body,
@@ -200,6 +253,8 @@ class LocalCloudApp:
                     return not_implemented(service, operation or self._rest_operation(service, environ))
                 result = (answer.status, answer.headers, answer.body)
             return result
+        except NotReady as exc:
+            return aws_error(service, 503, "ServiceUnavailable", str(exc))
         except NotImplementedError:
             operation = operation or operation_from_headers_or_form(environ, body)
             log.warning("not implemented: %s %s", service, operation)

@@ -32,8 +32,16 @@ def serve(settings: Settings) -> None:
     server = make_server(settings.host, settings.port, app)
     settings.pid_file.write_text(str(os.getpid()))
 
+    stopping = threading.Event()
+
+    def stop_in_order() -> None:
+        app.drain()  # schedules and pollers stop, pending events finish (bounded); the endpoint still answers
+        server.shutdown()  # then intake stops; `finally` below saves, then stops engines and workers
+
     def shut_down(signum: int, frame: object) -> None:
-        threading.Thread(target=server.shutdown, daemon=True).start()
+        if not stopping.is_set():
+            stopping.set()
+            threading.Thread(target=stop_in_order, name="stop", daemon=True).start()
 
     signal.signal(signal.SIGTERM, shut_down)
     signal.signal(signal.SIGINT, shut_down)

@@ -1,35 +1,50 @@
-"""Keep moto's state across restarts: one pickle snapshot per service backend under the state dir.
+"""Keep moto's state across restarts and crashes: snapshots plus a write-ahead journal of requests.
 
 Terraform's state names resources by their ids, so a restart that forgot them would make the next
 `make up` recreate everything. Locks and conditions cannot be pickled; they hold no state worth keeping,
 so we pickle them as fresh ones (copyreg, in our code; moto's files stay untouched).
 
+How it holds together (docs/state.md says why, with measurements):
+- every mutating request is journaled before it is answered (localcloud.state.journal), under the
+  request gate's shared side, with the seed its ids were drawn from;
+- every SNAPSHOT_SECONDS when something changed (and when the journal grows past JOURNAL_LIMIT, and at
+  shutdown) a forked child writes a snapshot consistent at one journal position, outbox and stream
+  checkpoints included (localcloud.state.snapshots); then the journal before it is deleted;
+- at start the snapshot is loaded, whole or not at all, the journal after it is replayed, pending
+  events are resumed, and only then are requests to the persisted services let through.
 Restoring imports moto's service modules, which takes seconds for EC2 and IAM, so it runs in the
-background after start-up; a request for a service waits only for that service (`wait_restored`).
-Saving writes only the services that changed, a moment after they changed, and all of them at shutdown.
+background after start-up; requests to persisted services wait for it (Readiness).
 """
 
 from __future__ import annotations
 
 import copyreg
-from collections import defaultdict
-from functools import partial
+import functools
 import logging
 import os
 import pickle
+import sys
 import threading
 import time
 import weakref
+from collections import defaultdict
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from moto.backends import get_backend
 
 from localcloud.server.readiness import Readiness
+from localcloud.state import blobs, changes, replay
+from localcloud.state.durable import private_dir
+from localcloud.state.gate import Gate
+from localcloud.state.journal import Journal
+from localcloud.state.outbox import outbox
+from localcloud.state.snapshots import IncompatibleSnapshot, Loaded, SnapshotDir, fork_and_write, wait_child
 
 log = logging.getLogger("localcloud.persistence")
 
-SNAPSHOT_VERSION = 1
+SNAPSHOT_VERSION = 1  # the per-service pickle document
 # Requests to one service that change another's state inside moto (RDS creates the managed master secret
 # in Secrets Manager and its KMS key; Lambda writes CloudWatch Logs): saved together with their cause.
 SIDE_EFFECTS = {"rds": ("secretsmanager", "kms"), "awslambda": ("logs",), "s3": ("sqs", "sns"),
@@ -128,128 +143,321 @@ def _prepare_pickling(service: str) -> None:
         copyreg.pickle(IAMBackend, _reduce_iam_backend)
 
 
+def _env_seconds(name: str, default: float) -> float:
+    raw = os.environ.get(name, "")
+    try:
+        return float(raw) if raw else default
+    except ValueError:
+        raise ValueError(f"{name}={raw!r} is not a number of seconds; unset it or give one such as {default:g}") from None
+
+
+SNAPSHOT_SECONDS = 10.0  # LOCALCLOUD_SNAPSHOT_SECONDS: how often a changed state is snapshotted
+FULL_SNAPSHOT_SECONDS = 120.0  # every loaded service re-pickled, catching changes nobody marked
+JOURNAL_LIMIT = 64 * 1024 * 1024  # a snapshot is taken sooner once the journal holds this much
+RETRY_SECONDS = (1.0, 2.0, 5.0, 10.0, 30.0)  # between attempts after a failed snapshot
+
+
+def _module_of(service: str) -> str:
+    return {"awslambda": "moto.awslambda.models", "dynamodbstreams": "moto.dynamodbstreams.models"}.get(
+        service, f"moto.{service}.models")
+
+
 class StateStore:
-    def __init__(self, state_dir: Path, readiness: Readiness, delay_seconds: float = 2.0) -> None:
+    def __init__(self, state_dir: Path, readiness: Readiness, delay_seconds: float | None = None) -> None:
+        self.state_dir = state_dir
         self.directory = state_dir / "moto"
         self.readiness = readiness
-        self.delay_seconds = delay_seconds
+        self.interval = delay_seconds if delay_seconds is not None else _env_seconds(
+            "LOCALCLOUD_SNAPSHOT_SECONDS", SNAPSHOT_SECONDS)
+        self.use_fork = hasattr(os, "fork") and os.environ.get("LOCALCLOUD_SNAPSHOT_FORK", "1") != "0"
+        self.gate = Gate()
+        self.journal = Journal(state_dir / "journal")
+        self.snapshots = SnapshotDir(self.directory)
         self._changed: set[str] = set()
         self._changed_lock = threading.Lock()
+        self._snapshot_lock = threading.Lock()
         self._wake = threading.Event()
         self._stopping = threading.Event()
-        self._restored: dict[str, threading.Event] = {}
-        self._pending: list[tuple[str, threading.Event]] = []
+        self._restored = {service: threading.Event() for service in PERSISTED}
+        self._ready: threading.Event | None = None
+        self._restore_complete = False
+        self._loaded: Loaded | None = None
+        self._extras: dict[str, tuple[Callable[[], Any], Callable[[Any], None]]] = {}
+        self._last_full = time.monotonic()
+        self.status: dict[str, Any] = {"last_snapshot_at": None, "last_snapshot_ms": None, "last_stall_ms": None,
+                                       "snapshot_seq": 0, "last_error": None, "failures": 0, "replayed": 0,
+                                       "set_aside": None}
         self._saver = threading.Thread(target=self._save_loop, name="state-saver", daemon=True)
+        self.register_extra("outbox", outbox.snapshot, outbox.restore)
+        changes.listen(lambda services: self.mark_changed(*services))
+
+    def register_extra(self, name: str, snapshot: Callable[[], Any], restore: Callable[[Any], None]) -> None:
+        """Keep `snapshot()` (called in the snapshot's child: read, never lock) in every snapshot, and hand
+        it to `restore` before the services are restored."""
+        self._extras[name] = (snapshot, restore)
 
     # -- restore ---------------------------------------------------------------------------------
     def hold_snapshots(self) -> None:
-        """Before the server answers: hold every service that has a snapshot until it is restored."""
-        self.directory.mkdir(parents=True, exist_ok=True)
-        # Smallest first: a big EC2 snapshot should not hold up S3 and SQS.
-        pending = sorted(self.directory.glob("*.pickle"), key=lambda p: p.stat().st_size)
-        self._pending = [(path.stem, self.readiness.hold(path.stem)) for path in pending]
-        self._restored.update(self._pending)
-        self._saver.start()
+        """Before the server answers: hold every persisted service until restore and replay are done."""
+        private_dir(self.state_dir)
+        self._ready = self.readiness.hold(*PERSISTED)
 
     def restore_all(self) -> None:
-        """Restore the held snapshots (the app runs this in its background start thread)."""
-        self._restore_all(self._pending)
+        """Load the committed snapshot, whole or not at all (the app runs this first in its start thread)."""
+        try:
+            blobs.install(self.state_dir / "blobs")
+            replay.install_deterministic_ids()
+            started = time.monotonic()
+            self._loaded = self._load()
+            log.info("saved state loaded in %.2f s", time.monotonic() - started)
+        except Exception:
+            log.exception("restoring saved state failed; starting empty")
+            self._loaded = Loaded(0, None, {})
+        finally:
+            for event in self._restored.values():
+                event.set()
+        if not any(segment.stat().st_size for segment in self.journal.segments()):
+            # Nothing to replay (the last stop was clean): requests need not wait for the other start hooks.
+            self._open_for_requests(self._loaded)
 
-    def wait_restored(self, service: str, timeout: float = 60.0) -> None:
-        """Wait for the saved state of `service` only (not for other work holding it)."""
+    def _open_for_requests(self, loaded: Loaded) -> None:
+        if self._restore_complete:
+            return
+        try:
+            self.journal.open(max(self.journal.next_seq, loaded.seq + 1))
+            self._restore_complete = True
+        finally:
+            if self._ready is not None:
+                self._ready.set()
+
+    def finish_restore(self, app: Any) -> None:
+        """Replay the journal after the snapshot, resume pending events, then let requests through
+        (the app runs this last in its start thread, after moto's delivery hooks are ours)."""
+        loaded = self._loaded or Loaded(0, None, {})
+        replayed = 0
+        try:
+            if not self._restore_complete:
+                replayed = self._replay(app, loaded.seq)
+        except Exception:
+            log.exception("replaying the journal failed part-way; what was replayed is kept")
+        finally:
+            self._open_for_requests(loaded)
+            outbox.resume()
+        self.status["replayed"] = replayed
+        self._saver.start()
+        if loaded.directory is None and loaded.services:
+            self.mark_changed(*loaded.services)
+        if replayed or (loaded.directory is None and loaded.services):
+            self._wake.set()  # fold the replayed journal (or format-1 files) into a snapshot now
+
+    def wait_restored(self, service: str, timeout: float = 600.0) -> None:
+        """Wait for the saved state of `service` only (not for the journal's replay)."""
         event = self._restored.get(service)
         if event is not None and not event.wait(timeout):
             log.error("restoring %s took over %.0f s; going on with what is restored", service, timeout)
 
-    def _restore_all(self, held: list[tuple[str, threading.Event]]) -> None:
-        for service, done in held:
+    def _load(self) -> Loaded:
+        try:
+            loaded = self.snapshots.load()
+            documents = {service: self._read(service, path) for service, path in loaded.services.items()}
+        except Exception as exc:
+            self._set_aside(exc)
+            return Loaded(0, None, {})
+        for name, (_, restore) in self._extras.items():
             try:
-                self._restore(service)
-            finally:
-                done.set()
+                restore(loaded.extras.get(name))
+            except Exception:
+                log.exception("could not restore the saved %s; it starts empty", name)
+        for service, document in sorted(documents.items()):
+            if not document["accounts"]:
+                continue  # nothing was ever kept there: importing its models just to clear them costs seconds
+            backends = get_backend(service)  # type: ignore[arg-type]
+            backends.clear()
+            backends.update(document["accounts"])
+        if documents:
+            log.info("restored %s from %s (journal position %d)", ", ".join(sorted(documents)),
+                     loaded.directory or self.directory, loaded.seq)
+        return loaded
 
-    def _restore(self, service: str) -> None:
-        source = self.directory / f"{service}.pickle"
+    @staticmethod
+    def _read(service: str, path: Path) -> dict[str, Any]:
         for attempt in range(5):
             try:
-                with open(source, "rb") as handle:
-                    snapshot = pickle.load(handle)
-                if snapshot.get("version") != SNAPSHOT_VERSION:
-                    raise ValueError(f"snapshot version {snapshot.get('version')} is not {SNAPSHOT_VERSION}")
-                backends = get_backend(service)  # type: ignore[arg-type]
-                backends.clear()
-                backends.update(snapshot["accounts"])
-                log.info("restored %s", service)
-                return
+                with open(path, "rb") as handle:
+                    document = pickle.load(handle)
+                if document.get("version") != SNAPSHOT_VERSION:
+                    raise IncompatibleSnapshot(f"{path.name} has version {document.get('version')}, "
+                                               f"not {SNAPSHOT_VERSION}")
+                return document
             except Exception as exc:
                 if "deadlock detected" in str(exc) and attempt < 4:
                     # A request's thread was importing the same moto module: transient, try again.
                     time.sleep(0.1 * (attempt + 1))
                     continue
-                # A snapshot from another moto version, or a torn file: keep it aside, start empty.
-                kept = source.with_suffix(f".unreadable-{int(time.time())}")
-                source.rename(kept)
-                log.error("Could not restore %s from %s (%s). It starts empty; the old file is kept as %s. "
-                          "Resources Terraform created there will be created again by `make up`.",
-                          service, source, exc, kept)
-                return
+                if isinstance(exc, IncompatibleSnapshot):
+                    raise
+                raise IncompatibleSnapshot(f"{path.name} could not be read ({type(exc).__name__}: {exc})") from exc
+        raise AssertionError("unreachable")
+
+    def _set_aside(self, exc: Exception) -> None:
+        kept = self.snapshots.set_aside(self.journal.directory)
+        message = (f"The saved state in {self.directory} was not loaded: {exc}. Every service starts empty; "
+                   f"`make up` creates the resources again. The old state is kept, untouched, in {kept}.")
+        self.status["set_aside"] = message
+        log.error(message)
+
+    def _replay(self, app: Any, after: int) -> int:
+        count = 0
+        started = time.monotonic()
+        with replay.replay_mode():
+            for seq, entry in self.journal.entries(after):
+                try:
+                    with replay.seeded(entry["seed"]):
+                        status = app.replay_request(replay.environ_of(entry))
+                    if status >= 400:
+                        log.warning("journal entry %d (%s) answered %d on replay", seq, entry["service"], status)
+                except Exception:
+                    log.exception("journal entry %d (%s) failed on replay; going on", seq, entry["service"])
+                self.mark_changed(entry["service"])
+                count += 1
+        if count:
+            log.info("replayed %d journaled requests made after the last snapshot in %.2f s", count,
+                     time.monotonic() - started)
+        return count
+
+    # -- requests --------------------------------------------------------------------------------
+    def journaled_call(self, service: str, environ: dict[str, Any], body: bytes,
+                       call: Callable[[], tuple[int, Any, Any]]) -> tuple[int, Any, Any]:
+        """Apply a mutating request and journal it before its answer leaves (see the module docstring)."""
+        seed = replay.new_seed()
+        with self.gate.shared():
+            with replay.seeded(seed):
+                response = call()
+            if response[0] < 400 and self._restore_complete:
+                try:
+                    self.journal.append(replay.record(service, environ, body, seed))
+                except Exception as exc:
+                    self._failed(f"journaling a {service} request failed ({type(exc).__name__}: {exc})")
+        self.mark_changed(service)
+        if self.journal.bytes_since_rotation > JOURNAL_LIMIT:
+            self._wake.set()
+        return response
 
     # -- save ------------------------------------------------------------------------------------
-    def mark_changed(self, service: str) -> None:
+    def mark_changed(self, *services: str) -> None:
         with self._changed_lock:
-            self._changed.add(service)
-            self._changed.update(SIDE_EFFECTS.get(service, ()))
-        self._wake.set()
+            for service in services:
+                self._changed.add(service)
+                self._changed.update(SIDE_EFFECTS.get(service, ()))
 
     def stop(self) -> None:
+        """Final snapshot (the app calls this after intake stopped and in-flight work drained)."""
         self._stopping.set()
         self._wake.set()
-        self._saver.join(timeout=10)
-        with self._changed_lock:
-            self._changed = set()
-        for service in self._loaded_services():
-            self._save(service)
+        if self._saver.is_alive():
+            self._saver.join(timeout=600)
+        if self._restore_complete:
+            for attempt in range(3):
+                if self.snapshot(everything=True):
+                    break
+                time.sleep(0.5 * (attempt + 1))
+            else:
+                log.error("the final snapshot failed; the journal in %s still holds every change and is "
+                          "replayed at the next start", self.journal.directory)
+        self.journal.close()
 
     @staticmethod
     def _loaded_services() -> list[str]:
         """Services whose moto models were imported in this run (importing one just to save it costs seconds)."""
-        import sys
-
-        module_of = {"awslambda": "moto.awslambda.models", "dynamodbstreams": "moto.dynamodbstreams.models"}
-        return [s for s in PERSISTED if module_of.get(s, f"moto.{s}.models") in sys.modules]
+        return [s for s in PERSISTED if _module_of(s) in sys.modules]
 
     def _save_loop(self) -> None:
+        failures = 0
         while not self._stopping.is_set():
-            self._wake.wait()
-            if self._stopping.wait(self.delay_seconds):
-                return
+            delay = self.interval if not failures else RETRY_SECONDS[min(failures, len(RETRY_SECONDS)) - 1]
+            self._wake.wait(delay)
             self._wake.clear()
-            with self._changed_lock:
-                pending, self._changed = self._changed, set()
-            for service in pending:
-                self._save(service)
-
-    def _save(self, service: str) -> None:
-        """Write atomically: a crash mid-write leaves the previous snapshot intact."""
-        try:
-            backends = get_backend(service)  # type: ignore[arg-type]
-        except Exception:  # not a moto service (our own mounts); nothing to keep
-            return
-        _prepare_pickling(service)
-        target = self.directory / f"{service}.pickle"
-        partial_file = target.with_suffix(".partial")
-        for attempt in range(3):
-            try:
-                data = pickle.dumps({"version": SNAPSHOT_VERSION, "saved_at": time.time(),
-                                     "accounts": dict(backends)}, protocol=pickle.HIGHEST_PROTOCOL)
-                break
-            except RuntimeError:  # a request changed a dict while we walked it: try again shortly
-                time.sleep(0.05 * (attempt + 1))
-            except Exception:
-                log.exception("saving %s failed; its previous snapshot is kept", service)
+            if self._stopping.is_set():
                 return
-        else:
-            self.mark_changed(service)
-            return
-        partial_file.write_bytes(data)
-        os.replace(partial_file, target)
+            with self._changed_lock:
+                dirty = bool(self._changed)
+            if not dirty and not self.journal.bytes_since_rotation and not failures:
+                continue
+            failures = 0 if self.snapshot() else failures + 1
+
+    def snapshot(self, everything: bool = False) -> bool:
+        """Write one consistent snapshot; True when it committed. Failures are retried by the caller,
+        logged with the reason, and shown in the health document."""
+        with self._snapshot_lock:
+            with self._changed_lock:
+                changed, self._changed = self._changed, set()
+            services = self._loaded_services()
+            if everything or time.monotonic() - self._last_full > FULL_SNAPSHOT_SECONDS:
+                changed = set(services)
+                self._last_full = time.monotonic()
+            unsynced = blobs.store.take_unsynced() if blobs.store is not None else []
+            marker = self.directory / "SAVING"
+            started = time.perf_counter()
+            try:
+                backends = {}
+                for service in services:
+                    _prepare_pickling(service)
+                    found = get_backend(service)  # type: ignore[arg-type]
+                    if len(found):  # a service never used has no accounts: nothing to keep
+                        backends[service] = found
+                private_dir(self.directory)
+                marker.write_text(str(os.getpid()))
+                with self.gate.exclusive():
+                    stall_started = time.perf_counter()
+                    seq = self.journal.rotate() if self._restore_complete else self.status["snapshot_seq"]
+                    partial_dir = self.snapshots.prepare(seq)
+                    write = functools.partial(self.snapshots.write, partial_dir, seq, backends, changed,
+                                              self._extras_now, unsynced, blobs.store,
+                                              os.getpid() if self.use_fork else None)
+                    if self.use_fork:
+                        child, pipe = fork_and_write(write)
+                    else:
+                        write()
+                    stall = time.perf_counter() - stall_started
+                error = wait_child(child, pipe) if self.use_fork else None
+            except Exception as exc:
+                error = f"{type(exc).__name__}: {exc}"
+            finally:
+                marker.unlink(missing_ok=True)
+            if error:
+                with self._changed_lock:
+                    self._changed |= changed
+                if blobs.store is not None:
+                    blobs.store._unsynced.update(unsynced)
+                self._failed(f"saving state failed: {error.splitlines()[-1] if error else error}", error)
+                return False
+            self.journal.prune(seq)
+            self.snapshots.remove_older()
+            if blobs.store is not None:
+                blobs.store.collect_garbage(self.snapshots.referenced_blobs())
+            self.status.update(last_snapshot_at=time.time(), snapshot_seq=seq, last_error=None,
+                               last_snapshot_ms=round((time.perf_counter() - started) * 1000, 1),
+                               last_stall_ms=round(stall * 1000, 2), saved_services=sorted(changed))
+            return True
+
+    def _extras_now(self) -> dict[str, Any]:
+        return {name: snapshot() for name, (snapshot, _) in self._extras.items()}
+
+    def _failed(self, message: str, detail: str | None = None) -> None:
+        self.status["failures"] += 1
+        self.status["last_error"] = {"at": time.time(), "message": message}
+        log.error("%s. The previous snapshot and the journal are kept; retrying. %s", message,
+                  (detail or "")[-1500:])
+
+    def health(self) -> dict[str, object]:
+        document = dict(self.status)
+        document["journal_bytes"] = self.journal.bytes_since_rotation
+        document["pending_events"] = outbox.pending()
+        notes = []
+        if self.status["last_error"]:
+            notes.append(f"state: {self.status['last_error']['message']} (retrying; see localcloud.log)")
+        if self.journal.last_error:
+            notes.append(f"state: {self.journal.last_error}")
+        if self.status["set_aside"]:
+            notes.append(f"state: {self.status['set_aside']}")
+        return {"persistence": document, "notes": notes}

@@ -1,15 +1,30 @@
 """Per-service readiness: work that may finish after the server starts answering (restoring saved state,
 importing a heavy engine) holds its services; a request for a held service waits, others go straight on.
 
-This keeps start-up to healthy short without answering a request from half-restored state.
+This keeps start-up to healthy short without answering a request from half-restored state. A request
+that waited too long is refused (503, which SDKs retry), never answered from an empty backend: that
+backend's next save would replace the good snapshot still being restored.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 
 log = logging.getLogger("localcloud.readiness")
+
+
+class NotReady(Exception):
+    """A held service did not become ready in time; the message says which and what to do."""
+
+
+def _wait_seconds() -> float:
+    raw = os.environ.get("LOCALCLOUD_READY_WAIT_SECONDS", "")
+    try:
+        return float(raw) if raw else 120.0
+    except ValueError:
+        raise ValueError(f"LOCALCLOUD_READY_WAIT_SECONDS={raw!r} is not a number of seconds") from None
 
 
 class Readiness:
@@ -25,10 +40,14 @@ class Readiness:
                 self._held.setdefault(service, []).append(done)
         return done
 
-    def wait(self, service: str, timeout: float = 60.0) -> None:
+    def wait(self, service: str, timeout: float | None = None) -> None:
+        timeout = _wait_seconds() if timeout is None else timeout
         for event in self._held.get(service, ()):
             if not event.wait(timeout):
-                log.error("%s was not ready after %.0f s; answering anyway", service, timeout)
+                log.error("%s was not ready after %.0f s; refusing the request rather than answering from "
+                          "a half-restored state", service, timeout)
+                raise NotReady(f"localcloud is still restoring the saved {service} state (over {timeout:.0f} s). "
+                               "Retry shortly; see localcloud.log for progress.")
 
     def starting(self) -> set[str]:
         with self._lock:
