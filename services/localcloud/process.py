@@ -36,22 +36,34 @@ def port_holder(port: int) -> str | None:
     return None
 
 
-def ensure_port_free(host: str, port: int) -> None:
+def _port_busy(host: str, port: int) -> bool:
     probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         probe.bind((host, port))
+        return False
     except OSError as exc:
         if exc.errno != errno.EADDRINUSE:
             raise
+        return True
+    finally:
+        probe.close()
+
+
+def ensure_port_free(host: str, port: int, grace_seconds: float = 5.0) -> None:
+    """Raise when `port` is taken. A server killed a moment ago may still hold it while its last threads
+    exit (the kernel closes its sockets after them), so a busy port is retried for `grace_seconds`."""
+    deadline = time.monotonic() + grace_seconds
+    while _port_busy(host, port):
+        if time.monotonic() < deadline:
+            time.sleep(0.1)
+            continue
         holder = port_holder(port)
         who = f" by {holder}" if holder else ""
         raise LocalCloudError(
             f"Port {port} on {host} is already in use{who}. The local cloud cannot start there. "
             f"Stop that process, or pick another port with --port or LOCALCLOUD_PORT."
-        ) from None
-    finally:
-        probe.close()
+        )
 
 
 def health(settings: Settings, timeout: float = 0.5) -> dict | None:

@@ -40,7 +40,8 @@ from localcloud.state.durable import private_dir
 from localcloud.state.gate import Gate
 from localcloud.state.journal import Journal
 from localcloud.state.outbox import outbox
-from localcloud.state.snapshots import IncompatibleSnapshot, Loaded, SnapshotDir, fork_and_write, wait_child
+from localcloud.state.snapshots import (IncompatibleSnapshot, Loaded, SnapshotDir, fork_and_write, versions,
+                                       wait_child)
 
 log = logging.getLogger("localcloud.persistence")
 
@@ -189,6 +190,7 @@ class StateStore:
                                        "set_aside": None}
         self._saver = threading.Thread(target=self._save_loop, name="state-saver", daemon=True)
         self.register_extra("outbox", outbox.snapshot, outbox.restore)
+        versions()  # read now: the snapshot's child must not import
         changes.listen(lambda services: self.mark_changed(*services))
 
     def register_extra(self, name: str, snapshot: Callable[[], Any], restore: Callable[[Any], None]) -> None:

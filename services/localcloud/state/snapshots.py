@@ -16,11 +16,13 @@ dies with its parent (PR_SET_PDEATHSIG), so an orphan can never commit over a ne
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import pickle
 import shutil
 import signal
+import stat
 import sys
 import time
 import traceback
@@ -34,7 +36,9 @@ FORMAT = 2  # 1: one <service>.pickle per service directly under moto/, no journ
 PICKLE_VERSION = 1  # the per-service document, unchanged from format 1
 
 
+@functools.lru_cache(maxsize=1)
 def versions() -> dict[str, str]:
+    """Read once, in the parent (the snapshot's child must not import)."""
     from importlib.metadata import version
 
     from localcloud import __version__
@@ -184,13 +188,36 @@ class IncompatibleSnapshot(Exception):
     pass
 
 
-def _die_with_parent() -> None:
+def _find_prctl() -> Any:
     try:
         import ctypes
 
-        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        return ctypes.CDLL(None).prctl
     except Exception:  # not Linux: the parent-pid check before the commit still applies
-        pass
+        return None
+
+
+_prctl = _find_prctl()  # looked up here: the child must not import (another thread may hold the import lock)
+
+
+def _die_with_parent() -> None:
+    if _prctl is not None:
+        _prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def _close_sockets() -> None:
+    """The child inherited the server's listening socket: close it (and every other socket), or a child
+    still in fsync when the server is killed keeps the port busy and the restart cannot bind it."""
+    try:
+        fds = [int(name) for name in os.listdir("/proc/self/fd")]
+    except OSError:
+        fds = list(range(3, 4096))
+    for fd in fds:
+        try:
+            if fd > 2 and stat.S_ISSOCK(os.fstat(fd).st_mode):
+                os.close(fd)
+        except OSError:
+            pass
 
 
 def fork_and_write(write: Callable[[], None]) -> tuple[int, int]:
@@ -202,6 +229,7 @@ def fork_and_write(write: Callable[[], None]) -> tuple[int, int]:
         os.close(read_end)
         status = 0
         try:
+            _close_sockets()
             _die_with_parent()
             write()
         except BaseException:
