@@ -34,14 +34,18 @@ class Gate:
                     self._condition.notify_all()
 
     @contextmanager
-    def exclusive(self) -> Iterator[None]:
+    def exclusive(self, timeout: float = 5.0) -> Iterator[None]:
+        """Hold the gate alone. Gives up with TimeoutError after `timeout` (a request that waits, while
+        holding the gate, for another request must not deadlock the snapshot; it is retried later)."""
         with self._condition:
             self._writer_waiting += 1
             try:
-                while self._writing or self._sharing:
-                    self._condition.wait()
+                if not self._condition.wait_for(lambda: not (self._writing or self._sharing), timeout):
+                    raise TimeoutError(f"requests still held the state gate after {timeout:.0f} s")
             finally:
                 self._writer_waiting -= 1
+                if not self._writing:
+                    self._condition.notify_all()
             self._writing = True
         try:
             yield

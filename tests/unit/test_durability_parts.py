@@ -1,0 +1,156 @@
+"""The durable-state parts on their own: journal framing and torn tails, the gate, the outbox, blobs,
+deterministic ids on replay, and snapshots that commit whole or not at all."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+
+import pytest
+
+from localcloud.state import blobs, replay
+from localcloud.state.gate import Gate
+from localcloud.state.journal import Journal
+from localcloud.state.outbox import Outbox
+from localcloud.state.snapshots import IncompatibleSnapshot, SnapshotDir, fork_and_write, wait_child
+
+
+def test_journal_replays_after_a_position_and_stops_at_a_torn_tail(tmp_path):
+    journal = Journal(tmp_path / "journal")
+    journal.open(1)
+    for n in range(5):
+        journal.append({"n": n})
+    journal.rotate()
+    journal.append({"n": 5})
+    journal.close()
+    assert [entry["n"] for _, entry in Journal(tmp_path / "journal").entries(after=2)] == [2, 3, 4, 5]
+    last = Journal(tmp_path / "journal").segments()[-1]
+    with open(last, "ab") as handle:
+        handle.write(b"\x00\x00\x01\x00garbage")  # a crash mid-append
+    assert [entry["n"] for _, entry in Journal(tmp_path / "journal").entries(after=0)] == [0, 1, 2, 3, 4, 5]
+
+
+def test_journal_prune_keeps_what_a_snapshot_does_not_hold_and_files_are_private(tmp_path):
+    journal = Journal(tmp_path / "journal")
+    journal.open(1)
+    journal.append("a")
+    journal.append("b")
+    upto = journal.rotate()  # a snapshot at seq 2
+    journal.append("c")
+    journal.prune(upto)
+    journal.close()
+    assert [entry for _, entry in Journal(tmp_path / "journal").entries(after=0)] == ["c"]
+    assert all(oct(p.stat().st_mode & 0o777) == "0o600" for p in journal.segments())
+    assert oct((tmp_path / "journal").stat().st_mode & 0o777) == "0o700"
+
+
+def test_gate_lets_requests_share_and_a_snapshot_wait_for_them_bounded():
+    gate = Gate()
+    order: list[str] = []
+    release = threading.Event()
+
+    def request() -> None:
+        with gate.shared():
+            order.append("request in")
+            release.wait(5)
+            order.append("request out")
+
+    thread = threading.Thread(target=request)
+    thread.start()
+    while not order:
+        time.sleep(0.01)
+    with pytest.raises(TimeoutError):
+        with gate.exclusive(timeout=0.1):
+            pass
+    with gate.shared():  # a failed snapshot does not keep requests out
+        pass
+    threading.Timer(0.1, release.set).start()
+    with gate.exclusive(timeout=5):
+        order.append("snapshot")
+    thread.join()
+    assert order == ["request in", "request out", "snapshot"]
+
+
+def test_outbox_keeps_items_until_done_and_resumes_the_saved_ones():
+    first = Outbox()
+    kept = first.add("s3", ("arn", "body"))
+    gone = first.add("s3", ("arn", "other"))
+    first.done("s3", gone)
+    saved = first.snapshot()
+    assert saved == {"s3": {kept: ("arn", "body")}}
+    second = Outbox()
+    resumed: list[tuple] = []
+    second.register("s3", lambda item_id, item: resumed.append((item_id, item)))
+    second.restore(saved)
+    assert second.resume() == 1 and resumed == [(kept, ("arn", "body"))]
+    assert second.pending() == {"s3": 1} and not second.wait_empty(0.05)
+    second.done("s3", kept)
+    assert second.wait_empty(0.05)
+
+
+def test_replayed_requests_draw_the_same_moto_ids():
+    replay.install_deterministic_ids()
+    from moto.apigateway.utils import create_id
+    from moto.moto_api._internal import mock_random
+
+    with replay.seeded(1234):
+        first = (create_id(), str(mock_random.uuid4()))
+    with replay.seeded(1234):
+        again = (create_id(), str(mock_random.uuid4()))
+    assert first == again and create_id() != first[0]
+
+
+def test_only_mutating_requests_are_journaled():
+    environ: dict = {"QUERY_STRING": ""}
+    assert replay.journaled("dynamodb", "POST", "PutItem", environ)
+    assert not replay.journaled("dynamodb", "POST", "Query", environ)
+    assert not replay.journaled("sqs", "POST", "ReceiveMessage", environ)
+    assert not replay.journaled("awslambda", "POST", "Invoke", environ)
+    assert replay.journaled("awslambda", "POST", "Invoke", {"HTTP_X_AMZ_INVOCATION_TYPE": "Event"})
+    assert replay.journaled("s3", "PUT", None, environ) and not replay.journaled("s3", "GET", None, environ)
+
+
+def test_s3_bodies_live_in_blob_files_and_pickle_as_references(tmp_path):
+    import pickle
+
+    from moto.s3.models import FakeKey
+
+    store = blobs.install(tmp_path / "blobs")
+    key = FakeKey("k", b"x" * 100_000, "123456789012", "us-east-1")
+    assert isinstance(key._value_buffer, blobs.BlobBuffer) and len(key.value) == 100_000
+    data = pickle.dumps(key)
+    assert len(data) < 10_000  # a reference, not the bytes
+    restored = pickle.loads(data)
+    assert restored.value == key.value and restored.etag == key.etag
+    old_path = key._value_buffer.path
+    key.value = b"new"  # a new value is a new file; the old one stays for snapshots that refer to it
+    assert key._value_buffer.path != old_path and os.path.exists(old_path)
+    restored.dispose()
+    assert store.collect_garbage(referenced=set()) == 1 and not os.path.exists(old_path)
+    assert key.value == b"new"
+
+
+def test_a_snapshot_commits_whole_in_a_forked_child_and_an_incompatible_one_is_set_aside(tmp_path):
+    root = SnapshotDir(tmp_path / "moto")
+    partial, parent = root.prepare(7), os.getpid()
+    pid, pipe = fork_and_write(lambda: root.write(partial, 7, {"sqs": {"123": {"q": 1}}}, {"sqs"},
+                                                  lambda: {"outbox": {}}, [], None, parent))
+    assert wait_child(pid, pipe) is None
+    loaded = root.load()
+    assert loaded.seq == 7 and set(loaded.services) == {"sqs"} and loaded.extras == {"outbox": {}}
+    assert oct(loaded.services["sqs"].stat().st_mode & 0o777) == "0o600"
+    failing = root.prepare(8)
+    pid, pipe = fork_and_write(lambda: (_ for _ in ()).throw(OSError(28, "No space left on device")))
+    assert "No space left on device" in wait_child(pid, pipe)
+    assert root.load().seq == 7 and not (tmp_path / "moto" / "snap-000000000008").exists()
+    manifest = loaded.directory / "manifest.json"
+    document = json.loads(manifest.read_text())
+    document["versions"]["moto"] = "0.1.0"
+    manifest.write_text(json.dumps(document))
+    with pytest.raises(IncompatibleSnapshot, match="moto 0.1.0"):
+        root.load()
+    kept = root.set_aside(tmp_path / "journal")
+    assert (kept / "moto" / "CURRENT").exists() and root.load().services == {}
+    assert failing.name.endswith(".partial")
