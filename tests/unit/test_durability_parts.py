@@ -22,7 +22,7 @@ def test_journal_replays_after_a_position_and_stops_at_a_torn_tail(tmp_path):
     journal.open(1)
     for n in range(5):
         journal.append({"n": n})
-    journal.rotate()
+    journal.retire(journal.rotate()[1])
     journal.append({"n": 5})
     journal.close()
     assert [entry["n"] for _, entry in Journal(tmp_path / "journal").entries(after=2)] == [2, 3, 4, 5]
@@ -37,7 +37,8 @@ def test_journal_prune_keeps_what_a_snapshot_does_not_hold_and_files_are_private
     journal.open(1)
     journal.append("a")
     journal.append("b")
-    upto = journal.rotate()  # a snapshot at seq 2
+    upto, previous = journal.rotate()  # a snapshot at seq 2
+    journal.retire(previous)
     journal.append("c")
     journal.prune(upto)
     journal.close()

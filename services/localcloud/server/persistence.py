@@ -23,6 +23,7 @@ import functools
 import logging
 import os
 import pickle
+import shutil
 import sys
 import threading
 import time
@@ -180,7 +181,7 @@ class StateStore:
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._restored = {service: threading.Event() for service in PERSISTED}
-        self._ready: threading.Event | None = None
+        self._holds: dict[str, threading.Event] = {}
         self._restore_complete = False
         self._loaded: Loaded | None = None
         self._extras: dict[str, tuple[Callable[[], Any], Callable[[Any], None]]] = {}
@@ -200,37 +201,76 @@ class StateStore:
 
     # -- restore ---------------------------------------------------------------------------------
     def hold_snapshots(self) -> None:
-        """Before the server answers: hold every persisted service until restore and replay are done."""
+        """Before the server answers: hold every persisted service until it is restored (and the journal
+        replayed, when there is one to replay)."""
         private_dir(self.state_dir)
-        self._ready = self.readiness.hold(*PERSISTED)
+        self._holds = {service: self.readiness.hold(service) for service in PERSISTED}
 
     def restore_all(self) -> None:
-        """Load the committed snapshot, whole or not at all (the app runs this first in its start thread)."""
+        """Load the committed snapshot (the app runs this first in its start thread). A snapshot this version
+        cannot read is set aside whole before anything loads. Without a journal to replay (the last stop was
+        clean) each service is let through as soon as it is restored, smallest first."""
+        started = time.monotonic()
         try:
             blobs.install(self.state_dir / "blobs")
             replay.install_deterministic_ids()
-            started = time.monotonic()
-            self._loaded = self._load()
-            log.info("saved state loaded in %.2f s", time.monotonic() - started)
+            try:
+                loaded = self.snapshots.load()
+            except Exception as exc:
+                self._set_aside(exc)
+                loaded = Loaded(0, None, {})
+            self._loaded = loaded
+            for name, (_, restore) in self._extras.items():
+                try:
+                    restore(loaded.extras.get(name))
+                except Exception:
+                    log.exception("could not restore the saved %s; it starts empty", name)
+            if not any(segment.stat().st_size for segment in self.journal.segments()):
+                self._open_for_requests(loaded, release=False)
+            for service, path in sorted(loaded.services.items(), key=lambda item: item[1].stat().st_size):
+                try:
+                    self._install(service, path)
+                finally:
+                    self._restored_one(service)
         except Exception:
-            log.exception("restoring saved state failed; starting empty")
-            self._loaded = Loaded(0, None, {})
+            log.exception("restoring saved state failed part-way")
         finally:
-            for event in self._restored.values():
-                event.set()
-        if not any(segment.stat().st_size for segment in self.journal.segments()):
-            # Nothing to replay (the last stop was clean): requests need not wait for the other start hooks.
-            self._open_for_requests(self._loaded)
+            for service in PERSISTED:
+                self._restored_one(service)
+        if self._loaded and self._loaded.services:
+            log.info("restored %s from %s (journal position %d) in %.2f s", ", ".join(sorted(self._loaded.services)),
+                     self._loaded.directory or self.directory, self._loaded.seq, time.monotonic() - started)
 
-    def _open_for_requests(self, loaded: Loaded) -> None:
-        if self._restore_complete:
-            return
+    def _restored_one(self, service: str) -> None:
+        self._restored[service].set()
+        if self._restore_complete:  # nothing to replay: requests to it may go on now
+            self._holds[service].set()
+
+    def _install(self, service: str, path: Path) -> None:
         try:
+            document = self._read(service, path)
+        except Exception as exc:
+            kept = self.snapshots.root.parent / f"set-aside-{time.strftime('%Y%m%d-%H%M%S')}"
+            private_dir(kept)
+            shutil.copy2(path, kept / path.name)
+            message = (f"The saved {service} state ({path}) could not be read: {exc}. {service} starts empty; "
+                       f"`make up` creates its resources again. The file is kept as {kept / path.name}.")
+            self.status["set_aside"] = message
+            self.mark_changed(service)
+            log.error(message)
+            return
+        if document["accounts"]:  # nothing kept there: importing its models just to clear them costs seconds
+            backends = get_backend(service)  # type: ignore[arg-type]
+            backends.clear()
+            backends.update(document["accounts"])
+
+    def _open_for_requests(self, loaded: Loaded, release: bool = True) -> None:
+        if not self._restore_complete:
             self.journal.open(max(self.journal.next_seq, loaded.seq + 1))
             self._restore_complete = True
-        finally:
-            if self._ready is not None:
-                self._ready.set()
+        if release:
+            for hold in self._holds.values():
+                hold.set()
 
     def finish_restore(self, app: Any) -> None:
         """Replay the journal after the snapshot, resume pending events, then let requests through
@@ -258,28 +298,12 @@ class StateStore:
         if event is not None and not event.wait(timeout):
             log.error("restoring %s took over %.0f s; going on with what is restored", service, timeout)
 
-    def _load(self) -> Loaded:
-        try:
-            loaded = self.snapshots.load()
-            documents = {service: self._read(service, path) for service, path in loaded.services.items()}
-        except Exception as exc:
-            self._set_aside(exc)
-            return Loaded(0, None, {})
-        for name, (_, restore) in self._extras.items():
-            try:
-                restore(loaded.extras.get(name))
-            except Exception:
-                log.exception("could not restore the saved %s; it starts empty", name)
-        for service, document in sorted(documents.items()):
-            if not document["accounts"]:
-                continue  # nothing was ever kept there: importing its models just to clear them costs seconds
-            backends = get_backend(service)  # type: ignore[arg-type]
-            backends.clear()
-            backends.update(document["accounts"])
-        if documents:
-            log.info("restored %s from %s (journal position %d)", ", ".join(sorted(documents)),
-                     loaded.directory or self.directory, loaded.seq)
-        return loaded
+    def _set_aside(self, exc: Exception) -> None:
+        kept = self.snapshots.set_aside(self.journal.directory)
+        message = (f"The saved state in {self.directory} was not loaded: {exc}. Every service starts empty; "
+                   f"`make up` creates the resources again. The old state is kept, untouched, in {kept}.")
+        self.status["set_aside"] = message
+        log.error(message)
 
     @staticmethod
     def _read(service: str, path: Path) -> dict[str, Any]:
@@ -300,13 +324,6 @@ class StateStore:
                     raise
                 raise IncompatibleSnapshot(f"{path.name} could not be read ({type(exc).__name__}: {exc})") from exc
         raise AssertionError("unreachable")
-
-    def _set_aside(self, exc: Exception) -> None:
-        kept = self.snapshots.set_aside(self.journal.directory)
-        message = (f"The saved state in {self.directory} was not loaded: {exc}. Every service starts empty; "
-                   f"`make up` creates the resources again. The old state is kept, untouched, in {kept}.")
-        self.status["set_aside"] = message
-        log.error(message)
 
     def _replay(self, app: Any, after: int) -> int:
         count = 0
@@ -411,7 +428,7 @@ class StateStore:
                 marker.write_text(str(os.getpid()))
                 with self.gate.exclusive():
                     stall_started = time.perf_counter()
-                    seq = self.journal.rotate() if self._restore_complete else self.status["snapshot_seq"]
+                    seq, rotated = self.journal.rotate()
                     partial_dir = self.snapshots.prepare(seq)
                     write = functools.partial(self.snapshots.write, partial_dir, seq, backends, changed,
                                               self._extras_now, unsynced, blobs.store,
@@ -421,7 +438,9 @@ class StateStore:
                     else:
                         write()
                     stall = time.perf_counter() - stall_started
+                self.journal.retire(rotated)
                 error = wait_child(child, pipe) if self.use_fork else None
+                committed = time.perf_counter() - started
             except Exception as exc:
                 error = f"{type(exc).__name__}: {exc}"
             finally:
@@ -438,7 +457,8 @@ class StateStore:
             if blobs.store is not None:
                 blobs.store.collect_garbage(self.snapshots.referenced_blobs())
             self.status.update(last_snapshot_at=time.time(), snapshot_seq=seq, last_error=None,
-                               last_snapshot_ms=round((time.perf_counter() - started) * 1000, 1),
+                               last_snapshot_ms=round(committed * 1000, 1),
+                               last_cleanup_ms=round((time.perf_counter() - started - committed) * 1000, 1),
                                last_stall_ms=round(stall * 1000, 2), saved_services=sorted(changed))
             return True
 

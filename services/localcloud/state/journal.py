@@ -40,6 +40,7 @@ class Journal:
         self.next_seq = 1
         self.bytes_since_rotation = 0
         self._unsynced = False
+        self._new_segment = False
         self._stop = threading.Event()
         self._flusher: threading.Thread | None = None
         self.last_error: str | None = None
@@ -77,19 +78,27 @@ class Journal:
         private_dir(self.directory)
         with self._lock:
             self.next_seq = max(self.next_seq, next_seq)
-            self._open_segment()
+            self._retire(self._open_segment())
+        fsync_dir(self.directory)
         if self._flusher is None:
             self._flusher = threading.Thread(target=self._flush_loop, name="journal-fsync", daemon=True)
             self._flusher.start()
 
-    def _open_segment(self) -> None:
-        if self._fd is not None:
-            os.fsync(self._fd)
-            os.close(self._fd)
+    def _open_segment(self) -> int | None:
+        """Switch to a new segment; returns the previous one's fd, still open (the caller syncs and closes
+        it outside the gate: an fsync can take tens of milliseconds on a busy disk)."""
+        previous = self._fd
         self._segment = self.directory / f"{self.next_seq:012d}.wal"
         self._fd = os.open(self._segment, os.O_WRONLY | os.O_CREAT | os.O_APPEND, FILE_MODE)
-        fsync_dir(self.directory)
+        self._new_segment = True
         self.bytes_since_rotation = 0
+        return previous
+
+    @staticmethod
+    def _retire(fd: int | None) -> None:
+        if fd is not None:
+            os.fsync(fd)
+            os.close(fd)
 
     def append(self, entry: Any) -> int:
         """Record `entry`; returns its seq. The bytes are in the OS before this returns."""
@@ -107,13 +116,17 @@ class Journal:
             self._unsynced = True
             return seq
 
-    def rotate(self) -> int:
-        """Close the current segment and start the next; returns the last seq the closed ones hold.
-        The caller holds the gate exclusively, so no append is in flight."""
+    def rotate(self) -> tuple[int, int | None]:
+        """Start the next segment; returns the last seq the earlier ones hold and the previous segment's fd,
+        for `retire` once the gate is released. The caller holds the gate exclusively: no append in flight."""
         with self._lock:
             last = self.next_seq - 1
-            self._open_segment()
-            return last
+            return last, self._open_segment()
+
+    def retire(self, fd: int | None) -> None:
+        """fsync and close a rotated-out segment, and make the new segment's name durable."""
+        self._retire(fd)
+        fsync_dir(self.directory)
 
     def prune(self, upto: int) -> None:
         """Delete segments holding only entries <= `upto` (a snapshot holds them now): a segment's entries
@@ -126,6 +139,9 @@ class Journal:
     def sync(self) -> None:
         with self._lock:
             fd, self._unsynced = self._fd, False
+            new_segment, self._new_segment = self._new_segment, False
+        if new_segment:
+            fsync_dir(self.directory)
         if fd is not None:
             try:
                 os.fsync(fd)
