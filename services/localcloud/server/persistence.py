@@ -444,7 +444,10 @@ class StateStore:
             except Exception as exc:
                 error = f"{type(exc).__name__}: {exc}"
             finally:
-                marker.unlink(missing_ok=True)
+                try:
+                    marker.unlink(missing_ok=True)
+                except OSError:
+                    pass  # the directory itself is what failed; the error above says so
             if error:
                 with self._changed_lock:
                     self._changed |= changed

@@ -1,0 +1,52 @@
+"""In-process, with moto's real models: a schedule that came due while the local cloud was stopped fires
+once (not once per missed period), and a save that fails is reported with its reason and retried."""
+
+from __future__ import annotations
+
+import time
+
+from localcloud.clock import clock
+from localcloud.testing import wait_for
+
+
+def test_a_run_missed_while_stopped_fires_once_and_the_schedule_keeps_its_phase():
+    from moto.events.models import events_backends
+    from moto.sqs.models import sqs_backends
+
+    from localcloud.events.schedules_runner import ScheduleRunner
+
+    account, region = "111122223333", "us-east-1"
+    queue = sqs_backends[account][region].create_queue("missed-runs")
+    events = events_backends[account][region]
+    rule = events.put_rule("every-minute", scheduled_expression="rate(1 minute)", state="ENABLED")
+    events.put_targets("every-minute", None, [{"Id": "q", "Arn": queue.queue_arn}])
+    now = clock().now()
+    runner = ScheduleRunner()
+    # Saved by the previous run: first seen 10 min ago, last fired 3.5 periods ago; stopped since.
+    runner.restore_state({rule.arn: (("rate(1 minute)", "UTC"), now - 210.0, now - 600.0)})
+    runner._tick()
+    runner._tick()
+    wait_for(lambda: len(queue.messages) >= 1, timeout=10, what="the missed run")
+    time.sleep(0.2)  # deliveries run on their own threads; a second one would have landed by now
+    assert len(queue.messages) == 1
+    due = runner._due[rule.arn][1]
+    assert now < due <= now + 60 and (due - (now - 600.0)) % 60 == 0  # next run on the old phase
+
+
+def test_a_failed_save_is_reported_with_its_reason_then_clears(tmp_path):
+    from localcloud.server.persistence import StateStore
+    from localcloud.server.readiness import Readiness
+
+    store = StateStore(tmp_path, Readiness())
+    store.hold_snapshots()
+    store.restore_all()
+    store.finish_restore(app=None)  # nothing to replay
+    (tmp_path / "moto").write_text("not a directory")  # what a full or broken disk looks like to the saver
+    assert store.snapshot() is False
+    notes = store.health()["notes"]
+    assert notes and "saving state failed" in notes[0] and "moto" in notes[0]
+    assert store.health()["persistence"]["failures"] == 1
+    (tmp_path / "moto").unlink()
+    assert store.snapshot() is True
+    assert store.health()["notes"] == [] and store.health()["persistence"]["last_error"] is None
+    store.stop()
