@@ -154,7 +154,10 @@ def _env_seconds(name: str, default: float) -> float:
 
 
 SNAPSHOT_SECONDS = 10.0  # LOCALCLOUD_SNAPSHOT_SECONDS: how often a changed state is snapshotted
-FULL_SNAPSHOT_SECONDS = 120.0  # every loaded service re-pickled, catching changes nobody marked
+FULL_SNAPSHOT_SECONDS = 600.0  # every loaded service re-pickled, catching changes nobody marked
+# Changed by background work (executions, alarm evaluation, RDS instance status) without marking: small,
+# so re-pickled by every snapshot.
+BACKGROUND_CHANGED = ("stepfunctions", "cloudwatch", "rds")
 JOURNAL_LIMIT = 64 * 1024 * 1024  # a snapshot is taken sooner once the journal holds this much
 RETRY_SECONDS = (1.0, 2.0, 5.0, 10.0, 30.0)  # between attempts after a failed snapshot
 
@@ -414,6 +417,7 @@ class StateStore:
             if everything or time.monotonic() - self._last_full > FULL_SNAPSHOT_SECONDS:
                 changed = set(services)
                 self._last_full = time.monotonic()
+            changed |= set(BACKGROUND_CHANGED)
             unsynced = blobs.store.take_unsynced() if blobs.store is not None else []
             marker = self.directory / "SAVING"
             started = time.perf_counter()
