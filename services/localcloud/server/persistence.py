@@ -185,7 +185,8 @@ class StateStore:
         self._stopping = threading.Event()
         self._restored = {service: threading.Event() for service in PERSISTED}
         self._holds: dict[str, threading.Event] = {}
-        self._restore_complete = False
+        self._restore_complete = False  # the journal is open: requests are journaled
+        self._all_restored = False  # restore and replay finished: a snapshot would hold everything
         self._loaded: Loaded | None = None
         self._extras: dict[str, tuple[Callable[[], Any], Callable[[Any], None]]] = {}
         self._last_full = time.monotonic()
@@ -289,6 +290,7 @@ class StateStore:
             self._open_for_requests(loaded)
             outbox.resume()
         self.status["replayed"] = replayed
+        self._all_restored = True
         self._saver.start()
         if loaded.directory is None and loaded.services:
             self.mark_changed(*loaded.services)
@@ -330,6 +332,7 @@ class StateStore:
 
     def _replay(self, app: Any, after: int) -> int:
         count = 0
+        refused: dict[str, int] = {}
         started = time.monotonic()
         with replay.replay_mode():
             for seq, entry in self.journal.entries(after):
@@ -337,14 +340,18 @@ class StateStore:
                     with replay.seeded(entry["seed"]):
                         status = app.replay_request(replay.environ_of(entry))
                     if status >= 400:
-                        log.warning("journal entry %d (%s) answered %d on replay", seq, entry["service"], status)
+                        # e.g. SQS DeleteMessage: its receipt handle came from a ReceiveMessage, not journaled,
+                        # so the message is back (at-least-once, as SQS allows).
+                        key = f"{entry['service']} {status}"
+                        refused[key] = refused.get(key, 0) + 1
                 except Exception:
                     log.exception("journal entry %d (%s) failed on replay; going on", seq, entry["service"])
                 self.mark_changed(entry["service"])
                 count += 1
         if count:
-            log.info("replayed %d journaled requests made after the last snapshot in %.2f s", count,
-                     time.monotonic() - started)
+            log.info("replayed %d journaled requests made after the last snapshot in %.2f s%s", count,
+                     time.monotonic() - started,
+                     f"; refused on replay: {refused}" if refused else "")
         return count
 
     # -- requests --------------------------------------------------------------------------------
@@ -378,7 +385,7 @@ class StateStore:
         self._wake.set()
         if self._saver.is_alive():
             self._saver.join(timeout=600)
-        if self._restore_complete:
+        if self._restore_complete and self._all_restored:  # never a snapshot of a half-restored state
             for attempt in range(3):
                 if self.snapshot(everything=True):
                     break
