@@ -207,7 +207,7 @@ class StateStore:
     def hold_snapshots(self) -> None:
         """Before the server answers: hold every persisted service until it is restored (and the journal
         replayed, when there is one to replay)."""
-        private_dir(self.state_dir)
+        self.state_dir.mkdir(parents=True, exist_ok=True)  # its own mode is the server's (issue 14); ours are 0700
         self._holds = {service: self.readiness.hold(service) for service in PERSISTED}
 
     def restore_all(self) -> None:
@@ -436,7 +436,9 @@ class StateStore:
                     if len(found):  # a service never used has no accounts: nothing to keep
                         backends[service] = found
                 private_dir(self.directory)
-                marker.write_text(str(os.getpid()))
+                fd = os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # not synced: a hint for `stop`
+                os.write(fd, str(os.getpid()).encode())
+                os.close(fd)
                 with self.gate.exclusive():
                     stall_started = time.perf_counter()
                     seq, rotated = self.journal.rotate()
