@@ -158,8 +158,12 @@ def save_cost_and_restart(root: Path) -> list[dict]:
     peak = max(peak, rss_mb(pid))
     # Let every snapshot the load caused finish, then change 1 KB and time the snapshot it causes.
     seq = lambda: process.health(cloud.settings, timeout=5)["persistence"]["snapshot_seq"]  # noqa: E731
-    time.sleep(3.0)
-    wait_for(lambda: process.health(cloud.settings, timeout=5)["persistence"]["journal_bytes"] == 0, timeout=120)
+    def settled() -> bool:
+        saved = process.health(cloud.settings, timeout=5)["persistence"]
+        return not saved["saving"] and saved["journal_bytes"] == 0
+
+    time.sleep(2.0)
+    wait_for(lambda: settled() and (time.sleep(1.5) or settled()), timeout=300)
     before = seq()
     latencies = []
     s3.put_object(Bucket="big-data", Key="small.txt", Body=b"k" * 1024)

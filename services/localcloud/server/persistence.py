@@ -191,7 +191,7 @@ class StateStore:
         self._extras: dict[str, tuple[Callable[[], Any], Callable[[Any], None]]] = {}
         self._last_full = time.monotonic()
         self.status: dict[str, Any] = {"last_snapshot_at": None, "last_snapshot_ms": None, "last_stall_ms": None,
-                                       "snapshot_seq": 0, "last_error": None, "failures": 0, "replayed": 0,
+                                       "snapshot_seq": 0, "last_error": None, "failures": 0, "replayed": 0, "saving": False,
                                        "set_aside": None}
         self._saver = threading.Thread(target=self._save_loop, name="state-saver", daemon=True)
         self.register_extra("outbox", outbox.snapshot, outbox.restore)
@@ -418,65 +418,72 @@ class StateStore:
         """Write one consistent snapshot; True when it committed. Failures are retried by the caller,
         logged with the reason, and shown in the health document."""
         with self._snapshot_lock:
-            with self._changed_lock:
-                changed, self._changed = self._changed, set()
-            services = self._loaded_services()
-            if everything or time.monotonic() - self._last_full > FULL_SNAPSHOT_SECONDS:
-                changed = set(services)
-                self._last_full = time.monotonic()
-            changed |= set(BACKGROUND_CHANGED)
-            unsynced = blobs.store.take_unsynced() if blobs.store is not None else []
-            marker = self.directory / "SAVING"
-            started = time.perf_counter()
+            self.status["saving"] = True
             try:
-                backends = {}
-                for service in services:
-                    _prepare_pickling(service)
-                    found = get_backend(service)  # type: ignore[arg-type]
-                    if len(found):  # a service never used has no accounts: nothing to keep
-                        backends[service] = found
-                private_dir(self.directory)
-                fd = os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # not synced: a hint for `stop`
-                os.write(fd, str(os.getpid()).encode())
-                os.close(fd)
-                with self.gate.exclusive():
-                    stall_started = time.perf_counter()
-                    seq, rotated = self.journal.rotate()
-                    partial_dir = self.snapshots.prepare(seq)
-                    write = functools.partial(self.snapshots.write, partial_dir, seq, backends, changed,
-                                              self._extras_now, unsynced, blobs.store,
-                                              os.getpid() if self.use_fork else None)
-                    if self.use_fork:
-                        child, pipe = fork_and_write(write)
-                    else:
-                        write()
-                    stall = time.perf_counter() - stall_started
-                self.journal.retire(rotated)
-                error = wait_child(child, pipe) if self.use_fork else None
-                committed = time.perf_counter() - started
-            except Exception as exc:
-                error = f"{type(exc).__name__}: {exc}"
+                return self._snapshot(everything)
             finally:
-                try:
-                    marker.unlink(missing_ok=True)
-                except OSError:
-                    pass  # the directory itself is what failed; the error above says so
-            if error:
-                with self._changed_lock:
-                    self._changed |= changed
-                if blobs.store is not None:
-                    blobs.store._unsynced.update(unsynced)
-                self._failed(f"saving state failed: {error.splitlines()[-1] if error else error}", error)
-                return False
-            self.journal.prune(seq)
-            self.snapshots.remove_older()
+                self.status["saving"] = False
+
+    def _snapshot(self, everything: bool) -> bool:
+        with self._changed_lock:
+            changed, self._changed = self._changed, set()
+        services = self._loaded_services()
+        if everything or time.monotonic() - self._last_full > FULL_SNAPSHOT_SECONDS:
+            changed = set(services)
+            self._last_full = time.monotonic()
+        changed |= set(BACKGROUND_CHANGED)
+        unsynced = blobs.store.take_unsynced() if blobs.store is not None else []
+        marker = self.directory / "SAVING"
+        started = time.perf_counter()
+        try:
+            backends = {}
+            for service in services:
+                _prepare_pickling(service)
+                found = get_backend(service)  # type: ignore[arg-type]
+                if len(found):  # a service never used has no accounts: nothing to keep
+                    backends[service] = found
+            private_dir(self.directory)
+            fd = os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # not synced: a hint for `stop`
+            os.write(fd, str(os.getpid()).encode())
+            os.close(fd)
+            with self.gate.exclusive():
+                stall_started = time.perf_counter()
+                seq, rotated = self.journal.rotate()
+                partial_dir = self.snapshots.prepare(seq)
+                write = functools.partial(self.snapshots.write, partial_dir, seq, backends, changed,
+                                          self._extras_now, unsynced, blobs.store,
+                                          os.getpid() if self.use_fork else None)
+                if self.use_fork:
+                    child, pipe = fork_and_write(write)
+                else:
+                    write()
+                stall = time.perf_counter() - stall_started
+            self.journal.retire(rotated)
+            error = wait_child(child, pipe) if self.use_fork else None
+            committed = time.perf_counter() - started
+        except Exception as exc:
+            error = f"{type(exc).__name__}: {exc}"
+        finally:
+            try:
+                marker.unlink(missing_ok=True)
+            except OSError:
+                pass  # the directory itself is what failed; the error above says so
+        if error:
+            with self._changed_lock:
+                self._changed |= changed
             if blobs.store is not None:
-                blobs.store.collect_garbage(self.snapshots.referenced_blobs())
-            self.status.update(last_snapshot_at=time.time(), snapshot_seq=seq, last_error=None,
-                               last_snapshot_ms=round(committed * 1000, 1),
-                               last_cleanup_ms=round((time.perf_counter() - started - committed) * 1000, 1),
-                               last_stall_ms=round(stall * 1000, 2), saved_services=sorted(changed))
-            return True
+                blobs.store._unsynced.update(unsynced)
+            self._failed(f"saving state failed: {error.splitlines()[-1] if error else error}", error)
+            return False
+        self.journal.prune(seq)
+        self.snapshots.remove_older()
+        if blobs.store is not None:
+            blobs.store.collect_garbage(self.snapshots.referenced_blobs())
+        self.status.update(last_snapshot_at=time.time(), snapshot_seq=seq, last_error=None,
+                           last_snapshot_ms=round(committed * 1000, 1),
+                           last_cleanup_ms=round((time.perf_counter() - started - committed) * 1000, 1),
+                           last_stall_ms=round(stall * 1000, 2), saved_services=sorted(changed))
+        return True
 
     def _extras_now(self) -> dict[str, Any]:
         return {name: snapshot() for name, (snapshot, _) in self._extras.items()}
