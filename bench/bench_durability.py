@@ -206,6 +206,10 @@ def main() -> int:
             continue
         print(f"bench_durability: {name} ...", file=sys.stderr, flush=True)
         figures += measure(root)
+    previous = Path(__file__).resolve().parent / "results" / "durability.json"
+    if only and previous.exists():  # a partial run keeps the other parts' last figures
+        fresh = {f["name"] for f in figures}
+        figures = [f for f in json.loads(previous.read_text())["figures"] if f["name"] not in fresh] + figures
     write_results("durability", figures, sizes={"s3_mb": MEGABYTES, "dynamodb_items": ITEMS})
     return 0
 

@@ -191,8 +191,8 @@ class StateStore:
         self._extras: dict[str, tuple[Callable[[], Any], Callable[[Any], None]]] = {}
         self._last_full = time.monotonic()
         self.status: dict[str, Any] = {"last_snapshot_at": None, "last_snapshot_ms": None, "last_stall_ms": None,
-                                       "snapshot_seq": 0, "last_error": None, "failures": 0, "replayed": 0, "saving": False,
-                                       "set_aside": None}
+                                       "snapshot_seq": 0, "last_error": None, "failures": 0, "replayed": 0,
+                                       "saving": False, "set_aside": None}
         self._saver = threading.Thread(target=self._save_loop, name="state-saver", daemon=True)
         self.register_extra("outbox", outbox.snapshot, outbox.restore)
         versions()  # read now: the snapshot's child must not import
@@ -359,12 +359,13 @@ class StateStore:
                        call: Callable[[], tuple[int, Any, Any]]) -> tuple[int, Any, Any]:
         """Apply a mutating request and journal it before its answer leaves (see the module docstring)."""
         seed = replay.new_seed()
+        entry = replay.record(service, environ, body, seed)  # as it came in: handlers may rewrite the environ
         with self.gate.shared():
             with replay.seeded(seed):
                 response = call()
             if response[0] < 400 and self._restore_complete:
                 try:
-                    self.journal.append(replay.record(service, environ, body, seed))
+                    self.journal.append(entry)
                 except Exception as exc:
                     self._failed(f"journaling a {service} request failed ({type(exc).__name__}: {exc})")
         self.mark_changed(service)
