@@ -155,3 +155,16 @@ def test_a_snapshot_commits_whole_in_a_forked_child_and_an_incompatible_one_is_s
     kept = root.set_aside(tmp_path / "journal")
     assert (kept / "moto" / "CURRENT").exists() and root.load().services == {}
     assert failing.name.endswith(".partial")
+
+
+def test_a_service_still_restoring_refuses_requests_rather_than_answering_empty():
+    from localcloud.server.readiness import NotReady, Readiness
+
+    readiness = Readiness()
+    done = readiness.hold("dynamodb")
+    readiness.wait("s3", timeout=0.01)  # not held: goes straight on
+    with pytest.raises(NotReady, match="still restoring the saved dynamodb state"):
+        readiness.wait("dynamodb", timeout=0.05)
+    done.set()
+    readiness.wait("dynamodb", timeout=0.05)
+    assert readiness.starting() == set()

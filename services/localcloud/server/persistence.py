@@ -436,6 +436,7 @@ class StateStore:
         unsynced = blobs.store.take_unsynced() if blobs.store is not None else []
         marker = self.directory / "SAVING"
         started = time.perf_counter()
+        deferred = False
         try:
             backends = {}
             for service in services:
@@ -462,6 +463,10 @@ class StateStore:
             self.journal.retire(rotated)
             error = wait_child(child, pipe) if self.use_fork else None
             committed = time.perf_counter() - started
+        except TimeoutError as exc:  # a long journaled request held the gate: not a failure, try again soon
+            log.info("snapshot deferred: %s", exc)
+            deferred = True
+            error = str(exc)
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"
         finally:
@@ -473,8 +478,9 @@ class StateStore:
             with self._changed_lock:
                 self._changed |= changed
             if blobs.store is not None:
-                blobs.store._unsynced.update(unsynced)
-            self._failed(f"saving state failed: {error.splitlines()[-1] if error else error}", error)
+                blobs.store.give_back(unsynced)
+            if not deferred:
+                self._failed(f"saving state failed: {error.splitlines()[-1] if error else error}", error)
             return False
         self.journal.prune(seq)
         self.snapshots.remove_older()

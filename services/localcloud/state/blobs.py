@@ -57,6 +57,11 @@ class BlobStore:
             taken, self._unsynced = list(self._unsynced), set()
         return taken
 
+    def give_back(self, paths: list[str]) -> None:
+        """Paths a failed snapshot did not get to sync: the next one does."""
+        with self._lock:
+            self._unsynced.update(paths)
+
     def collect_garbage(self, referenced: set[str]) -> int:
         """Remove files neither the committed snapshot nor a live object refers to; returns how many."""
         if not self.directory.exists():
