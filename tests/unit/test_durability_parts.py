@@ -168,3 +168,24 @@ def test_a_service_still_restoring_refuses_requests_rather_than_answering_empty(
     done.set()
     readiness.wait("dynamodb", timeout=0.05)
     assert readiness.starting() == set()
+
+
+def test_large_lambda_values_are_stored_once_by_content_and_collected_when_unreferenced(tmp_path):
+    from localcloud.state.snapshots import ValueUnpickler
+
+    root = SnapshotDir(tmp_path / "moto")
+    code = os.urandom(300_000)
+
+    def commit(seq: int, accounts: dict, changed: set) -> None:
+        root.write(root.prepare(seq), seq, {"awslambda": accounts}, changed, dict, [], None, None)
+        root.remove_older()
+
+    commit(1, {"123": {"fn": code}}, {"awslambda"})
+    pickled = root.current() / "awslambda.pickle"
+    assert pickled.stat().st_size < 10_000  # a reference, not the zip
+    with open(pickled, "rb") as handle:
+        assert ValueUnpickler(handle, tmp_path / "moto" / "values").load()["accounts"]["123"]["fn"] == code
+    commit(2, {"123": {"fn": code}}, set())  # unchanged: linked, its value still referenced
+    assert len(list((tmp_path / "moto" / "values").glob("*/*"))) == 1
+    commit(3, {"123": {"fn": b"small"}}, {"awslambda"})  # the code changed: the old zip is unreferenced
+    assert list((tmp_path / "moto" / "values").glob("*/*")) == []

@@ -41,8 +41,8 @@ from localcloud.state.durable import private_dir
 from localcloud.state.gate import Gate
 from localcloud.state.journal import Journal
 from localcloud.state.outbox import outbox
-from localcloud.state.snapshots import (IncompatibleSnapshot, Loaded, SnapshotDir, fork_and_write, versions,
-                                       wait_child)
+from localcloud.state.snapshots import (IncompatibleSnapshot, Loaded, SnapshotDir, ValueUnpickler, fork_and_write,
+                                       versions, wait_child)
 
 log = logging.getLogger("localcloud.persistence")
 
@@ -315,7 +315,7 @@ class StateStore:
         for attempt in range(5):
             try:
                 with open(path, "rb") as handle:
-                    document = pickle.load(handle)
+                    document = ValueUnpickler(handle, path.parent.parent / "values").load()
                 if document.get("version") != SNAPSHOT_VERSION:
                     raise IncompatibleSnapshot(f"{path.name} has version {document.get('version')}, "
                                                f"not {SNAPSHOT_VERSION}")

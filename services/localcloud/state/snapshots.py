@@ -6,6 +6,8 @@ Layout under <state>/moto:
         manifest.json          format, seq, moto and localcloud versions, services, blob references
         <service>.pickle       {"version", "accounts"}; unchanged services are hard links to the last one
         _extras.pickle         outbox, stream checkpoints, schedule times (saved with the state they go with)
+    values/xx/<sha256>         large values (Lambda code and layer zips) of BLOB_SERVICES, stored once by
+                               content and referenced from their pickles: re-saving a function rewrites none
 
 Why a fork: the parent holds the request gate only while it forks (milliseconds), and the child pickles a
 copy-on-write image of the whole process at that instant, so no request stalls while a big table is
@@ -17,6 +19,7 @@ dies with its parent (PR_SET_PDEATHSIG), so an orphan can never commit over a ne
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import os
 import pickle
@@ -34,6 +37,41 @@ from localcloud.state.durable import FILE_MODE, fsync_dir, fsync_file, private_d
 
 FORMAT = 2  # 1: one <service>.pickle per service directly under moto/, no journal
 PICKLE_VERSION = 1  # the per-service document, unchanged from format 1
+BLOB_SERVICES = ("awslambda",)  # where moto keeps big bytes (code, layers); others pickle faster without the hook
+LARGE_VALUE = 256 * 1024
+
+
+class ValuePickler(pickle.Pickler):
+    """Pickles bytes/str of LARGE_VALUE or more as a reference to a content-addressed file under `values`."""
+
+    def __init__(self, handle: Any, values: Path, referenced: set[str]) -> None:
+        super().__init__(handle, protocol=pickle.HIGHEST_PROTOCOL)
+        self.values, self.referenced = values, referenced
+
+    def persistent_id(self, obj: Any) -> Any:
+        kind = type(obj)
+        if (kind is not bytes and kind is not str) or len(obj) < LARGE_VALUE:
+            return None
+        data = obj if kind is bytes else obj.encode("utf-8", "surrogatepass")
+        digest = hashlib.sha256(data).hexdigest()
+        path = self.values / digest[:2] / digest
+        if not path.exists():
+            private_dir(path.parent)
+            write_new(path, data)
+            fsync_dir(path.parent)
+        self.referenced.add(f"{digest[:2]}/{digest}")
+        return ("bytes" if kind is bytes else "str", digest)
+
+
+class ValueUnpickler(pickle.Unpickler):
+    def __init__(self, handle: Any, values: Path) -> None:
+        super().__init__(handle)
+        self.values = values
+
+    def persistent_load(self, pid: Any) -> Any:
+        kind, digest = pid
+        data = (self.values / digest[:2] / digest).read_bytes()
+        return data if kind == "bytes" else data.decode("utf-8", "surrogatepass")
 
 
 @functools.lru_cache(maxsize=1)
@@ -132,6 +170,7 @@ class SnapshotDir:
         if blob_store is not None:
             blob_store.collecting = set()
         linked: set[str] = set()
+        values: set[str] = set()
         for service, accounts in backends.items():
             target = partial / f"{service}.pickle"
             old = previous / f"{service}.pickle" if previous is not None else None
@@ -139,19 +178,26 @@ class SnapshotDir:
                 os.link(old, target)
                 linked.add(service)
                 continue
+            document = {"version": PICKLE_VERSION, "saved_at": time.time(), "accounts": dict(accounts)}
             fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
             with os.fdopen(fd, "wb", buffering=1 << 20) as handle:
-                pickle.dump({"version": PICKLE_VERSION, "saved_at": time.time(), "accounts": dict(accounts)},
-                            handle, protocol=pickle.HIGHEST_PROTOCOL)
+                if service in BLOB_SERVICES:
+                    ValuePickler(handle, self.root / "values", values).dump(document)
+                else:
+                    pickle.dump(document, handle, protocol=pickle.HIGHEST_PROTOCOL)
                 handle.flush()
                 os.fsync(handle.fileno())
         write_new(partial / "_extras.pickle", pickle.dumps(extras(), protocol=pickle.HIGHEST_PROTOCOL))
         blobs: set[str] = set(blob_store.collecting or ()) if blob_store is not None else set()
-        if previous is not None and "s3" in linked:  # the S3 snapshot carried over refers to the same bodies
+        if previous is not None and linked:  # services carried over refer to the same bodies and values
             try:
-                blobs |= set(json.loads((previous / "manifest.json").read_text()).get("blobs", []))
+                old_manifest = json.loads((previous / "manifest.json").read_text())
             except (OSError, ValueError):
-                pass
+                old_manifest = {}
+            if "s3" in linked:
+                blobs |= set(old_manifest.get("blobs", []))
+            if linked & set(BLOB_SERVICES):
+                values |= set(old_manifest.get("values", []))
         for path in unsynced_blobs:
             try:
                 fsync_file(Path(path))
@@ -163,7 +209,7 @@ class SnapshotDir:
                     fsync_dir(folder)
             fsync_dir(blob_store.directory)
         manifest = {"format": FORMAT, "seq": seq, "saved_at": time.time(), "versions": versions(),
-                    "services": sorted(backends), "blobs": sorted(blobs)}
+                    "services": sorted(backends), "blobs": sorted(blobs), "values": sorted(values)}
         write_new(partial / "manifest.json", json.dumps(manifest).encode())
         fsync_dir(partial)
         final = self.root / f"snap-{seq:012d}"
@@ -175,7 +221,17 @@ class SnapshotDir:
         write_atomic(self.root / "CURRENT", json.dumps({"snapshot": final.name}).encode())
 
     def remove_older(self) -> None:
+        """Older snapshots, format-1 files and values the committed snapshot no longer refers to."""
         current = self.current()
+        if current is not None and (self.root / "values").exists():
+            try:
+                kept = set(json.loads((current / "manifest.json").read_text()).get("values", []))
+            except (OSError, ValueError):
+                kept = None  # unsure what is referenced: keep everything
+            if kept is not None:
+                for path in (self.root / "values").glob("*/*"):
+                    if f"{path.parent.name}/{path.name}" not in kept:
+                        path.unlink(missing_ok=True)
         for path in self.root.glob("snap-*"):
             if path != current and not path.name.endswith(".partial"):
                 shutil.rmtree(path, ignore_errors=True)
