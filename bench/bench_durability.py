@@ -19,9 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "services"))
 
-from common import figure, percentile, write_results  # noqa: E402
-from localcloud import process  # noqa: E402
-from localcloud.testing import isolated, wait_for  # noqa: E402
+from common import figure, percentile, write_results
+from localcloud import process
+from localcloud.testing import isolated, wait_for
 
 MEGABYTES = int(os.environ.get("BENCH_DURABILITY_MB", "256"))
 ITEMS = int(os.environ.get("BENCH_DURABILITY_ITEMS", "20000"))
@@ -157,7 +157,7 @@ def save_cost_and_restart(root: Path) -> list[dict]:
             for n in range(start_at, min(ITEMS, start_at + 25))]})
     peak = max(peak, rss_mb(pid))
     # Let every snapshot the load caused finish, then change 1 KB and time the snapshot it causes.
-    seq = lambda: process.health(cloud.settings, timeout=5)["persistence"]["snapshot_seq"]  # noqa: E731
+    seq = lambda: process.health(cloud.settings, timeout=5)["persistence"]["snapshot_seq"]
     def settled() -> bool:
         saved = process.health(cloud.settings, timeout=5)["persistence"]
         return not saved["saving"] and saved["journal_bytes"] == 0

@@ -9,7 +9,6 @@ import threading
 import time
 
 import pytest
-
 from localcloud.state import blobs, replay
 from localcloud.state.gate import Gate
 from localcloud.state.journal import Journal
@@ -62,9 +61,8 @@ def test_gate_lets_requests_share_and_a_snapshot_wait_for_them_bounded():
     thread.start()
     while not order:
         time.sleep(0.01)
-    with pytest.raises(TimeoutError):
-        with gate.exclusive(timeout=0.1):
-            pass
+    with pytest.raises(TimeoutError), gate.exclusive(timeout=0.1):
+        pass
     with gate.shared():  # a failed snapshot does not keep requests out
         pass
     threading.Timer(0.1, release.set).start()

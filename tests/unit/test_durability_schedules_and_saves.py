@@ -10,10 +10,9 @@ from localcloud.testing import wait_for
 
 
 def test_a_run_missed_while_stopped_fires_once_and_the_schedule_keeps_its_phase():
+    from localcloud.events.schedules_runner import ScheduleRunner
     from moto.events.models import events_backends
     from moto.sqs.models import sqs_backends
-
-    from localcloud.events.schedules_runner import ScheduleRunner
 
     account, region = "111122223333", "us-east-1"
     queue = sqs_backends[account][region].create_queue("missed-runs")

@@ -181,7 +181,7 @@ class _TempfileShim:
     """moto.s3.models' view of `tempfile`: SpooledTemporaryFile is a blob, the rest is the real module."""
 
     @staticmethod
-    def SpooledTemporaryFile(*args: Any, **kwargs: Any) -> BlobBuffer:  # noqa: N802  (tempfile's name)
+    def SpooledTemporaryFile(*args: Any, **kwargs: Any) -> BlobBuffer:
         return BlobBuffer()
 
     def __getattr__(self, name: str) -> Any:
@@ -211,7 +211,7 @@ _original_setstate: Any = None
 def install(directory: Path) -> BlobStore:
     """Keep S3 bodies under `directory` from now on (before any snapshot is restored)."""
     global store, _original_getstate, _original_setstate
-    import moto.s3.models as models
+    from moto.s3 import models
 
     if store is None:
         store = BlobStore(private_dir(directory))

@@ -29,9 +29,10 @@ import stat
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from localcloud.state.durable import FILE_MODE, fsync_dir, fsync_file, private_dir, write_atomic, write_new
 
@@ -87,7 +88,7 @@ def versions() -> dict[str, str]:
 def compatible(saved: dict[str, str]) -> str | None:
     """None when a snapshot written with `saved` versions loads here; else why not."""
     here = versions()
-    minor = lambda v: ".".join(str(v).split(".")[:2])  # noqa: E731
+    minor = lambda v: ".".join(str(v).split(".")[:2])
     if minor(saved.get("moto", "")) != minor(here["moto"]):
         return f"it was written with moto {saved.get('moto')} and this is moto {here['moto']}"
     if saved.get("python") and saved["python"] != here["python"]:
