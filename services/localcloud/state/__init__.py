@@ -7,6 +7,8 @@
     snapshots.py  consistent snapshots of every service (a forked child pickles while requests go on)
     outbox.py     accepted-but-undelivered events, saved in the same snapshot as the change that caused them
     blobs.py      S3 object bodies as files under the state directory, referenced from the snapshot
+    changes.py    background work says which service it wrote, so the next snapshot pickles it
+    picklers.py   what moto keeps that pickle cannot take as it is (locks, weak indexes, keys, IAM's policies)
 
 docs/state.md says why it is built this way and what was measured.
 """
