@@ -27,7 +27,7 @@ INSTALL_HINT = ("Install it (Debian/Ubuntu: `apt-get install mariadb-server-core
 
 class MySqlEngine(DatabaseEngine):
     kind = "mysql"
-    start_timeout = 60.0
+    start_timeout = 90.0  # crash recovery on a loaded laptop can take long; a dead server fails at once
 
     @classmethod
     def locate(cls) -> dict[str, str]:

@@ -61,7 +61,7 @@ def _embedded_bin() -> list[str]:
 class PostgresEngine(DatabaseEngine):
     kind = "postgres"
     stop_signal = signal.SIGINT  # "fast" shutdown: roll back open transactions, checkpoint, exit
-    start_timeout = 30.0
+    start_timeout = 90.0  # crash recovery on a loaded laptop can take long; a dead server fails at once
 
     @classmethod
     def locate(cls) -> dict[str, str]:
