@@ -25,6 +25,7 @@ from typing import Any
 
 from moto.backends import get_backend
 
+from localcloud.server.lineage import Lineage
 from localcloud.server.readiness import Readiness
 
 log = logging.getLogger("localcloud.persistence")
@@ -140,11 +141,13 @@ class StateStore:
         self._restored: dict[str, threading.Event] = {}
         self._pending: list[tuple[str, threading.Event]] = []
         self._saver = threading.Thread(target=self._save_loop, name="state-saver", daemon=True)
+        self.lineage = Lineage(self.directory)
 
     # -- restore ---------------------------------------------------------------------------------
     def hold_snapshots(self) -> None:
         """Before the server answers: hold every service that has a snapshot until it is restored."""
         self.directory.mkdir(parents=True, exist_ok=True)
+        self.lineage.begin()
         # Smallest first: a big EC2 snapshot should not hold up S3 and SQS.
         pending = sorted(self.directory.glob("*.pickle"), key=lambda p: p.stat().st_size)
         self._pending = [(path.stem, self.readiness.hold(path.stem)) for path in pending]
@@ -154,6 +157,10 @@ class StateStore:
     def restore_all(self) -> None:
         """Restore the held snapshots (the app runs this in its background start thread)."""
         self._restore_all(self._pending)
+
+    def wait_all_restored(self, timeout: float = 60.0) -> None:
+        for service in list(self._restored):
+            self.wait_restored(service, timeout)
 
     def wait_restored(self, service: str, timeout: float = 60.0) -> None:
         """Wait for the saved state of `service` only (not for other work holding it)."""
@@ -189,6 +196,7 @@ class StateStore:
                 # A snapshot from another moto version, or a torn file: keep it aside, start empty.
                 kept = source.with_suffix(f".unreadable-{int(time.time())}")
                 source.rename(kept)
+                self.lineage.lost(service)
                 log.error("Could not restore %s from %s (%s). It starts empty; the old file is kept as %s. "
                           "Resources Terraform created there will be created again by `make up`.",
                           service, source, exc, kept)
@@ -207,8 +215,9 @@ class StateStore:
         self._saver.join(timeout=10)
         with self._changed_lock:
             self._changed = set()
-        for service in self._loaded_services():
-            self._save(service)
+        saved = [self._save(service) for service in self._loaded_services()]
+        if all(saved):
+            self.lineage.stopped_cleanly()
 
     @staticmethod
     def _loaded_services() -> list[str]:
@@ -229,12 +238,12 @@ class StateStore:
             for service in pending:
                 self._save(service)
 
-    def _save(self, service: str) -> None:
-        """Write atomically: a crash mid-write leaves the previous snapshot intact."""
+    def _save(self, service: str) -> bool:
+        """Write atomically: a crash mid-write leaves the previous snapshot intact. False when not saved."""
         try:
             backends = get_backend(service)  # type: ignore[arg-type]
         except Exception:  # not a moto service (our own mounts); nothing to keep
-            return
+            return True
         _prepare_pickling(service)
         target = self.directory / f"{service}.pickle"
         partial_file = target.with_suffix(".partial")
@@ -247,9 +256,10 @@ class StateStore:
                 time.sleep(0.05 * (attempt + 1))
             except Exception:
                 log.exception("saving %s failed; its previous snapshot is kept", service)
-                return
+                return False
         else:
             self.mark_changed(service)
-            return
+            return False
         partial_file.write_bytes(data)
         os.replace(partial_file, target)
+        return True
