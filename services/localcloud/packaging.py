@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import uuid
 import zipfile
 from pathlib import Path
 
@@ -54,12 +55,41 @@ def install_requirements(requirements: Path, into: Path, python_version: str = "
     if not lines:
         return
     command = [sys.executable, "-m", "pip", "install", "--quiet", "--no-compile", "--target", str(into),
-               "--platform", "manylinux2014_x86_64", "--implementation", "cp", "--python-version", python_version,
+               "--platform", PLATFORM, "--implementation", "cp", "--python-version", python_version,
                "--only-binary=:all:", "-r", str(requirements)]
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
         raise BuildError(f"Installing {requirements} failed, so its function was not built:\n{result.stderr[-1500:]}\n"
                          "Check the package names and that a manylinux wheel exists for them.")
+
+
+PLATFORM = "manylinux2014_x86_64"
+CACHE_DIR = ".cache/requirements"  # under the build output; `make clean` removes it with the zips
+
+
+def cached_requirements(requirements: Path, cache_root: Path, python_version: str = "3.11") -> Path | None:
+    """The folder holding `requirements` installed for Lambda, installed once per distinct file content.
+
+    A handler edit then rebuilds its zip in milliseconds instead of a pip run (1-2 s even for one wheel),
+    which is what makes `localcloud dev` fast; and the same requirements give the same files, every build."""
+    if not requirements.is_file() or not any(line.strip() and not line.startswith("#")
+                                             for line in requirements.read_text().splitlines()):
+        return None
+    key = hashlib.sha256(f"{python_version}\0{PLATFORM}\0".encode() + requirements.read_bytes()).hexdigest()
+    target = cache_root / key
+    if target.is_dir():
+        return target
+    staging = cache_root / f".{key}.{uuid.uuid4().hex}"
+    staging.mkdir(parents=True)
+    try:
+        install_requirements(requirements, staging, python_version)
+        staging.rename(target)
+    except OSError:  # another build installed the same set meanwhile
+        shutil.rmtree(staging, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return target
 
 
 SHARED_DIR = "shared"  # lambdas/shared/: code every function's zip carries (one copy in the repository)
@@ -92,15 +122,11 @@ def build_function(function_dir: Path, out_dir: Path) -> tuple[Path, bool]:
     digest = inputs_digest(function_dir, *shared_sources)
     if _up_to_date(target, digest):
         return target, False
+    deps = cached_requirements(function_dir / "requirements.txt", out_dir.parent / CACHE_DIR)
     with tempfile.TemporaryDirectory() as scratch:
-        deps = Path(scratch) / "deps"
-        deps.mkdir()
-        requirements = function_dir / "requirements.txt"
-        if requirements.exists():
-            install_requirements(requirements, deps)
         code = Path(scratch) / "code"
         shutil.copytree(function_dir, code, ignore=shutil.ignore_patterns("requirements.txt", *SKIP_PARTS))
-        write_zip([(deps, ""), *((d, "") for d in shared_sources), (code, "")], target)
+        write_zip([*([(deps, "")] if deps else []), *((d, "") for d in shared_sources), (code, "")], target)
     _stamp(target, digest)
     return target, True
 
@@ -111,21 +137,28 @@ def build_layer(layer_dir: Path, out_dir: Path) -> tuple[Path, bool]:
     digest = inputs_digest(layer_dir)
     if _up_to_date(target, digest):
         return target, False
+    deps = cached_requirements(layer_dir / "requirements.txt", out_dir.parent / CACHE_DIR)
     with tempfile.TemporaryDirectory() as scratch:
-        deps = Path(scratch) / "python"
-        deps.mkdir()
-        install_requirements(layer_dir / "requirements.txt", deps)
-        write_zip([(deps, "python/")], target)
+        write_zip([(deps or Path(scratch), "python/")], target)
     _stamp(target, digest)
     return target, True
+
+
+def function_dirs(source: Path) -> list[Path]:
+    """The functions under `source`: folders with a handler.py."""
+    return sorted(p for p in source.glob("*") if (p / "handler.py").exists())
+
+
+def layer_dirs(source: Path) -> list[Path]:
+    """The layers: source/layers/<name>/requirements.txt."""
+    return sorted(p for p in (source / "layers").glob("*") if (p / "requirements.txt").exists())
 
 
 def build_all(source: Path, out: Path, report=print) -> list[Path]:
     """Build every function (a folder with handler.py) and every layer under `source`."""
     built = []
-    functions = sorted(p for p in source.glob("*") if (p / "handler.py").exists())
-    layers = sorted(p for p in (source / "layers").glob("*") if (p / "requirements.txt").exists())
-    jobs = [(build_function, d, out / "lambdas") for d in functions] + [(build_layer, d, out / "layers") for d in layers]
+    jobs = ([(build_function, d, out / "lambdas") for d in function_dirs(source)]
+            + [(build_layer, d, out / "layers") for d in layer_dirs(source)])
     for index, (build, source_dir, target_dir) in enumerate(jobs, 1):
         target, rebuilt = build(source_dir, target_dir)
         built.append(target)

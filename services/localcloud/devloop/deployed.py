@@ -1,0 +1,83 @@
+"""Which deployed functions run a zip of build/: the ones to update when it is rebuilt.
+
+Two sources, joined:
+- the Terraform state of the stack: each `aws_lambda_function` names its `filename`, each
+  `aws_lambda_layer_version` its layer zip (how `make up` deployed them);
+- the cloud itself: every function whose CodeSha256 is the SHA-256 of the zip as it was before the
+  rebuild (a function deployed by a test or a script from the same zip; and after a first reload, the
+  functions this session updated), and every function using a layer version with that layer's old code.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+def code_sha256(zip_path: Path) -> str | None:
+    """As Lambda reports CodeSha256: base64 of the SHA-256 digest. None when the file does not exist."""
+    try:
+        return base64.b64encode(hashlib.sha256(zip_path.read_bytes()).digest()).decode()
+    except FileNotFoundError:
+        return None
+
+
+@dataclass
+class StateIndex:
+    """What the Terraform state says: zip -> function names, layer zip -> layer names."""
+    functions: dict[Path, set[str]] = field(default_factory=dict)
+    layers: dict[Path, set[str]] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, state_file: Path | None, tf_dir: Path | None) -> StateIndex:
+        index = cls()
+        if state_file is None or tf_dir is None:
+            return index
+        try:
+            state = json.loads(state_file.read_text())
+        except (FileNotFoundError, ValueError):
+            return index
+        for resource in state.get("resources", []):
+            kind = resource.get("type")
+            if resource.get("mode") != "managed" or kind not in ("aws_lambda_function", "aws_lambda_layer_version"):
+                continue
+            for instance in resource.get("instances", []):
+                attributes = instance.get("attributes") or {}
+                if not attributes.get("filename"):
+                    continue
+                path = (tf_dir / attributes["filename"]).resolve()
+                if kind == "aws_lambda_function":
+                    index.functions.setdefault(path, set()).add(attributes["function_name"])
+                else:
+                    index.layers.setdefault(path, set()).add(attributes["layer_name"])
+        return index
+
+
+@dataclass(frozen=True)
+class DeployedFunction:
+    name: str
+    code_sha256: str
+    layers: tuple[str, ...]  # layer version ARNs
+
+
+def list_functions(lambda_client: Any) -> list[DeployedFunction]:
+    found = []
+    for page in lambda_client.get_paginator("list_functions").paginate():
+        for entry in page["Functions"]:
+            found.append(DeployedFunction(entry["FunctionName"], entry.get("CodeSha256", ""),
+                                          tuple(layer["Arn"] for layer in entry.get("Layers") or [])))
+    return found
+
+
+def layer_code_sha256(lambda_client: Any, version_arn: str, cache: dict[str, str]) -> str:
+    """A layer version's CodeSha256 (versions are immutable, so a session caches them)."""
+    if version_arn not in cache:
+        try:
+            cache[version_arn] = lambda_client.get_layer_version_by_arn(Arn=version_arn)["Content"]["CodeSha256"]
+        except Exception:  # noqa: BLE001  (deleted meanwhile: it runs nothing we build)
+            cache[version_arn] = ""
+    return cache[version_arn]
