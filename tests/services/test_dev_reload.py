@@ -150,3 +150,42 @@ def test_dev_without_a_running_cloud_says_what_to_do(tmp_path):
                           capture_output=True, text=True, env=env, timeout=60)
     assert done.returncode == 1
     assert "does not answer" in done.stderr and "make up" in done.stderr
+
+
+LAYER_USER = """def handler(event, context):
+    try:
+        import layer_marker
+    except ImportError:
+        return "no marker"
+    return layer_marker.VALUE
+"""
+
+
+def test_a_rebuilt_layer_is_published_as_a_new_version_and_its_users_moved_to_it(cloud, tmp_path):
+    """Layer versions are immutable (AWS has no UpdateLayerVersion): PublishLayerVersion, then
+    UpdateFunctionConfiguration of each function that used the old version."""
+    from localcloud.devloop.reloader import Reloader, Unit
+
+    source = tmp_path / "lambdas"
+    (source / "layers" / "marker").mkdir(parents=True)
+    (source / "layers" / "marker" / "requirements.txt").write_text("# no packages yet\n")
+    lam = cloud.client("lambda", read_timeout=60)
+    layer_name = f"marker-{uuid.uuid4().hex[:8]}"
+    old = lam.publish_layer_version(LayerName=layer_name, CompatibleRuntimes=["python3.11"],
+                                    Content={"ZipFile": zip_of({"python/layer_marker.py": "VALUE = 'old layer'\n"})})
+    name = f"dev-{uuid.uuid4().hex[:8]}"
+    role = cloud.client("iam").create_role(RoleName=name, AssumeRolePolicyDocument=LAMBDA_ROLE_POLICY)["Role"]["Arn"]
+    lam.create_function(FunctionName=name, Runtime="python3.11", Role=role, Handler="handler.handler",
+                        Code={"ZipFile": zip_of({"handler.py": LAYER_USER})}, Layers=[old["LayerVersionArn"]])
+    assert _invoke(cloud, name) == "old layer"
+    # The stack's state says which layer the zip builds, as `make up` leaves it.
+    state = tmp_path / "terraform.tfstate"
+    state.write_text(json.dumps({"resources": [{"mode": "managed", "type": "aws_lambda_layer_version", "instances": [
+        {"attributes": {"filename": "build/layers/marker.zip", "layer_name": layer_name}}]}]}))
+
+    [reload] = Reloader(source, tmp_path / "build", lam, state, tmp_path).reload({Unit("layer", source / "layers" / "marker")})
+
+    assert reload.updated == [name]
+    layers = lam.get_function_configuration(FunctionName=name)["Layers"]
+    assert [layer["Arn"] for layer in layers] == [old["LayerVersionArn"].rsplit(":", 1)[0] + ":2"]
+    assert _invoke(cloud, name) == "no marker"  # the new (empty) layer version runs, not the old one

@@ -77,7 +77,13 @@ def layer_code_sha256(lambda_client: Any, version_arn: str, cache: dict[str, str
     """A layer version's CodeSha256 (versions are immutable, so a session caches them)."""
     if version_arn not in cache:
         try:
-            cache[version_arn] = lambda_client.get_layer_version_by_arn(Arn=version_arn)["Content"]["CodeSha256"]
+            cache[version_arn] = get_layer_version(lambda_client, version_arn)["Content"]["CodeSha256"]
         except Exception:  # noqa: BLE001  (deleted meanwhile: it runs nothing we build)
             cache[version_arn] = ""
     return cache[version_arn]
+
+
+def get_layer_version(lambda_client: Any, version_arn: str) -> dict[str, Any]:
+    """GetLayerVersion by name and number (what every emulator serves; GetLayerVersionByArn is rarer)."""
+    prefix, _, number = version_arn.rpartition(":")
+    return lambda_client.get_layer_version(LayerName=prefix, VersionNumber=int(number))

@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from localcloud import packaging
-from localcloud.devloop.deployed import (DeployedFunction, StateIndex, code_sha256, layer_code_sha256,
-                                         list_functions)
+from localcloud.devloop.deployed import (DeployedFunction, StateIndex, code_sha256, get_layer_version,
+                                         layer_code_sha256, list_functions)
 
 
 @dataclass(frozen=True)
@@ -144,7 +144,7 @@ class Reloader:
         for function, arn in stale_uses:
             name = _layer_name(arn)
             if name not in published:
-                old = self.client.get_layer_version_by_arn(Arn=arn)
+                old = get_layer_version(self.client, arn)
                 answer = self.client.publish_layer_version(
                     LayerName=name, Content={"ZipFile": content}, Description=old.get("Description", ""),
                     CompatibleRuntimes=old.get("CompatibleRuntimes") or [])
