@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
 import uuid
 import zipfile
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
@@ -32,21 +36,79 @@ def _files(root: Path) -> list[Path]:
 
 
 def write_zip(sources: list[tuple[Path, str]], target: Path) -> str:
-    """Zip (root, prefix) trees into `target`; returns the base64-free SHA-256 hex of the result."""
+    """Zip (root, prefix) trees into `target`; returns the base64-free SHA-256 hex of the result.
+
+    Entries whose bytes are unchanged since the previous build of `target` keep their compressed data,
+    copied as it is, instead of being compressed again: the same zlib at the same level gives the same
+    bytes, so the zip is identical, and a handler edit in a function with 13 MB of wheels rebuilds in
+    tens of milliseconds instead of 0.6 s (`localcloud dev`)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(".partial")
     entries: dict[str, Path] = {}
     for root, prefix in sources:
         for path in _files(root):
             entries[prefix + path.relative_to(root).as_posix()] = path
-    with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+    with _previous_entries(target) as previous, \
+            zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
         for name in sorted(entries):
             info = zipfile.ZipInfo(name, FIXED_TIME)
             info.external_attr = (0o755 if entries[name].stat().st_mode & 0o111 else 0o644) << 16
             info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, entries[name].read_bytes())
+            data = entries[name].read_bytes()
+            raw = previous.compressed(name, data)
+            if raw is None:
+                archive.writestr(info, data)
+            else:
+                _write_compressed(archive, info, data, raw)
     partial.replace(target)
     return hashlib.sha256(target.read_bytes()).hexdigest()
+
+
+class _PreviousZip:
+    """The compressed data of a zip's entries, by name, for entries whose content is unchanged."""
+
+    def __init__(self, archive: zipfile.ZipFile | None) -> None:
+        self.archive = archive
+        self.infos = {info.filename: info for info in archive.infolist()} if archive else {}
+
+    def compressed(self, name: str, data: bytes) -> bytes | None:
+        info = self.infos.get(name)
+        if (info is None or info.compress_type != zipfile.ZIP_DEFLATED or info.file_size != len(data)
+                or info.flag_bits & 0x08 or info.CRC != zlib.crc32(data)):
+            return None
+        handle = self.archive.fp
+        handle.seek(info.header_offset)
+        header = struct.unpack(zipfile.structFileHeader, handle.read(zipfile.sizeFileHeader))
+        handle.seek(header[zipfile._FH_FILENAME_LENGTH] + header[zipfile._FH_EXTRA_FIELD_LENGTH], 1)
+        return handle.read(info.compress_size)
+
+
+@contextmanager
+def _previous_entries(target: Path) -> Iterator[_PreviousZip]:
+    try:
+        archive = zipfile.ZipFile(target)
+    except (OSError, zipfile.BadZipFile):
+        yield _PreviousZip(None)
+        return
+    with archive:
+        yield _PreviousZip(archive)
+
+
+def _write_compressed(archive: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes, raw: bytes) -> None:
+    """What ZipFile.writestr writes for `info` and `data`, with the compressed bytes given (its header is
+    written once, with the final CRC and sizes, as writestr leaves it on a seekable file)."""
+    info.file_size, info.compress_size, info.CRC = len(data), len(raw), zlib.crc32(data)
+    info.flag_bits = 0
+    zip64 = info.file_size * 1.05 > zipfile.ZIP64_LIMIT
+    archive.fp.seek(archive.start_dir)
+    info.header_offset = archive.fp.tell()
+    archive._writecheck(info)
+    archive._didModify = True
+    archive.fp.write(info.FileHeader(zip64))
+    archive.fp.write(raw)
+    archive.start_dir = archive.fp.tell()
+    archive.filelist.append(info)
+    archive.NameToInfo[info.filename] = info
 
 
 def install_requirements(requirements: Path, into: Path, python_version: str = "3.11") -> None:
