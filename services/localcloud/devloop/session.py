@@ -24,7 +24,9 @@ Print = Callable[[str], None]
 STEP_MS = 30
 DEBOUNCE_MS = 400
 RUST_TIMEOUT_MS = 500
-LOG_POLL_SECONDS = 0.3
+# One FilterLogEvents per followed function per poll (CloudWatch Logs has no multi-group tail that moto
+# serves; StartLiveTail is not there): twice a second keeps a dozen functions under 25 requests a second.
+LOG_POLL_SECONDS = 0.5
 
 
 @dataclass
