@@ -125,3 +125,23 @@ def test_an_unreadable_snapshot_starts_a_new_epoch(tmp_path):
     lineage.lost("s3")
     assert lineage.epoch != before and "s3" in lineage.restore
     assert json.loads((tmp_path / "lineage.json").read_text())["epoch"] == lineage.epoch
+
+
+def test_local_outputs_are_read_from_the_state_file_as_terraform_output_prints_them(tmp_path):
+    import shutil
+
+    import pytest
+
+    from localcloud.terraform.runner import TerraformRunner
+
+    if not (shutil.which("terraform") or shutil.which("tofu")):
+        pytest.skip("the runner needs terraform or tofu on PATH to be constructed")
+    (tmp_path / "infra").mkdir()
+    (tmp_path / "infra" / "main.tf").write_text('output "bucket" { value = "b" }\n')
+    runner = TerraformRunner(tmp_path / "infra", "s", tmp_path / "state", "http://127.0.0.1:4566")
+    runner.paths.root.mkdir(parents=True)
+    runner.paths.state_file.write_text(json.dumps({"version": 4, "outputs": {
+        "bucket": {"value": "b", "type": "string"},
+        "api": {"value": "https://abc123.execute-api.us-east-1.amazonaws.com/v1", "type": "string"}}}))
+    assert runner.outputs() == {"bucket": "b", "api": "http://127.0.0.1:4566/restapis/abc123/v1/_user_request_"}
+    assert not runner.paths.log_file.exists()  # no Terraform command ran
