@@ -1,8 +1,9 @@
 """Which deployed functions run a zip of build/: the ones to update when it is rebuilt.
 
 Two sources, joined:
-- the Terraform state of the stack: each `aws_lambda_function` names its `filename`, each
-  `aws_lambda_layer_version` its layer zip (how `make up` deployed them);
+- the Terraform state of the stack: each `aws_lambda_function` and `aws_lambda_layer_version` names its zip,
+  as `filename` or as the `source` of the `aws_s3_object` its s3_bucket + s3_key point at (how `make up`
+  deploys them);
 - the cloud itself: every function whose CodeSha256 is the SHA-256 of the zip as it was before the
   rebuild (a function deployed by a test or a script from the same zip; and after a first reload, the
   functions this session updated), and every function using a layer version with that layer's old code.
@@ -41,20 +42,24 @@ class StateIndex:
             state = json.loads(state_file.read_text())
         except (FileNotFoundError, ValueError):
             return index
-        for resource in state.get("resources", []):
-            kind = resource.get("type")
-            if resource.get("mode") != "managed" or kind not in ("aws_lambda_function", "aws_lambda_layer_version"):
-                continue
-            for instance in resource.get("instances", []):
-                attributes = instance.get("attributes") or {}
-                if not attributes.get("filename"):
-                    continue
-                path = (tf_dir / attributes["filename"]).resolve()
-                if kind == "aws_lambda_function":
-                    index.functions.setdefault(path, set()).add(attributes["function_name"])
-                else:
-                    index.layers.setdefault(path, set()).add(attributes["layer_name"])
+        managed = [r for r in state.get("resources", []) if r.get("mode") == "managed"]
+        # Code may come from a local file (`filename`) or from an S3 object the same state uploads from one
+        # (`aws_s3_object.source`, named by the function's s3_bucket + s3_key), as infra/tflocal does.
+        uploaded = {(a.get("bucket"), a.get("key")): a["source"] for a in _instances(managed, "aws_s3_object")
+                    if a.get("source")}
+        for kind, name_attribute, into in (("aws_lambda_function", "function_name", index.functions),
+                                           ("aws_lambda_layer_version", "layer_name", index.layers)):
+            for attributes in _instances(managed, kind):
+                source = attributes.get("filename") or uploaded.get((attributes.get("s3_bucket"),
+                                                                     attributes.get("s3_key")))
+                if source and attributes.get(name_attribute):
+                    into.setdefault((tf_dir / source).resolve(), set()).add(attributes[name_attribute])
         return index
+
+
+def _instances(resources: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
+    return [instance.get("attributes") or {} for resource in resources if resource.get("type") == kind
+            for instance in resource.get("instances", [])]
 
 
 @dataclass(frozen=True)
