@@ -33,6 +33,7 @@ RUNTIME_COLLECTIONS = {
     # Every Lambda run assumes its role: STS keeps the temporary keys (ASIA...) among IAM's access keys.
     ("iam", "access_keys"),
 }
+AWS_MANAGED_POLICY_PREFIX = "arn:aws:iam::aws:policy/"
 _MODULE = {"awslambda": "moto.awslambda.models", "dynamodbstreams": "moto.dynamodbstreams.models"}
 
 
@@ -78,6 +79,10 @@ def describe(services: tuple[str, ...]) -> dict[str, Any]:
                     if (service, attribute) in RUNTIME_COLLECTIONS:
                         continue
                     keys = _model_keys(value)
+                    if keys and (service, attribute) == ("iam", "managed_policies"):
+                        # AWS's own policies are there or not depending on whether moto loaded its ~1,600
+                        # of them yet (a restore brings them all back); only the account's own count.
+                        keys = [key for key in keys if not key.startswith(AWS_MANAGED_POLICY_PREFIX)]
                     if keys:
                         entry[attribute] = keys
                 if service == "awslambda":

@@ -111,8 +111,11 @@ def local_fingerprint(directory: Path, state_file: Path, var_files: Sequence[Pat
     }
 
 
-def cloud_fingerprint(endpoint: str | None, timeout: float = 10.0) -> dict[str, Any] | None:
-    """The cloud's state epoch and resource digest (GET /_localcloud/state); None when it cannot say."""
+def cloud_fingerprint(endpoint: str | None, timeout: float = 120.0) -> dict[str, Any] | None:
+    """The cloud's state epoch and resource digest (GET /_localcloud/state); None when it cannot say.
+
+    The answer waits for saved state to be restored, which right after a start takes seconds (tens on a
+    loaded machine: moto's IAM and EC2 modules import slowly); giving up sooner would cost a full apply."""
     if not endpoint:
         return None
     try:

@@ -63,6 +63,28 @@ def _invoke(cloud) -> object:
     return json.loads(cloud.client("lambda").invoke(FunctionName="fingerprint-hello")["Payload"].read())
 
 
+def _state(cloud) -> dict:
+    with urllib.request.urlopen(f"{cloud.endpoint}/_localcloud/state?detail=1", timeout=60) as answer:
+        return json.loads(answer.read())
+
+
+def _differences(before: dict, after: dict, recorded: dict, now) -> list:
+    """What changed, for a failure message: resources in the cloud, and the local inputs."""
+    def flat(value, path=()):
+        if isinstance(value, dict):
+            for key, item in value.items():
+                yield from flat(item, (*path, key))
+        else:
+            yield path, json.dumps(value)[:300]
+    old, new = dict(flat(before.get("resources", {}))), dict(flat(after.get("resources", {})))
+    cloud = [(key, old.get(key), new.get(key)) for key in sorted(set(old) | set(new)) if old.get(key) != new.get(key)]
+    local = [key for key in now.local if now.local[key] != recorded["local"].get(key) and key != "files"]
+    files = [path for path, entry in now.local["files"].items()
+             if recorded["local"]["files"].get(path, [None, None, None])[2] != entry[2]]
+    files += sorted(set(recorded["local"]["files"]) ^ set(now.local["files"]))
+    return [cloud, local, files, recorded.get("cloud"), now.cloud]
+
+
 def _epoch(cloud) -> str:
     with urllib.request.urlopen(f"{cloud.endpoint}/_localcloud/health", timeout=30) as answer:
         return json.loads(answer.read())["state"]["epoch"]
@@ -85,11 +107,15 @@ def test_no_op_apply_is_skipped_a_dev_reload_converges_in_place_and_lost_state_i
         started = time.monotonic()
         assert runner.apply_if_changed() is None, "nothing changed, yet Terraform ran"
         assert time.monotonic() - started < 3.0
-        epoch = _epoch(cloud)
+        epoch, before = _epoch(cloud), _state(cloud)
         cloud.stop()
         cloud.start()  # a clean restart keeps the state and its epoch
-        assert _epoch(cloud) == epoch
-        assert runner.apply_if_changed() is None, "a clean restart brought everything back, yet Terraform ran"
+        assert _epoch(cloud) == epoch, _state(cloud)
+        recorded = fingerprint.read_record(runner.paths.root)
+        assert runner.fingerprint(recorded).matches(recorded), (
+            "a clean restart brought everything back, yet the fingerprint differs: "
+            f"{_differences(before, _state(cloud), recorded, runner.fingerprint(recorded))}")
+        assert runner.apply_if_changed() is None
 
         # localcloud dev updates the function from the rebuilt zip; the next apply updates it in place
         # (Terraform's state still holds the old source_code_hash) and creates or destroys nothing.
