@@ -29,9 +29,11 @@ STACK := pipelines
 PYTEST_ARGS ?=
 # Test modules run in parallel groups (see tests/conftest.py); 1 runs them one after another.
 TEST_WORKERS ?= 4
+# REFRESH=1: apply even when nothing changed since the last successful apply (which is otherwise skipped).
+REFRESH ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install preflight build up down status outputs seed fixtures test bench clean deploy-aws destroy-aws
+.PHONY: help install preflight build up down status outputs seed fixtures test bench clean deploy-aws destroy-aws dev
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -63,11 +65,14 @@ else
 	@$(LOCALCLOUD) backend up $(BACKEND)
 endif
 	@$(MAKE) --no-print-directory fixtures
-	@$(LOCALCLOUD) terraform apply $(TF_DIR) --var-file $(TF_VARS) $(LOCAL_VARS) --stack $(STACK)
+	@$(LOCALCLOUD) terraform apply $(TF_DIR) --var-file $(TF_VARS) $(LOCAL_VARS) --stack $(STACK) $(if $(filter 1,$(REFRESH)),--full)
 	@$(MAKE) --no-print-directory seed
 	@echo "==> endpoint: $(AWS_ENDPOINT_URL)"
 	@echo "==> console:  $(AWS_ENDPOINT_URL)/_localcloud/console/  (localcloud console opens it)"
 	@$(LOCALCLOUD) terraform outputs $(TF_DIR) --var-file $(TF_VARS) $(LOCAL_VARS) --stack $(STACK)
+
+dev: build ## Hot reload: on each save under lambdas/, update the running functions; stream their logs
+	@$(LOCALCLOUD) dev --source lambdas --out build --tf-dir $(TF_DIR) --stack $(STACK)
 
 fixtures: install ## Start the demo fixture servers (fixtures/*/serve.py --detach), e.g. the CMS API
 	@for server in $(sort $(wildcard fixtures/*/serve.py)); do \

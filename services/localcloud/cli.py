@@ -145,6 +145,25 @@ def preflight(tf_dir: Path, skip_port: bool, no_install: bool, port: int | None,
         sys.exit(1)
 
 
+@main.command()
+@click.option("--source", type=click.Path(path_type=Path, file_okay=False), default=Path("lambdas"),
+              show_default=True, help="The Lambda sources to watch (functions, shared/, layers/).")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("build"), show_default=True)
+@click.option("--tf-dir", type=click.Path(path_type=Path, file_okay=False), default=Path("infra/tflocal"),
+              show_default=True, help="The Terraform directory whose state says which function runs which zip.")
+@click.option("--stack", default="pipelines", show_default=True, help="The stack name given to terraform apply.")
+@click.option("--no-logs", is_flag=True, help="Do not print the functions' log lines.")
+@port_option
+@state_option
+def dev(source: Path, out: Path, tf_dir: Path, stack: str, no_logs: bool, port: int | None,
+        state_dir: Path | None) -> None:
+    """Hot reload: on every save under SOURCE, rebuild and update the functions that run it; tail their logs."""
+    from localcloud.devloop import cli as dev_cli
+
+    settings = Settings.from_env(port=port, state_dir=state_dir)
+    sys.exit(dev_cli.run(settings, source, out, tf_dir, stack, follow_logs=not no_logs))
+
+
 from localcloud.terraform.cli import terraform_group  # noqa: E402
 
 main.add_command(terraform_group)

@@ -37,3 +37,17 @@ def test_unchanged_inputs_are_not_rebuilt_and_a_shared_change_rebuilds(tmp_path)
     (source / "shared" / "common.py").write_text("a = 2\n")
     build_all(source, tmp_path / "build", report=lines.append)
     assert [line.split()[1] for line in lines] == ["built", "up", "built"]
+
+
+def test_a_rebuild_that_reuses_unchanged_entries_gives_the_bytes_of_a_fresh_build(tmp_path):
+    source = tmp_path / "lambdas"
+    function = _function(source, "fn", "x = 1\n")
+    (function / "big.py").write_text("# wheels stand-in\n" + "VALUE = 'a' * 80  # padding\n" * 5000)
+    build_function(function, tmp_path / "incremental")
+    (function / "handler.py").write_text("x = 2\n")
+    rebuilt, _ = build_function(function, tmp_path / "incremental")  # big.py's compressed data is reused
+    fresh, _ = build_function(function, tmp_path / "fresh")
+    assert rebuilt.read_bytes() == fresh.read_bytes()
+    with zipfile.ZipFile(rebuilt) as archive:
+        assert archive.testzip() is None
+        assert archive.read("handler.py") == b"x = 2\n"

@@ -82,15 +82,13 @@ def logs(function: str, follow: bool, since: int, port: int | None, state_dir: P
     """Print FUNCTION's log lines from CloudWatch Logs (/aws/lambda/FUNCTION)."""
     from botocore.exceptions import ClientError, EndpointConnectionError
 
+    from localcloud.runtime.log_tail import LogTail
+
     settings = Settings.from_env(port=port, state_dir=state_dir)
-    client = _client("logs", settings)
-    group = f"/aws/lambda/{function}"
-    start = int((time.time() - since) * 1000)
-    seen: set[str] = set()
+    tail = LogTail(_client("logs", settings), f"/aws/lambda/{function}", since)
     while True:
         try:
-            pages = client.get_paginator("filter_log_events").paginate(logGroupName=group, startTime=start)
-            events = [e for page in pages for e in page["events"]]
+            events = tail.poll()
         except EndpointConnectionError:
             _fail(f"the local cloud does not answer at {settings.endpoint}; start it with "
                   "`localcloud start --detach`.")
@@ -99,11 +97,8 @@ def logs(function: str, follow: bool, since: int, port: int | None, state_dir: P
                 _fail(f"no logs for {function} ({exc.response['Error']['Code']}): it has not run yet, or "
                       "the name is wrong.")
             events = []
-        for entry in sorted(events, key=lambda e: (e["timestamp"], e.get("ingestionTime", 0))):
-            if entry["eventId"] not in seen:
-                seen.add(entry["eventId"])
-                click.echo(entry["message"].rstrip("\n"))
-                start = max(start, entry["timestamp"])
+        for entry in events:
+            click.echo(entry["message"].rstrip("\n"))
         if not follow:
             return
         time.sleep(1.0)

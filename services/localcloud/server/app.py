@@ -74,6 +74,8 @@ class LocalCloudApp:
         self.mount("/_localcloud/health", self._health)
         self.mount("/_localstack/health", self._health)
         self.mount("/_localcloud/events", trace.wsgi_app)
+        self.mount("/_localcloud/state", self._state_summary)
+        self.add_health(lambda: {"state": self.state.lineage.document()})
         from localcloud.components import install_all
 
         install_all(self)
@@ -178,6 +180,19 @@ class LocalCloudApp:
         for service in self.readiness.starting():
             if service in document["services"]:
                 document["services"][service] = "starting"
+        body = json.dumps(document).encode()
+        return _respond(start_response, (200, [("Content-Type", "application/json")], body))
+
+    def _state_summary(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        """The state epoch and a digest of the resources held, once saved state is restored (see
+        server/lineage.py and server/inventory.py; `localcloud terraform apply` reads it to skip no-ops)."""
+        from localcloud.server import inventory
+        from localcloud.server.persistence import PERSISTED
+
+        self.state.wait_all_restored()
+        document = {**self.state.lineage.document(), "inventory": inventory.digest(PERSISTED)}
+        if "detail" in environ.get("QUERY_STRING", ""):  # ?detail=1: what the digest is made of
+            document["resources"] = inventory.describe(PERSISTED)
         body = json.dumps(document).encode()
         return _respond(start_response, (200, [("Content-Type", "application/json")], body))
 

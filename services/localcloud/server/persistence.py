@@ -29,6 +29,7 @@ from typing import Any, Callable
 
 from moto.backends import get_backend
 
+from localcloud.server.lineage import Lineage
 from localcloud.server.readiness import Readiness
 from localcloud.state import blobs, changes, replay
 from localcloud.state.durable import private_dir
@@ -102,6 +103,7 @@ class StateStore:
                                        "snapshot_seq": 0, "last_error": None, "failures": 0, "replayed": 0,
                                        "saving": False, "set_aside": None}
         self._saver = threading.Thread(target=self._save_loop, name="state-saver", daemon=True)
+        self.lineage = Lineage(self.directory)  # the state epoch the no-op apply check compares
         self.register_extra("outbox", outbox.snapshot, outbox.restore)
         versions()  # read now: the snapshot's child must not import
         changes.listen(lambda services: self.mark_changed(*services))
@@ -116,6 +118,7 @@ class StateStore:
         """Before the server answers: hold every persisted service until it is restored (and the journal
         replayed, when there is one to replay)."""
         self.state_dir.mkdir(parents=True, exist_ok=True)  # its own mode is the server's (issue 14); ours are 0700
+        self.lineage.begin()
         self._holds = {service: self.readiness.hold(service) for service in PERSISTED}
 
     def restore_all(self) -> None:
@@ -168,6 +171,7 @@ class StateStore:
             message = (f"The saved {service} state ({path}) could not be read: {exc}. {service} starts empty; "
                        f"`make up` creates its resources again. The file is kept as {kept / path.name}.")
             self.status["set_aside"] = message
+            self.lineage.lost(service)
             self.mark_changed(service)
             log.error(message)
             return
@@ -216,7 +220,12 @@ class StateStore:
         message = (f"The saved state in {self.directory} was not loaded: {exc}. Every service starts empty; "
                    f"`make up` creates the resources again. The old state is kept, untouched, in {kept}.")
         self.status["set_aside"] = message
+        self.lineage.lost("saved")
         log.error(message)
+
+    def wait_all_restored(self, timeout: float = 60.0) -> None:
+        for service in list(self._restored):
+            self.wait_restored(service, timeout)
 
     @staticmethod
     def _read(service: str, path: Path) -> dict[str, Any]:
@@ -297,6 +306,7 @@ class StateStore:
         if self._restore_complete and self._all_restored:  # never a snapshot of a half-restored state
             for attempt in range(3):
                 if self.snapshot(everything=True):
+                    self.lineage.stopped_cleanly()
                     break
                 time.sleep(0.5 * (attempt + 1))
             else:

@@ -67,13 +67,20 @@ def terraform_group() -> None:
 @_common
 @click.option("--no-refresh", is_flag=True,
               help="Skip reading resources back first (fast re-apply; misses changes made outside Terraform).")
-def apply(no_refresh: bool, **kwargs: Any) -> None:
-    """Create or update everything in DIRECTORY."""
+@click.option("--full", is_flag=True,
+              help="Run Terraform even when nothing changed since the last successful apply (make up REFRESH=1).")
+def apply(no_refresh: bool, full: bool, **kwargs: Any) -> None:
+    """Create or update everything in DIRECTORY; skipped when nothing changed since the last apply."""
     try:
         runner = _runner(**kwargs)
-        finished = runner.apply(refresh=not no_refresh)
+        finished = runner.apply_if_changed(refresh=not no_refresh, force=full or kwargs["to_aws"])
     except TerraformError as exc:
         _fail(exc)
+    if finished is None:
+        console.print("Terraform skipped: the configuration, variables, build artifacts and the local cloud's "
+                      "state are as the last successful apply left them. (`make up REFRESH=1` or "
+                      "`--full` applies anyway.)")
+        return
     summary = next((line for line in finished.output.splitlines() if line.startswith("Apply complete")), "")
     console.print(f"{summary} ({finished.seconds:.1f} s; state in {runner.paths.state_file})")
 
