@@ -137,8 +137,7 @@ def test_no_op_apply_is_skipped_a_dev_reload_converges_in_place_and_lost_state_i
         assert not runner.fingerprint(recorded).matches(recorded)
 
         cloud.stop()
-        for snapshot in (cloud.settings.state_dir / "moto").glob("*.pickle"):
-            snapshot.unlink()  # the state is lost: the restarted cloud is empty
+        shutil.rmtree(cloud.settings.state_dir / "moto")  # the snapshots are lost: the restarted cloud is empty
         cloud.start()
         assert _epoch(cloud) != epoch
         assert runner.apply_if_changed() is not None, "the restarted cloud lost its state, yet Terraform was skipped"

@@ -32,19 +32,20 @@ def _snapshot_stats(directory: Path) -> dict[str, list[int]]:
 
 
 class Lineage:
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
+    def __init__(self, directory: Path, record: Path | None = None) -> None:
+        self.directory = directory  # where the snapshots live
+        self._record = record or directory / LINEAGE_FILE
         self.epoch = ""
         self.restore = "starting"  # fresh | restored | not restored: <why>
         self._lock = threading.Lock()
 
     @property
     def file(self) -> Path:
-        return self.directory / LINEAGE_FILE
+        return self._record
 
     def begin(self) -> None:
         """At start, before snapshots are restored: keep the previous epoch or start a new one."""
-        snapshots = _snapshot_stats(self.directory)
+        snapshots = _snapshot_stats(self.directory) if self.directory.is_dir() else {}
         try:
             previous = json.loads(self.file.read_text())
         except FileNotFoundError:
@@ -81,7 +82,7 @@ class Lineage:
             log.info("state epoch %s (%s)", self.epoch, why)
 
     def _write(self, clean_stop: bool, snapshots: dict[str, list[int]] | None = None) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
+        self.file.parent.mkdir(parents=True, exist_ok=True)
         partial = self.file.with_suffix(".partial")
         partial.write_text(json.dumps({"epoch": self.epoch, "clean_stop": clean_stop, "snapshots": snapshots}))
         os.replace(partial, self.file)

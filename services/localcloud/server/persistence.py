@@ -103,7 +103,8 @@ class StateStore:
                                        "snapshot_seq": 0, "last_error": None, "failures": 0, "replayed": 0,
                                        "saving": False, "set_aside": None}
         self._saver = threading.Thread(target=self._save_loop, name="state-saver", daemon=True)
-        self.lineage = Lineage(self.directory)  # the state epoch the no-op apply check compares
+        # The state epoch the no-op apply check compares; its record sits beside the snapshots' folder.
+        self.lineage = Lineage(self.directory, state_dir / "lineage.json")
         self.register_extra("outbox", outbox.snapshot, outbox.restore)
         versions()  # read now: the snapshot's child must not import
         changes.listen(lambda services: self.mark_changed(*services))
