@@ -187,3 +187,22 @@ def test_large_lambda_values_are_stored_once_by_content_and_collected_when_unref
     assert len(list((tmp_path / "moto" / "values").glob("*/*"))) == 1
     commit(3, {"123": {"fn": b"small"}}, {"awslambda"})  # the code changed: the old zip is unreferenced
     assert list((tmp_path / "moto" / "values").glob("*/*")) == []
+
+
+def test_a_snapshot_writer_that_never_finishes_is_stopped_and_reported():
+    """A forked writer blocked for good (a lock held by another thread at the fork) must not hang the saver
+    or `localcloud stop`: it is killed after its bound and the snapshot counts as failed."""
+    import os
+    import time
+
+    from localcloud.state.snapshots import fork_and_write, wait_child
+
+    pid, pipe = fork_and_write(lambda: time.sleep(60))
+    error = wait_child(pid, pipe, timeout=0.5)
+    assert error is not None and "did not finish in time" in error
+    try:
+        os.kill(pid, 0)
+        alive = True
+    except ProcessLookupError:
+        alive = False
+    assert not alive

@@ -300,10 +300,35 @@ def fork_and_write(write: Callable[[], None]) -> tuple[int, int]:
     return pid, read_end
 
 
-def wait_child(pid: int, read_end: int) -> str | None:
-    """None when the child committed its snapshot; else what went wrong."""
+def writer_timeout() -> float:
+    raw = os.environ.get("LOCALCLOUD_SNAPSHOT_TIMEOUT", "")
+    try:
+        return float(raw) if raw else 120.0
+    except ValueError:
+        raise ValueError(f"LOCALCLOUD_SNAPSHOT_TIMEOUT={raw!r} is not a number of seconds") from None
+
+
+def wait_child(pid: int, read_end: int, timeout: float | None = None) -> str | None:
+    """None when the child committed its snapshot; else what went wrong.
+
+    Bounded: a forked child of a threaded process can block for good on a lock another thread held at the
+    fork. Such a writer is killed after LOCALCLOUD_SNAPSHOT_TIMEOUT (120 s) and the snapshot counts as
+    failed, to be retried; nothing is lost meanwhile, the journal still holds every change."""
+    import select
+
+    deadline = time.monotonic() + (writer_timeout() if timeout is None else timeout)
     chunks = []
     while True:
+        left = deadline - time.monotonic()
+        ready = select.select([read_end], [], [], max(left, 0))[0] if left > 0 else []
+        if not ready:
+            os.close(read_end)
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            os.waitpid(pid, 0)
+            return "the snapshot writer did not finish in time and was stopped; the journal keeps every change"
         chunk = os.read(read_end, 65536)
         if not chunk:
             break
