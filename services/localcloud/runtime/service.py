@@ -90,7 +90,10 @@ class LambdaService:
         states: dict[str, int] = {}
         for _, env in self.pools.environments():
             states[env.status.value] = states.get(env.status.value, 0) + 1
-        return {"notes": list(self.notes), "lambda_environments": states,
+        notes = list(self.notes)
+        if self.sandbox.enabled and self.sandbox.state().startswith("off"):
+            notes.append(self.sandbox.warning())  # `localcloud status` shows it beside the log's warning
+        return {"notes": notes, "lambda_environments": states,
                 "lambda_sandbox": self.sandbox.state()}
 
     # -- the in-process API ---------------------------------------------------------------------------
