@@ -141,6 +141,10 @@ def prepare_runtime(python: str = sys.executable, quiet: bool = True) -> Path:
     # Compile now, with the target interpreter, so a cold start does not pay for it.
     subprocess.run([python, "-I", "-m", "compileall", "-q", str(staging)], capture_output=True, check=False)
     _marker(staging).write_text(json.dumps({"requirements": requirements(), "python": python}))
+    # A root server's sandbox reads it as uid 993 (sandbox.py), whatever umask pip ran under.
+    from localcloud.runtime.sandbox import grant_read
+
+    grant_read(staging)
     shutil.rmtree(target, ignore_errors=True)
     staging.rename(target)
     return target

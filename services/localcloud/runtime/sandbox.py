@@ -65,9 +65,10 @@ def lang_home(executable: str) -> LangHome:
     return LangHome(out, f"{LANG_DIR}/{relative}")
 
 
-def _grant_read(root: Path) -> None:
-    """a+rX over a tree, for a root server whose sandbox runs as uid 993. The trees live in the 0700 state
-    directory, so nobody else on the host gains anything. (AWS itself wants world-readable code; we do not
+def grant_read(root: Path) -> None:
+    """a+rX over a tree, for a root server whose sandbox runs as uid 993 (code and layers here, the runtime
+    directory in prepare.py). Code and layers live in the 0700 state directory, so nobody else on the host
+    gains anything. (AWS itself wants world-readable code; we do not
     fail a package that lacks it, as the server's own unpacking decides the modes.)"""
     for directory, dirs, files in os.walk(root):
         for name in [directory, *(os.path.join(directory, f) for f in files)]:
@@ -80,6 +81,13 @@ def _grant_read(root: Path) -> None:
             wanted = info.st_mode | 0o444 | (0o111 if stat.S_ISDIR(info.st_mode) or info.st_mode & 0o111 else 0)
             if wanted != info.st_mode:
                 os.chmod(name, stat.S_IMODE(wanted))
+
+
+def _others_can_read(path: Path) -> bool:
+    try:
+        return os.stat(path).st_mode & 0o004 != 0
+    except OSError:
+        return False
 
 
 class Sandbox:
@@ -122,7 +130,9 @@ class Sandbox:
         """The variables that tell sandbox_enter.py what to build, and AWS's paths for the worker."""
         home = lang_home(interpreter)
         if self.mode == "root":
-            self._readable_once([task, *layers, runtime])
+            self._readable_once([task, *layers])
+            if not _others_can_read(runtime / "awslambdaric" / "__init__.py"):  # prepare.py grants it
+                self._readable_once([runtime])
         layout = {"mode": self.mode, "task": str(task), "layers": [str(p) for p in layers], "runtime": str(runtime),
                   "lang": home.prefix, "bootstrap": bootstrap, "tmp_mb": int(ephemeral_mb),
                   "argv": [home.executable, "-I", "-S", "-u", BOOTSTRAP_INSIDE, handler]}
@@ -133,7 +143,7 @@ class Sandbox:
         with self._lock:
             for tree in trees:
                 if tree not in self._readable:
-                    _grant_read(tree)
+                    grant_read(tree)
                     self._readable.add(tree)
 
     # -- probe ----------------------------------------------------------------------------------------
