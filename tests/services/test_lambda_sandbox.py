@@ -77,13 +77,17 @@ def handler(event, context):
     assert body["passwd"]  # the system stays usable: /etc is there, read-only
 
 
-def test_runs_as_sbx_user1051_not_root(functions):
-    body = probe(functions, """import os, pwd
+@pytest.mark.parametrize("runtime", ["python3.11", "python3.12", "python3.13"])
+def test_runs_as_sbx_user1051_not_root_on_every_runtime(functions, runtime):
+    # Each runtime's interpreter (a pyenv shim, a venv link or a plain binary) is placed at /var/lang.
+    body = probe(functions, """import os, pwd, sys
 def handler(event, context):
-    return {"uid": os.getuid(), "euid": os.geteuid(), "gid": os.getgid(), "name": pwd.getpwuid(os.getuid()).pw_name}
-""")
+    return {"uid": os.getuid(), "euid": os.geteuid(), "gid": os.getgid(), "name": pwd.getpwuid(os.getuid()).pw_name,
+            "root": os.environ["LAMBDA_TASK_ROOT"], "version": "%d.%d" % sys.version_info[:2]}
+""", runtime=runtime)
     assert body["uid"] != 0 and body["euid"] != 0
-    assert body == {"uid": 993, "euid": 993, "gid": 990, "name": "sbx_user1051"}
+    assert body == {"uid": 993, "euid": 993, "gid": 990, "name": "sbx_user1051", "root": "/var/task",
+                    "version": runtime.removeprefix("python")}
 
 
 def test_layers_are_merged_into_opt_in_order_read_only(functions):

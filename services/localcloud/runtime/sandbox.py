@@ -48,21 +48,31 @@ class LangHome:
     """An interpreter's installation, mounted at /var/lang as AWS places Python."""
 
     prefix: str  # host directory (sys.base_prefix)
-    executable: str  # the interpreter's path inside, under /var/lang
+    host_executable: str  # the real binary (a pyenv shim resolves to it), which starts the sandbox
+    executable: str  # its path inside, under /var/lang
 
 
 @cache
-def lang_home(executable: str) -> LangHome:
-    real = os.path.realpath(executable)
+def _lang_home(executable: str) -> LangHome | str:
+    """Asked of the interpreter itself: a pyenv shim or a venv link only knows where the binary is by
+    running it. Failures are cached too (as their message), so a cold start does not retry them."""
+    script = "import os, sys; print(sys.base_prefix); print(os.path.realpath(sys.executable))"
     try:
-        out = subprocess.run([real, "-I", "-S", "-c", "import sys; print(sys.base_prefix)"], capture_output=True,
-                             text=True, timeout=15, check=True).stdout.strip()
-    except (OSError, subprocess.SubprocessError) as exc:
-        raise SandboxUnavailable(f"{real} did not run ({exc})") from exc
-    relative = os.path.relpath(real, out)
+        prefix, real = subprocess.run([executable, "-I", "-S", "-c", script], capture_output=True, text=True,
+                                      timeout=15, check=True).stdout.split("\n")[:2]
+    except (OSError, ValueError, subprocess.SubprocessError) as exc:
+        return f"{executable} did not say where it is installed ({exc})"
+    relative = os.path.relpath(real, prefix)
     if relative.startswith(".."):
-        raise SandboxUnavailable(f"{real} is not inside its installation {out}, so it cannot be mounted at /var/lang")
-    return LangHome(out, f"{LANG_DIR}/{relative}")
+        return f"{real} is not inside its installation {prefix}, so it cannot be mounted at /var/lang"
+    return LangHome(prefix, real, f"{LANG_DIR}/{relative}")
+
+
+def lang_home(executable: str) -> LangHome:
+    home = _lang_home(executable)
+    if isinstance(home, str):
+        raise SandboxUnavailable(home)
+    return home
 
 
 def grant_read(root: Path) -> None:
@@ -123,7 +133,8 @@ class Sandbox:
         namespaces = ["--mount", "--pid", "--fork", "--kill-child"]
         if self.mode == "userns":
             namespaces.insert(0, "--map-root-user")
-        return [shutil.which("unshare") or "unshare", *namespaces, os.path.realpath(interpreter), "-I", "-S", ENTER]
+        return [shutil.which("unshare") or "unshare", *namespaces, lang_home(interpreter).host_executable, "-I", "-S",
+                ENTER]
 
     def environment(self, *, interpreter: str, handler: str, task: Path, layers: list[Path], runtime: Path,
                     ephemeral_mb: int, bootstrap: str) -> dict[str, str]:
