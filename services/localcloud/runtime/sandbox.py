@@ -144,8 +144,9 @@ class Sandbox:
             self._readable_once([task, *layers])
             if not _others_can_read(runtime / "awslambdaric" / "__init__.py"):  # prepare.py grants it
                 self._readable_once([runtime])
-        layout = {"mode": self.mode, "task": str(task), "layers": [str(p) for p in layers], "runtime": str(runtime),
-                  "lang": home.prefix, "bootstrap": bootstrap, "tmp_mb": int(ephemeral_mb),
+        real = os.path.realpath  # sandbox_enter.py reaches host paths under /oldroot, where a symlink breaks
+        layout = {"mode": self.mode, "task": real(task), "layers": [real(p) for p in layers], "runtime": real(runtime),
+                  "lang": real(home.prefix), "bootstrap": real(bootstrap), "tmp_mb": int(ephemeral_mb),
                   "argv": [home.executable, "-I", "-S", "-u", BOOTSTRAP_INSIDE, handler]}
         return {"_LOCALCLOUD_SANDBOX": json.dumps(layout), "HOME": HOME, "PATH": PATH,
                 "LD_LIBRARY_PATH": LD_LIBRARY_PATH, "PYTHONPATH": RUNTIME_DIR}

@@ -125,6 +125,29 @@ def _system(new: str) -> None:
             bind_read_only(host, new + name)
 
 
+def _host_link_target(path: str) -> str | None:
+    """Where a host path's chain of links ends, as a host path (absolute links point into the host's root,
+    which is /oldroot now, so os.path.realpath cannot be used)."""
+    for _ in range(40):
+        full = "/oldroot" + path
+        if not os.path.islink(full):
+            return path if os.path.exists(full) else None
+        link = os.readlink(full)
+        path = os.path.normpath(link if link.startswith("/") else os.path.join(os.path.dirname(path), link))
+    return None
+
+
+def _resolver(new: str) -> None:
+    """/etc/resolv.conf is often a link into /run (systemd-resolved), which the sandbox does not have:
+    bring that one file along so names still resolve."""
+    inside = _host_link_target("/etc/resolv.conf")
+    if inside is None or inside == "/etc/resolv.conf" or any(inside.startswith(d + "/") for d in SYSTEM_DIRS):
+        return
+    _mkdirs(new + os.path.dirname(inside))
+    _touch(new + inside)
+    bind_read_only("/oldroot" + inside, new + inside, recursive=False)
+
+
 def _accounts(new: str, mode: str) -> None:
     """The host's passwd/group plus sbx_user1051, so getpwuid(993) and `~` resolve as on AWS."""
     for name, line in (("passwd", f"{SANDBOX_USER}:x:{SANDBOX_UID}:{SANDBOX_GID}::/home/{SANDBOX_USER}:/sbin/nologin"),
@@ -182,6 +205,7 @@ def build(layout: dict) -> None:
     _mkdirs(new + "/proc")
     mount("proc", new + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)  # of our PID namespace
     _system(new)
+    _resolver(new)
     _accounts(new, layout["mode"])
     for inside, host in (("/var/task", layout["task"]), ("/var/runtime", layout["runtime"]),
                          ("/var/lang", layout["lang"])):
