@@ -9,7 +9,6 @@ a container without namespaces) functions run as before, with one warning saying
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import shutil
@@ -93,6 +92,17 @@ def grant_read(root: Path) -> None:
                 os.chmod(name, stat.S_IMODE(wanted))
 
 
+def encode_layout(layout: dict) -> str:
+    """For sandbox_enter.decode_layout: `key=value` lines, a list repeating its key (no json import there)."""
+    lines = []
+    for key, value in layout.items():
+        for item in value if isinstance(value, list) else [value]:
+            if "\n" in str(item):
+                raise SandboxUnavailable(f"the path {item!r} holds a line break")
+            lines.append(f"{key}={item}")
+    return "\n".join(lines)
+
+
 def _others_can_read(path: Path) -> bool:
     try:
         return os.stat(path).st_mode & 0o004 != 0
@@ -148,7 +158,7 @@ class Sandbox:
         layout = {"mode": self.mode, "task": real(task), "layers": [real(p) for p in layers], "runtime": real(runtime),
                   "lang": real(home.prefix), "bootstrap": real(bootstrap), "tmp_mb": int(ephemeral_mb),
                   "argv": [home.executable, "-I", "-S", "-u", BOOTSTRAP_INSIDE, handler]}
-        return {"_LOCALCLOUD_SANDBOX": json.dumps(layout), "HOME": HOME, "PATH": PATH,
+        return {"_LOCALCLOUD_SANDBOX": encode_layout(layout), "HOME": HOME, "PATH": PATH,
                 "LD_LIBRARY_PATH": LD_LIBRARY_PATH, "PYTHONPATH": RUNTIME_DIR}
 
     def _readable_once(self, trees: list[Path]) -> None:
