@@ -208,3 +208,30 @@ def handler(event, context):
         cloud.stop()
     assert body != "/var/task" and body.startswith(str(tmp_path))
     assert state == "off: turned off by LOCALCLOUD_LAMBDA_SANDBOX"
+
+
+def test_without_namespaces_functions_run_as_before_with_one_warning(tmp_path):
+    # No `unshare` on PATH stands for a machine without namespaces (macOS, a locked-down container).
+    cloud = start_cloud(tmp_path / "state", PATH=str(tmp_path / "no-tools"))
+    try:
+        functions = support.Functions(cloud)
+        body = probe(functions, """import os
+def handler(event, context):
+    return os.environ["LAMBDA_TASK_ROOT"]
+""")
+        name = functions.create("""def handler(event, context):
+    return len([bytearray(b"x" * 2**20) for _ in range(400)])
+""", MemorySize=128, Timeout=30)
+        answer, oom = functions.invoke(name)
+        state = sandbox_state(cloud)
+        with urllib.request.urlopen(cloud.endpoint + "/_localcloud/health", timeout=10) as reply:
+            notes = json.loads(reply.read())["notes"]
+        log = cloud.settings.log_file.read_text()
+    finally:
+        cloud.stop()
+    assert body.startswith(str(tmp_path))  # the unpacked code on the host, as before the sandbox
+    assert state == "off: util-linux `unshare` is not on PATH"
+    assert any(note.startswith("Lambda functions run WITHOUT the AWS-like sandbox") for note in notes)
+    assert log.count("Lambda functions run WITHOUT the AWS-like sandbox") == 1
+    assert oom["errorType"] == "Runtime.OutOfMemory"  # memory limits do not need namespaces
+
