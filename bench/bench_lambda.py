@@ -94,7 +94,7 @@ def main() -> None:
         seen: set[int] = set()
 
         class Counter(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 seen.add(int(self.path.strip("/")))
                 self.send_response(204)
                 self.end_headers()

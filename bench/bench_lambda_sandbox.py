@@ -11,7 +11,6 @@ Run: .venv/bin/python bench/bench_lambda_sandbox.py  (JSON on stdout and in benc
 from __future__ import annotations
 
 import base64
-import json
 import os
 import sys
 import tempfile

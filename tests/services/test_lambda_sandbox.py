@@ -189,7 +189,7 @@ def test_max_memory_used_is_the_measured_peak(functions):
     return len(block)
 """, MemorySize=512)
     answer, body = functions.invoke(name, LogType="Tail")
-    assert "FunctionError" not in answer
+    assert "FunctionError" not in answer and body == 150 * 2**20
     report = next(line for line in base64.b64decode(answer["LogResult"]).decode().splitlines()
                   if line.startswith("REPORT"))
     used = int(report.split("Max Memory Used: ")[1].split(" MB")[0])
@@ -222,7 +222,7 @@ def handler(event, context):
         name = functions.create("""def handler(event, context):
     return len([bytearray(b"x" * 2**20) for _ in range(400)])
 """, MemorySize=128, Timeout=30)
-        answer, oom = functions.invoke(name)
+        _, oom = functions.invoke(name)
         state = sandbox_state(cloud)
         with urllib.request.urlopen(cloud.endpoint + "/_localcloud/health", timeout=10) as reply:
             notes = json.loads(reply.read())["notes"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from localcloud.runtime import sandbox, sandbox_enter
 
 

@@ -89,7 +89,7 @@ class MemoryWatch:
 
     def __init__(self) -> None:
         self._watched: dict[object, float] = {}  # environment -> next sample time
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()  # the thread sleeps on it while nothing is watched
         self._thread: threading.Thread | None = None
         self.enabled = os.path.isdir("/proc/self/task")  # Linux; elsewhere no limit is enforced
 
@@ -98,6 +98,7 @@ class MemoryWatch:
             return
         with self._lock:
             self._watched[env] = 0.0
+            self._lock.notify()
             if self._thread is None:
                 self._thread = threading.Thread(target=self._loop, name="lambda-memory", daemon=True)
                 self._thread.start()
@@ -111,6 +112,8 @@ class MemoryWatch:
             time.sleep(BUSY_SAMPLE_SECONDS)
             now = time.monotonic()
             with self._lock:
+                while not self._watched:
+                    self._lock.wait()
                 due = [env for env, at in self._watched.items() if at <= now]
             for env in due:
                 self._sample(env, now)

@@ -118,6 +118,7 @@ class Sandbox:
         self._probed = threading.Event()
         self._readable: set[Path] = set()
         self._lock = threading.Lock()
+        self._unshare = "unshare"
         if not enabled:
             self._probed.set()
 
@@ -143,8 +144,7 @@ class Sandbox:
         namespaces = ["--mount", "--pid", "--fork", "--kill-child"]
         if self.mode == "userns":
             namespaces.insert(0, "--map-root-user")
-        return [shutil.which("unshare") or "unshare", *namespaces, lang_home(interpreter).host_executable, "-I", "-S",
-                ENTER]
+        return [self._unshare, *namespaces, lang_home(interpreter).host_executable, "-I", "-S", ENTER]
 
     def environment(self, *, interpreter: str, handler: str, task: Path, layers: list[Path], runtime: Path,
                     ephemeral_mb: int, bootstrap: str) -> dict[str, str]:
@@ -172,8 +172,8 @@ class Sandbox:
     def _probe(self) -> None:
         try:
             self.mode, self.reason = self._try(), ""
-        except SandboxUnavailable as exc:
-            self.mode, self.reason = None, str(exc)
+        except Exception as exc:  # noqa: BLE001  whatever broke, functions still run, unsandboxed
+            self.mode, self.reason = None, str(exc) if isinstance(exc, SandboxUnavailable) else repr(exc)
         finally:
             self._probed.set()
         if self.mode is None:
@@ -182,15 +182,16 @@ class Sandbox:
     def warning(self) -> str:
         return (f"Lambda functions run WITHOUT the AWS-like sandbox: {self.reason}. They see the host's file "
                 "system as the local cloud's user (no read-only /var/task, no /opt, no private /tmp), so code "
-                "that passes here may fail on AWS; memory limits still apply. On Linux, allow user "
-                "namespaces (sysctl kernel.unprivileged_userns_clone=1 / kernel.apparmor_restrict_"
-                "unprivileged_userns=0) or run the server as root; set LOCALCLOUD_LAMBDA_SANDBOX=0 to "
-                "silence this.")
+                "that passes here may fail on AWS; memory limits still apply. On Linux, allow unprivileged user "
+                "namespaces (sysctl kernel.unprivileged_userns_clone=1, or kernel.apparmor_restrict_"
+                "unprivileged_userns=0 on Ubuntu); in a container, give it CAP_SYS_ADMIN. Set "
+                "LOCALCLOUD_LAMBDA_SANDBOX=0 to silence this.")
 
     def _try(self) -> str:
         if not sys.platform.startswith("linux"):
             raise SandboxUnavailable(f"namespaces are Linux-only and this is {sys.platform}")
-        if shutil.which("unshare") is None:
+        self._unshare = shutil.which("unshare") or ""
+        if not self._unshare:
             raise SandboxUnavailable("util-linux `unshare` is not on PATH")
         self.mode = "root" if os.geteuid() == 0 else "userns"
         scratch = Path(tempfile.mkdtemp(prefix="localcloud-sandbox-probe-"))

@@ -18,10 +18,10 @@ from typing import Any
 
 from localcloud.config import Settings
 from localcloud.runtime import code, logs, prepare, sandbox
-from localcloud.runtime.sandbox import Sandbox, SandboxUnavailable
 from localcloud.runtime.environment import EnvironmentConfig, ExecutionEnvironment, Invocation
 from localcloud.runtime.functions import FunctionSpec, resolve
 from localcloud.runtime.pool import EnvironmentPools
+from localcloud.runtime.sandbox import Sandbox, SandboxUnavailable
 from localcloud.state import changes
 
 log = logging.getLogger("localcloud.lambda")
