@@ -60,9 +60,11 @@ class Side:
 def main() -> None:
     prepare_runtime()
     saved = os.environ.get("LOCALCLOUD_LAMBDA_SANDBOX")
-    on_cloud, off_cloud = start("1"), start("0")
+    clouds: list[LocalCloud] = []
     try:
-        on, off = Side(on_cloud), Side(off_cloud)
+        clouds.append(start("1"))
+        clouds.append(start("0"))
+        on, off = Side(clouds[0]), Side(clouds[1])
         warm_names = {side: side.create(NOOP) for side in (on, off)}
         for _ in range(30):
             for side in (on, off):
@@ -77,8 +79,8 @@ def main() -> None:
                 for side in ((on, off) if i % 2 else (off, on)):
                     cold[kind][side].append(side.timed(side.create(source)))
     finally:
-        on_cloud.stop()
-        off_cloud.stop()
+        for cloud in clouds:
+            cloud.stop()
         if saved is None:
             os.environ.pop("LOCALCLOUD_LAMBDA_SANDBOX", None)
         else:
