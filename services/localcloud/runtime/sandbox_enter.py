@@ -264,6 +264,9 @@ def decode_layout(text: str) -> dict:
 
 def main() -> None:
     layout = decode_layout(os.environ.pop("_LOCALCLOUD_SANDBOX"))
+    # The server runs with umask 077 (its state is private); the tree built here must be traversable by
+    # uid 993, and the function gets the usual 022.
+    os.umask(0o022)
     try:
         build(layout)
         drop_privileges(layout["mode"])
