@@ -18,6 +18,7 @@ import threading
 import time
 import uuid
 import zipfile
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from statistics import median
 
@@ -88,20 +89,33 @@ def main() -> None:
             tail = base64.b64decode(answer["LogResult"]).decode()
             init.append(float(tail.split("Init Duration: ")[1].split(" ms")[0]))
 
-        # Burst of Event invokes: each appends a line to a file; drained when all 200 lines are there.
-        marks = Path(tempfile.mkdtemp(prefix="bench-lambda-marks-")) / "ran.txt"
-        marks.touch()
-        burst = create("import os\n\ndef handler(event, context):\n"
-                       "    with open(event['file'], 'a') as out:\n        out.write(str(event['i']) + '\\n')\n")
-        lam.invoke(FunctionName=burst, Payload=json.dumps({"file": str(marks), "i": -1}).encode())
-        marks.write_text("")
+        # Burst of Event invokes: each reports its number to a counter on 127.0.0.1 (the sandbox shares the
+        # host's network but not its /tmp); drained when all 200 numbers arrived.
+        seen: set[int] = set()
+
+        class Counter(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                seen.add(int(self.path.strip("/")))
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        counter = ThreadingHTTPServer(("127.0.0.1", 0), Counter)
+        threading.Thread(target=counter.serve_forever, daemon=True).start()
+        burst = create("import urllib.request\n\ndef handler(event, context):\n"
+                       "    urllib.request.urlopen(event['url'] + str(event['i']), timeout=10).read()\n")
+        url = f"http://127.0.0.1:{counter.server_address[1]}/"
+        lam.invoke(FunctionName=burst, Payload=json.dumps({"url": url, "i": -1}).encode())
+        seen.clear()
         clients = [cloud.client("lambda") for _ in range(4)]
         began = time.perf_counter()
 
         def send(worker: int) -> None:
             for i in range(worker, BURST, len(clients)):
                 clients[worker].invoke(FunctionName=burst, InvocationType="Event",
-                                       Payload=json.dumps({"file": str(marks), "i": i}).encode())
+                                       Payload=json.dumps({"url": url, "i": i}).encode())
 
         threads = [threading.Thread(target=send, args=(w,)) for w in range(len(clients))]
         for thread in threads:
@@ -109,19 +123,16 @@ def main() -> None:
         for thread in threads:
             thread.join()
         accepted = time.perf_counter() - began
-        lines: list[str] = []
-        while time.perf_counter() - began < 30:
-            lines = marks.read_text().split()
-            if len(lines) >= BURST:
-                break
+        while time.perf_counter() - began < 30 and len(seen) < BURST:
             time.sleep(0.005)
         drained = time.perf_counter() - began
-        lost = BURST - len(set(lines))
+        lost = BURST - len(seen)
+        counter.shutdown()
 
         # Memory of idle environments: the worker processes the server spawned.
         time.sleep(0.5)
         server = psutil.Process(int(cloud.settings.pid_file.read_text()))
-        workers = [p for p in server.children(recursive=True) if "worker_bootstrap" in " ".join(p.cmdline())]
+        workers = [p for p in server.children(recursive=True) if "bootstrap.py" in " ".join(p.cmdline())]
         rss = [p.memory_info().rss / 2**20 for p in workers]
     finally:
         cloud.stop()

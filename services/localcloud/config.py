@@ -35,9 +35,11 @@ def _env_float(name: str, default: float) -> float:
         raise ValueError(f"{name}={raw!r} is not a number; unset it or give a number such as 60") from exc
 
 
-def _env_flag(name: str) -> bool:
+def _env_flag(name: str, default: bool = False) -> bool:
     raw = os.environ.get(name, "").strip().lower()
-    if raw in ("", "0", "false", "no", "off"):
+    if raw == "":
+        return default
+    if raw in ("0", "false", "no", "off"):
         return False
     if raw in ("1", "true", "yes", "on"):
         return True
@@ -66,6 +68,8 @@ class Settings:
     domain: str = DEFAULT_DOMAIN
     # moto's own /moto-api (state dump, reset): closed unless asked for.
     moto_api: bool = False
+    # Each Lambda environment in namespaces as AWS's (read-only /var/task and /opt, uid 993, private /tmp).
+    lambda_sandbox: bool = True
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":
@@ -82,6 +86,7 @@ class Settings:
             allowed_hosts=_env_list("LOCALCLOUD_ALLOWED_HOSTS"),
             allowed_origins=_env_list("LOCALCLOUD_ALLOWED_ORIGINS"),
             moto_api=_env_flag("LOCALCLOUD_MOTO_API"),
+            lambda_sandbox=_env_flag("LOCALCLOUD_LAMBDA_SANDBOX", default=True),
         )
         given = {k: v for k, v in overrides.items() if v is not None}
         if "state_dir" in given:

@@ -172,8 +172,9 @@ def test_reserved_concurrency_throttles_beyond_the_limit(functions, lambda_cloud
 
 
 def test_concurrent_invokes_get_separate_environments(functions):
-    name = functions.create("import os, time\n\ndef handler(event, context):\n    time.sleep(0.5)\n"
-                            "    return os.getpid()\n", Timeout=10)
+    # An id drawn at init names the environment (each has its own PID namespace, so getpid() is 1 in all).
+    name = functions.create("import time, uuid\nENVIRONMENT = uuid.uuid4().hex\n\ndef handler(event, context):\n"
+                            "    time.sleep(0.5)\n    return ENVIRONMENT\n", Timeout=10)
     pids = []
     threads = [threading.Thread(target=lambda: pids.append(functions.invoke(name)[1])) for _ in range(3)]
     for thread in threads:

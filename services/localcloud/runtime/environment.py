@@ -2,7 +2,8 @@
 
 Status moves STARTING -> READY <-> BUSY -> STOPPED (or FAILED when init fails). The invoker hands an
 Invocation to `invoke`; the Runtime API thread hands it to the worker (`next_invocation`) and records
-its outcome (`complete`, `fail_init`); the process watcher turns a dead worker into Runtime.ExitError.
+its outcome (`complete`, `fail_init`); the process watcher turns a dead worker into Runtime.ExitError,
+or Runtime.OutOfMemory when the memory watch (memory.py) killed it for exceeding MemorySize.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from localcloud.runtime import memory
 
 INIT_TIMEOUT_SECONDS = 10.0  # AWS: the init phase of an on-demand function is limited to 10 s
 
@@ -57,6 +60,7 @@ class EnvironmentConfig:
     env: dict[str, str]
     timeout: float
     log_stream: str
+    memory_mb: int = 0  # MemorySize; 0: no limit
 
 
 class ExecutionEnvironment:
@@ -76,6 +80,8 @@ class ExecutionEnvironment:
         self.init_duration_ms: float | None = None
         self.init_output = bytearray()  # output before the first invocation (AWS logs it before START)
         self.process: subprocess.Popen | None = None
+        self.peak_rss_mb = 0.0  # largest sample of the process tree's resident memory (memory.py)
+        self.killed_for_memory = False
 
     # -- lifecycle ------------------------------------------------------------------------------------
     def start(self) -> None:
@@ -86,6 +92,7 @@ class ExecutionEnvironment:
         os.set_blocking(self.process.stdout.fileno(), False)
         threading.Thread(target=self._pump_output, name=f"lambda-out-{self.id[:8]}", daemon=True).start()
         threading.Thread(target=self._watch, name=f"lambda-watch-{self.id[:8]}", daemon=True).start()
+        memory.WATCH.watch(self)
 
     def stop(self) -> None:
         """Kill the worker (retire, reap, timeout); the watcher does the bookkeeping."""
@@ -108,15 +115,27 @@ class ExecutionEnvironment:
     def pid(self) -> int | None:
         return self.process.pid if self.process else None
 
-    def rss_mb(self) -> int:
-        """Peak resident memory of the worker (Linux VmHWM), what REPORT calls Max Memory Used."""
-        try:
-            for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    return max(1, int(line.split()[1]) // 1024)
-        except (OSError, ValueError, IndexError):
-            pass
-        return 0
+    @property
+    def memory_mb(self) -> int:
+        return self.config.memory_mb
+
+    @property
+    def busy(self) -> bool:
+        return self.status in (Status.STARTING, Status.BUSY)
+
+    def out_of_memory(self, rss_mb: float) -> None:
+        """Called by the memory watch: the tree's RSS passed MemorySize. AWS stops the environment."""
+        self.killed_for_memory = True
+        self.stop()
+
+    def max_memory_used_mb(self) -> int:
+        """REPORT's Max Memory Used: the measured peak of the whole tree (the sandbox's unshare, the worker
+        and anything it started); the limit itself when the environment was killed for passing it, as AWS
+        reports it."""
+        if self.killed_for_memory and self.config.memory_mb:
+            return self.config.memory_mb
+        peak = max(self.peak_rss_mb, memory.peak_mb(self.pid) if self.pid else 0.0)
+        return max(1, round(peak)) if peak else 0
 
     # -- invoker side ---------------------------------------------------------------------------------
     def invoke(self, invocation: Invocation) -> None:
@@ -137,7 +156,7 @@ class ExecutionEnvironment:
             self._finish(invocation, error={
                 "errorType": "Sandbox.Timedout",
                 "errorMessage": f"RequestId: {invocation.request_id} Error: Task timed out after {seconds} seconds"})
-        invocation.max_memory_mb = self.rss_mb()
+        invocation.max_memory_mb = self.max_memory_used_mb()
         if self.status is Status.BUSY:
             self.status = Status.READY
         self.last_used = time.monotonic()
@@ -222,6 +241,7 @@ class ExecutionEnvironment:
 
     def _watch(self) -> None:
         code = self.process.wait()
+        memory.WATCH.forget(self)
         with self._lock:
             self._drain_locked()
             invocation = self._current
@@ -229,17 +249,21 @@ class ExecutionEnvironment:
             self.status = Status.STOPPED
         if invocation is not None and not invocation.done.is_set():
             invocation.picked.set()
-            self._finish(invocation, error=self.init_error or self._exit_error(invocation, code))
+            self._finish(invocation, error=self.init_error or self._exit_error(invocation, code,
+                                                                                self.killed_for_memory))
         self._wake()
         self._on_gone(self)
 
     @staticmethod
-    def _exit_error(invocation: Invocation, code: int | str) -> dict:
+    def _exit_error(invocation: Invocation, code: int | str, out_of_memory: bool = False) -> dict:
         if isinstance(code, int) and code < 0:
-            reason = f"signal: {signal.Signals(-code).name.removeprefix('SIG').lower()}"
+            # AWS's runtime is Go and words signals as strsignal does: "signal: killed", "signal: aborted".
+            reason = f"signal: {(signal.strsignal(-code) or signal.Signals(-code).name).lower()}"
         elif isinstance(code, int):
             reason = f"exit status {code}"
         else:
             reason = code
-        return {"errorType": "Runtime.ExitError",
+        # AWS: errorType Runtime.OutOfMemory for an environment stopped at its memory limit, with the same
+        # message as any other exit ("Runtime exited with error: signal: killed").
+        return {"errorType": "Runtime.OutOfMemory" if out_of_memory else "Runtime.ExitError",
                 "errorMessage": f"RequestId: {invocation.request_id} Error: Runtime exited with error: {reason}"}

@@ -50,6 +50,7 @@ class FunctionSpec:
     reserved_concurrency: int | None = field(compare=False, default=None)
     dead_letter_arn: str | None = field(compare=False, default=None)
     event_invoke_config: dict[str, Any] = field(compare=False, default_factory=dict)
+    ephemeral_storage_mb: int = 512  # EphemeralStorage.Size: the size of /tmp
 
     @property
     def qualified_arn(self) -> str:
@@ -69,7 +70,8 @@ class FunctionSpec:
     def fingerprint(self) -> str:
         """Changes when UpdateFunctionCode/UpdateFunctionConfiguration change what an environment runs."""
         return json.dumps([self.code_sha256, self.runtime, self.handler, self.timeout, self.memory_size,
-                           self.role, self.variables, [layer.arn for layer in self.layers]])
+                           self.role, self.variables, [layer.arn for layer in self.layers],
+                           self.ephemeral_storage_mb])
 
     @property
     def is_python(self) -> bool:
@@ -130,5 +132,6 @@ def resolve(account_id: str, region: str, name_or_arn: str, qualifier: str | Non
         dead_letter_arn=dead_letter.get("TargetArn") or None,
         # moto appends on each Put and reads the first; the last one put is the one in force.
         event_invoke_config=dict(invoke_configs[-1].config) if invoke_configs else {},
+        ephemeral_storage_mb=int(getattr(fn, "ephemeral_storage", None) or 512),
     )
 

@@ -55,14 +55,24 @@ class Interpreter:
     note: str | None = None  # set when it is not the version the function declared
 
 
-def _version_of(executable: str) -> str | None:
-    """Run it: pyenv shims exist for versions that are not selected and then fail."""
+def _identify(executable: str) -> tuple[str, str] | None:
+    """(version, the binary itself), by running it: pyenv shims exist for versions that are not selected and
+    then fail; one that works is a shell script that costs every cold start ~100 ms, so we keep the binary."""
+    script = "import os, sys; print('%d.%d' % sys.version_info[:2]); print(os.path.realpath(sys.executable))"
     try:
-        out = subprocess.run([executable, "-I", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-                             capture_output=True, text=True, timeout=10, check=False)
+        out = subprocess.run([executable, "-I", "-c", script], capture_output=True, text=True, timeout=10,
+                             check=False)
     except (OSError, subprocess.TimeoutExpired):
         return None
-    return out.stdout.strip() if out.returncode == 0 else None
+    lines = out.stdout.split()
+    if out.returncode != 0 or len(lines) != 2:
+        return None
+    return lines[0], lines[1] if os.access(lines[1], os.X_OK) else executable
+
+
+def _version_of(executable: str) -> str | None:
+    identified = _identify(executable)
+    return identified[0] if identified else None
 
 
 def _candidates(version: str) -> list[str]:
@@ -85,8 +95,9 @@ def find_interpreter(runtime: str) -> Interpreter:
     if match:
         wanted = match.group(1)
         for candidate in _candidates(wanted):
-            if _version_of(candidate) == wanted:
-                return Interpreter(candidate, wanted)
+            identified = _identify(candidate)
+            if identified and identified[0] == wanted:
+                return Interpreter(identified[1], wanted)
         return Interpreter(sys.executable, ours,
                            f"No working python{wanted} interpreter was found on PATH, so functions declaring "
                            f"{runtime} run on Python {ours} (the local cloud's own). Install Python {wanted} "
@@ -141,6 +152,10 @@ def prepare_runtime(python: str = sys.executable, quiet: bool = True) -> Path:
     # Compile now, with the target interpreter, so a cold start does not pay for it.
     subprocess.run([python, "-I", "-m", "compileall", "-q", str(staging)], capture_output=True, check=False)
     _marker(staging).write_text(json.dumps({"requirements": requirements(), "python": python}))
+    # A root server's sandbox reads it as uid 993 (sandbox.py), whatever umask pip ran under.
+    from localcloud.runtime.sandbox import grant_read
+
+    grant_read(staging)
     shutil.rmtree(target, ignore_errors=True)
     staging.rename(target)
     return target

@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from localcloud.config import Settings
-from localcloud.runtime import code, logs, prepare
+from localcloud.runtime import code, logs, prepare, sandbox
 from localcloud.runtime.environment import EnvironmentConfig, ExecutionEnvironment, Invocation
 from localcloud.runtime.functions import FunctionSpec, resolve
 from localcloud.runtime.pool import EnvironmentPools
+from localcloud.runtime.sandbox import Sandbox, SandboxUnavailable
 from localcloud.state import changes
 
 log = logging.getLogger("localcloud.lambda")
@@ -64,6 +65,7 @@ class LambdaService:
         self.idle_ttl = _env_number("LOCALCLOUD_LAMBDA_IDLE_SECONDS", 600.0)
         self.pools = EnvironmentPools(int(_env_number("LOCALCLOUD_LAMBDA_CONCURRENCY", 32)), self._spawn)
         self.code_root = settings.state_dir / "lambda" / "code"
+        self.sandbox = Sandbox(settings.lambda_sandbox)
         self.notes: list[str] = []
         self._noted: set[str] = set()
         self._environments: dict[str, ExecutionEnvironment] = {}
@@ -75,6 +77,7 @@ class LambdaService:
 
     # -- lifecycle hooks ------------------------------------------------------------------------------
     def start(self) -> None:
+        self.sandbox.probe_in_background()  # its warning, if any, is the one at start
         self.events.start()
         threading.Thread(target=self._reap_loop, name="lambda-reaper", daemon=True).start()
 
@@ -87,7 +90,11 @@ class LambdaService:
         states: dict[str, int] = {}
         for _, env in self.pools.environments():
             states[env.status.value] = states.get(env.status.value, 0) + 1
-        return {"notes": list(self.notes), "lambda_environments": states}
+        notes = list(self.notes)
+        if self.sandbox.enabled and self.sandbox.state().startswith("off"):
+            notes.append(self.sandbox.warning())  # `localcloud status` shows it beside the log's warning
+        return {"notes": notes, "lambda_environments": states,
+                "lambda_sandbox": self.sandbox.state()}
 
     # -- the in-process API ---------------------------------------------------------------------------
     def resolve(self, name_or_arn: str, qualifier: str | None = None, account_id: str | None = None,
@@ -170,18 +177,32 @@ class LambdaService:
             raise InvalidRuntime(spec.runtime)
         runtime_dir = prepare.require_runtime_dir(interpreter.version)
         task_root = code.unpack(self.code_root, spec.code)
-        sys_path = [str(task_root)]
-        for layer in spec.layers:
-            sys_path += [str(p) for p in code.layer_paths(code.unpack(self.code_root, layer.code),
-                                                          interpreter.version)]
-        sys_path.append(str(runtime_dir))
+        layer_dirs = [code.unpack(self.code_root, layer.code) for layer in spec.layers]
         stream = logs.stream_name(spec.version)
         logs.create_stream(spec, stream)
         env_id = uuid.uuid4().hex
+        command = [interpreter.executable, "-I", "-S", "-u", WORKER_BOOTSTRAP, spec.handler]
+        sys_path = [str(task_root)]
+        for layer_dir in layer_dirs:
+            sys_path += [str(p) for p in code.layer_paths(layer_dir, interpreter.version)]
+        sys_path.append(str(runtime_dir))
+        inside = {"LAMBDA_TASK_ROOT": str(task_root), "LAMBDA_RUNTIME_DIR": str(runtime_dir)}
+        if self.sandbox.active():
+            try:
+                inside = self.sandbox.environment(interpreter=interpreter.executable, handler=spec.handler,
+                                                  task=task_root, layers=layer_dirs, runtime=runtime_dir,
+                                                  ephemeral_mb=spec.ephemeral_storage_mb, bootstrap=WORKER_BOOTSTRAP)
+            except SandboxUnavailable as exc:
+                self._note_once(f"sandbox:{interpreter.executable}",
+                                f"{spec.name}: runs without the sandbox, because {exc}.")
+            else:
+                command = self.sandbox.command(interpreter.executable)
+                sys_path = sandbox.sys_path(interpreter.version)
+                inside.update(LAMBDA_TASK_ROOT=sandbox.TASK_ROOT, LAMBDA_RUNTIME_DIR=sandbox.RUNTIME_DIR)
         config = EnvironmentConfig(
-            command=[interpreter.executable, "-I", "-S", "-u", WORKER_BOOTSTRAP, spec.handler],
-            cwd=task_root, env=self._worker_env(spec, env_id, sys_path, str(task_root), str(runtime_dir), stream),
-            timeout=float(spec.timeout), log_stream=stream)
+            command=command, cwd=task_root,
+            env=self._worker_env(spec, env_id, sys_path, inside, stream),
+            timeout=float(spec.timeout), log_stream=stream, memory_mb=spec.memory_size)
         env = ExecutionEnvironment(config, on_gone=self._gone)
         env.id = env_id
         if interpreter.note:
@@ -198,17 +219,21 @@ class LambdaService:
         self._environments.pop(env.id, None)
         self._stream_of.pop(env.id, None)
 
-    def _worker_env(self, spec: FunctionSpec, env_id: str, sys_path: list[str], task_root: str,
-                    runtime_dir: str, stream: str) -> dict[str, str]:
+    def _worker_env(self, spec: FunctionSpec, env_id: str, sys_path: list[str], inside: dict[str, str],
+                    stream: str) -> dict[str, str]:
+        """`inside`: LAMBDA_TASK_ROOT and LAMBDA_RUNTIME_DIR, and in the sandbox AWS's HOME, PATH,
+        LD_LIBRARY_PATH, PYTHONPATH and the layout for sandbox_enter.py."""
         host = "127.0.0.1" if self.settings.host in ("0.0.0.0", "") else self.settings.host
         env = {
             # Defaults a function may override with its own variables.
             "AWS_ENDPOINT_URL": self.settings.endpoint.replace(self.settings.host, host),
             "LANG": "en_US.UTF-8", "TZ": ":UTC", "PATH": "/usr/local/bin:/usr/bin:/bin",
-            "LD_LIBRARY_PATH": os.environ.get("LD_LIBRARY_PATH", ""),
+            "LD_LIBRARY_PATH": os.environ.get("LD_LIBRARY_PATH", ""), "HOME": sandbox.HOME,
         }
+        env.update({k: v for k, v in inside.items() if k in ("PATH", "LD_LIBRARY_PATH", "PYTHONPATH", "HOME")})
         env.update(dict(spec.variables))
         env.update(self._credentials(spec))
+        env["AWS_ACCESS_KEY"] = env["AWS_ACCESS_KEY_ID"]  # AWS sets both names
         # Reserved variables: AWS rejects functions that set them, so ours always win.
         # https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime
         env.update({
@@ -217,10 +242,12 @@ class LambdaService:
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_size),
             "AWS_LAMBDA_FUNCTION_VERSION": spec.version, "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
             "AWS_LAMBDA_LOG_GROUP_NAME": spec.log_group, "AWS_LAMBDA_LOG_STREAM_NAME": stream,
-            "LAMBDA_TASK_ROOT": task_root, "LAMBDA_RUNTIME_DIR": runtime_dir,
+            "LAMBDA_TASK_ROOT": inside["LAMBDA_TASK_ROOT"], "LAMBDA_RUNTIME_DIR": inside["LAMBDA_RUNTIME_DIR"],
             "AWS_LAMBDA_RUNTIME_API": f"{host}:{self.settings.port}{RUNTIME_API_PREFIX}{env_id}",
             "_LOCALCLOUD_SYS_PATH": os.pathsep.join(sys_path),
         })
+        if "_LOCALCLOUD_SANDBOX" in inside:
+            env["_LOCALCLOUD_SANDBOX"] = inside["_LOCALCLOUD_SANDBOX"]
         return {k: v for k, v in env.items() if v != ""}
 
     def _credentials(self, spec: FunctionSpec) -> dict[str, str]:

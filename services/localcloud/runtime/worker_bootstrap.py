@@ -2,6 +2,8 @@
 
 Runs under the function's interpreter with `-I -S` (no site-packages, no PYTHON* variables), so it may
 import only the standard library until it has set sys.path. Keep it compatible with Python 3.11-3.13.
+In the sandbox (sandbox.py) this file is copied to /var/rapid/bootstrap.py and the path it is given is
+AWS's: /var/task, /opt/python..., /var/runtime.
 """
 
 import os
