@@ -10,7 +10,7 @@ import json
 import time
 import uuid
 
-from test_events_support import events_cloud, functions, wait_for  # noqa: F401  (fixtures)
+from support import wait_for
 
 LOGS_AN_ERROR = ("import json\n\ndef handler(event, context):\n"
                  "    print(json.dumps({'level': event.get('level', 'INFO'), 'msg': 'payment failed'}))\n")
@@ -20,9 +20,9 @@ def _state(cw, name: str) -> str:
     return cw.describe_alarms(AlarmNames=[name])["MetricAlarms"][0]["StateValue"]
 
 
-def test_an_error_logged_by_a_function_raises_the_alarm_and_mails_ops(events_cloud, functions):
+def test_an_error_logged_by_a_function_raises_the_alarm_and_mails_ops(events_cloud, events_functions):
     logs, cw, sns = (events_cloud.client(s) for s in ("logs", "cloudwatch", "sns"))
-    name = functions.create(LOGS_AN_ERROR)
+    name = events_functions.create(LOGS_AN_ERROR)
     group = f"/aws/lambda/{name}"
     logs.create_log_group(logGroupName=group)
     namespace = f"App{uuid.uuid4().hex[:6]}"
@@ -37,9 +37,9 @@ def test_an_error_logged_by_a_function_raises_the_alarm_and_mails_ops(events_clo
                         EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanOrEqualToThreshold",
                         TreatMissingData="notBreaching", AlarmActions=[topic], AlarmDescription="payments failing")
     assert _state(cw, alarm) == "INSUFFICIENT_DATA"  # a new alarm, as on AWS
-    functions.invoke(name, {"level": "INFO"})
+    events_functions.invoke(name, {"level": "INFO"})
     wait_for(lambda: _state(cw, alarm) == "OK", what="the alarm to settle at OK")
-    functions.invoke(name, {"level": "ERROR"})
+    events_functions.invoke(name, {"level": "ERROR"})
     wait_for(lambda: _state(cw, alarm) == "ALARM", what="the alarm to fire")
 
     def mail() -> dict | None:

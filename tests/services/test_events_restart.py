@@ -5,8 +5,7 @@ from __future__ import annotations
 import base64
 import json
 
-from test_events_support import RECORDER, Recorder, start_cloud, wait_for
-from support import Functions
+from support import RECORDER, Functions, Recorder, start_cloud, wait_for
 
 
 def test_kinesis_mapping_resumes_after_restart_without_redelivery(tmp_path):

@@ -12,7 +12,7 @@ import threading
 import uuid
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
-from test_events_support import events_cloud, functions, recorder, wait_for  # noqa: F401  (fixtures)
+from support import wait_for
 
 
 def _topic_and_queue(cloud) -> tuple[str, str, str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import uuid
 
-from test_events_support import events_cloud, functions, recorder, wait_for  # noqa: F401  (fixtures)
+from support import wait_for
 
 ALWAYS_FAILS = "def handler(event, context):\n    raise ValueError('cannot process ' + event['Records'][0]['body'])\n"
 REJECTS_ODD = """import json, os, time, boto3
@@ -49,12 +49,12 @@ def test_messages_are_delivered_in_aws_shape_and_deleted_on_success(events_cloud
     wait_for(lambda: _count(sqs, url) == 0, what="the processed message to be deleted")
 
 
-def test_a_message_that_keeps_failing_reaches_the_dlq_after_max_receive_count(events_cloud, functions):
+def test_a_message_that_keeps_failing_reaches_the_dlq_after_max_receive_count(events_cloud, events_functions):
     sqs = events_cloud.client("sqs")
     dlq_url, dlq_arn = _queue(sqs)
     url, arn = _queue(sqs, VisibilityTimeout="2",  # local seconds: 2/60 s on the test clock
                       RedrivePolicy=json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 3}))
-    events_cloud.client("lambda").create_event_source_mapping(EventSourceArn=arn, FunctionName=functions.create(
+    events_cloud.client("lambda").create_event_source_mapping(EventSourceArn=arn, FunctionName=events_functions.create(
         ALWAYS_FAILS), BatchSize=1)
     sqs.send_message(QueueUrl=url, MessageBody="poison")
     moved = wait_for(lambda: sqs.receive_message(QueueUrl=dlq_url, AttributeNames=["All"], WaitTimeSeconds=0)

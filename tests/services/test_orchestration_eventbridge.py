@@ -14,15 +14,7 @@ import uuid
 
 import pytest
 from botocore.exceptions import ClientError
-from test_orchestration_support import (  # noqa: F401
-    deliveries,
-    fire,
-    orch_cloud,
-    orch_functions,
-    receive,
-    service_role,
-    wait_for,
-)
+from support import deliveries, fire, receive, wait_for
 
 
 @pytest.fixture

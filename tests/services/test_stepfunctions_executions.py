@@ -17,7 +17,7 @@ import uuid
 
 import pytest
 from botocore.exceptions import ClientError
-from test_orchestration_support import orch_cloud, orch_functions, service_role, wait_for  # noqa: F401
+from support import wait_for
 
 LAMBDA = "arn:aws:lambda:us-east-1:123456789012:function:"
 

@@ -11,7 +11,7 @@ import json
 import uuid
 
 import pytest
-from test_orchestration_support import orch_cloud, receive, service_role, start_cloud, wait_for  # noqa: F401
+from support import receive, start_cloud, wait_for
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote_plus
 
-from localcloud.events import policies
+from localcloud.events import policies, trace
 from localcloud.events.targets import TargetError, deliver
 from localcloud.state.outbox import outbox
 
@@ -103,9 +103,15 @@ def send_event(account_id: str, event_name: Any, bucket: Any, key: Any) -> None:
     for kind in ("cloud_function", "queue", "topic"):
         for notification in getattr(config, kind):
             events = notification.events if isinstance(notification.events, list) else [notification.events]
-            if event_matches(events, name) and key_matches(notification.filters, key.name):
+            source = f"s3:{bucket.name}/{key.name}"
+            if not event_matches(events, name):
+                trace.record(source, notification.arn, "filtered", detail=f"{name[3:]} is not among {events}")
+            elif not key_matches(notification.filters, key.name):
+                trace.record(source, notification.arn, "filtered",
+                             detail=f"{name[3:]}: the key does not match the prefix/suffix filter")
+            else:
                 body = json.dumps(build_event(name, bucket, key, notification.id, bucket.region_name))
-                _accept((notification.arn, body, f"s3:{bucket.name}/{key.name}", kind))
+                _accept((notification.arn, body, source, kind))
     if config.event_bridge is not None:  # EventBridge is the orchestration half's; moto's code stays
         from moto.s3 import notifications
 
