@@ -63,16 +63,28 @@ def test_an_error_logged_by_a_function_raises_the_alarm_and_mails_ops(events_clo
                                                          "Alarm updated from INSUFFICIENT_DATA to OK"]
 
 
-def test_missing_data_treatments(events_cloud):
+def test_missing_data_treatments_move_an_alarm_out_of_a_state_set_by_hand(events_cloud):
+    """A metric with no data: each alarm is first put by SetAlarmState into a state its treatment must leave
+    (AWS: "the alarm state returns to its actual state" at the next evaluation), so every case is a real
+    transition seen in the alarm's history, not the state a new alarm starts in."""
     cw = events_cloud.client("cloudwatch")
     namespace = f"Quiet{uuid.uuid4().hex[:6]}"
-    for treatment, expected in (("breaching", "ALARM"), ("notBreaching", "OK"), ("missing", "INSUFFICIENT_DATA")):
-        cw.put_metric_alarm(AlarmName=f"{namespace}-{treatment}", Namespace=namespace, MetricName="Nothing",
-                            Statistic="Sum", Period=60, EvaluationPeriods=2, Threshold=1, TreatMissingData=treatment,
+    cases = (("breaching", "OK", "ALARM"), ("notBreaching", "ALARM", "OK"), ("missing", "OK", "INSUFFICIENT_DATA"))
+    for treatment, start, _ in cases:
+        name = f"{namespace}-{treatment}"
+        cw.put_metric_alarm(AlarmName=name, Namespace=namespace, MetricName="Nothing", Statistic="Sum", Period=60,
+                            EvaluationPeriods=2, Threshold=1, TreatMissingData=treatment,
                             ComparisonOperator="GreaterThanThreshold")
-    time.sleep(1.0)  # a local minute: one evaluation round at least
-    for treatment, expected in (("breaching", "ALARM"), ("notBreaching", "OK"), ("missing", "INSUFFICIENT_DATA")):
-        wait_for(lambda: _state(cw, f"{namespace}-{treatment}") == expected, what=f"{treatment} -> {expected}")
+        cw.set_alarm_state(AlarmName=name, StateValue=start, StateReason="set by the test")
+    for treatment, start, expected in cases:
+        name = f"{namespace}-{treatment}"
+
+        def moved(name: str = name, start: str = start, expected: str = expected) -> bool:
+            history = cw.describe_alarm_history(AlarmName=name, HistoryItemType="StateUpdate")["AlarmHistoryItems"]
+            return f"Alarm updated from {start} to {expected}" in [h["HistorySummary"] for h in history]
+
+        wait_for(moved, what=f"{treatment}: {start} -> {expected}")
+        assert _state(cw, name) == expected
 
 
 def test_term_and_space_delimited_filters_count_put_log_events(events_cloud):

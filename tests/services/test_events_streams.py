@@ -133,7 +133,7 @@ def test_producer_is_not_blocked_by_a_failing_consumer(events_cloud, events_func
         answer = kinesis.put_record(StreamName=stream, Data=json.dumps({"n": n}).encode(), PartitionKey="k")
         timings.append(time.perf_counter() - started)
         assert answer["ResponseMetadata"]["HTTPStatusCode"] == 200  # never the consumer's error
-    assert sorted(timings)[len(timings) // 2] < 0.1
+    assert sorted(timings)[len(timings) // 2] < 0.5  # a blocked producer would wait for the failing invokes
 
 
 def test_filter_criteria_and_disable_enable(events_cloud, recorder):

@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 import urllib.request
+import uuid
 
 import pytest
 from botocore.exceptions import ClientError
@@ -72,7 +73,7 @@ def handler(event, context):
     assert env["GREETING"] == "hi" and env["VIRTUAL_ENV"] is None  # nothing leaks from the host
     assert context["aws_request_id"] == answer["ResponseMetadata"]["HTTPHeaders"]["x-amzn-requestid"]
     assert context["arn"].endswith(f":function:{name}") and context["name"] == name
-    assert 6000 < context["remaining"] <= 7000
+    assert 3000 < context["remaining"] <= 7000  # counts down from Timeout=7 s, not the default 3 s
     assert context["memory"] == "256" and context["log_group"] == f"/aws/lambda/{name}"
 
 
@@ -96,7 +97,7 @@ def test_timeout_is_enforced_and_the_environment_replaced(lambda_functions):
                             "    return started\n", Timeout=1)
     began = time.monotonic()
     answer, body = lambda_functions.invoke(name, {"sleep": True})
-    assert time.monotonic() - began < 5
+    assert time.monotonic() - began < 20  # stopped at the 1 s timeout, long before the 30 s sleep ends
     assert answer["FunctionError"] == "Unhandled"
     assert body["errorType"] == "Sandbox.Timedout"
     assert body["errorMessage"].endswith("Task timed out after 1.00 seconds")
@@ -147,19 +148,55 @@ def _busy_environments(cloud) -> int:
         return json.loads(answer.read())["lambda_environments"].get("BUSY", 0)
 
 
+# With {"bucket": b}: stays in the handler until an object under go/ appears in b (bounded), so a test
+# holds an environment busy for exactly as long as it needs, whatever the machine's load.
+HOLDS = """import boto3, os, time
+s3 = boto3.client("s3")
+def handler(event, context):
+    if not event.get("bucket"):
+        return "ok"
+    deadline = time.time() + 60
+    while not s3.list_objects_v2(Bucket=event["bucket"], Prefix="go").get("KeyCount"):
+        if time.time() > deadline:
+            raise TimeoutError("never released")
+        time.sleep(0.05)
+    return "released"
+"""
+# Each invocation arrives, then waits (bounded) until `size` invocations of its round are inside the
+# handler at once: only separate environments can be.
+RENDEZVOUS = """import boto3, os, time
+s3 = boto3.client("s3")
+def handler(event, context):
+    s3.put_object(Bucket=event["bucket"], Key=f"arrived/{os.getpid()}", Body=b"")
+    deadline = time.time() + 60
+    while s3.list_objects_v2(Bucket=event["bucket"], Prefix="arrived/").get("KeyCount", 0) < event["size"]:
+        if time.time() > deadline:
+            raise TimeoutError("the other invocations never arrived together with this one")
+        time.sleep(0.05)
+    return os.getpid()
+"""
+
+
+def _bucket(cloud) -> str:
+    name = f"b-{uuid.uuid4().hex[:8]}"
+    cloud.client("s3").create_bucket(Bucket=name)
+    return name
+
+
 def test_reserved_concurrency_throttles_beyond_the_limit(lambda_functions, lambda_cloud):
-    name = lambda_functions.create("import time\n\ndef handler(event, context):\n    time.sleep(event.get('s', 0))\n"
-                            "    return 'ok'\n", Timeout=10)
+    name = lambda_functions.create(HOLDS, Timeout=90)
     lambda_functions.lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=1)
     lambda_functions.invoke(name)  # warm one environment
-    slow = threading.Thread(target=lambda_functions.invoke, args=(name, {"s": 3}))
+    bucket = _bucket(lambda_cloud)
+    held: list = []
+    slow = threading.Thread(target=lambda: held.append(lambda_functions.invoke(name, {"bucket": bucket})[1]))
     slow.start()
-    deadline = time.monotonic() + 10
-    while _busy_environments(lambda_cloud) == 0 and time.monotonic() < deadline:  # the slow call is running
-        time.sleep(0.02)
+    wait_for(lambda: _busy_environments(lambda_cloud), what="the held call to be running")
     with pytest.raises(ClientError) as throttled:
         lambda_functions.invoke(name)
+    lambda_cloud.client("s3").put_object(Bucket=bucket, Key="go", Body=b"")
     slow.join()
+    assert held == ["released"]
     error = throttled.value.response
     assert error["Error"]["Code"] == "TooManyRequestsException"
     assert error["ResponseMetadata"]["HTTPStatusCode"] == 429
@@ -167,11 +204,12 @@ def test_reserved_concurrency_throttles_beyond_the_limit(lambda_functions, lambd
     assert lambda_functions.invoke(name)[1] == "ok"
 
 
-def test_concurrent_invokes_get_separate_environments(lambda_functions):
-    name = lambda_functions.create("import os, time\n\ndef handler(event, context):\n    time.sleep(0.5)\n"
-                            "    return os.getpid()\n", Timeout=10)
+def test_concurrent_invokes_get_separate_environments(lambda_functions, lambda_cloud):
+    name = lambda_functions.create(RENDEZVOUS, Timeout=90)
+    event = {"bucket": _bucket(lambda_cloud), "size": 3}
     pids = []
-    threads = [threading.Thread(target=lambda: pids.append(lambda_functions.invoke(name)[1])) for _ in range(3)]
+    threads = [threading.Thread(target=lambda: pids.append(lambda_functions.invoke(name, event)[1]))
+               for _ in range(3)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -252,10 +290,7 @@ def test_idle_environments_are_reaped_after_the_ttl(tmp_path):
         fns.invoke(name)
         health = lambda: json.loads(urllib.request.urlopen(cloud.endpoint + "/_localcloud/health").read())
         assert health()["lambda_environments"] == {"READY": 1}
-        deadline = time.monotonic() + 10
-        while health()["lambda_environments"] and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert health()["lambda_environments"] == {}
+        wait_for(lambda: health()["lambda_environments"] == {}, what="the idle environment to be reaped")
         answer, _ = fns.invoke(name, LogType="Tail")
         assert "Init Duration" in base64.b64decode(answer["LogResult"]).decode()  # a cold start again
     finally:

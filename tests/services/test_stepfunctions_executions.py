@@ -62,7 +62,7 @@ def test_failed_task_is_retried_then_caught(sfn, service_role, orch_functions):
                  "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.failure", "Next": "Recover"}], "End": True},
         "Recover": {"Type": "Pass", "End": True}}}, {"order": 7})
     # Retry back-off: 30 then 60 local seconds = 0.5 + 1 wall seconds at clock speed 60.
-    assert 1.4 < time.monotonic() - started < 15
+    assert 1.4 < time.monotonic() - started < 30  # on the local clock: 90 s unsped
     assert done["status"] == "SUCCEEDED"
     failure = json.loads(done["output"])["failure"]
     assert failure["Error"] == "OrderError"
@@ -152,7 +152,7 @@ def test_wait_states_run_on_the_local_clock(sfn, service_role):
         "Seconds": {"Type": "Wait", "Seconds": 60, "Next": "Path"},
         "Path": {"Type": "Wait", "SecondsPath": "$.delay", "End": True}}}, {"delay": 60})
     elapsed = time.monotonic() - started
-    assert done["status"] == "SUCCEEDED" and 1.8 < elapsed < 8  # two local minutes, about two wall seconds
+    assert done["status"] == "SUCCEEDED" and 1.8 < elapsed < 30  # two local minutes, about two wall seconds
     assert [e["type"] for e in history].count("WaitStateEntered") == 2
 
 
