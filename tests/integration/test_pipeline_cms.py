@@ -18,6 +18,7 @@ import pymysql
 import pytest
 
 from localcloud import testing
+from localcloud.testing import wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.localcloud_only]
 
@@ -32,10 +33,6 @@ def _demo_data():
 
 
 demo = _demo_data()
-
-
-def wait_for(check, timeout: float = 120, interval: float = 0.5, what: str = ""):
-    return testing.wait_for(check, timeout, interval, what)
 
 
 def s3_event(bucket: str, key: str) -> dict:
