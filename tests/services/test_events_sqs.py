@@ -58,7 +58,7 @@ def test_a_message_that_keeps_failing_reaches_the_dlq_after_max_receive_count(ev
         ALWAYS_FAILS), BatchSize=1)
     sqs.send_message(QueueUrl=url, MessageBody="poison")
     moved = wait_for(lambda: sqs.receive_message(QueueUrl=dlq_url, AttributeNames=["All"], WaitTimeSeconds=0)
-                     .get("Messages"), timeout=30, what="the poison message in the DLQ")[0]
+                     .get("Messages"), what="the poison message in the DLQ")[0]
     assert moved["Body"] == "poison"
     assert int(moved["Attributes"]["ApproximateReceiveCount"]) >= 3
     assert _count(sqs, url) == 0
@@ -76,7 +76,7 @@ def test_partial_batch_response_keeps_only_the_reported_messages(events_cloud, r
         return [(r["body"], r["attributes"]["ApproximateReceiveCount"]) for c in recorder.calls()
                 for r in c["event"]["Records"] if r.get("eventSourceARN") == arn]
 
-    wait_for(lambda: _count(sqs, url) == 0, timeout=20, what="every message to be deleted")
+    wait_for(lambda: _count(sqs, url) == 0, what="every message to be deleted")
     seen = deliveries()
     assert sorted(body for body, count in seen if count == "1") == [str(n) for n in range(6)]
     assert sorted(body for body, count in seen if count == "2") == ["1", "3", "5"]  # only the reported ones again

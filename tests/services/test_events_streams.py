@@ -101,7 +101,7 @@ def test_bad_record_alone_reaches_the_on_failure_destination_and_the_rest_run_on
     _put(events_cloud, stream, values)
     sqs = events_cloud.client("sqs")
     message = wait_for(lambda: sqs.receive_message(QueueUrl=url, WaitTimeSeconds=0).get("Messages"),
-                       timeout=30, what="the on-failure record")[0]
+                       what="the on-failure record")[0]
     pointer = json.loads(message["Body"])
     info = pointer["KinesisBatchInfo"]
     assert info["batchSize"] == 1 and info["startSequenceNumber"] == info["endSequenceNumber"]
@@ -203,7 +203,7 @@ def test_dynamodb_records_past_their_maximum_age_go_to_an_sns_destination(events
         EventSourceArn=stream_arn, FunctionName=events_functions.create(FAILING), StartingPosition="LATEST",
         MaximumRecordAgeInSeconds=60, DestinationConfig={"OnFailure": {"Destination": topic}})
     ddb.put_item(TableName=table, Item={"id": {"S": "x"}})
-    body = wait_for(lambda: sqs.receive_message(QueueUrl=url, WaitTimeSeconds=0).get("Messages"), timeout=30,
+    body = wait_for(lambda: sqs.receive_message(QueueUrl=url, WaitTimeSeconds=0).get("Messages"),
                     what="the expired record's pointer")[0]["Body"]
     pointer = json.loads(body)
     assert pointer["requestContext"]["condition"] == "RecordAgeExceeded"

@@ -187,7 +187,7 @@ def test_failing_target_is_retried_per_retry_policy_then_dead_lettered(orch_clou
                                             "RetryPolicy": {"MaximumRetryAttempts": 2,
                                                             "MaximumEventAgeInSeconds": 3600}}])
     fire(orch_cloud, name)
-    message = receive(sqs, url, timeout=30)[0]
+    message = receive(sqs, url)[0]
     attributes = {k: v["StringValue"] for k, v in message["MessageAttributes"].items()}
     assert attributes["RETRY_ATTEMPTS"] == "2" and attributes["EXHAUSTED_RETRY_CONDITION"] == "MaximumRetryAttempts"
     results = [(d["result"], d["attempts"]) for d in deliveries(orch_cloud, name) if d["result"] != "error"]
@@ -205,7 +205,7 @@ def test_rate_rule_fires_on_the_fast_clock_to_lambda(orch_cloud, orch_functions,
     events.put_rule(Name=name, ScheduleExpression="rate(1 minute)")  # at clock speed 60: every second
     events.put_targets(Rule=name, Targets=[{"Id": "fn", "Arn": function_arn}])
     started = time.monotonic()
-    messages = receive(sqs, url, 2, timeout=30)
+    messages = receive(sqs, url, 2)
     events.disable_rule(Name=name)
     assert time.monotonic() - started < 10
     times = sorted(json.loads(m["Body"])["time"] for m in messages[:2])
