@@ -88,8 +88,10 @@ def test_messages_that_match_no_filter_are_deleted_without_an_invoke(events_clou
     events_cloud.client("lambda").create_event_source_mapping(
         EventSourceArn=arn, FunctionName=recorder.function(), BatchSize=10,
         FilterCriteria={"Filters": [{"Pattern": json.dumps({"body": {"type": ["order"]}})}]})
-    sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"type": "noise"}))
+    noise = sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"type": "noise"}))["MessageId"]
     sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"type": "order"}))
     wait_for(lambda: _count(sqs, url) == 0, what="both messages to leave the queue")
     bodies = [r["body"] for c in recorder.calls() for r in c["event"]["Records"] if r.get("eventSourceARN") == arn]
     assert bodies == [json.dumps({"type": "order"})]
+    filtered = [d["detail"] for d in events_cloud.deliveries(arn) if d["result"] == "filtered"]
+    assert filtered == [f"{noise} matched none of the mapping's FilterCriteria"]  # dropped, and said so

@@ -1,16 +1,14 @@
 """The local cloud's front: health, lifecycle verbs, bad input, unimplemented operations, persistence."""
 
-import io
 import json
 import socket
 import urllib.request
-import zipfile
 
 import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from localcloud.testing import wait_for
+from localcloud.testing import wait_for, zip_of
 
 
 def _health(cloud, path: str) -> dict:
@@ -113,14 +111,14 @@ def test_state_survives_a_restart(fresh_cloud):
                        BillingMode="PAY_PER_REQUEST")
     table.put_item(TableName="kept", Item={"pk": {"S": "1"}})
     role = fresh_cloud.client("iam").create_role(RoleName="kept", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
-    code = io.BytesIO()
-    with zipfile.ZipFile(code, "w") as archive:
-        archive.writestr("handler.py", "def handler(event, context):\n    return {'echo': event}\n")
-    fresh_cloud.client("lambda").create_function(FunctionName="kept", Runtime="python3.11", Role=role,
-                                                 Handler="handler.handler", Code={"ZipFile": code.getvalue()})
+    fresh_cloud.client("lambda").create_function(
+        FunctionName="kept", Runtime="python3.11", Role=role, Handler="handler.handler",
+        Code={"ZipFile": zip_of("def handler(event, context):\n    return {'echo': event}\n")})
     fresh_cloud.stop()
     fresh_cloud.start()
-    answer = fresh_cloud.client("lambda").invoke(FunctionName="kept", Payload=b'"after restart"')
+    lam = fresh_cloud.client("lambda")
+    lam.get_waiter("function_active_v2").wait(FunctionName="kept")  # as a client would after a restart
+    answer = lam.invoke(FunctionName="kept", Payload=b'"after restart"')
     assert json.loads(answer["Payload"].read()) == {"echo": "after restart"}
     assert fresh_cloud.client("s3").get_object(Bucket="kept-across-restarts", Key="k")["Body"].read() == b"still here"
     assert fresh_cloud.client("dynamodb").get_item(TableName="kept", Key={"pk": {"S": "1"}})["Item"]

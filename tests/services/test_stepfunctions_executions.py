@@ -27,12 +27,12 @@ def sfn(orch_cloud):
     return orch_cloud.client("stepfunctions")
 
 
-def run(sfn, role, definition: dict, payload: object = None, kind: str = "STANDARD", timeout: float = 30.0):
+def run(sfn, role, definition: dict, payload: object = None, kind: str = "STANDARD"):
     machine = sfn.create_state_machine(name=f"m-{uuid.uuid4().hex[:8]}", roleArn=role, type=kind,
                                        definition=json.dumps(definition))["stateMachineArn"]
     execution = sfn.start_execution(stateMachineArn=machine, input=json.dumps(payload or {}))["executionArn"]
     done = wait_for(lambda: (d := sfn.describe_execution(executionArn=execution))["status"] != "RUNNING" and d,
-                    timeout)
+                    what=f"{execution} to finish")
     return done, sfn.get_execution_history(executionArn=execution)["events"]
 
 

@@ -25,9 +25,9 @@ def start(sfn, role, definition: dict, payload: object = None) -> str:
     return sfn.start_execution(stateMachineArn=machine, input=json.dumps(payload or {}))["executionArn"]
 
 
-def finish(sfn, execution: str, timeout: float = 30.0) -> dict:
+def finish(sfn, execution: str) -> dict:
     return wait_for(lambda: (d := sfn.describe_execution(executionArn=execution))["status"] != "RUNNING" and d,
-                    timeout)
+                    what=f"{execution} to finish")
 
 
 def test_dynamodb_put_get_update_delete(orch_cloud, sfn, service_role):
