@@ -13,13 +13,12 @@ import sys
 from pathlib import Path
 
 import boto3
+import psycopg
+import pymysql
 import pytest
 
 from localcloud.terraform.explain import failure_reasons
 from localcloud.testing import free_port, wait_for
-
-pymysql = pytest.importorskip("pymysql")
-psycopg = pytest.importorskip("psycopg")
 
 LOCALCLOUD = [sys.executable, "-m", "localcloud.cli"]
 
@@ -193,7 +192,7 @@ def test_without_a_system_postgres_the_embedded_wheel_serves_the_instance(tmp_pa
         rds = server.client("rds")
         rds.create_db_instance(DBInstanceIdentifier="laptop", Engine="postgres", DBInstanceClass="db.t3.micro",
                                MasterUsername="app", MasterUserPassword="password-123", DBName="app")
-        instance = wait_for_status(rds, "laptop", "available", timeout=60)
+        instance = wait_for_status(rds, "laptop", "available")
         with connect("postgres", instance, "app", "password-123", "app") as conn:
             (version,) = run(conn, "SHOW server_version")[0]
             assert run(conn, "SELECT 1 + 1") == [(2,)]
