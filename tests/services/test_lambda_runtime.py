@@ -144,7 +144,7 @@ def test_logs_are_in_aws_format_in_cloudwatch_and_in_the_tail(lambda_functions, 
 
 
 def _busy_environments(cloud) -> int:
-    with urllib.request.urlopen(cloud.endpoint + "/_localcloud/health", timeout=5) as answer:
+    with urllib.request.urlopen(cloud.endpoint + "/_localcloud/health", timeout=60) as answer:
         return json.loads(answer.read())["lambda_environments"].get("BUSY", 0)
 
 

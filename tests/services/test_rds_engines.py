@@ -69,9 +69,9 @@ def connect(engine: str, instance: dict, username: str, password: str, dbname: s
     endpoint = instance["Endpoint"]
     if engine == "postgres":
         return psycopg.connect(host=endpoint["Address"], port=endpoint["Port"], user=username, password=password,
-                               dbname=dbname, autocommit=True, connect_timeout=5)
+                               dbname=dbname, autocommit=True, connect_timeout=30)
     return pymysql.connect(host=endpoint["Address"], port=endpoint["Port"], user=username, password=password,
-                           database=dbname, autocommit=True, connect_timeout=5)
+                           database=dbname, autocommit=True, connect_timeout=30)
 
 
 def run(conn, statement: str, *args):

@@ -12,7 +12,7 @@ from localcloud.testing import wait_for, zip_of
 
 
 def _health(cloud, path: str) -> dict:
-    with urllib.request.urlopen(cloud.endpoint + path, timeout=5) as answer:
+    with urllib.request.urlopen(cloud.endpoint + path, timeout=60) as answer:
         return json.loads(answer.read())
 
 
@@ -84,7 +84,7 @@ def test_malformed_request_gets_an_aws_error_and_the_server_keeps_serving(cloud)
                  "Authorization": "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/dynamodb/aws4_request, "
                                   "SignedHeaders=host, Signature=x"})
     with pytest.raises(urllib.error.HTTPError) as failure:
-        urllib.request.urlopen(request, timeout=5)
+        urllib.request.urlopen(request, timeout=60)
     assert 400 <= failure.value.code < 500
     assert "__type" in json.loads(failure.value.read())
     assert cloud.client("s3").list_buckets()["ResponseMetadata"]["HTTPStatusCode"] == 200
