@@ -43,8 +43,9 @@ def test_an_error_logged_by_a_function_raises_the_alarm_and_mails_ops(events_clo
     cw.put_metric_alarm(AlarmName=alarm, Namespace=namespace, MetricName="Errors", Statistic="Sum", Period=60,
                         EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanOrEqualToThreshold",
                         TreatMissingData="notBreaching", AlarmActions=[topic], AlarmDescription="payments failing")
-    assert _state(cw, alarm) == "INSUFFICIENT_DATA"  # a new alarm, as on AWS
     events_functions.invoke(name, {"level": "INFO"})
+    # A new alarm starts in INSUFFICIENT_DATA, as on AWS; the evaluator may already have moved it (a state
+    # read now is a race), so the history says where it started.
     wait_for(lambda: _transitions(cw, alarm) == ["INSUFFICIENT_DATA to OK"], what="the alarm to settle at OK")
     events_functions.invoke(name, {"level": "ERROR"})
     # The history, not the state: one errored minute (a wall second here) later the alarm is OK again.

@@ -69,8 +69,9 @@ def test_sns_publish_and_sqs_send_message(orch_cloud, sfn, service_role):
 def test_wait_for_task_token_resumes_on_send_task_success_and_fails_on_failure(orch_cloud, sfn, service_role):
     sqs = orch_cloud.client("sqs")
     url = sqs.create_queue(QueueName=f"q-{uuid.uuid4().hex[:6]}")["QueueUrl"]
+    # HeartbeatSeconds: 100 wall seconds at clock speed 60, so a loaded machine never times the task out.
     definition = {"StartAt": "Ask", "States": {"Ask": {
-        "Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken", "HeartbeatSeconds": 600,
+        "Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken", "HeartbeatSeconds": 6000,
         "Parameters": {"QueueUrl": url, "MessageBody": {"token.$": "$$.Task.Token", "n.$": "$.n"}}, "End": True}}}
     approved = start(sfn, service_role, definition, {"n": 1})
     rejected = start(sfn, service_role, definition, {"n": 2})
