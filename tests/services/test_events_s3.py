@@ -83,7 +83,7 @@ def test_sqs_destination_needs_a_queue_policy_for_s3_and_then_gets_the_test_even
     s3.put_object(Bucket=bucket, Key="report 1.csv", Body=b"a,b\n")  # ObjectCreated: not configured
     s3.delete_object(Bucket=bucket, Key="report 1.csv")
     # S3 decides at write time: the trace already says the ObjectCreated event was not sent.
-    assert "ObjectCreated:Put" in _filtered(events_cloud, bucket, "report 1.csv")
+    assert _filtered(events_cloud, bucket, "report 1.csv") == ["ObjectCreated:Put"]
     bodies: list[dict] = []
 
     def received() -> bool:
@@ -109,8 +109,8 @@ def test_put_returns_at_once_and_lambda_gets_the_aws_event(events_cloud, recorde
         arn, ["s3:ObjectCreated:*"], prefix="incoming/", suffix=".csv"))
     s3.put_object(Bucket=bucket, Key="other/x.csv", Body=b"no")  # filtered out by prefix
     s3.put_object(Bucket=bucket, Key="incoming/x.txt", Body=b"no")  # filtered out by suffix
-    assert "ObjectCreated:Put" in _filtered(events_cloud, bucket, "other/x.csv")
-    assert "ObjectCreated:Put" in _filtered(events_cloud, bucket, "incoming/x.txt")
+    assert _filtered(events_cloud, bucket, "other/x.csv") == ["ObjectCreated:Put"]
+    assert _filtered(events_cloud, bucket, "incoming/x.txt") == ["ObjectCreated:Put"]
     put = s3.put_object(Bucket=bucket, Key="incoming/my file.csv", Body=b"hello")
     s3.put_object(Bucket=recorder.bucket, Key=f"go/{bucket}", Body=b"")  # the PUT has answered
     calls = wait_for(lambda: _calls_for(recorder, bucket), what="the S3 event")
@@ -143,7 +143,7 @@ def test_copy_and_multipart_events_are_named_as_on_aws(events_cloud, recorder):
     s3.complete_multipart_upload(Bucket=bucket, Key="c", UploadId=upload,
                                  MultipartUpload={"Parts": [{"ETag": part["ETag"], "PartNumber": 1}]})
 
-    assert "ObjectCreated:Put" in _filtered(events_cloud, bucket, "a")
+    assert _filtered(events_cloud, bucket, "a") == ["ObjectCreated:Put"]
 
     def names() -> list[str]:
         return sorted(c["event"]["Records"][0]["eventName"] for c in _calls_for(recorder, bucket))
@@ -167,3 +167,26 @@ def test_versioned_delete_announces_the_delete_marker(events_cloud, recorder):
                       what="the delete marker event")
     assert record["eventName"] == "ObjectRemoved:DeleteMarkerCreated"
     assert record["s3"]["object"]["versionId"] == marker and "size" not in record["s3"]["object"]
+
+
+def test_object_tagging_is_announced_for_put_object_tagging_not_for_put_object(events_cloud, recorder):
+    """s3:ObjectTagging:Put is PutObjectTagging's event; a PutObject (tagged or not) announces ObjectCreated only
+    (https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-how-to-event-types-and-destinations.html)."""
+    s3, lam = events_cloud.client("s3"), events_cloud.client("lambda")
+    bucket = f"b-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket)
+    arn = _allow_s3(lam, recorder.function(), bucket)
+    s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=_lambda_config(
+        arn, ["s3:ObjectTagging:*"]))
+    s3.put_object(Bucket=bucket, Key="t", Body=b"x", Tagging="stage=raw")
+    s3.put_object_tagging(Bucket=bucket, Key="t", Tagging={"TagSet": [{"Key": "stage", "Value": "clean"}]})
+    # One worker hands S3's events on in order: once the tagging event is delivered, an event from the
+    # PutObject before it would have been, too.
+    calls = wait_for(lambda: _calls_for(recorder, bucket), what="the tagging event")
+    assert [c["event"]["Records"][0]["eventName"] for c in calls] == ["ObjectTagging:Put"]
+    def decided() -> list[str] | None:
+        results = [d["result"] for d in events_cloud.deliveries(f"s3:{bucket}/t") if d["source"] == f"s3:{bucket}/t"]
+        return results if "ok" in results else None
+
+    # The PutObject's ObjectCreated:Put (not configured), then the tagging event; nothing for the PutObject's tags.
+    assert wait_for(decided, what="the tagging event in the trace") == ["filtered", "ok"]

@@ -94,12 +94,25 @@ def build_event(event_name: str, bucket: Any, key: Any, configuration_id: str, r
     }]}
 
 
+def _tagging_side_effect(name: str) -> bool:
+    """moto's PutObject/CopyObject tag every new key through put_object_tagging, which announces
+    s3:ObjectTagging:Put; AWS announces it only for PutObjectTagging (a request with ?tagging)."""
+    if name != "s3:ObjectTagging:Put":
+        return False
+    try:
+        from flask import has_request_context, request
+
+        return has_request_context() and "tagging" not in request.args
+    except Exception:
+        return False
+
+
 def send_event(account_id: str, event_name: Any, bucket: Any, key: Any) -> None:
     """moto's hook, called inside the write: build the events now (the key may change), deliver later."""
     config = bucket.notification_configuration
-    if config is None:
-        return
     name = str(getattr(event_name, "value", event_name))
+    if config is None or _tagging_side_effect(name):
+        return
     for kind in ("cloud_function", "queue", "topic"):
         for notification in getattr(config, kind):
             events = notification.events if isinstance(notification.events, list) else [notification.events]
