@@ -40,6 +40,9 @@ def start_cloud(state_dir: Path, clock_speed: float = 60.0, **environment: str) 
                 os.environ[key] = value
 
 
+LAMBDA_ROLE_POLICY = trust_policy("lambda.amazonaws.com")
+
+
 # -- event plane: a function whose invocations are counted from outside ----------------------------------
 # Appends each event it sees to an S3 object per invocation; RECORDER_BUCKET names the bucket.
 RECORDER = """import base64, json, os, time, uuid, boto3
