@@ -10,25 +10,22 @@ Run: .venv/bin/python bench/bench_events.py  (JSON on stdout and in bench/result
 
 from __future__ import annotations
 
-import io
 import json
 import sys
 import tempfile
 import time
 import uuid
-import zipfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import figure, free_port, percentile, write_results
+from common import figure, percentile, write_results
 from localcloud.runtime.prepare import prepare_runtime
-from localcloud.testing import isolated
+from localcloud.testing import isolated, trust_policy, zip_of
 
 SAMPLES = 40
 SPACING = 0.25  # seconds between latency samples, so each is measured on an idle system
 RECORDS = 10_000
-ROLE_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+ROLE_POLICY = trust_policy("lambda.amazonaws.com")
 MARKS = """import json, time, base64
 def handler(event, context):
     started = time.time()
@@ -46,13 +43,6 @@ def handler(event, context):
     items = [[r["eventID"].split(":")[0]] + json.loads(base64.b64decode(r["kinesis"]["data"])) for r in event["Records"]]
     print("BATCH " + json.dumps({"at": started, "items": items}))
 """
-
-
-def zip_of(source: str) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("handler.py", source)
-    return buffer.getvalue()
 
 
 def log_lines(logs, function: str, prefix: str) -> list[dict]:
@@ -159,7 +149,7 @@ def kinesis_throughput(cloud, lam, logs, role: str) -> dict:
 
 def main() -> None:
     prepare_runtime()
-    cloud = isolated(Path(tempfile.mkdtemp(prefix="bench-events-")), port=free_port()).start()
+    cloud = isolated(Path(tempfile.mkdtemp(prefix="bench-events-"))).start()
     try:
         lam, logs = cloud.client("lambda", read_timeout=120), cloud.client("logs")
         role = cloud.client("iam").create_role(RoleName="bench-events",

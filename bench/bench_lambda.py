@@ -8,16 +8,11 @@ Run: .venv/bin/python bench/bench_lambda.py  (JSON on stdout and in bench/result
 
 from __future__ import annotations
 
-import io
 import json
-import random
-import socket
 import sys
 import tempfile
 import threading
 import time
-import uuid
-import zipfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from statistics import median
@@ -27,45 +22,18 @@ import psutil
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import figure, percentile, write_results
 from localcloud.runtime.prepare import prepare_runtime
-from localcloud.testing import isolated
+from localcloud.testing import Functions, isolated
 
 WARM_CALLS = 500
 COLD_STARTS = 8
 BURST = 200
-ROLE_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
-
-
-def port_in_range() -> int:
-    for port in random.sample(range(4600, 4650), 50):  # our share of ports on this machine
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-                return port
-            except OSError:
-                continue
-    raise RuntimeError("no free port in 4600-4649")
-
-
-def zip_of(source: str) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("handler.py", source)
-    return buffer.getvalue()
-
 
 def main() -> None:
     prepare_runtime()
-    cloud = isolated(Path(tempfile.mkdtemp(prefix="bench-lambda-")), port=port_in_range()).start()
+    cloud = isolated(Path(tempfile.mkdtemp(prefix="bench-lambda-"))).start()
     try:
         lam = cloud.client("lambda")
-        role = cloud.client("iam").create_role(RoleName="bench", AssumeRolePolicyDocument=ROLE_POLICY)["Role"]["Arn"]
-
-        def create(source: str, runtime: str = "python3.11", **extra: object) -> str:
-            name = f"bench-{uuid.uuid4().hex[:8]}"
-            lam.create_function(FunctionName=name, Runtime=runtime, Role=role, Handler="handler.handler",
-                                Code={"ZipFile": zip_of(source)}, **extra)
-            return name
+        create = Functions(cloud, runtime="python3.11").create
 
         # Warm round trip of a no-op handler.
         noop = create("def handler(event, context):\n    return None\n")

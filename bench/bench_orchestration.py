@@ -11,48 +11,24 @@ Run: .venv/bin/python bench/bench_orchestration.py  (JSON on stdout and in bench
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
-import random
-import socket
 import sys
 import tempfile
 import time
 import urllib.request
 import uuid
-import zipfile
 from pathlib import Path
 from statistics import median
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import figure, percentile, write_results
 from localcloud.runtime.prepare import prepare_runtime
-from localcloud.testing import isolated
+from localcloud.testing import isolated, trust_policy, zip_of
 
 SCHEDULES = 6
 EXECUTIONS = 20
 REQUESTS = 200
-ROLE_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Principal": {"Service": ["lambda.amazonaws.com", "states.amazonaws.com",
-                                                  "scheduler.amazonaws.com"]}, "Action": "sts:AssumeRole"}]})
-
-
-def port_in_range() -> int:
-    for port in random.sample(range(4750, 4800), 50):  # our share of ports on this machine
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-                return port
-            except OSError:
-                continue
-    raise RuntimeError("no free port in 4750-4799")
-
-
-def zip_of(source: str) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("handler.py", source)
-    return buffer.getvalue()
+ROLE_POLICY = trust_policy("lambda.amazonaws.com", "states.amazonaws.com", "scheduler.amazonaws.com")
 
 
 def schedule_accuracy(cloud, role: str) -> list[dict]:
@@ -137,7 +113,7 @@ def api_gateway(cloud, function: str) -> list[dict]:
 def main() -> None:
     prepare_runtime()
     with tempfile.TemporaryDirectory() as state:
-        cloud = isolated(Path(state), port=port_in_range(), clock_speed=1.0).start()
+        cloud = isolated(Path(state), clock_speed=1.0).start()
         try:
             iam, lam = cloud.client("iam"), cloud.client("lambda")
             role = iam.create_role(RoleName="bench", AssumeRolePolicyDocument=ROLE_POLICY)["Role"]["Arn"]

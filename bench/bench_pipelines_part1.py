@@ -24,16 +24,9 @@ import uuid
 from pathlib import Path
 
 from common import ROOT, figure, percentile, write_results
+from localcloud.testing import wait_for
 
 UPSERT_ROWS = 100_000
-
-
-def wait_for(check, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{what} did not happen within {timeout:.0f} s")
-        time.sleep(0.1)
 
 
 def upsert_csv(rows: int, version: int) -> bytes:
@@ -95,7 +88,7 @@ def bench_cms(cloud, outputs) -> list[dict]:
                                                              Payload=b"{}")
     fetched = time.perf_counter() - began
     assert not answer.get("FunctionError"), answer["Payload"].read()
-    wait_for(lambda: count() >= expected, 300, "all CMS rows in MySQL")
+    wait_for(lambda: count() >= expected, 300, 0.1, "all CMS rows in MySQL", max_interval=0.1)
     return [figure("cms_fetch (5 pages, 24k records)", fetched, "s"),
             figure("cms API -> all rows in MySQL", time.perf_counter() - began, "s", 60, rows=expected)]
 
@@ -113,7 +106,7 @@ def bench_records(cloud, outputs) -> list[dict]:
             return bool(glue.get_partitions(DatabaseName=outputs["glue_database"], TableName=table)["Partitions"])
         except glue.exceptions.EntityNotFoundException:
             return False
-    wait_for(partitioned, 120, "the Glue partition")
+    wait_for(partitioned, 120, 0.1, "the Glue partition", max_interval=0.1)
     to_catalog = time.perf_counter() - began
     latencies = []
     sql = urllib.parse.urlencode({"sql": f"SELECT sensor_id, avg(reading) FROM {table} GROUP BY sensor_id"})

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
 from typing import Any
+
+from localcloud.testing import free_port  # noqa: F401  (one port finder for tests and benchmarks)
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -35,10 +36,6 @@ def write_results(benchmark: str, figures: list[dict[str, Any]], **extra: Any) -
     print(json.dumps(document, indent=2))
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def peer_python() -> Path | None:

@@ -120,8 +120,9 @@ def bind_warning(settings: Settings) -> str | None:
             "you trust, or in a container whose port is published on 127.0.0.1.")
 
 
-def start_detached(settings: Settings, wait_seconds: float = 30.0) -> int:
-    """Start the server in the background and return its pid once it answers health checks."""
+def start_detached(settings: Settings, wait_seconds: float = 90.0) -> int:
+    """Start the server in the background and return its pid once it answers health checks. The bounds are
+    generous: on a loaded two-core machine (a parallel `make test`) start-up and a first answer take seconds."""
     from localcloud import private_state
 
     private_state.prepare(settings.state_dir)
@@ -145,7 +146,7 @@ def start_detached(settings: Settings, wait_seconds: float = 30.0) -> int:
             tail = settings.log_file.read_text(errors="replace")[-2000:]
             raise LocalCloudError(f"The local cloud exited during start-up (code {proc.returncode}). "
                                   f"Its log {settings.log_file} ends with:\n{tail}")
-        if health(settings, timeout=0.2):
+        if health(settings, timeout=2.0):
             return proc.pid
         time.sleep(0.02)
     proc.terminate()

@@ -3,8 +3,6 @@ through the real CLI (`localcloud start --detach` / `stop`), as a person would."
 
 from __future__ import annotations
 
-import random
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -13,21 +11,7 @@ from pathlib import Path
 
 import boto3
 
-# The port range this suite may use; other suites and engineers use others.
-PORTS = range(4580, 4600)
-
-
-def free_port() -> int:
-    candidates = list(PORTS)
-    random.shuffle(candidates)
-    for port in candidates:
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError(f"No free port in {PORTS.start}-{PORTS.stop - 1}; stop a local cloud you left running.")
+from localcloud.testing import free_port
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from localcloud import testing
+from localcloud.testing import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "build" / "console-screenshots"
@@ -36,10 +36,6 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 SALES_ORDERS = 300  # as test_pipeline_warehouse.py seeds it, so whichever runs first seeds the same database
 PAGES = ("overview", "events", "mailbox", "dashboard", "s3", "dynamodb", "sqs", "kinesis", "lambda", "stepfunctions",
          "schedules", "secrets", "rds", "glue", "athena", "alarms")
-
-
-def wait_for(check, timeout: float = 90, interval: float = 0.5, what: str = ""):
-    return testing.wait_for(check, timeout, interval, what)
 
 
 class ConsolePage:
@@ -273,5 +269,5 @@ def test_the_mailbox_shows_what_sns_delivered(console, localcloud_stack):
         page = console.open("mailbox")
         return (f"{delivered} e-mail(s)" in page.inner_text("#main")
                 and page.locator("[data-test='mail']").count() == min(delivered, 50))
-    wait_for(shown_as_delivered, timeout=30, what="the mailbox page listing every delivered mail")
+    wait_for(shown_as_delivered, what="the mailbox page listing every delivered mail")
     console.screenshot("mailbox")

@@ -9,13 +9,9 @@ import uuid
 import psycopg
 import pytest
 
-from localcloud import testing
+from localcloud.testing import wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.localcloud_only]
-
-
-def wait_for(check, timeout: float = 90, interval: float = 0.5, what: str = ""):
-    return testing.wait_for(check, timeout, interval, what)
 
 
 @pytest.fixture(scope="module")

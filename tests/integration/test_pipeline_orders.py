@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from localcloud import testing
+from localcloud.testing import wait_for
 
 import fixture_modules
 
@@ -30,10 +30,6 @@ def _load_client():
 
 
 post_orders = _load_client()
-
-
-def wait_for(check, timeout: float = 60, interval: float = 0.5, what: str = ""):
-    return testing.wait_for(check, timeout, interval, what)
 
 
 def http(method: str, url: str, body: dict | str | None = None) -> tuple[int, dict]:

@@ -17,6 +17,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from localcloud.testing import wait_for
+
 pytestmark = [pytest.mark.integration, pytest.mark.localcloud_only]
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -177,10 +179,7 @@ def test_a_failing_transform_alerts_and_loads_nothing_then_the_batch_is_picked_u
         mails = [json.loads(path.read_text()) for path in new]
         return [m for m in mails if "ETL run failed" in m.get("subject", "") and "Transform" in m.get("body", "")]
 
-    deadline = time.monotonic() + 30
-    while not alert() and time.monotonic() < deadline:
-        time.sleep(0.5)
-    assert alert(), "no 'ETL run failed' alert reached the mailbox"
+    wait_for(alert, what="the 'ETL run failed' alert in the mailbox")
 
     # Move the corrupt object aside: the next run loads the batch the failed run left pending.
     etl.s3.delete_object(Bucket=etl.outputs["ingest_bucket"], Key=corrupt_key)

@@ -1,24 +1,27 @@
-"""What the service tests share: a real local cloud process, inline-zip functions, polling.
-
-Each test area keeps only its own pieces (test_events_support.py, test_orchestration_support.py).
+"""What the service tests share beyond localcloud.testing (wait_for, zip_of, Functions, trust_policy, the
+delivery trace — shared with bench/): a real local cloud on a fast clock, a recorder function whose
+invocations can be counted from outside, SQS and schedule helpers. Fixtures are in conftest.py.
 """
 
 from __future__ import annotations
 
-import io
 import json
 import os
+import urllib.error
+import urllib.request
 import uuid
-import zipfile
 from pathlib import Path
 from typing import Any
 
-from localcloud import testing
 from localcloud.runtime.prepare import prepare_runtime
-from localcloud.testing import LocalCloud, isolated
-
-LAMBDA_ROLE_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+from localcloud.testing import (  # noqa: F401  (the shared helpers, for `from support import ...`)
+    Functions,
+    LocalCloud,
+    isolated,
+    trust_policy,
+    wait_for,
+    zip_of,
+)
 
 
 def start_cloud(state_dir: Path, clock_speed: float = 60.0, **environment: str) -> LocalCloud:
@@ -37,37 +40,70 @@ def start_cloud(state_dir: Path, clock_speed: float = 60.0, **environment: str) 
                 os.environ[key] = value
 
 
-# The service tests wait for seconds at most.
-def wait_for(check, timeout: float = 15.0, interval: float = 0.05, what: str = ""):
-    return testing.wait_for(check, timeout, interval, what)
+LAMBDA_ROLE_POLICY = trust_policy("lambda.amazonaws.com")
 
 
-def zip_of(files: dict[str, str]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, text in files.items():
-            archive.writestr(name, text)
-    return buffer.getvalue()
+# -- event plane: a function whose invocations are counted from outside ----------------------------------
+# Appends each event it sees to an S3 object per invocation; RECORDER_BUCKET names the bucket.
+RECORDER = """import base64, json, os, time, uuid, boto3
+s3 = boto3.client("s3")
+def handler(event, context):
+    started = time.time()
+    s3.put_object(Bucket=os.environ["RECORDER_BUCKET"], Key=f"calls/{started:.6f}-{uuid.uuid4().hex}",
+                  Body=json.dumps({"started": started, "event": event}))
+    return None
+"""
 
 
-class Functions:
-    """Creates functions through plain boto3, as an outside program would."""
+class Recorder:
+    """A bucket the recorder function writes one object per invocation into."""
 
-    def __init__(self, cloud: LocalCloud) -> None:
-        self.cloud = cloud
-        self.lam = cloud.client("lambda", read_timeout=60)
-        iam = cloud.client("iam")
-        self.role = iam.create_role(RoleName=f"fn-{uuid.uuid4().hex[:8]}",
-                                    AssumeRolePolicyDocument=LAMBDA_ROLE_POLICY)["Role"]["Arn"]
+    def __init__(self, cloud: LocalCloud, functions: Functions) -> None:
+        self.s3 = cloud.client("s3")
+        self.bucket = f"rec-{uuid.uuid4().hex[:10]}"
+        self.s3.create_bucket(Bucket=self.bucket)
+        self.functions = functions
 
-    def create(self, source: str, *, runtime: str = "python3.12", files: dict[str, str] | None = None,
-               **extra: Any) -> str:
-        name = f"fn-{uuid.uuid4().hex[:10]}"
-        self.lam.create_function(FunctionName=name, Runtime=runtime, Role=self.role, Handler="handler.handler",
-                                 Code={"ZipFile": zip_of({"handler.py": source, **(files or {})})}, **extra)
-        return name
+    def function(self, source: str = RECORDER, **extra: Any) -> str:
+        env = extra.pop("Environment", {"Variables": {}})
+        env["Variables"]["RECORDER_BUCKET"] = self.bucket
+        return self.functions.create(source, Environment=env, Timeout=30, **extra)
 
-    def invoke(self, name: str, payload: object = None, **extra: Any) -> tuple[dict, object]:
-        answer = self.lam.invoke(FunctionName=name, Payload=json.dumps(payload or {}).encode(), **extra)
-        body = answer["Payload"].read()
-        return answer, json.loads(body) if body else None
+    def calls(self) -> list[dict[str, Any]]:
+        keys = []
+        for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix="calls/"):
+            keys += [o["Key"] for o in page.get("Contents", [])]
+        return [json.loads(self.s3.get_object(Bucket=self.bucket, Key=k)["Body"].read()) for k in sorted(keys)]
+
+
+# -- orchestration: queues as targets, schedules fired on demand -----------------------------------------
+# Roles EventBridge, Scheduler and Step Functions assume to reach their targets.
+SERVICE_ROLE_POLICY = trust_policy("events.amazonaws.com", "scheduler.amazonaws.com", "states.amazonaws.com")
+
+
+def receive(sqs, queue_url: str, count: int = 1, timeout: float = 60.0) -> list[dict]:
+    """At least `count` messages from the queue (received, not deleted), as a consumer would long-poll."""
+    messages: list[dict] = []
+
+    def enough():
+        answer = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
+                                     MessageAttributeNames=["All"])
+        messages.extend(answer.get("Messages", []))
+        return len(messages) >= count
+
+    wait_for(enough, timeout, what=f"{count} message(s) on {queue_url}")
+    return messages
+
+
+def fire(cloud: LocalCloud, name: str) -> tuple[int, dict]:
+    request = urllib.request.Request(f"{cloud.endpoint}/_localcloud/events/fire?name={name}", method="POST",
+                                     data=b"")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return answer.status, json.loads(answer.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def deliveries(cloud: LocalCloud, source: str) -> list[dict]:
+    return cloud.deliveries(source)

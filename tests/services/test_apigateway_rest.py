@@ -14,7 +14,6 @@ import urllib.request
 import uuid
 
 import pytest
-from test_orchestration_support import orch_cloud, orch_functions  # noqa: F401
 
 ECHO = """import json
 def handler(event, context):

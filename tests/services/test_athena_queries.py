@@ -5,17 +5,11 @@ from __future__ import annotations
 
 import csv
 import io
-import socket
-import time
 
-import boto3
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
-
-pa = pytest.importorskip("pyarrow")
-pq = pytest.importorskip("pyarrow.parquet")
-
-from localcloud import process
-from localcloud.config import Settings
+from localcloud.testing import isolated, wait_for
 
 PARQUET = {"InputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
            "SerdeInfo": {"SerializationLibrary": "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"}}
@@ -24,31 +18,11 @@ CSV = {"InputFormat": "org.apache.hadoop.mapred.TextInputFormat",
                      "Parameters": {"field.delim": ","}}}
 
 
-def _free_port(first: int = 4670, last: int = 4679) -> int:
-    for port in range(first, last + 1):
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-                return port
-            except OSError:
-                continue
-    pytest.skip(f"no free port in {first}-{last}")
-
-
 @pytest.fixture(scope="module")
-def endpoint(tmp_path_factory):
-    settings = Settings.from_env(port=_free_port(), state_dir=tmp_path_factory.mktemp("athena-state"))
-    process.start_detached(settings)
-    yield settings.endpoint
-    process.stop(settings)
-
-
-@pytest.fixture(scope="module")
-def clients(endpoint):
-    def client(service):
-        return boto3.client(service, endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="test",
-                            aws_secret_access_key="test")
-    return client("s3"), client("glue"), client("athena")
+def clients(tmp_path_factory):
+    cloud = isolated(tmp_path_factory.mktemp("athena-state")).start()
+    yield cloud.client("s3"), cloud.client("glue"), cloud.client("athena")
+    cloud.stop()
 
 
 def _parquet(table) -> bytes:
@@ -99,17 +73,17 @@ def lake(clients):
     return "shop"
 
 
-def run_query(athena, sql: str, database: str = "shop", timeout: float = 30.0, **extra) -> dict:
+def run_query(athena, sql: str, database: str = "shop", **extra) -> dict:
+    """Start a query and wait for it to finish, as a client polling GetQueryExecution would."""
     started = athena.start_query_execution(QueryString=sql, QueryExecutionContext={"Database": database},
                                            ResultConfiguration={"OutputLocation": "s3://results/athena/"},
                                            **extra)
-    deadline = time.monotonic() + timeout
-    while True:
+
+    def finished() -> dict | None:
         execution = athena.get_query_execution(QueryExecutionId=started["QueryExecutionId"])["QueryExecution"]
-        if execution["Status"]["State"] in ("SUCCEEDED", "FAILED", "CANCELLED"):
-            return execution
-        assert time.monotonic() < deadline, execution["Status"]
-        time.sleep(0.02)
+        return execution if execution["Status"]["State"] in ("SUCCEEDED", "FAILED", "CANCELLED") else None
+
+    return wait_for(finished, interval=0.02, what=f"the query {sql!r} to finish")
 
 
 def rows_of(athena, execution_id: str) -> tuple[list[str], list[list[str | None]], list[dict]]:

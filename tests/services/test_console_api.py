@@ -181,10 +181,10 @@ def test_the_live_trace_resumes_after_the_last_event_id_and_the_graph_counts_the
         return events
 
     s3.put_object(Bucket=bucket, Key="first.csv", Body=b"x")
-    first = wait_for(lambda: [e for e in stream(0) if e["source"] == f"s3:{bucket}/first.csv"], timeout=30,
+    first = wait_for(lambda: [e for e in stream(0) if e["source"] == f"s3:{bucket}/first.csv"],
                      what="the first upload's delivery in the stream")
     s3.put_object(Bucket=bucket, Key="second.csv", Body=b"x")
-    after = wait_for(lambda: [e for e in stream(first[-1]["id"]) if bucket in e["source"]], timeout=30,
+    after = wait_for(lambda: [e for e in stream(first[-1]["id"]) if bucket in e["source"]],
                      what="the second upload's delivery after the first one's id")
     assert [e["source"] for e in after] == [f"s3:{bucket}/second.csv"]
     assert all(e["id"] > first[-1]["id"] for e in after)
@@ -241,7 +241,7 @@ def test_a_stream_tail_shows_the_newest_records_first(cloud):
     name = f"console-{uuid.uuid4().hex[:6]}"
     kinesis.create_stream(StreamName=name, ShardCount=1)
     wait_for(lambda: kinesis.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]["StreamStatus"]
-             == "ACTIVE", timeout=30, what="the stream to be active")
+             == "ACTIVE", what="the stream to be active")
     for order in (1, 2):
         kinesis.put_record(StreamName=name, PartitionKey="p", Data=json.dumps({"order": order}).encode())
     _, tail, _ = call(cloud, f"/api/kinesis/streams/{name}/records")

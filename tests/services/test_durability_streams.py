@@ -10,8 +10,7 @@ import os
 import signal
 
 from localcloud import process
-from support import Functions
-from test_events_support import RECORDER, Recorder, start_cloud, wait_for
+from support import RECORDER, Functions, Recorder, start_cloud, wait_for
 
 
 def test_kinesis_mapping_after_kill_9_skips_no_record(tmp_path):

@@ -10,7 +10,7 @@ import json
 import time
 import uuid
 
-from test_events_support import events_cloud, functions, wait_for  # noqa: F401  (fixtures)
+from support import wait_for
 
 LOGS_AN_ERROR = ("import json\n\ndef handler(event, context):\n"
                  "    print(json.dumps({'level': event.get('level', 'INFO'), 'msg': 'payment failed'}))\n")
@@ -20,9 +20,16 @@ def _state(cw, name: str) -> str:
     return cw.describe_alarms(AlarmNames=[name])["MetricAlarms"][0]["StateValue"]
 
 
-def test_an_error_logged_by_a_function_raises_the_alarm_and_mails_ops(events_cloud, functions):
+def _transitions(cw, name: str) -> list[str]:
+    """The alarm's state changes, oldest first ("OK to ALARM"), from DescribeAlarmHistory."""
+    history = cw.describe_alarm_history(AlarmName=name, HistoryItemType="StateUpdate",
+                                        ScanBy="TimestampAscending")["AlarmHistoryItems"]
+    return [h["HistorySummary"].removeprefix("Alarm updated from ") for h in history]
+
+
+def test_an_error_logged_by_a_function_raises_the_alarm_and_mails_ops(events_cloud, events_functions):
     logs, cw, sns = (events_cloud.client(s) for s in ("logs", "cloudwatch", "sns"))
-    name = functions.create(LOGS_AN_ERROR)
+    name = events_functions.create(LOGS_AN_ERROR)
     group = f"/aws/lambda/{name}"
     logs.create_log_group(logGroupName=group)
     namespace = f"App{uuid.uuid4().hex[:6]}"
@@ -36,11 +43,14 @@ def test_an_error_logged_by_a_function_raises_the_alarm_and_mails_ops(events_clo
     cw.put_metric_alarm(AlarmName=alarm, Namespace=namespace, MetricName="Errors", Statistic="Sum", Period=60,
                         EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanOrEqualToThreshold",
                         TreatMissingData="notBreaching", AlarmActions=[topic], AlarmDescription="payments failing")
-    assert _state(cw, alarm) == "INSUFFICIENT_DATA"  # a new alarm, as on AWS
-    functions.invoke(name, {"level": "INFO"})
-    wait_for(lambda: _state(cw, alarm) == "OK", what="the alarm to settle at OK")
-    functions.invoke(name, {"level": "ERROR"})
-    wait_for(lambda: _state(cw, alarm) == "ALARM", what="the alarm to fire")
+    events_functions.invoke(name, {"level": "INFO"})
+    # A new alarm starts in INSUFFICIENT_DATA, as on AWS; the evaluator may already have moved it (a state
+    # read now is a race), so the history says where it started.
+    wait_for(lambda: _transitions(cw, alarm) == ["INSUFFICIENT_DATA to OK"], what="the alarm to settle at OK")
+    events_functions.invoke(name, {"level": "ERROR"})
+    # The history, not the state: one errored minute (a wall second here) later the alarm is OK again.
+    wait_for(lambda: _transitions(cw, alarm)[:2] == ["INSUFFICIENT_DATA to OK", "OK to ALARM"],
+             what="the alarm to fire")
 
     def mail() -> dict | None:
         answer = events_cloud.cli("mailbox", "--json", "--state-dir", str(events_cloud.settings.state_dir))
@@ -58,21 +68,30 @@ def test_an_error_logged_by_a_function_raises_the_alarm_and_mails_ops(events_clo
         "Unit": None, "Dimensions": [], "Period": 60, "EvaluationPeriods": 1, "DatapointsToAlarm": 1,
         "ComparisonOperator": "GreaterThanOrEqualToThreshold", "Threshold": 1.0, "TreatMissingData": "notBreaching",
         "EvaluateLowSampleCountPercentile": ""}
-    history = cw.describe_alarm_history(AlarmName=alarm, HistoryItemType="StateUpdate")["AlarmHistoryItems"]
-    assert [h["HistorySummary"] for h in history][:2] == ["Alarm updated from OK to ALARM",
-                                                         "Alarm updated from INSUFFICIENT_DATA to OK"]
 
 
-def test_missing_data_treatments(events_cloud):
+def test_missing_data_treatments_move_an_alarm_out_of_a_state_set_by_hand(events_cloud):
+    """A metric with no data: each alarm is first put by SetAlarmState into a state its treatment must leave
+    (AWS: "the alarm state returns to its actual state" at the next evaluation), so every case is a real
+    transition seen in the alarm's history, not the state a new alarm starts in."""
     cw = events_cloud.client("cloudwatch")
     namespace = f"Quiet{uuid.uuid4().hex[:6]}"
-    for treatment, expected in (("breaching", "ALARM"), ("notBreaching", "OK"), ("missing", "INSUFFICIENT_DATA")):
-        cw.put_metric_alarm(AlarmName=f"{namespace}-{treatment}", Namespace=namespace, MetricName="Nothing",
-                            Statistic="Sum", Period=60, EvaluationPeriods=2, Threshold=1, TreatMissingData=treatment,
+    cases = (("breaching", "OK", "ALARM"), ("notBreaching", "ALARM", "OK"), ("missing", "OK", "INSUFFICIENT_DATA"))
+    for treatment, start, _ in cases:
+        name = f"{namespace}-{treatment}"
+        cw.put_metric_alarm(AlarmName=name, Namespace=namespace, MetricName="Nothing", Statistic="Sum", Period=60,
+                            EvaluationPeriods=2, Threshold=1, TreatMissingData=treatment,
                             ComparisonOperator="GreaterThanThreshold")
-    time.sleep(1.0)  # a local minute: one evaluation round at least
-    for treatment, expected in (("breaching", "ALARM"), ("notBreaching", "OK"), ("missing", "INSUFFICIENT_DATA")):
-        wait_for(lambda: _state(cw, f"{namespace}-{treatment}") == expected, what=f"{treatment} -> {expected}")
+        cw.set_alarm_state(AlarmName=name, StateValue=start, StateReason="set by the test")
+    for treatment, start, expected in cases:
+        name = f"{namespace}-{treatment}"
+
+        def moved(name: str = name, start: str = start, expected: str = expected) -> bool:
+            history = cw.describe_alarm_history(AlarmName=name, HistoryItemType="StateUpdate")["AlarmHistoryItems"]
+            return f"Alarm updated from {start} to {expected}" in [h["HistorySummary"] for h in history]
+
+        wait_for(moved, what=f"{treatment}: {start} -> {expected}")
+        assert _state(cw, name) == expected
 
 
 def test_term_and_space_delimited_filters_count_put_log_events(events_cloud):

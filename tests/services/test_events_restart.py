@@ -5,8 +5,7 @@ from __future__ import annotations
 import base64
 import json
 
-from test_events_support import RECORDER, Recorder, start_cloud, wait_for
-from support import Functions
+from support import RECORDER, Functions, Recorder, start_cloud, wait_for
 
 
 def test_kinesis_mapping_resumes_after_restart_without_redelivery(tmp_path):
@@ -30,6 +29,6 @@ def test_kinesis_mapping_resumes_after_restart_without_redelivery(tmp_path):
         cloud.start()
         kinesis = cloud.client("kinesis")
         kinesis.put_record(StreamName="orders", Data=b'{"n": 2}', PartitionKey="k")
-        wait_for(lambda: delivered() == [1, 2], timeout=30, what="the record after the restart")
+        wait_for(lambda: delivered() == [1, 2], what="the record after the restart")
     finally:
         cloud.stop()

@@ -7,18 +7,24 @@ https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-struc
 from __future__ import annotations
 
 import json
-import time
 import uuid
 
 import pytest
 from botocore.exceptions import ClientError
-from test_events_support import events_cloud, functions, recorder, wait_for  # noqa: F401  (fixtures)
+from support import wait_for
 
-SLOW = """import json, os, time, boto3
+# Held until the test says go, which it can only do once its PUT has answered: if S3 ran the handler
+# inside the PUT, the handler would give up waiting (bounded) and record that it was never released.
+HELD = """import json, os, time, boto3
+s3 = boto3.client("s3")
 def handler(event, context):
-    boto3.client("s3").put_object(Bucket=os.environ["RECORDER_BUCKET"], Key=f"calls/{time.time():.6f}",
-                                  Body=json.dumps({"started": time.time(), "event": event}))
-    time.sleep(2)
+    bucket, go = os.environ["RECORDER_BUCKET"], "go/" + event["Records"][0]["s3"]["bucket"]["name"]
+    deadline = time.time() + 20
+    while not s3.list_objects_v2(Bucket=bucket, Prefix=go).get("KeyCount") and time.time() < deadline:
+        time.sleep(0.05)
+    released = bool(s3.list_objects_v2(Bucket=bucket, Prefix=go).get("KeyCount"))
+    s3.put_object(Bucket=bucket, Key=f"calls/{time.time():.6f}",
+                  Body=json.dumps({"started": time.time(), "released": released, "event": event}))
 """
 
 
@@ -26,6 +32,16 @@ def _allow_s3(lam, name: str, bucket: str) -> str:
     lam.add_permission(FunctionName=name, StatementId="s3", Action="lambda:InvokeFunction",
                        Principal="s3.amazonaws.com", SourceArn=f"arn:aws:s3:::{bucket}")
     return lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
+
+
+def _filtered(cloud, bucket: str, key: str) -> list[str]:
+    """The events S3 decided not to send for this object (the delivery trace's `filtered` entries)."""
+    return [d["detail"].split(" ", 1)[0].rstrip(":") for d in cloud.deliveries(f"s3:{bucket}/{key}")
+            if d["source"] == f"s3:{bucket}/{key}" and d["result"] == "filtered"]
+
+
+def _calls_for(recorder, bucket: str) -> list[dict]:
+    return [c for c in recorder.calls() if c["event"]["Records"][0]["s3"]["bucket"]["name"] == bucket]
 
 
 def _lambda_config(arn: str, events: list[str], prefix: str = "", suffix: str = "") -> dict:
@@ -66,6 +82,8 @@ def test_sqs_destination_needs_a_queue_policy_for_s3_and_then_gets_the_test_even
     s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=config)
     s3.put_object(Bucket=bucket, Key="report 1.csv", Body=b"a,b\n")  # ObjectCreated: not configured
     s3.delete_object(Bucket=bucket, Key="report 1.csv")
+    # S3 decides at write time: the trace already says the ObjectCreated event was not sent.
+    assert _filtered(events_cloud, bucket, "report 1.csv") == ["ObjectCreated:Put"]
     bodies: list[dict] = []
 
     def received() -> bool:
@@ -78,8 +96,6 @@ def test_sqs_destination_needs_a_queue_policy_for_s3_and_then_gets_the_test_even
     record = bodies[1]["Records"][0]
     assert record["eventName"] == "ObjectRemoved:Delete"
     assert record["s3"]["object"]["key"] == "report+1.csv" and "size" not in record["s3"]["object"]
-    time.sleep(0.3)
-    assert not sqs.receive_message(QueueUrl=url, WaitTimeSeconds=0).get("Messages")  # no ObjectCreated event
 
 
 def test_put_returns_at_once_and_lambda_gets_the_aws_event(events_cloud, recorder):
@@ -87,18 +103,19 @@ def test_put_returns_at_once_and_lambda_gets_the_aws_event(events_cloud, recorde
     bucket = f"b-{uuid.uuid4().hex[:8]}"
     s3.create_bucket(Bucket=bucket)
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
-    name = recorder.function(SLOW)
+    name = recorder.function(HELD)
     arn = _allow_s3(lam, name, bucket)
     s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=_lambda_config(
         arn, ["s3:ObjectCreated:*"], prefix="incoming/", suffix=".csv"))
     s3.put_object(Bucket=bucket, Key="other/x.csv", Body=b"no")  # filtered out by prefix
     s3.put_object(Bucket=bucket, Key="incoming/x.txt", Body=b"no")  # filtered out by suffix
-    before = len(recorder.calls())
-    started = time.monotonic()
+    assert _filtered(events_cloud, bucket, "other/x.csv") == ["ObjectCreated:Put"]
+    assert _filtered(events_cloud, bucket, "incoming/x.txt") == ["ObjectCreated:Put"]
     put = s3.put_object(Bucket=bucket, Key="incoming/my file.csv", Body=b"hello")
-    assert time.monotonic() - started < 1.0  # the 2 s handler runs after the PUT answered
-    calls = wait_for(lambda: len(recorder.calls()) > before and recorder.calls(), what="the S3 event")
-    assert len(calls) == before + 1
+    s3.put_object(Bucket=recorder.bucket, Key=f"go/{bucket}", Body=b"")  # the PUT has answered
+    calls = wait_for(lambda: _calls_for(recorder, bucket), what="the S3 event")
+    assert [c["event"]["Records"][0]["s3"]["object"]["key"] for c in calls] == ["incoming/my+file.csv"]
+    assert calls[0]["released"]  # the handler ran after the PUT answered, not inside it
     record = calls[-1]["event"]["Records"][0]
     assert record["eventVersion"] == "2.1" and record["eventSource"] == "aws:s3"
     assert record["eventName"] == "ObjectCreated:Put" and record["awsRegion"] == "us-east-1"
@@ -126,12 +143,12 @@ def test_copy_and_multipart_events_are_named_as_on_aws(events_cloud, recorder):
     s3.complete_multipart_upload(Bucket=bucket, Key="c", UploadId=upload,
                                  MultipartUpload={"Parts": [{"ETag": part["ETag"], "PartNumber": 1}]})
 
+    assert _filtered(events_cloud, bucket, "a") == ["ObjectCreated:Put"]
+
     def names() -> list[str]:
-        return sorted(c["event"]["Records"][0]["eventName"] for c in recorder.calls()
-                      if c["event"]["Records"][0]["s3"]["bucket"]["name"] == bucket)
+        return sorted(c["event"]["Records"][0]["eventName"] for c in _calls_for(recorder, bucket))
 
     wait_for(lambda: len(names()) >= 2, what="copy and multipart events")
-    time.sleep(0.3)
     assert names() == ["ObjectCreated:CompleteMultipartUpload", "ObjectCreated:Copy"]
 
 
@@ -150,3 +167,26 @@ def test_versioned_delete_announces_the_delete_marker(events_cloud, recorder):
                       what="the delete marker event")
     assert record["eventName"] == "ObjectRemoved:DeleteMarkerCreated"
     assert record["s3"]["object"]["versionId"] == marker and "size" not in record["s3"]["object"]
+
+
+def test_object_tagging_is_announced_for_put_object_tagging_not_for_put_object(events_cloud, recorder):
+    """s3:ObjectTagging:Put is PutObjectTagging's event; a PutObject (tagged or not) announces ObjectCreated only
+    (https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-how-to-event-types-and-destinations.html)."""
+    s3, lam = events_cloud.client("s3"), events_cloud.client("lambda")
+    bucket = f"b-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket)
+    arn = _allow_s3(lam, recorder.function(), bucket)
+    s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=_lambda_config(
+        arn, ["s3:ObjectTagging:*"]))
+    s3.put_object(Bucket=bucket, Key="t", Body=b"x", Tagging="stage=raw")
+    s3.put_object_tagging(Bucket=bucket, Key="t", Tagging={"TagSet": [{"Key": "stage", "Value": "clean"}]})
+    # One worker hands S3's events on in order: once the tagging event is delivered, an event from the
+    # PutObject before it would have been, too.
+    calls = wait_for(lambda: _calls_for(recorder, bucket), what="the tagging event")
+    assert [c["event"]["Records"][0]["eventName"] for c in calls] == ["ObjectTagging:Put"]
+    def decided() -> list[str] | None:
+        results = [d["result"] for d in events_cloud.deliveries(f"s3:{bucket}/t") if d["source"] == f"s3:{bucket}/t"]
+        return results if "ok" in results else None
+
+    # The PutObject's ObjectCreated:Put (not configured), then the tagging event; nothing for the PutObject's tags.
+    assert wait_for(decided, what="the tagging event in the trace") == ["filtered", "ok"]

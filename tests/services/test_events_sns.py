@@ -12,7 +12,7 @@ import threading
 import uuid
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
-from test_events_support import events_cloud, functions, recorder, wait_for  # noqa: F401  (fixtures)
+from support import wait_for
 
 
 def _topic_and_queue(cloud) -> tuple[str, str, str]:
@@ -60,6 +60,9 @@ def test_raw_delivery_and_filter_policies_on_attributes_and_body(events_cloud):
     assert raw[0]["MessageAttributes"]["kind"]["StringValue"] == "order"
     by_body = wait_for(lambda: _receive(sqs, body_url), what="the large-total message")
     assert [json.loads(json.loads(m["Body"])["Message"])["total"] for m in by_body] == [500]
+    # The other message of each subscription was filtered out, and the trace says so.
+    for queue_arn in (raw_arn, body_arn):
+        assert sorted(d["result"] for d in events_cloud.deliveries(queue_arn)) == ["filtered", "ok"]
 
 
 def test_lambda_subscription_is_invoked_with_the_sns_event(events_cloud, recorder):

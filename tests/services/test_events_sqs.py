@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import uuid
 
-from test_events_support import events_cloud, functions, recorder, wait_for  # noqa: F401  (fixtures)
+from support import wait_for
 
 ALWAYS_FAILS = "def handler(event, context):\n    raise ValueError('cannot process ' + event['Records'][0]['body'])\n"
 REJECTS_ODD = """import json, os, time, boto3
@@ -49,16 +49,16 @@ def test_messages_are_delivered_in_aws_shape_and_deleted_on_success(events_cloud
     wait_for(lambda: _count(sqs, url) == 0, what="the processed message to be deleted")
 
 
-def test_a_message_that_keeps_failing_reaches_the_dlq_after_max_receive_count(events_cloud, functions):
+def test_a_message_that_keeps_failing_reaches_the_dlq_after_max_receive_count(events_cloud, events_functions):
     sqs = events_cloud.client("sqs")
     dlq_url, dlq_arn = _queue(sqs)
     url, arn = _queue(sqs, VisibilityTimeout="2",  # local seconds: 2/60 s on the test clock
                       RedrivePolicy=json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 3}))
-    events_cloud.client("lambda").create_event_source_mapping(EventSourceArn=arn, FunctionName=functions.create(
+    events_cloud.client("lambda").create_event_source_mapping(EventSourceArn=arn, FunctionName=events_functions.create(
         ALWAYS_FAILS), BatchSize=1)
     sqs.send_message(QueueUrl=url, MessageBody="poison")
     moved = wait_for(lambda: sqs.receive_message(QueueUrl=dlq_url, AttributeNames=["All"], WaitTimeSeconds=0)
-                     .get("Messages"), timeout=30, what="the poison message in the DLQ")[0]
+                     .get("Messages"), what="the poison message in the DLQ")[0]
     assert moved["Body"] == "poison"
     assert int(moved["Attributes"]["ApproximateReceiveCount"]) >= 3
     assert _count(sqs, url) == 0
@@ -76,7 +76,7 @@ def test_partial_batch_response_keeps_only_the_reported_messages(events_cloud, r
         return [(r["body"], r["attributes"]["ApproximateReceiveCount"]) for c in recorder.calls()
                 for r in c["event"]["Records"] if r.get("eventSourceARN") == arn]
 
-    wait_for(lambda: _count(sqs, url) == 0, timeout=20, what="every message to be deleted")
+    wait_for(lambda: _count(sqs, url) == 0, what="every message to be deleted")
     seen = deliveries()
     assert sorted(body for body, count in seen if count == "1") == [str(n) for n in range(6)]
     assert sorted(body for body, count in seen if count == "2") == ["1", "3", "5"]  # only the reported ones again
@@ -88,8 +88,10 @@ def test_messages_that_match_no_filter_are_deleted_without_an_invoke(events_clou
     events_cloud.client("lambda").create_event_source_mapping(
         EventSourceArn=arn, FunctionName=recorder.function(), BatchSize=10,
         FilterCriteria={"Filters": [{"Pattern": json.dumps({"body": {"type": ["order"]}})}]})
-    sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"type": "noise"}))
+    noise = sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"type": "noise"}))["MessageId"]
     sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"type": "order"}))
     wait_for(lambda: _count(sqs, url) == 0, what="both messages to leave the queue")
     bodies = [r["body"] for c in recorder.calls() for r in c["event"]["Records"] if r.get("eventSourceARN") == arn]
     assert bodies == [json.dumps({"type": "order"})]
+    filtered = [d["detail"] for d in events_cloud.deliveries(arn) if d["result"] == "filtered"]
+    assert filtered == [f"{noise} matched none of the mapping's FilterCriteria"]  # dropped, and said so

@@ -2,32 +2,15 @@
 
 from __future__ import annotations
 
-import socket
-
-import boto3
 import pytest
-from localcloud import process
-from localcloud.config import Settings
-
-
-def _free_port(first: int = 4680, last: int = 4689) -> int:
-    for port in range(first, last + 1):
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-                return port
-            except OSError:
-                continue
-    pytest.skip(f"no free port in {first}-{last}")
+from localcloud.testing import isolated
 
 
 @pytest.fixture(scope="module")
 def glue(tmp_path_factory):
-    settings = Settings.from_env(port=_free_port(), state_dir=tmp_path_factory.mktemp("glue-state"))
-    process.start_detached(settings)
-    yield boto3.client("glue", endpoint_url=settings.endpoint, region_name="us-east-1",
-                       aws_access_key_id="test", aws_secret_access_key="test")
-    process.stop(settings)
+    cloud = isolated(tmp_path_factory.mktemp("glue-state")).start()
+    yield cloud.client("glue")
+    cloud.stop()
 
 
 TABLE = {"Name": "events", "TableType": "EXTERNAL_TABLE", "Parameters": {"classification": "parquet"},

@@ -8,12 +8,9 @@ The module's cloud runs at clock speed 600, so AWS's 1 + 2 minute back-offs take
 from __future__ import annotations
 
 import json
-import time
+import uuid
 
-import test_lambda_support as support
-
-# The shared fixtures, by assignment so they are this module's (pytest finds fixtures by module name).
-functions, lambda_cloud = support.functions, support.lambda_cloud
+from support import receive, wait_for
 
 FAILING = """import json
 def handler(event, context):
@@ -29,38 +26,54 @@ def _queue(cloud, name):
     return sqs, url, arn
 
 
-def _receive(sqs, url, count, timeout=10.0):
-    messages, deadline = [], time.monotonic() + timeout
-    while len(messages) < count and time.monotonic() < deadline:
-        messages += sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
-                                        MessageAttributeNames=["All"]).get("Messages", [])
-    return messages
+# Waits for a go the test can only give once Invoke has answered, then says whether it got it: run inside
+# the Invoke call, it would give up waiting (bounded) and report that it was never released.
+HELD = """import boto3, time
+s3 = boto3.client("s3")
+def handler(event, context):
+    def released():
+        return bool(s3.list_objects_v2(Bucket=event["bucket"], Prefix="go").get("KeyCount"))
+    deadline = time.time() + 20
+    while not released() and time.time() < deadline:
+        time.sleep(0.05)
+    s3.put_object(Bucket=event["bucket"], Key="done", Body=b"released" if released() else b"never released")
+"""
 
 
-def test_event_invoke_answers_202_at_once(functions):
-    name = functions.create("import time\n\ndef handler(event, context):\n    time.sleep(1)\n", Timeout=5)
-    began = time.monotonic()
-    answer = functions.lam.invoke(FunctionName=name, InvocationType="Event", Payload=b"{}")
-    assert answer["StatusCode"] == 202 and time.monotonic() - began < 0.5
+def test_event_invoke_answers_202_before_the_function_runs(lambda_functions, lambda_cloud):
+    s3 = lambda_cloud.client("s3")
+    bucket = f"held-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket)
+    name = lambda_functions.create(HELD, Timeout=30)
+    answer = lambda_functions.lam.invoke(FunctionName=name, InvocationType="Event",
+                                         Payload=json.dumps({"bucket": bucket}).encode())
+    assert answer["StatusCode"] == 202
+    s3.put_object(Bucket=bucket, Key="go", Body=b"")
+
+    def done() -> bytes | None:
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
+        return s3.get_object(Bucket=bucket, Key="done")["Body"].read() if "done" in keys else None
+
+    assert wait_for(done, what="the function to finish") == b"released"
 
 
-def test_failed_event_is_retried_then_sent_to_dlq_and_on_failure_destination(functions, lambda_cloud):
+def test_failed_event_is_retried_then_sent_to_dlq_and_on_failure_destination(lambda_functions, lambda_cloud):
     sqs, dlq_url, dlq_arn = _queue(lambda_cloud, "lambda-dlq")
     _, failure_url, failure_arn = _queue(lambda_cloud, "lambda-on-failure")
-    name = functions.create(FAILING, DeadLetterConfig={"TargetArn": dlq_arn})
-    functions.lam.put_function_event_invoke_config(
+    name = lambda_functions.create(FAILING, DeadLetterConfig={"TargetArn": dlq_arn})
+    lambda_functions.lam.put_function_event_invoke_config(
         FunctionName=name, MaximumRetryAttempts=2,
         DestinationConfig={"OnFailure": {"Destination": failure_arn}})
-    answer = functions.lam.invoke(FunctionName=name, InvocationType="Event", Payload=b'{"order": 7}')
+    answer = lambda_functions.lam.invoke(FunctionName=name, InvocationType="Event", Payload=b'{"order": 7}')
     request_id = answer["ResponseMetadata"]["HTTPHeaders"]["x-amzn-requestid"]
 
-    dead = _receive(sqs, dlq_url, 1)
+    dead = receive(sqs, dlq_url, 1)
     assert len(dead) == 1 and json.loads(dead[0]["Body"]) == {"order": 7}
     attributes = dead[0]["MessageAttributes"]
     assert attributes["RequestID"]["StringValue"] == request_id
     assert attributes["ErrorMessage"]["StringValue"] == 'cannot process {"order": 7}'
 
-    record = json.loads(_receive(sqs, failure_url, 1)[0]["Body"])
+    record = json.loads(receive(sqs, failure_url, 1)[0]["Body"])
     assert record["version"] == "1.0"
     assert record["requestContext"] == {"requestId": request_id, "functionArn": record["requestContext"]["functionArn"],
                                         "condition": "RetriesExhausted", "approximateInvokeCount": 3}
@@ -76,34 +89,34 @@ def test_failed_event_is_retried_then_sent_to_dlq_and_on_failure_destination(fun
     assert sum(e["message"] == f"attempt {request_id}" for e in events) == 3
 
 
-def test_maximum_retry_attempts_zero_fails_after_one_attempt(functions, lambda_cloud):
+def test_maximum_retry_attempts_zero_fails_after_one_attempt(lambda_functions, lambda_cloud):
     sqs, url, arn = _queue(lambda_cloud, "lambda-no-retry")
-    name = functions.create(FAILING)
-    functions.lam.put_function_event_invoke_config(FunctionName=name, MaximumRetryAttempts=0,
+    name = lambda_functions.create(FAILING)
+    lambda_functions.lam.put_function_event_invoke_config(FunctionName=name, MaximumRetryAttempts=0,
                                                    DestinationConfig={"OnFailure": {"Destination": arn}})
-    functions.lam.invoke(FunctionName=name, InvocationType="Event", Payload=b"{}")
-    record = json.loads(_receive(sqs, url, 1)[0]["Body"])
+    lambda_functions.lam.invoke(FunctionName=name, InvocationType="Event", Payload=b"{}")
+    record = json.loads(receive(sqs, url, 1)[0]["Body"])
     assert record["requestContext"]["approximateInvokeCount"] == 1
 
 
-def test_success_goes_to_the_on_success_destination(functions, lambda_cloud):
+def test_success_goes_to_the_on_success_destination(lambda_functions, lambda_cloud):
     sqs, url, arn = _queue(lambda_cloud, "lambda-on-success")
-    name = functions.create("def handler(event, context):\n    return {'doubled': event['n'] * 2}\n")
-    functions.lam.put_function_event_invoke_config(FunctionName=name,
+    name = lambda_functions.create("def handler(event, context):\n    return {'doubled': event['n'] * 2}\n")
+    lambda_functions.lam.put_function_event_invoke_config(FunctionName=name,
                                                    DestinationConfig={"OnSuccess": {"Destination": arn}})
-    functions.lam.invoke(FunctionName=name, InvocationType="Event", Payload=b'{"n": 21}')
-    record = json.loads(_receive(sqs, url, 1)[0]["Body"])
+    lambda_functions.lam.invoke(FunctionName=name, InvocationType="Event", Payload=b'{"n": 21}')
+    record = json.loads(receive(sqs, url, 1)[0]["Body"])
     assert record["requestContext"]["condition"] == "Success"
     assert record["responsePayload"] == {"doubled": 42}
     assert "functionError" not in record["responseContext"]
 
 
-def test_many_events_all_run_once(functions, lambda_cloud):
+def test_many_events_all_run_once(lambda_functions, lambda_cloud):
     sqs, url, arn = _queue(lambda_cloud, "lambda-burst")
-    name = functions.create("import boto3, os\n\ndef handler(event, context):\n    return event['i']\n")
-    functions.lam.put_function_event_invoke_config(FunctionName=name,
+    name = lambda_functions.create("import boto3, os\n\ndef handler(event, context):\n    return event['i']\n")
+    lambda_functions.lam.put_function_event_invoke_config(FunctionName=name,
                                                    DestinationConfig={"OnSuccess": {"Destination": arn}})
     for i in range(40):
-        functions.lam.invoke(FunctionName=name, InvocationType="Event", Payload=json.dumps({"i": i}).encode())
-    seen = sorted(json.loads(m["Body"])["responsePayload"] for m in _receive(sqs, url, 40, timeout=20))
+        lambda_functions.lam.invoke(FunctionName=name, InvocationType="Event", Payload=json.dumps({"i": i}).encode())
+    seen = sorted(json.loads(m["Body"])["responsePayload"] for m in receive(sqs, url, 40))
     assert seen == list(range(40))

@@ -12,44 +12,41 @@ import sys
 import threading
 import time
 import urllib.request
+import uuid
 
 import pytest
-import test_lambda_support as support
 from botocore.exceptions import ClientError
-from test_lambda_support import zip_of
-
-# The shared fixtures, by assignment so they are this module's (pytest finds fixtures by module name).
-functions, lambda_cloud = support.functions, support.lambda_cloud
+from support import Functions, start_cloud, wait_for, zip_of
 
 
-def test_host_only_package_fails_with_import_module_error(functions):
+def test_host_only_package_fails_with_import_module_error(lambda_functions):
     # click is in the local cloud's venv but not in the zip: on AWS the import fails, so here too.
-    name = functions.create("import click\n\ndef handler(event, context):\n    return 'unreachable'\n")
-    answer, body = functions.invoke(name)
+    name = lambda_functions.create("import click\n\ndef handler(event, context):\n    return 'unreachable'\n")
+    answer, body = lambda_functions.invoke(name)
     assert answer["StatusCode"] == 200
     assert answer["FunctionError"] == "Unhandled"
     assert body["errorType"] == "Runtime.ImportModuleError"
     assert body["errorMessage"] == "Unable to import module 'handler': No module named 'click'"
 
 
-def test_boto3_is_provided_by_the_runtime_as_on_aws(functions):
-    name = functions.create("import boto3\n\ndef handler(event, context):\n    return boto3.__version__\n")
-    answer, body = functions.invoke(name)
+def test_boto3_is_provided_by_the_runtime_as_on_aws(lambda_functions):
+    name = lambda_functions.create("import boto3\n\ndef handler(event, context):\n    return boto3.__version__\n")
+    answer, body = lambda_functions.invoke(name)
     assert "FunctionError" not in answer and body.count(".") == 2
 
 
-def test_layers_are_on_the_import_path_after_the_package(functions):
-    layer = functions.lam.publish_layer_version(
+def test_layers_are_on_the_import_path_after_the_package(lambda_functions):
+    layer = lambda_functions.lam.publish_layer_version(
         LayerName="shared", Content={"ZipFile": zip_of({"python/shared_util.py": "VALUE = 'from-layer'\n"})},
         CompatibleRuntimes=["python3.12"])
-    name = functions.create("import shared_util\n\ndef handler(event, context):\n    return shared_util.VALUE\n",
+    name = lambda_functions.create("import shared_util\n\ndef handler(event, context):\n    return shared_util.VALUE\n",
                             Layers=[layer["LayerVersionArn"]])
-    answer, body = functions.invoke(name)
+    answer, body = lambda_functions.invoke(name)
     assert "FunctionError" not in answer
     assert body == "from-layer"
 
 
-def test_environment_and_context_match_aws(functions, lambda_cloud):
+def test_environment_and_context_match_aws(lambda_functions, lambda_cloud):
     source = """import os
 def handler(event, context):
     keys = ["AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_VERSION", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
@@ -61,8 +58,8 @@ def handler(event, context):
                         "remaining": context.get_remaining_time_in_millis(), "name": context.function_name,
                         "memory": context.memory_limit_in_mb, "log_group": context.log_group_name}}
 """
-    name = functions.create(source, MemorySize=256, Timeout=7, Environment={"Variables": {"GREETING": "hi"}})
-    answer, body = functions.invoke(name)
+    name = lambda_functions.create(source, MemorySize=256, Timeout=7, Environment={"Variables": {"GREETING": "hi"}})
+    answer, body = lambda_functions.invoke(name)
     env, context = body["env"], body["context"]
     assert env["AWS_LAMBDA_FUNCTION_NAME"] == name and env["AWS_LAMBDA_FUNCTION_VERSION"] == "$LATEST"
     assert env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] == "256"
@@ -76,59 +73,59 @@ def handler(event, context):
     assert env["GREETING"] == "hi" and env["VIRTUAL_ENV"] is None  # nothing leaks from the host
     assert context["aws_request_id"] == answer["ResponseMetadata"]["HTTPHeaders"]["x-amzn-requestid"]
     assert context["arn"].endswith(f":function:{name}") and context["name"] == name
-    assert 6000 < context["remaining"] <= 7000
+    assert 3000 < context["remaining"] <= 7000  # counts down from Timeout=7 s, not the default 3 s
     assert context["memory"] == "256" and context["log_group"] == f"/aws/lambda/{name}"
 
 
-def test_handler_code_reaches_the_local_cloud_without_changes(functions):
+def test_handler_code_reaches_the_local_cloud_without_changes(lambda_functions):
     source = ("import boto3\n\ndef handler(event, context):\n"
               "    boto3.client('s3').create_bucket(Bucket=event['bucket'])\n"
               "    return [b['Name'] for b in boto3.client('s3').list_buckets()['Buckets']]\n")
-    _, body = functions.invoke(functions.create(source), {"bucket": "made-by-lambda"})
+    _, body = lambda_functions.invoke(lambda_functions.create(source), {"bucket": "made-by-lambda"})
     assert "made-by-lambda" in body
 
 
-def test_warm_environment_keeps_module_state(functions):
-    name = functions.create("count = 0\n\ndef handler(event, context):\n    global count\n    count += 1\n"
+def test_warm_environment_keeps_module_state(lambda_functions):
+    name = lambda_functions.create("count = 0\n\ndef handler(event, context):\n    global count\n    count += 1\n"
                             "    return count\n")
-    assert [functions.invoke(name)[1] for _ in range(3)] == [1, 2, 3]
+    assert [lambda_functions.invoke(name)[1] for _ in range(3)] == [1, 2, 3]
 
 
-def test_timeout_is_enforced_and_the_environment_replaced(functions):
-    name = functions.create("import time\nstarted = 0\n\ndef handler(event, context):\n    global started\n"
+def test_timeout_is_enforced_and_the_environment_replaced(lambda_functions):
+    name = lambda_functions.create("import time\nstarted = 0\n\ndef handler(event, context):\n    global started\n"
                             "    started += 1\n    if event.get('sleep'):\n        time.sleep(30)\n"
                             "    return started\n", Timeout=1)
     began = time.monotonic()
-    answer, body = functions.invoke(name, {"sleep": True})
-    assert time.monotonic() - began < 5
+    answer, body = lambda_functions.invoke(name, {"sleep": True})
+    assert time.monotonic() - began < 20  # stopped at the 1 s timeout, long before the 30 s sleep ends
     assert answer["FunctionError"] == "Unhandled"
     assert body["errorType"] == "Sandbox.Timedout"
     assert body["errorMessage"].endswith("Task timed out after 1.00 seconds")
-    assert functions.invoke(name)[1] == 1  # a fresh environment: module state starts over
+    assert lambda_functions.invoke(name)[1] == 1  # a fresh environment: module state starts over
 
 
-def test_worker_crash_gives_runtime_exit_error_and_a_new_environment(functions):
-    name = functions.create("import os\n\ndef handler(event, context):\n    if event.get('crash'):\n"
+def test_worker_crash_gives_runtime_exit_error_and_a_new_environment(lambda_functions):
+    name = lambda_functions.create("import os\n\ndef handler(event, context):\n    if event.get('crash'):\n"
                             "        os._exit(3)\n    return 'alive'\n")
-    answer, body = functions.invoke(name, {"crash": True})
+    answer, body = lambda_functions.invoke(name, {"crash": True})
     assert answer["FunctionError"] == "Unhandled"
     assert body["errorType"] == "Runtime.ExitError"
     assert body["errorMessage"].endswith("Runtime exited with error: exit status 3")
-    assert functions.invoke(name)[1] == "alive"
+    assert lambda_functions.invoke(name)[1] == "alive"
 
 
-def test_handler_exception_returns_aws_error_document(functions):
-    name = functions.create("def handler(event, context):\n    raise ValueError('bad input')\n")
-    answer, body = functions.invoke(name)
+def test_handler_exception_returns_aws_error_document(lambda_functions):
+    name = lambda_functions.create("def handler(event, context):\n    raise ValueError('bad input')\n")
+    answer, body = lambda_functions.invoke(name)
     assert answer["FunctionError"] == "Unhandled"
     assert body["errorType"] == "ValueError" and body["errorMessage"] == "bad input"
     assert any("raise ValueError" in line for line in body["stackTrace"])
 
 
-def test_logs_are_in_aws_format_in_cloudwatch_and_in_the_tail(functions, lambda_cloud):
-    name = functions.create("def handler(event, context):\n    print('processing', event['n'])\n    return 1\n")
-    first, _ = functions.invoke(name, {"n": 1}, LogType="Tail")
-    second, _ = functions.invoke(name, {"n": 2}, LogType="Tail")
+def test_logs_are_in_aws_format_in_cloudwatch_and_in_the_tail(lambda_functions, lambda_cloud):
+    name = lambda_functions.create("def handler(event, context):\n    print('processing', event['n'])\n    return 1\n")
+    first, _ = lambda_functions.invoke(name, {"n": 1}, LogType="Tail")
+    second, _ = lambda_functions.invoke(name, {"n": 2}, LogType="Tail")
     tail = base64.b64decode(second["LogResult"]).decode()
     rid = second["ResponseMetadata"]["HTTPHeaders"]["x-amzn-requestid"]
     assert f"START RequestId: {rid} Version: $LATEST" in tail and "processing 2" in tail
@@ -147,36 +144,74 @@ def test_logs_are_in_aws_format_in_cloudwatch_and_in_the_tail(functions, lambda_
 
 
 def _busy_environments(cloud) -> int:
-    with urllib.request.urlopen(cloud.endpoint + "/_localcloud/health", timeout=5) as answer:
+    with urllib.request.urlopen(cloud.endpoint + "/_localcloud/health", timeout=60) as answer:
         return json.loads(answer.read())["lambda_environments"].get("BUSY", 0)
 
 
-def test_reserved_concurrency_throttles_beyond_the_limit(functions, lambda_cloud):
-    name = functions.create("import time\n\ndef handler(event, context):\n    time.sleep(event.get('s', 0))\n"
-                            "    return 'ok'\n", Timeout=10)
-    functions.lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=1)
-    functions.invoke(name)  # warm one environment
-    slow = threading.Thread(target=functions.invoke, args=(name, {"s": 3}))
+# With {"bucket": b}: stays in the handler until an object under go/ appears in b (bounded), so a test
+# holds an environment busy for exactly as long as it needs, whatever the machine's load.
+HOLDS = """import boto3, os, time
+s3 = boto3.client("s3")
+def handler(event, context):
+    if not event.get("bucket"):
+        return "ok"
+    deadline = time.time() + 60
+    while not s3.list_objects_v2(Bucket=event["bucket"], Prefix="go").get("KeyCount"):
+        if time.time() > deadline:
+            raise TimeoutError("never released")
+        time.sleep(0.05)
+    return "released"
+"""
+# Each invocation arrives, then waits (bounded) until `size` invocations of its round are inside the
+# handler at once: only separate environments can be.
+RENDEZVOUS = """import boto3, time, uuid
+ENVIRONMENT = uuid.uuid4().hex
+s3 = boto3.client("s3")
+def handler(event, context):
+    s3.put_object(Bucket=event["bucket"], Key=f"arrived/{ENVIRONMENT}", Body=b"")
+    deadline = time.time() + 60
+    while s3.list_objects_v2(Bucket=event["bucket"], Prefix="arrived/").get("KeyCount", 0) < event["size"]:
+        if time.time() > deadline:
+            raise TimeoutError("the other invocations never arrived together with this one")
+        time.sleep(0.05)
+    return ENVIRONMENT
+"""
+
+
+def _bucket(cloud) -> str:
+    name = f"b-{uuid.uuid4().hex[:8]}"
+    cloud.client("s3").create_bucket(Bucket=name)
+    return name
+
+
+def test_reserved_concurrency_throttles_beyond_the_limit(lambda_functions, lambda_cloud):
+    name = lambda_functions.create(HOLDS, Timeout=90)
+    lambda_functions.lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=1)
+    lambda_functions.invoke(name)  # warm one environment
+    bucket = _bucket(lambda_cloud)
+    held: list = []
+    slow = threading.Thread(target=lambda: held.append(lambda_functions.invoke(name, {"bucket": bucket})[1]))
     slow.start()
-    deadline = time.monotonic() + 10
-    while _busy_environments(lambda_cloud) == 0 and time.monotonic() < deadline:  # the slow call is running
-        time.sleep(0.02)
+    wait_for(lambda: _busy_environments(lambda_cloud), what="the held call to be running")
     with pytest.raises(ClientError) as throttled:
-        functions.invoke(name)
+        lambda_functions.invoke(name)
+    lambda_cloud.client("s3").put_object(Bucket=bucket, Key="go", Body=b"")
     slow.join()
+    assert held == ["released"]
     error = throttled.value.response
     assert error["Error"]["Code"] == "TooManyRequestsException"
     assert error["ResponseMetadata"]["HTTPStatusCode"] == 429
     assert error["Reason"] == "ReservedFunctionConcurrentInvocationLimitExceeded"
-    assert functions.invoke(name)[1] == "ok"
+    assert lambda_functions.invoke(name)[1] == "ok"
 
 
-def test_concurrent_invokes_get_separate_environments(functions):
+def test_concurrent_invokes_get_separate_environments(lambda_functions, lambda_cloud):
     # An id drawn at init names the environment (each has its own PID namespace, so getpid() is 1 in all).
-    name = functions.create("import time, uuid\nENVIRONMENT = uuid.uuid4().hex\n\ndef handler(event, context):\n"
-                            "    time.sleep(0.5)\n    return ENVIRONMENT\n", Timeout=10)
+    name = lambda_functions.create(RENDEZVOUS, Timeout=90)
+    event = {"bucket": _bucket(lambda_cloud), "size": 3}
     pids = []
-    threads = [threading.Thread(target=lambda: pids.append(functions.invoke(name)[1])) for _ in range(3)]
+    threads = [threading.Thread(target=lambda: pids.append(lambda_functions.invoke(name, event)[1]))
+               for _ in range(3)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -184,74 +219,72 @@ def test_concurrent_invokes_get_separate_environments(functions):
     assert len(set(pids)) == 3
 
 
-def test_update_function_code_retires_old_environments(functions):
-    name = functions.create("def handler(event, context):\n    return 'v1'\n")
-    assert functions.invoke(name)[1] == "v1"
-    functions.lam.update_function_code(FunctionName=name, ZipFile=zip_of(
+def test_update_function_code_retires_old_environments(lambda_functions):
+    name = lambda_functions.create("def handler(event, context):\n    return 'v1'\n")
+    assert lambda_functions.invoke(name)[1] == "v1"
+    lambda_functions.lam.update_function_code(FunctionName=name, ZipFile=zip_of(
         {"handler.py": "def handler(event, context):\n    return 'v2'\n"}))
-    assert functions.invoke(name)[1] == "v2"
+    assert lambda_functions.invoke(name)[1] == "v2"
 
 
-def test_payload_limit_and_dry_run(functions):
-    name = functions.create("def handler(event, context):\n    return 1\n")
-    assert functions.lam.invoke(FunctionName=name, InvocationType="DryRun")["StatusCode"] == 204
+def test_payload_limit_and_dry_run(lambda_functions):
+    name = lambda_functions.create("def handler(event, context):\n    return 1\n")
+    assert lambda_functions.lam.invoke(FunctionName=name, InvocationType="DryRun")["StatusCode"] == 204
     with pytest.raises(ClientError) as too_large:
-        functions.lam.invoke(FunctionName=name, Payload=b'"' + b"x" * (6 * 1024 * 1024) + b'"')
+        lambda_functions.lam.invoke(FunctionName=name, Payload=b'"' + b"x" * (6 * 1024 * 1024) + b'"')
     assert too_large.value.response["Error"]["Code"] == "RequestEntityTooLargeException"
     with pytest.raises(ClientError) as missing:
-        functions.lam.invoke(FunctionName="no-such-function")
+        lambda_functions.lam.invoke(FunctionName="no-such-function")
     assert missing.value.response["Error"]["Code"] == "ResourceNotFoundException"
 
 
-def test_versions_and_aliases_run_their_own_code(functions):
-    name = functions.create("def handler(event, context):\n    return 'one'\n")
-    version = functions.lam.publish_version(FunctionName=name)["Version"]
-    functions.lam.create_alias(FunctionName=name, Name="live", FunctionVersion=version)
-    functions.lam.update_function_code(FunctionName=name, ZipFile=zip_of(
+def test_versions_and_aliases_run_their_own_code(lambda_functions):
+    name = lambda_functions.create("def handler(event, context):\n    return 'one'\n")
+    version = lambda_functions.lam.publish_version(FunctionName=name)["Version"]
+    lambda_functions.lam.create_alias(FunctionName=name, Name="live", FunctionVersion=version)
+    lambda_functions.lam.update_function_code(FunctionName=name, ZipFile=zip_of(
         {"handler.py": "def handler(event, context):\n    return 'two'\n"}))
-    answer, body = functions.invoke(name, Qualifier="live")
+    answer, body = lambda_functions.invoke(name, Qualifier="live")
     assert body == "one" and answer["ExecutedVersion"] == version
-    assert functions.invoke(name)[1] == "two"
+    assert lambda_functions.invoke(name)[1] == "two"
 
 
-def test_runtime_that_cannot_run_here_fails_clearly(functions):
-    name = functions.create("exports.handler = async () => 1;\n", runtime="nodejs20.x")
-    configuration = functions.lam.get_function_configuration(FunctionName=name)
+def test_runtime_that_cannot_run_here_fails_clearly(lambda_functions):
+    name = lambda_functions.create("exports.handler = async () => 1;\n", runtime="nodejs20.x")
+    configuration = lambda_functions.lam.get_function_configuration(FunctionName=name)
     assert configuration["State"] == "Failed"
     with pytest.raises(ClientError) as failed:
-        functions.lam.invoke(FunctionName=name, Payload=b"{}")
+        lambda_functions.lam.invoke(FunctionName=name, Payload=b"{}")
     assert failed.value.response["Error"]["Code"] == "InvalidRuntimeException"
     assert "nodejs20.x" in failed.value.response["Error"]["Message"]
 
 
-def test_cli_invoke_prints_the_response_and_logs_prints_the_lines(functions, lambda_cloud):
-    name = functions.create("def handler(event, context):\n    print('cli says', event['x'])\n"
+def test_cli_invoke_prints_the_response_and_logs_prints_the_lines(lambda_functions, lambda_cloud):
+    name = lambda_functions.create("def handler(event, context):\n    print('cli says', event['x'])\n"
                             "    return {'x': event['x']}\n")
     invoked = lambda_cloud.cli("invoke", name, "--payload", '{"x": 5}')
     assert invoked.returncode == 0, invoked.stderr
     assert json.loads(invoked.stdout) == {"x": 5} and "cli says 5" in invoked.stderr
     printed = lambda_cloud.cli("logs", name)
     assert printed.returncode == 0 and "cli says 5" in printed.stdout and "REPORT RequestId:" in printed.stdout
-    failing = functions.create("def handler(event, context):\n    raise KeyError('k')\n")
+    failing = lambda_functions.create("def handler(event, context):\n    raise KeyError('k')\n")
     assert lambda_cloud.cli("invoke", failing).returncode == 1
 
 
-def test_missing_interpreter_runs_on_ours_and_says_so_once(functions, lambda_cloud):
+def test_missing_interpreter_runs_on_ours_and_says_so_once(lambda_functions, lambda_cloud):
     # No python3.14 interpreter here: the function still runs, and the status and its log say why.
-    name = functions.create("import sys\n\ndef handler(event, context):\n    return sys.version_info[:2]\n",
+    name = lambda_functions.create("import sys\n\ndef handler(event, context):\n    return sys.version_info[:2]\n",
                             runtime="python3.14")
-    first, version = functions.invoke(name, LogType="Tail")
+    first, version = lambda_functions.invoke(name, LogType="Tail")
     assert version == list(sys.version_info[:2])
     assert "No working python3.14 interpreter" in base64.b64decode(first["LogResult"]).decode()
-    second, _ = functions.invoke(name, LogType="Tail")
+    second, _ = lambda_functions.invoke(name, LogType="Tail")
     assert "No working python3.14" not in base64.b64decode(second["LogResult"]).decode()
     status = lambda_cloud.cli("status")
     assert f"{name}: No working python3.14 interpreter" in status.stderr.replace("\n", " ").replace("  ", " ")
 
 
 def test_idle_environments_are_reaped_after_the_ttl(tmp_path):
-    from support import Functions, start_cloud
-
     cloud = start_cloud(tmp_path / "state", clock_speed=1, LOCALCLOUD_LAMBDA_IDLE_SECONDS="1")
     try:
         fns = Functions(cloud)
@@ -259,10 +292,7 @@ def test_idle_environments_are_reaped_after_the_ttl(tmp_path):
         fns.invoke(name)
         health = lambda: json.loads(urllib.request.urlopen(cloud.endpoint + "/_localcloud/health").read())
         assert health()["lambda_environments"] == {"READY": 1}
-        deadline = time.monotonic() + 10
-        while health()["lambda_environments"] and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert health()["lambda_environments"] == {}
+        wait_for(lambda: health()["lambda_environments"] == {}, what="the idle environment to be reaped")
         answer, _ = fns.invoke(name, LogType="Tail")
         assert "Init Duration" in base64.b64decode(answer["LogResult"]).decode()  # a cold start again
     finally:

@@ -6,12 +6,11 @@ from __future__ import annotations
 import os
 import stat
 
+import psycopg
+import pymysql
 import pytest
 from localcloud.engines.postgres import PostgresEngine
 from test_rds_engines import connect, wait_for_status
-
-pymysql = pytest.importorskip("pymysql")
-psycopg = pytest.importorskip("psycopg")
 
 
 @pytest.mark.parametrize("engine, superuser", [("mysql", "root"), ("postgres", "postgres")])
@@ -22,7 +21,7 @@ def test_no_passwordless_superuser_over_tcp(cloud, engine, superuser):
                            AllocatedStorage=20, MasterUsername="app", MasterUserPassword="correct-horse-9",
                            DBName="app")
     try:
-        instance = wait_for_status(rds, name, "available", timeout=60)
+        instance = wait_for_status(rds, name, "available")
         with connect(engine, instance, "app", "correct-horse-9", "app"):
             pass  # the master user, with its password, gets in
         for host in ("127.0.0.1", "localhost"):

@@ -17,7 +17,7 @@ import uuid
 
 import pytest
 from botocore.exceptions import ClientError
-from test_orchestration_support import orch_cloud, orch_functions, service_role, wait_for  # noqa: F401
+from support import wait_for
 
 LAMBDA = "arn:aws:lambda:us-east-1:123456789012:function:"
 
@@ -27,12 +27,12 @@ def sfn(orch_cloud):
     return orch_cloud.client("stepfunctions")
 
 
-def run(sfn, role, definition: dict, payload: object = None, kind: str = "STANDARD", timeout: float = 30.0):
+def run(sfn, role, definition: dict, payload: object = None, kind: str = "STANDARD"):
     machine = sfn.create_state_machine(name=f"m-{uuid.uuid4().hex[:8]}", roleArn=role, type=kind,
                                        definition=json.dumps(definition))["stateMachineArn"]
     execution = sfn.start_execution(stateMachineArn=machine, input=json.dumps(payload or {}))["executionArn"]
     done = wait_for(lambda: (d := sfn.describe_execution(executionArn=execution))["status"] != "RUNNING" and d,
-                    timeout)
+                    what=f"{execution} to finish")
     return done, sfn.get_execution_history(executionArn=execution)["events"]
 
 
@@ -62,7 +62,7 @@ def test_failed_task_is_retried_then_caught(sfn, service_role, orch_functions):
                  "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.failure", "Next": "Recover"}], "End": True},
         "Recover": {"Type": "Pass", "End": True}}}, {"order": 7})
     # Retry back-off: 30 then 60 local seconds = 0.5 + 1 wall seconds at clock speed 60.
-    assert 1.4 < time.monotonic() - started < 15
+    assert 1.4 < time.monotonic() - started < 30  # on the local clock: 90 s unsped
     assert done["status"] == "SUCCEEDED"
     failure = json.loads(done["output"])["failure"]
     assert failure["Error"] == "OrderError"
@@ -152,7 +152,7 @@ def test_wait_states_run_on_the_local_clock(sfn, service_role):
         "Seconds": {"Type": "Wait", "Seconds": 60, "Next": "Path"},
         "Path": {"Type": "Wait", "SecondsPath": "$.delay", "End": True}}}, {"delay": 60})
     elapsed = time.monotonic() - started
-    assert done["status"] == "SUCCEEDED" and 1.8 < elapsed < 8  # two local minutes, about two wall seconds
+    assert done["status"] == "SUCCEEDED" and 1.8 < elapsed < 30  # two local minutes, about two wall seconds
     assert [e["type"] for e in history].count("WaitStateEntered") == 2
 
 

@@ -11,7 +11,7 @@ import json
 import uuid
 
 import pytest
-from test_orchestration_support import orch_cloud, receive, service_role, start_cloud, wait_for  # noqa: F401
+from support import receive, start_cloud, wait_for
 
 
 @pytest.fixture(scope="module")
@@ -25,9 +25,9 @@ def start(sfn, role, definition: dict, payload: object = None) -> str:
     return sfn.start_execution(stateMachineArn=machine, input=json.dumps(payload or {}))["executionArn"]
 
 
-def finish(sfn, execution: str, timeout: float = 30.0) -> dict:
+def finish(sfn, execution: str) -> dict:
     return wait_for(lambda: (d := sfn.describe_execution(executionArn=execution))["status"] != "RUNNING" and d,
-                    timeout)
+                    what=f"{execution} to finish")
 
 
 def test_dynamodb_put_get_update_delete(orch_cloud, sfn, service_role):
@@ -69,8 +69,9 @@ def test_sns_publish_and_sqs_send_message(orch_cloud, sfn, service_role):
 def test_wait_for_task_token_resumes_on_send_task_success_and_fails_on_failure(orch_cloud, sfn, service_role):
     sqs = orch_cloud.client("sqs")
     url = sqs.create_queue(QueueName=f"q-{uuid.uuid4().hex[:6]}")["QueueUrl"]
+    # HeartbeatSeconds: 100 wall seconds at clock speed 60, so a loaded machine never times the task out.
     definition = {"StartAt": "Ask", "States": {"Ask": {
-        "Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken", "HeartbeatSeconds": 600,
+        "Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken", "HeartbeatSeconds": 6000,
         "Parameters": {"QueueUrl": url, "MessageBody": {"token.$": "$$.Task.Token", "n.$": "$.n"}}, "End": True}}}
     approved = start(sfn, service_role, definition, {"n": 1})
     rejected = start(sfn, service_role, definition, {"n": 2})

@@ -137,6 +137,11 @@ class BasePoller(threading.Thread):
     def filter_view(self, record: dict[str, Any]) -> dict[str, Any]:
         return record
 
+    def trace_filtered(self, record_id: str) -> None:
+        """Say in the trace that a record was not delivered because no filter matched it (AWS drops it)."""
+        trace.record(f"{self.service}:{self.source_arn}", self.esm.function_arn, "filtered",
+                     detail=f"{record_id} matched none of the mapping's FilterCriteria")
+
     # -- on-failure destination -----------------------------------------------------------------------
     def send_to_destination(self, info_key: str, info: dict[str, Any], condition: str, attempts: int,
                             last: BatchResult | None) -> None:

@@ -94,6 +94,7 @@ class SqsPoller(BasePoller):
             (records if self.matches(record) else dropped).append(record)
         for record in dropped:
             self._delete_message(backend, queue, record["receiptHandle"])
+            self.trace_filtered(record["messageId"])
         if not records:
             return
         result = self.invoke(records)

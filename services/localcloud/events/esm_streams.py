@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from localcloud.clock import clock
-from localcloud.events import wakeup
+from localcloud.events import trace, wakeup
 from localcloud.events.esm_common import BasePoller, iso_millis
 
 log = logging.getLogger("localcloud.events.esm")
@@ -125,6 +125,7 @@ class StreamPoller(BasePoller):
         super().__init__(esm, checkpoints)
         self.source = _source(esm, self._role())
         self.workers: dict[str, threading.Thread] = {}
+        self._held: dict[str, str] = {}  # shard id -> first sequence a disabled mapping holds (reported)
 
     def _role(self) -> str:
         try:
@@ -166,18 +167,29 @@ class StreamPoller(BasePoller):
             try:
                 since = wakeup.token(self.source_arn)
                 shard = self.source.shards().get(shard_id)
-                if shard is None or not self.enabled:
+                if shard is None:
                     self.idle(since, 1.0)
                     continue
                 position = self.position(shard_id, shard)
                 batch = self.source.read(shard_id, shard, position, self.esm.batch_size)
-                if not batch:
+                if batch and not self.enabled:  # checked after the read: a record put after a disable waits
+                    self._report_held(shard_id, batch[0])
+                if not batch or not self.enabled:
                     self.idle(since, 1.0)
                     continue
                 self.process(shard_id, self._fill_window(shard_id, shard, position, batch))
             except Exception:  # a restore swapped the models mid-read: log, back off, go on
                 log.exception("mapping %s failed on %s; retrying", self.esm.uuid, shard_id)
                 self._stop_event.wait(1.0)
+
+    def _report_held(self, shard_id: str, first: Item) -> None:
+        """A disabled mapping keeps its records at the checkpoint; the trace says so once per held position,
+        so `localcloud events` shows why nothing arrives."""
+        if self._held.get(shard_id) != first.sequence:
+            self._held[shard_id] = first.sequence
+            trace.record(f"{self.service}:{self.source_arn}", self.esm.function_arn, "skipped",
+                         detail=f"the mapping is disabled: records from {first.sequence} on {shard_id} are held "
+                                "until it is enabled")
 
     def _fill_window(self, shard_id: str, shard: Any, position: int, batch: list[Item]) -> list[Item]:
         """MaximumBatchingWindowInSeconds: wait for a full batch at most this long (local clock)."""
@@ -196,7 +208,12 @@ class StreamPoller(BasePoller):
         return batch
 
     def process(self, shard_id: str, batch: list[Item]) -> None:
-        kept = [item for item in batch if self.matches(item.event)]
+        kept = []
+        for item in batch:
+            if self.matches(item.event):
+                kept.append(item)
+            else:
+                self.trace_filtered(item.sequence)
         pending = [kept] if kept else []
         while pending and not self.stopping:
             part = pending.pop(0)

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote_plus
 
-from localcloud.events import policies
+from localcloud.events import policies, trace
 from localcloud.events.targets import TargetError, deliver
 from localcloud.state.outbox import outbox
 
@@ -94,18 +94,37 @@ def build_event(event_name: str, bucket: Any, key: Any, configuration_id: str, r
     }]}
 
 
+def _tagging_side_effect(name: str) -> bool:
+    """moto's PutObject/CopyObject tag every new key through put_object_tagging, which announces
+    s3:ObjectTagging:Put; AWS announces it only for PutObjectTagging (a request with ?tagging)."""
+    if name != "s3:ObjectTagging:Put":
+        return False
+    try:
+        from flask import has_request_context, request
+
+        return has_request_context() and "tagging" not in request.args
+    except Exception:
+        return False
+
+
 def send_event(account_id: str, event_name: Any, bucket: Any, key: Any) -> None:
     """moto's hook, called inside the write: build the events now (the key may change), deliver later."""
     config = bucket.notification_configuration
-    if config is None:
-        return
     name = str(getattr(event_name, "value", event_name))
+    if config is None or _tagging_side_effect(name):
+        return
     for kind in ("cloud_function", "queue", "topic"):
         for notification in getattr(config, kind):
             events = notification.events if isinstance(notification.events, list) else [notification.events]
-            if event_matches(events, name) and key_matches(notification.filters, key.name):
+            source = f"s3:{bucket.name}/{key.name}"
+            if not event_matches(events, name):
+                trace.record(source, notification.arn, "filtered", detail=f"{name[3:]} is not among {events}")
+            elif not key_matches(notification.filters, key.name):
+                trace.record(source, notification.arn, "filtered",
+                             detail=f"{name[3:]}: the key does not match the prefix/suffix filter")
+            else:
                 body = json.dumps(build_event(name, bucket, key, notification.id, bucket.region_name))
-                _accept((notification.arn, body, f"s3:{bucket.name}/{key.name}", kind))
+                _accept((notification.arn, body, source, kind))
     if config.event_bridge is not None:  # EventBridge is the orchestration half's; moto's code stays
         from moto.s3 import notifications
 

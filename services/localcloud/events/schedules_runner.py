@@ -218,6 +218,9 @@ class ScheduleRunner:
                     following = Schedule(expression, timezone).next_after(max(due, now), created=created)
                 except (InvalidSchedule, ValueError):
                     following = None
+                if following is None and expression.startswith("at("):
+                    trace.record(entry.arn, "-", "completed", detail=f"{expression} is past: a one-time schedule "
+                                 "does not fire again")
                 self._due[entry.arn] = ((expression, timezone), following, created)
                 due = following
             if due is not None:

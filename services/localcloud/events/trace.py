@@ -21,7 +21,9 @@ CAPACITY = 10000  # the console's live trace holds this many without slowing (a 
 class Delivery:
     source: str  # e.g. "s3:bucket/key", "kinesis:arn", "events:rule/name", "sns:topic-arn"
     target: str  # e.g. a function ARN, a queue ARN, "mailbox:someone@example.com"
-    result: str  # "ok", "error", "retrying", "dropped", "dead-lettered", "filtered"
+    # "ok", "error", "retrying", "dropped", "dead-lettered"; decisions not to deliver: "filtered" (no filter
+    # or pattern matched), "skipped" (held by a disabled mapping), "completed" (a one-time schedule is done)
+    result: str
     latency_ms: float = 0.0
     attempts: int = 1
     detail: str = ""

@@ -14,6 +14,7 @@ import json
 import uuid
 
 from localcloud.aws.registry import handles, json_response
+from localcloud.events import trace
 from localcloud.events.eventbridge_patterns import InvalidPattern, matches
 from localcloud.events.eventbridge_targets import Delivery, rule_input, submit
 from localcloud.events.schedules import InvalidSchedule, validate
@@ -81,9 +82,12 @@ def put_events(request: AwsRequest):
             if rule.state != "ENABLED" or not pattern:
                 continue
             try:
-                if not matches(pattern, event):
-                    continue
+                matched = matches(pattern, event)
             except InvalidPattern:
+                matched = False
+            if not matched:  # the trace says so, so a test (or a person) sees the event was decided on
+                trace.record(rule.arn, "-", "filtered", detail=f"event {event['id']} ({event['source']}, "
+                             f"{event['detail-type']}) does not match the rule's pattern")
                 continue
             for target in list(rule.targets):
                 submit(Delivery(rule.arn, target, rule_input(target, event, rule.arn), request.account_id,

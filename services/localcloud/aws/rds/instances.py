@@ -18,7 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from localcloud.aws.rds import models
-from localcloud.engines.base import Credentials, DatabaseEngine, EngineNotInstalled, free_port
+from localcloud.engines.base import (
+    Credentials,
+    DatabaseEngine,
+    EngineNotInstalled,
+    EngineStartFailed,
+    free_port,
+)
 from localcloud.engines.mysql import MySqlEngine
 from localcloud.engines.postgres import PostgresEngine
 
@@ -30,6 +36,7 @@ ENGINE_CLASSES: dict[str, type[DatabaseEngine]] = {
     "mariadb": MySqlEngine,
 }
 DEFAULT_PORTS = {"postgres": 5432, "mysql": 3306, "mariadb": 3306}
+PORT_ATTEMPTS = 3  # a port lost to another process between our probe and the server's bind: try another
 
 
 class InstanceManager:
@@ -119,14 +126,40 @@ class InstanceManager:
         with self._lock:
             self._entries[entry["id"]] = entry
             self._save()
-        engine = self._engine(entry)
         credentials = Credentials(entry["username"], entry["password"], entry.get("db_name"))
 
         def provision() -> None:
-            engine.provision(credentials)
+            for attempt in range(PORT_ATTEMPTS):
+                engine = self._engine(entry)
+                try:
+                    engine.provision(credentials)
+                    break
+                except EngineStartFailed:
+                    engine.stop()
+                    if attempt == PORT_ATTEMPTS - 1 or not self._port_taken(entry["port"]):
+                        raise
+                    self._move_to_another_port(entry)
             self._available(entry)
 
         self._in_background(entry, "creation", provision)
+
+    def _port_taken(self, port: int) -> bool:
+        """Whether another process listens on `port` now (our own server has stopped)."""
+        return free_port(port, self.host) != port
+
+    def _move_to_another_port(self, entry: dict[str, Any]) -> None:
+        """The port was free when picked, but another process (another local cloud, a Postgres someone
+        started) bound it before our server did: a new instance moves to a free port before it is available,
+        so the endpoint clients read once it is available is the one it serves on."""
+        taken = entry["port"]
+        port = self.pick_port(entry["engine"], None)
+        log.warning("RDS instance %s: port %s was taken by another process before the server bound it; "
+                    "using %s", entry["id"], taken, port)
+        with self._lock:
+            entry["port"] = port
+            self._reserved_ports.discard(taken)
+            self._save()
+        models.set_port(entry["account_id"], entry["region"], entry["id"], port)
 
     def start(self, instance_id: str, status: str = "starting") -> None:
         entry = self.entry(instance_id)
