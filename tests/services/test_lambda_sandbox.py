@@ -13,10 +13,15 @@ import sys
 import urllib.request
 
 import pytest
-import test_lambda_support as support
-from test_lambda_support import start_cloud, zip_of
+import support
+from support import start_cloud, zip_of
 
-functions, lambda_cloud = support.functions, support.lambda_cloud
+
+
+@pytest.fixture(scope="module")
+def functions(lambda_functions):
+    """The module's functions on the shared Lambda test cloud (tests/services/conftest.py)."""
+    return lambda_functions
 
 
 def sandbox_state(cloud) -> str:
