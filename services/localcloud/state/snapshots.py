@@ -179,7 +179,8 @@ class SnapshotDir:
                 os.link(old, target)
                 linked.add(service)
                 continue
-            document = {"version": PICKLE_VERSION, "saved_at": time.time(), "accounts": dict(accounts)}
+            # dict.items, not BackendDict.__getitem__ (which takes moto's backend lock for every account).
+            document = {"version": PICKLE_VERSION, "saved_at": time.time(), "accounts": dict(dict.items(accounts))}
             fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
             with os.fdopen(fd, "wb", buffering=1 << 20) as handle:
                 if service in BLOB_SERVICES:
@@ -280,8 +281,14 @@ def _close_sockets() -> None:
 def fork_and_write(write: Callable[[], None]) -> tuple[int, int]:
     """Fork; the child runs `write` and exits 0, or writes its traceback to the pipe and exits 1.
     Returns (child pid, read end of the pipe). Call with the gate held; release it right after."""
+    from moto.core.base_backend import backend_lock
+
     read_end, write_end = os.pipe()
-    pid = os.fork()
+    # moto's backend lock is taken by every backends[account] lookup. Held by another thread at the fork,
+    # it would stay locked for good in the child (seen: a final snapshot hung on it, and so did `stop`).
+    # Holding it across the fork means the child starts with it free: the forking thread owns it there too.
+    with backend_lock:
+        pid = os.fork()
     if pid == 0:  # the child: no logging, no imports, no locks of the parent's threads
         os.close(read_end)
         status = 0
