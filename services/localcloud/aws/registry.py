@@ -16,6 +16,12 @@ Response = tuple[int, list[tuple[str, str]], bytes]
 Handler = Callable[[AwsRequest], Optional[Response]]
 
 _handlers: dict[tuple[str, str], Handler] = {}
+# Per service, functions that see every answer (ours or moto's) before it leaves: (request, response) -> response.
+Finisher = Callable[[AwsRequest, "Response"], "Response"]
+_finishers: dict[str, list[Finisher]] = {}
+# Per service, checks that run before any handler or moto and may answer instead: (request) -> response or None.
+Screen = Callable[[AwsRequest], Optional["Response"]]
+_screens: dict[str, list[Screen]] = {}
 _services_loaded: dict[str, bool] = {}
 _load_lock = threading.Lock()
 # The package under localcloud.aws that holds a service's handlers, where it is not the moto name.
@@ -29,6 +35,40 @@ def handles(service: str, *operations: str) -> Callable[[Handler], Handler]:
         return handler
 
     return register
+
+
+def finishes(service: str) -> Callable[[Finisher], Finisher]:
+    """Register a function that rewrites every answer of `service` (AWS's response shape for a whole class
+    of operations: error bodies, status codes, fields the model defines), whoever produced it."""
+    def register(finisher: Finisher) -> Finisher:
+        _finishers.setdefault(service, []).append(finisher)
+        return finisher
+
+    return register
+
+
+def screens(service: str) -> Callable[[Screen], Screen]:
+    """Register a check every request of `service` passes before its handler (a rule AWS applies to a whole
+    class of operations, such as a function ARN of another region)."""
+    def register(screen: Screen) -> Screen:
+        _screens.setdefault(service, []).append(screen)
+        return screen
+
+    return register
+
+
+def screen(service: str, request: AwsRequest) -> "Response | None":
+    for check in _screens.get(service, ()):
+        answer = check(request)
+        if answer is not None:
+            return answer
+    return None
+
+
+def finish(service: str, request: AwsRequest, response: "Response") -> "Response":
+    for finisher in _finishers.get(service, ()):
+        response = finisher(request, response)
+    return response
 
 
 def handler_for(service: str, operation: str | None) -> Handler | None:
@@ -53,7 +93,7 @@ def load_service(service: str) -> bool:
                     if exc.name != module:
                         raise
                 _services_loaded[service] = True
-    return any(registered == service for registered, _ in _handlers)
+    return service in _finishers or service in _screens or any(registered == service for registered, _ in _handlers)
 
 
 def json_response(payload: object, status: int = 200) -> Response:

@@ -13,6 +13,7 @@ from localcloud.aws import registry
 from localcloud.clock import configure as configure_clock
 from localcloud.config import Settings
 from localcloud.events import trace
+from localcloud.server import input_validation
 from localcloud.server.errors import aws_error, not_implemented, protocol_of
 from localcloud.server.guard import CrossOriginPolicy, EndpointGuard, with_cors
 from localcloud.server.health import health_document
@@ -255,11 +256,18 @@ class LocalCloudApp:
             environ["localcloud.service"] = service
             if not environ.get("localcloud.replay"):
                 self.readiness.wait(service)
-            if registry.load_service(service):
+            if registry.load_service(service) or service in input_validation.VALIDATED_SERVICES:
                 operation = operation_from_headers_or_form(environ, body) or self._rest_operation(service, environ)
+            if operation is not None and not environ.get("localcloud.replay"):
+                found = input_validation.violations(service, operation, environ, body)
+                if found:  # AWS refuses before the service sees the request: nothing changes, nothing is journaled
+                    return aws_error(service, 400, "ValidationException", input_validation.message(found))
             request = AwsRequest(environ, service, region, self.settings.account_id, operation, body,
                                  forward=lambda r: self.moto.call(r.environ))
             handler = registry.handler_for(service, operation)
+            result = registry.screen(service, request)
+            if result is not None:
+                return registry.finish(service, request, result)
             result = handler(request) if handler else None
             if result is None:
                 answer = self.moto.call(environ)
@@ -267,7 +275,7 @@ class LocalCloudApp:
                     # Flask found no route: moto has no such operation (REST protocols).
                     return not_implemented(service, operation or self._rest_operation(service, environ))
                 result = (answer.status, answer.headers, answer.body)
-            return result
+            return registry.finish(service, request, result)
         except NotReady as exc:
             return aws_error(service, 503, "ServiceUnavailable", str(exc))
         except NotImplementedError:

@@ -12,7 +12,7 @@ import json
 
 from moto.awslambda.models import lambda_backends
 
-from localcloud.aws.lambda_ import code_checks
+from localcloud.aws.lambda_ import code_checks, configuration_fields
 from localcloud.aws.registry import handles
 from localcloud.runtime.functions import DEAD_LETTER_ATTR, PYTHON_PREFIX
 from localcloud.server.requests import AwsRequest
@@ -36,6 +36,7 @@ def _amend(request: AwsRequest, ok_status: int):
         fn = lambda_backends[request.account_id][request.region].get_function(name)
     except Exception:  # noqa: BLE001  (deleted meanwhile: answer as moto did)
         return answer.status, answer.headers, answer.body
+    configuration_fields.remember(fn, spec)
     if "DeadLetterConfig" in spec:
         setattr(fn, DEAD_LETTER_ATTR, dict(spec["DeadLetterConfig"] or {}))
     dead_letter = getattr(fn, DEAD_LETTER_ATTR, None)
