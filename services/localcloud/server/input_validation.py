@@ -186,6 +186,10 @@ def _violations(service: str, shape: Shape, value: Any, where: str, depth: int =
         for name, member in shape.members.items():
             if name in value and value[name] is not None:
                 yield from _violations(service, member, value[name], _join(where, name), depth + 1)
+    elif kind == "list" and isinstance(value, list) and shape.member.type_name not in ("structure", "list", "map"):
+        # A list of plain values is judged as one: every constraint of its members, in one message.
+        if any(next(_violations(service, shape.member, item, where, depth + 1), None) for item in value):
+            yield prefix + f"Member must satisfy constraint: [{', '.join(_constraints(shape.member))}]"
     elif kind == "list" and isinstance(value, list):
         for index, item in enumerate(value, 1):
             if item is not None:
@@ -195,6 +199,21 @@ def _violations(service: str, shape: Shape, value: Any, where: str, depth: int =
             yield from _violations(service, shape.key, key, f"{where}.{key}.member.key", depth + 1)
             if item is not None:
                 yield from _violations(service, shape.value, item, f"{where}.{key}.member.value", depth + 1)
+
+
+def _constraints(shape: Shape) -> list[str]:
+    meta = shape.metadata
+    found = []
+    unit = "length" if shape.type_name in ("string", "blob") else "value"
+    if "max" in meta:
+        found.append(f"Member must have {unit} less than or equal to {meta['max']}")
+    if "min" in meta:
+        found.append(f"Member must have {unit} greater than or equal to {meta['min']}")
+    if meta.get("pattern"):
+        found.append(f"Member must satisfy regular expression pattern: {meta['pattern']}")
+    if shape.enum:
+        found.extend([f"Member must satisfy enum value set: [{', '.join(shape.enum)}]", "Member must not be null"])
+    return found
 
 
 def _join(where: str, name: str) -> str:

@@ -1,6 +1,6 @@
 """Deployment packages refused at upload, as AWS refuses them: CreateFunction, UpdateFunctionCode and
 PublishLayerVersion answer InvalidParameterValueException for a zip that does not unzip, names a path
-outside its directory, or unzips to 250 MB or more (runtime/code.py has the rules and AWS's messages).
+outside its directory, or unzips to 250 MB or more; RequestEntityTooLargeException (413) for an inline zip over 50 MB (runtime/code.py has the rules and AWS's messages).
 
 The zip comes inline (base64 ZipFile) or from S3 (S3Bucket/S3Key/S3ObjectVersion), read from moto's store.
 """
@@ -15,6 +15,11 @@ from localcloud.aws.registry import handles
 from localcloud.runtime.code import UNZIP_FAILED, InvalidPackage, check
 from localcloud.server.errors import aws_error
 from localcloud.server.requests import AwsRequest
+
+# A zip sent in the request itself (ZipFile) is at most 50 MB; larger ones go through S3.
+# https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html ("50 MB (zipped, when uploaded
+# through the Lambda API or SDKs)")
+DIRECT_UPLOAD_LIMIT = 52428800
 
 
 def _from_s3(request: AwsRequest, code: dict[str, Any]) -> bytes | None:
@@ -37,6 +42,9 @@ def refusal(request: AwsRequest, code: dict[str, Any] | None):
             package = base64.b64decode(code["ZipFile"], validate=True)
         except (binascii.Error, ValueError, TypeError):
             return aws_error("lambda", 400, "InvalidParameterValueException", UNZIP_FAILED)
+        if len(package) > DIRECT_UPLOAD_LIMIT:
+            return aws_error("lambda", 413, "RequestEntityTooLargeException",
+                             f"Zipped size must be smaller than {DIRECT_UPLOAD_LIMIT} bytes")
     elif code.get("S3Bucket") and code.get("S3Key"):
         package = _from_s3(request, code)
         if package is None:

@@ -5,8 +5,8 @@ https://docs.aws.amazon.com/lambda/latest/api/API_FunctionConfiguration.html:
 - LoggingConfig: always present; LogFormat Text and LogGroup /aws/lambda/<name> by default; with
   LogFormat JSON the ApplicationLogLevel and SystemLogLevel default to INFO
   (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-advanced.html).
-- RevisionId: changes whenever the function's code or configuration changes; here a UUID derived from the
-  configuration itself, so it is stable between reads and new after every change.
+- RevisionId: changes whenever the function changes (code, configuration, tags, policy, concurrency), and
+  once more when AWS finishes applying the change: the answer to an update and the next read differ.
 - RuntimeVersionConfig.RuntimeVersionArn for zip functions (the managed runtime version in use).
 - Environment as sent: {"Variables": {}} stays, moto drops it.
 - Layers only when the function has layers.
@@ -18,7 +18,6 @@ https://docs.aws.amazon.com/lambda/latest/api/API_FunctionConfiguration.html:
 from __future__ import annotations
 
 import hashlib
-import json
 import uuid
 from typing import Any
 
@@ -26,7 +25,8 @@ from localcloud.server.requests import AwsRequest
 
 LOGGING_ATTR = "_localcloud_logging_config"
 ENVIRONMENT_SENT_ATTR = "_localcloud_environment_sent"
-REVISION_NAMESPACE = uuid.UUID("2f3c7e52-61a4-4b8e-9d0c-5a1f0e6b7c11")
+REVISION_ATTR = "_localcloud_revision_id"
+SETTLING_ATTR = "_localcloud_revision_settling"
 UPDATES = ("UpdateFunctionConfiguration", "UpdateFunctionCode")
 BEING_CREATED = "The function is being created."
 
@@ -53,12 +53,21 @@ def logging_config(function_name: str, sent: dict[str, Any] | None) -> dict[str,
     return config
 
 
-def revision_id(configuration: dict[str, Any], in_progress: bool = False) -> str:
-    stable = {k: v for k, v in configuration.items()
-              if k not in ("RevisionId", "State", "StateReason", "StateReasonCode", "LastUpdateStatus",
-                           "LastUpdateStatusReason", "LastUpdateStatusReasonCode")}
-    stable["in_progress"] = in_progress
-    return str(uuid.uuid5(REVISION_NAMESPACE, json.dumps(stable, sort_keys=True, default=str)))
+def revision_id(fn: Any, settle: bool) -> str:
+    """The function's current RevisionId: new after each change (changed()), and once more at the first read
+    after it, as AWS's own finishing of the change (Pending -> Active) is a change too."""
+    if fn is None:
+        return str(uuid.uuid4())
+    if getattr(fn, REVISION_ATTR, None) is None or (settle and getattr(fn, SETTLING_ATTR, False)):
+        setattr(fn, REVISION_ATTR, str(uuid.uuid4()))
+        setattr(fn, SETTLING_ATTR, False)
+    return getattr(fn, REVISION_ATTR)
+
+
+def changed(fn: Any) -> None:
+    """A request changed the function (configuration, code, tags, policy, concurrency)."""
+    setattr(fn, REVISION_ATTR, str(uuid.uuid4()))
+    setattr(fn, SETTLING_ATTR, True)
 
 
 def runtime_version_arn(region: str, runtime: str) -> str:
@@ -66,18 +75,26 @@ def runtime_version_arn(region: str, runtime: str) -> str:
     return f"arn:aws:lambda:{region}::runtime:{digest}"
 
 
-def _function(request: AwsRequest, configuration: dict[str, Any]) -> Any:
+def function_object(request: AwsRequest, name: str | None, qualifier: str | None = None) -> Any:
     from moto.awslambda.models import lambda_backends
 
     try:
-        return lambda_backends[request.account_id][request.region].get_function(configuration.get("FunctionName"))
-    except Exception:  # noqa: BLE001  (deleted meanwhile)
+        return lambda_backends[request.account_id][request.region].get_function(name, qualifier)
+    except Exception:  # noqa: BLE001  (deleted meanwhile, or not a function)
         return None
 
 
+# List operations show the configuration without its state (botocore: FunctionConfiguration members
+# State/LastUpdateStatus are absent from ListFunctions and ListVersionsByFunction answers on AWS).
+LISTS = ("ListFunctions", "ListVersionsByFunction")
+STATE_MEMBERS = ("State", "StateReason", "StateReasonCode", "LastUpdateStatus", "LastUpdateStatusReason",
+                 "LastUpdateStatusReasonCode", "RuntimeVersionConfig")
+
+
 def complete(request: AwsRequest, configuration: dict[str, Any]) -> None:
-    fn = _function(request, configuration)
     name = configuration.get("FunctionName", "")
+    version = configuration.get("Version")
+    fn = function_object(request, name, version if version not in (None, "$LATEST") else None)
     configuration["LoggingConfig"] = logging_config(name, getattr(fn, LOGGING_ATTR, None))
     if not configuration.get("Layers"):
         configuration.pop("Layers", None)
@@ -86,13 +103,15 @@ def complete(request: AwsRequest, configuration: dict[str, Any]) -> None:
     if configuration.get("PackageType", "Zip") == "Zip" and configuration.get("Runtime"):
         configuration.setdefault("RuntimeVersionConfig", {
             "RuntimeVersionArn": runtime_version_arn(request.region, configuration["Runtime"])})
-    in_progress = False
     if request.operation == "CreateFunction" and configuration.get("State") == "Active":
         configuration.update({"State": "Pending", "StateReason": BEING_CREATED, "StateReasonCode": "Creating"})
-        in_progress = True
     elif request.operation in UPDATES and configuration.get("LastUpdateStatus") == "Successful":
         configuration.update({"LastUpdateStatus": "InProgress", "LastUpdateStatusReason": BEING_CREATED,
                               "LastUpdateStatusReasonCode": "Creating"})
-        in_progress = True
-    # Finishing the change is a change too: AWS's next read has another RevisionId than the answer.
-    configuration["RevisionId"] = revision_id(configuration, in_progress)
+    if request.operation == "PublishVersion" and fn is not None and getattr(fn, REVISION_ATTR, None) is None:
+        latest = function_object(request, name)
+        setattr(fn, REVISION_ATTR, revision_id(latest, settle=True))  # a version keeps $LATEST's at publish
+    configuration["RevisionId"] = revision_id(fn, settle=request.method == "GET")
+    if request.operation in LISTS:
+        for member in STATE_MEMBERS:
+            configuration.pop(member, None)

@@ -87,6 +87,19 @@ def _configurations(shape, value: Any, found: list[dict[str, Any]]) -> None:
             _configurations(shape.member, item, found)
 
 
+# Requests that change no function's RevisionId.
+NOT_CHANGES = ("Invoke", "InvokeAsync", "InvokeWithResponseStream", "DeleteFunction")
+
+
+def _note_change(request: AwsRequest, operation) -> None:
+    params = request_parameters(operation, request.environ, request.body) or {}
+    target = params.get("FunctionName") or params.get("Resource")
+    if isinstance(target, str):
+        fn = configuration_fields.function_object(request, target)
+        if fn is not None:
+            configuration_fields.changed(fn)
+
+
 @finishes("awslambda")
 def finish(request: AwsRequest, response: Response) -> Response:
     if request.operation is None:
@@ -94,6 +107,8 @@ def finish(request: AwsRequest, response: Response) -> Response:
     if response[0] >= 400:
         return _shape_error(response)
     operation = _model().operation_model(request.operation)
+    if request.method != "GET" and response[0] < 300 and request.operation not in NOT_CHANGES:
+        _note_change(request, operation)
     status = operation.http.get("responseCode", 200)
     status = status if response[0] == 200 and status != 200 else response[0]
     if operation.output_shape is None or not response[2]:
