@@ -14,7 +14,7 @@ from localcloud.clock import configure as configure_clock
 from localcloud.config import Settings
 from localcloud.events import trace
 from localcloud.server import input_validation
-from localcloud.server.errors import aws_error, not_implemented, protocol_of
+from localcloud.server.errors import aws_error, json_error_in_protocol, not_implemented, protocol_of
 from localcloud.server.guard import CrossOriginPolicy, EndpointGuard, with_cors
 from localcloud.server.health import health_document
 from localcloud.server.moto_backend import MotoDispatcher
@@ -274,7 +274,8 @@ class LocalCloudApp:
                 if answer.status in (404, 405) and answer.body.lstrip()[:15].lower() == b"<!doctype html>":
                     # Flask found no route: moto has no such operation (REST protocols).
                     return not_implemented(service, operation or self._rest_operation(service, environ))
-                result = (answer.status, answer.headers, answer.body)
+                result = json_error_in_protocol(service, answer.status, answer.body) \
+                    or (answer.status, answer.headers, answer.body)
             return registry.finish(service, request, result)
         except NotReady as exc:
             return aws_error(service, 503, "ServiceUnavailable", str(exc))

@@ -55,3 +55,20 @@ def not_implemented(service: str, operation: str | None) -> Response:
     return aws_error(service, 501, "NotImplemented",
                      f"localcloud does not implement {name} yet. The request changed nothing; "
                      "use a supported operation or report it with this message.")
+
+
+def json_error_in_protocol(service: str, status: int, body: bytes) -> Response | None:
+    """An error moto answered in JSON for a service whose SDKs parse XML (an exception of another service's
+    backend raised inside this one: CloudFormation creating a state machine), re-said in the service's own
+    wire format; an SDK cannot parse it otherwise (ResponseParserError, and retries). None if it is fine."""
+    if status < 400 or protocol_of(service) not in ("query", "ec2", "rest-xml") or not body.lstrip().startswith(b"{"):
+        return None
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(document, dict):
+        return None
+    code = str(document.get("__type") or document.get("code") or "ValidationError").rsplit("#", 1)[-1]
+    message = str(document.get("message") or document.get("Message") or "")
+    return aws_error(service, status, code, message)

@@ -16,7 +16,10 @@ import moto.core.responses
 import moto.moto_server.werkzeug_app as werkzeug_app
 from moto.moto_server.werkzeug_app import DEFAULT_SERVICE_REGION, DomainDispatcherApplication, create_backend_app
 
+from localcloud import moto_fixes
 from localcloud.server.requests import MotoResponse
+
+moto_fixes.apply()  # AWS-parity changes to moto's code (localcloud/moto_fixes)
 
 
 # AWS accounts come with AWS-managed IAM policies (AWSLambdaBasicExecutionRole, ...); moto loads them only

@@ -1,2 +1,2 @@
-from localcloud.aws.stepfunctions import executions, handlers  # noqa: F401  (register handlers)
+from localcloud.aws.stepfunctions import executions, handlers, responses, versions  # noqa: F401  (register handlers)
 from localcloud.aws.stepfunctions.engine import install  # noqa: F401

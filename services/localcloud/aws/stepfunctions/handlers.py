@@ -18,6 +18,11 @@ def _diagnostics(definition: str) -> list[dict[str, str]]:
         return [{"severity": "ERROR", "code": "INVALID_JSON_DESCRIPTION", "message": str(exc), "location": ""}]
     problems = []
     states = document.get("States") if isinstance(document, dict) else None
+    missing = [field for field in ("StartAt", "States") if not isinstance(document, dict) or field not in document]
+    if missing:  # AWS's wording: "SCHEMA_VALIDATION_FAILED: These fields are required: [States] at /"
+        problems.append({"severity": "ERROR", "code": "SCHEMA_VALIDATION_FAILED",
+                         "message": f"These fields are required: [{', '.join(missing)}]", "location": "/"})
+        return problems
     if not isinstance(states, dict) or not states:
         problems.append({"severity": "ERROR", "code": "SCHEMA_VALIDATION_FAILED",
                          "message": "The definition must have a non-empty 'States' object", "location": "/States"})
