@@ -1,0 +1,102 @@
+"""DynamoDB (and Kinesis) behave as AWS does where moto did not (issue 17); sources: botocore's dynamodb
+model and the DynamoDB API reference, cited per test."""
+
+import uuid
+
+import pytest
+from botocore.exceptions import ClientError
+
+
+@pytest.fixture(scope="module")
+def ddb(cloud):
+    return cloud.client("dynamodb")
+
+
+@pytest.fixture(scope="module")
+def table(ddb) -> str:
+    name = f"parity-{uuid.uuid4().hex[:8]}"
+    ddb.create_table(TableName=name, AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                     KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}], BillingMode="PAY_PER_REQUEST")
+    return name
+
+
+def test_writes_return_no_consumed_capacity_or_collection_metrics_unless_asked(ddb, table):
+    # ReturnConsumedCapacity / ReturnItemCollectionMetrics: NONE (the default) returns neither.
+    writes = [
+        lambda **kw: ddb.put_item(TableName=table, Item={"id": {"S": "a"}}, **kw),
+        lambda **kw: ddb.batch_write_item(RequestItems={table: [{"PutRequest": {"Item": {"id": {"S": "b"}}}}]}, **kw),
+        lambda **kw: ddb.transact_write_items(TransactItems=[{"Put": {"TableName": table,
+                                                                      "Item": {"id": {"S": "c"}}}}], **kw),
+        lambda **kw: ddb.delete_item(TableName=table, Key={"id": {"S": "c"}}, **kw),
+        lambda **kw: ddb.batch_get_item(RequestItems={table: {"Keys": [{"id": {"S": "a"}}]}}, **kw),
+    ]
+    for write in writes:
+        answer = write()
+        assert "ConsumedCapacity" not in answer and "ItemCollectionMetrics" not in answer
+        assert "ConsumedCapacityUnits" not in answer  # a member of no DynamoDB output
+    asked = ddb.put_item(TableName=table, Item={"id": {"S": "a"}}, ReturnConsumedCapacity="TOTAL")
+    assert asked["ConsumedCapacity"]["TableName"] == table
+
+
+def test_table_description_has_table_id_and_only_the_members_aws_returns(ddb):
+    name = f"parity-{uuid.uuid4().hex[:8]}"
+    created = ddb.create_table(TableName=name, AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                               KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                               ProvisionedThroughput={"ReadCapacityUnits": 5, "WriteCapacityUnits": 5})["TableDescription"]
+    assert created["TableStatus"] == "CREATING"
+    table_id = uuid.UUID(created["TableId"])
+    for absent in ("LocalSecondaryIndexes", "GlobalSecondaryIndexes", "BillingModeSummary", "WarmThroughput"):
+        assert absent not in created
+    described = ddb.describe_table(TableName=name)["Table"]
+    assert described["TableStatus"] == "ACTIVE" and uuid.UUID(described["TableId"]) == table_id
+    assert described["WarmThroughput"] == {"ReadUnitsPerSecond": 5, "WriteUnitsPerSecond": 5, "Status": "ACTIVE"}
+    deleted = ddb.delete_table(TableName=name)["TableDescription"]
+    assert deleted["TableStatus"] == "DELETING" and "KeySchema" not in deleted
+
+
+def test_missing_table_is_named_in_the_not_found_message(ddb):
+    with pytest.raises(ClientError) as caught:
+        ddb.delete_table(TableName="no-such-table")
+    assert caught.value.response["Error"]["Message"] == "Requested resource not found: Table: no-such-table not found"
+
+
+def test_partiql_number_literals_in_set_and_where(ddb, table):
+    # PartiQL numbers (ql-reference.data-types): `SET Age=20` and `WHERE Age=20` without parameters.
+    ddb.execute_statement(Statement=f"INSERT INTO \"{table}\" VALUE {{'id': 'p1'}}")
+    ddb.execute_statement(Statement=f"UPDATE \"{table}\" SET Age=20 WHERE id='p1'")
+    item = ddb.get_item(TableName=table, Key={"id": {"S": "p1"}})["Item"]
+    assert item["Age"] == {"N": "20"}
+    answer = ddb.batch_execute_statement(Statements=[{"Statement": f"UPDATE \"{table}\" SET Age=21 WHERE id='p1'"}])
+    assert "Error" not in answer["Responses"][0]
+
+
+def test_malformed_partiql_is_a_validation_exception(ddb, table):
+    with pytest.raises(ClientError) as caught:
+        ddb.execute_statement(Statement=f"DELETE FROM \"{table}\" WHERE id=")
+    assert caught.value.response["Error"]["Code"] == "ValidationException"
+
+
+def test_empty_parameter_list_violates_the_models_minimum(cloud, table):
+    raw = cloud.client("dynamodb", parameter_validation=False)
+    with pytest.raises(ClientError) as caught:
+        raw.execute_statement(Statement=f"SELECT * FROM \"{table}\"", Parameters=[])
+    assert caught.value.response["Error"]["Message"] == (
+        "1 validation error detected: Value '[]' at 'parameters' failed to satisfy constraint: "
+        "Member must have length greater than or equal to 1")
+
+
+def test_kinesis_streaming_destination_enable_describe_disable(cloud, ddb, table):
+    kinesis = cloud.client("kinesis")
+    stream = f"parity-{uuid.uuid4().hex[:8]}"
+    kinesis.create_stream(StreamName=stream, StreamModeDetails={"StreamMode": "ON_DEMAND"})  # no ShardCount
+    arn = kinesis.describe_stream_summary(StreamName=stream)["StreamDescriptionSummary"]["StreamARN"]
+    assert ddb.enable_kinesis_streaming_destination(TableName=table, StreamArn=arn)["DestinationStatus"] == "ENABLING"
+    described = ddb.describe_kinesis_streaming_destination(TableName=table)["KinesisDataStreamDestinations"]
+    assert described == [{"StreamArn": arn, "DestinationStatus": "ACTIVE"}]
+    assert ddb.disable_kinesis_streaming_destination(TableName=table, StreamArn=arn)["DestinationStatus"] == "DISABLING"
+
+
+def test_contributor_insights_disabled_until_enabled(ddb, table):
+    assert ddb.describe_contributor_insights(TableName=table)["ContributorInsightsStatus"] == "DISABLED"
+    ddb.update_contributor_insights(TableName=table, ContributorInsightsAction="ENABLE")
+    assert ddb.describe_contributor_insights(TableName=table)["ContributorInsightsStatus"] == "ENABLED"
