@@ -67,7 +67,7 @@ def test_unimplemented_operations_fail_at_once_without_retryable_500(cloud):
                             aws_access_key_id="test", aws_secret_access_key="test",
                             config=Config(retries={"max_attempts": 5, "mode": "standard"}))
 
-    for call in (lambda: retrying("dynamodb").describe_contributor_insights(TableName="t"),
+    for call in (lambda: retrying("dynamodb").describe_table_replica_auto_scaling(TableName="t"),
                  lambda: retrying("lambda").get_account_settings()):
         with pytest.raises(ClientError) as failure:
             call()
