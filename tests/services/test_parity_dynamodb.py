@@ -96,6 +96,15 @@ def test_kinesis_streaming_destination_enable_describe_disable(cloud, ddb, table
     assert ddb.disable_kinesis_streaming_destination(TableName=table, StreamArn=arn)["DestinationStatus"] == "DISABLING"
 
 
+def test_kinesis_stream_without_shard_count_or_mode_is_on_demand(cloud):
+    kinesis = cloud.client("kinesis")
+    stream = f"parity-{uuid.uuid4().hex[:8]}"
+    kinesis.create_stream(StreamName=stream)
+    summary = kinesis.describe_stream_summary(StreamName=stream)["StreamDescriptionSummary"]
+    assert summary["StreamModeDetails"] == {"StreamMode": "ON_DEMAND"}
+    assert summary["OpenShardCount"] == 4
+
+
 def test_contributor_insights_disabled_until_enabled(ddb, table):
     assert ddb.describe_contributor_insights(TableName=table)["ContributorInsightsStatus"] == "DISABLED"
     ddb.update_contributor_insights(TableName=table, ContributorInsightsAction="ENABLE")

@@ -27,8 +27,11 @@ def create_stream(request: AwsRequest):
     spec = request.json()
     tags = spec.get("Tags") or {}
     mode = (spec.get("StreamModeDetails") or {}).get("StreamMode")
-    if spec.get("ShardCount") is None and mode == "ON_DEMAND":
+    if spec.get("ShardCount") is None and mode in (None, "ON_DEMAND"):
+        # Without ShardCount or a mode AWS creates an on-demand stream (CreateStream: ShardCount is
+        # "Required: No"; only a PROVISIONED stream needs it).
         spec["ShardCount"] = ON_DEMAND_INITIAL_SHARDS
+        spec["StreamModeDetails"] = {"StreamMode": "ON_DEMAND"}
         answer = request.to_moto(json.dumps(spec).encode())
     else:
         answer = request.to_moto()
