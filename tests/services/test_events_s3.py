@@ -190,3 +190,32 @@ def test_object_tagging_is_announced_for_put_object_tagging_not_for_put_object(e
 
     # The PutObject's ObjectCreated:Put (not configured), then the tagging event; nothing for the PutObject's tags.
     assert wait_for(decided, what="the tagging event in the trace") == ["filtered", "ok"]
+
+
+def test_eventbridge_notifications_reach_matching_rules_on_the_default_bus(events_cloud):
+    # AWS: with EventBridge enabled, S3 sends every event to the default bus as source "aws.s3",
+    # detail-type "Object Created" (userguide/EventBridge.html, ev-events.html), and rules match it.
+    s3, sqs, events = events_cloud.client("s3"), events_cloud.client("sqs"), events_cloud.client("events")
+    bucket = f"b-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket)
+    url = sqs.create_queue(QueueName=f"q-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    rule = f"s3-{uuid.uuid4().hex[:8]}"
+    events.put_rule(Name=rule, EventPattern=json.dumps({"source": ["aws.s3"], "detail-type": ["Object Created"],
+                                                        "detail": {"bucket": {"name": [bucket]}}}))
+    events.put_targets(Rule=rule, Targets=[{"Id": "q", "Arn": queue_arn}])
+    s3.put_bucket_notification_configuration(Bucket=bucket,
+                                             NotificationConfiguration={"EventBridgeConfiguration": {}})
+    s3.put_object(Bucket=bucket, Key="in/data.csv", Body=b"a,b\n")
+    bodies: list[dict] = []
+
+    def received() -> bool:
+        for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", []):
+            bodies.append(json.loads(m["Body"]))
+        return bool(bodies)
+
+    wait_for(received, what="the Object Created event through the bus")
+    event = bodies[0]
+    assert event["source"] == "aws.s3" and event["resources"] == [f"arn:aws:s3:::{bucket}"]
+    assert event["detail"]["object"]["key"] == "in/data.csv" and event["detail"]["object"]["size"] == 4
+    assert event["detail"]["reason"] == "PutObject"

@@ -120,3 +120,45 @@ def test_many_events_all_run_once(lambda_functions, lambda_cloud):
         lambda_functions.lam.invoke(FunctionName=name, InvocationType="Event", Payload=json.dumps({"i": i}).encode())
     seen = sorted(json.loads(m["Body"])["responsePayload"] for m in receive(sqs, url, 40))
     assert seen == list(range(40))
+
+
+def _bus_rule_to_queue(cloud, pattern: dict):
+    """A rule on the default bus whose matches land in a fresh queue (to watch what reaches the bus)."""
+    sqs, url, arn = _queue(cloud, f"bus-{uuid.uuid4().hex[:8]}")
+    events = cloud.client("events")
+    rule = f"watch-{uuid.uuid4().hex[:8]}"
+    events.put_rule(Name=rule, EventPattern=json.dumps(pattern))
+    events.put_targets(Rule=rule, Targets=[{"Id": "q", "Arn": arn}])
+    return sqs, url
+
+
+def test_event_bus_destination_gets_an_invocation_result_event(lambda_functions, lambda_cloud):
+    # AWS: an EventBridge destination receives source "lambda", detail-type "Lambda Function Invocation
+    # Result - Success", the record as its detail (invocation-async-retain-records.html).
+    sqs, url = _bus_rule_to_queue(lambda_cloud, {"source": ["lambda"]})
+    bus = "arn:aws:events:us-east-1:123456789012:event-bus/default"
+    name = lambda_functions.create("def handler(event, context):\n    return {'ok': event['n']}\n")
+    lambda_functions.lam.put_function_event_invoke_config(FunctionName=name,
+                                                          DestinationConfig={"OnSuccess": {"Destination": bus}})
+    lambda_functions.lam.invoke(FunctionName=name, InvocationType="Event", Payload=b'{"n": 7}')
+    event = json.loads(receive(sqs, url, 1)[0]["Body"])
+    assert event["source"] == "lambda"
+    assert event["detail-type"] == "Lambda Function Invocation Result - Success"
+    assert event["detail"]["responsePayload"] == {"ok": 7}
+    assert event["detail"]["requestContext"]["condition"] == "Success"
+
+
+def test_sns_dead_letter_target_gets_the_event_and_error_attributes(lambda_functions, lambda_cloud):
+    # The DLQ may be an SNS topic: the original event, RequestID / ErrorCode / ErrorMessage attributes.
+    sqs, url, queue_arn = _queue(lambda_cloud, f"dlq-topic-{uuid.uuid4().hex[:8]}")
+    sns = lambda_cloud.client("sns")
+    topic = sns.create_topic(Name=f"dlq-{uuid.uuid4().hex[:8]}")["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
+    name = lambda_functions.create(FAILING, DeadLetterConfig={"TargetArn": topic})
+    lambda_functions.lam.put_function_event_invoke_config(FunctionName=name, MaximumRetryAttempts=0)
+    lambda_functions.lam.invoke(FunctionName=name, InvocationType="Event", Payload=b'{"order": 5}')
+    message = receive(sqs, url, 1)[0]
+    assert json.loads(message["Body"]) == {"order": 5}
+    attributes = {k: v["StringValue"] for k, v in message["MessageAttributes"].items()}
+    assert attributes["ErrorCode"] == "200" and "cannot process" in attributes["ErrorMessage"]
+    assert attributes["RequestID"]

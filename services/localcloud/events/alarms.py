@@ -143,13 +143,13 @@ def change_state(alarm: Any, state: str, reason: str, data: dict[str, Any], acco
                "INSUFFICIENT_DATA": alarm.insufficient_data_actions}[state] or []
     body = json.dumps(message(alarm, old, account, region))
     subject = f'{state}: "{alarm.name}" in {REGION_NAMES.get(region, region)}'[:100]
-    from localcloud.events.targets import TargetError, deliver
+    from localcloud.events.targets import DeliveryContext, TargetError, deliver
 
     for action in actions:
         summary = f"Successfully executed action {action}"
         if ":sns:" in action:
             try:
-                deliver(action, body, source=f"cloudwatch:{alarm.alarm_arn}", subject=subject)
+                deliver(action, body, DeliveryContext(source=f"cloudwatch:{alarm.alarm_arn}", subject=subject))
             except TargetError as exc:
                 summary = f"Failed to execute action {action}. Received error: {exc}"
         else:

@@ -162,10 +162,10 @@ class BasePoller(threading.Thread):
                                 "functionError": (last.function_error if last else None) or ""},
             "version": "1.0", "timestamp": iso_millis(time.time()), info_key: info,
         }
-        from localcloud.events.targets import TargetError, deliver
+        from localcloud.events.targets import DeliveryContext, TargetError, deliver
 
         try:
-            deliver(destination, json.dumps(document), source=f"{self.service}:{self.source_arn}")
+            deliver(destination, json.dumps(document), DeliveryContext(source=f"{self.service}:{self.source_arn}"))
         except TargetError as exc:
             log.error("mapping %s could not send a failed batch to its on-failure destination: %s",
                       self.esm.uuid, exc)

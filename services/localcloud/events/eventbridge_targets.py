@@ -10,6 +10,7 @@ DLQ at once. The DLQ message is the event with attributes RULE_ARN, TARGET_ARN, 
 ERROR_MESSAGE, EXHAUSTED_RETRY_CONDITION, RETRY_ATTEMPTS.
 https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-event-delivery.html
 Lambda targets are invoked asynchronously (Event); the function's own errors are Lambda's to retry.
+Each attempt (and the DLQ send) goes through the one delivery layer, events/targets.py.
 Each delivery is in the outbox (localcloud.state.outbox) until it ends, with its attempts and the wall
 time of its next try, so a restart resumes it (at-least-once).
 """
@@ -22,13 +23,12 @@ import random
 import re
 import threading
 import time
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 from localcloud.clock import clock
 from localcloud.events import trace
-from localcloud.state import changes
+from localcloud.events.targets import DeliveryContext, TargetError, deliver
 from localcloud.state.outbox import outbox
 
 log = logging.getLogger("localcloud.eventbridge")
@@ -206,8 +206,11 @@ def _dead_letter(delivery: Delivery, failure: DeliveryFailed, exhausted: str, la
                   "ERROR_MESSAGE": str(failure)[:256], "RETRY_ATTEMPTS": str(delivery.attempts - 1)}
     if exhausted:
         attributes["EXHAUSTED_RETRY_CONDITION"] = exhausted
+    context = DeliveryContext(source=delivery.source, account_id=delivery.account_id, region=delivery.region,
+                              message_attributes={k: {"DataType": "String", "StringValue": v}
+                                                  for k, v in attributes.items()}, record=False)
     try:
-        _sqs_send(dlq, delivery.payload, {k: {"DataType": "String", "StringValue": v} for k, v in attributes.items()})
+        deliver(dlq, delivery.payload, context)
         trace.record(delivery.source, arn, "dead-lettered", latency_ms=latency, attempts=delivery.attempts,
                      detail=f"{failure.code}: {failure}; sent to {dlq}")
     except Exception as exc:
@@ -216,48 +219,36 @@ def _dead_letter(delivery: Delivery, failure: DeliveryFailed, exhausted: str, la
 
 
 def _send(delivery: Delivery) -> str:
+    """One attempt through the delivery layer; its TargetError becomes EventBridge's error code."""
     arn = delivery.target["Arn"]
-    parts = arn.split(":", 5)
-    if len(parts) < 6:
-        raise DeliveryFailed("InvalidArn", f"{arn!r} is not an ARN", retryable=False)
-    service, region, account = parts[2], parts[3] or delivery.region, parts[4] or delivery.account_id
+    service = arn.split(":", 5)[2] if arn.count(":") >= 5 else ""
+    if service not in ("states", "sqs", "lambda", "sns"):
+        raise DeliveryFailed("UnsupportedTarget", f"localcloud delivers EventBridge events to Lambda, Step "
+                             f"Functions, SQS and SNS targets, not {service or arn!r}", retryable=False)
     if service == "states":
-        return _start_execution(delivery, arn, account, region)
-    if service == "sqs":
-        group = (delivery.target.get("SqsParameters") or {}).get("MessageGroupId")
-        _sqs_send(arn, delivery.payload, {}, group)
-        return ""
-    if service in ("lambda", "sns"):
-        from localcloud.events.targets import TargetError, deliver
-
-        try:
-            deliver(arn, delivery.payload, async_=True, source=delivery.source)
-        except TargetError as exc:
-            gone = "NotFound" in str(exc) or "does not exist" in str(exc)
-            raise DeliveryFailed("ResourceNotFoundException" if gone else "InternalException", str(exc),
-                                 retryable=not gone) from exc
-        return ""
-    raise DeliveryFailed("UnsupportedTarget", f"localcloud delivers EventBridge events to Lambda, Step Functions, "
-                         f"SQS and SNS targets, not {service}", retryable=False)
+        _check_role(delivery, arn)
+    context = DeliveryContext(source=delivery.source, account_id=delivery.account_id, region=delivery.region,
+                              message_group_id=(delivery.target.get("SqsParameters") or {}).get("MessageGroupId"),
+                              record=False)  # _attempt_once records the outcome with its attempts
+    try:
+        result = deliver(arn, delivery.payload, context)
+    except TargetError as exc:
+        # Step Functions errors keep their own name (StateMachineDoesNotExist); Lambda and SNS say whether
+        # the target is gone or the hand-over failed.
+        code = exc.cause if service == "states" else exc.code if service == "sqs" else (
+            "InternalException" if exc.retryable else "ResourceNotFoundException")
+        raise DeliveryFailed(code, str(exc), retryable=exc.retryable) from exc
+    return f"{result.detail} as {delivery.target['RoleArn']}" if service == "states" else ""
 
 
-def _start_execution(delivery: Delivery, arn: str, account: str, region: str) -> str:
+def _check_role(delivery: Delivery, arn: str) -> None:
     role = delivery.target.get("RoleArn")
     if not role:
         raise DeliveryFailed("NoPermissions", f"Target {arn} needs a RoleArn that Step Functions lets "
                              "EventBridge assume (states:StartExecution)", retryable=False)
+    account = arn.split(":", 5)[4] or delivery.account_id
     if not _role_exists(role, account):
         raise DeliveryFailed("NoPermissions", f"The target's role {role} does not exist", retryable=False)
-    from localcloud.aws.stepfunctions.executions import start_execution
-
-    changes.mark("stepfunctions")
-
-    try:
-        execution = start_execution(arn, delivery.payload, name=str(uuid.uuid4()), account_id=account, region=region)
-    except Exception as exc:
-        gone = "does not exist" in str(exc).lower() or "NotFound" in type(exc).__name__
-        raise DeliveryFailed(type(exc).__name__, str(exc) or type(exc).__name__, retryable=not gone) from exc
-    return f"execution {execution} as {role}"
 
 
 def _role_exists(role_arn: str, account: str) -> bool:
@@ -269,20 +260,3 @@ def _role_exists(role_arn: str, account: str) -> bool:
         return True
     except Exception:
         return False
-
-
-def _sqs_send(queue_arn: str, body: str, attributes: dict[str, Any], group_id: str | None = None) -> None:
-    from moto.sqs.models import sqs_backends
-
-    _, _, _, region, account, name = queue_arn.split(":", 5)
-    backend = sqs_backends[account][region]
-    try:
-        backend.get_queue(name)
-    except Exception as exc:
-        raise DeliveryFailed("ResourceNotFoundException", f"queue {queue_arn} does not exist",
-                             retryable=False) from exc
-    kwargs: dict[str, Any] = {"message_attributes": attributes}
-    if name.endswith(".fifo"):
-        kwargs.update(group_id=group_id or "default", deduplication_id=str(uuid.uuid4()))
-    backend.send_message(name, body, **kwargs)
-    changes.mark("sqs")

@@ -1,4 +1,5 @@
-"""S3 event notifications to Lambda, SQS and SNS: matched on write, delivered by a background worker.
+"""S3 event notifications to Lambda, SQS, SNS and EventBridge: matched on write, delivered by a background
+worker through the delivery layer (events/targets.py).
 
 https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-structure.html (event JSON,
 version 2.1), .../notification-how-to-filtering.html (prefix/suffix), .../grant-destinations-permissions-to-s3.html
@@ -24,7 +25,7 @@ from typing import Any
 from urllib.parse import quote_plus
 
 from localcloud.events import policies, trace
-from localcloud.events.targets import TargetError, deliver
+from localcloud.events.targets import DeliveryContext, TargetError, deliver
 from localcloud.state.outbox import outbox
 
 log = logging.getLogger("localcloud.events.s3")
@@ -125,13 +126,53 @@ def send_event(account_id: str, event_name: Any, bucket: Any, key: Any) -> None:
             else:
                 body = json.dumps(build_event(name, bucket, key, notification.id, bucket.region_name))
                 _accept((notification.arn, body, source, kind))
-    if config.event_bridge is not None:  # EventBridge is the orchestration half's; moto's code stays
-        from moto.s3 import notifications
+    if config.event_bridge is not None:  # EventBridge enabled on the bucket: every event, to the default bus
+        bus = f"arn:aws:events:{bucket.region_name}:{account_id}:event-bus/default"
+        _accept((bus, json.dumps(eventbridge_event(name, bucket, key)), f"s3:{bucket.name}/{key.name}",
+                 "eventbridge"))
 
-        try:
-            notifications._send_event_bridge_message(account_id, bucket, event_name, key)
-        except Exception:
-            log.exception("S3 -> EventBridge notification for %s failed", bucket.name)
+
+# S3's EventBridge detail types by event family.
+# https://docs.aws.amazon.com/AmazonS3/latest/userguide/EventBridge.html (event message structure)
+_DETAIL_TYPES = {"ObjectCreated": "Object Created", "ObjectRemoved": "Object Deleted",
+                 "LifecycleExpiration": "Object Deleted", "ObjectRestore:Post": "Object Restore Initiated",
+                 "ObjectRestore:Completed": "Object Restore Completed",
+                 "ObjectRestore:Delete": "Object Restore Expired", "ObjectTagging:Put": "Object Tags Added",
+                 "ObjectTagging:Delete": "Object Tags Deleted", "ObjectAcl:Put": "Object ACL Updated",
+                 "LifecycleTransition": "Object Storage Class Changed",
+                 "IntelligentTiering": "Object Access Tier Changed"}
+
+
+def eventbridge_event(event_name: str, bucket: Any, key: Any) -> dict[str, Any]:
+    """The detail-type, resources and detail S3 puts on the default bus (source aws.s3)."""
+    name = event_name[3:]  # s3:ObjectCreated:Put -> ObjectCreated:Put
+    family = name.split(":", 1)[0]
+    detail_type = _DETAIL_TYPES.get(name) or _DETAIL_TYPES.get(family) or family
+    source_ip, principal = _requester()
+    obj: dict[str, Any] = {"key": key.name, "sequencer": f"{time.time_ns():016X}{next(_sequence):04X}"}
+    if family != "ObjectRemoved":
+        obj.update({"size": key.size, "etag": key.etag.strip('"')})
+    if getattr(key, "version_id", None) not in (None, "null"):
+        obj["version-id"] = key.version_id
+    detail = {"version": "0", "bucket": {"name": bucket.name}, "object": obj,
+              "request-id": uuid.uuid4().hex[:16].upper(), "requester": bucket.account_id,
+              "source-ip-address": source_ip, "reason": _REASONS.get(name, name.split(":")[-1])}
+    return {"detail-type": detail_type, "resources": [f"arn:aws:s3:::{bucket.name}"], "detail": detail}
+
+
+_REASONS = {"ObjectCreated:Put": "PutObject", "ObjectCreated:Post": "POST Object", "ObjectCreated:Copy": "CopyObject",
+            "ObjectCreated:CompleteMultipartUpload": "CompleteMultipartUpload",
+            "ObjectRemoved:Delete": "DeleteObject", "ObjectRemoved:DeleteMarkerCreated": "DeleteObject"}
+
+
+def _context(arn: str, body: str, source: str, kind: str) -> tuple[str, DeliveryContext]:
+    """The payload and delivery context of a saved job (an EventBridge job carries its detail-type)."""
+    if kind == "eventbridge":
+        event = json.loads(body)
+        return json.dumps(event["detail"]), DeliveryContext(source=source, event_source="aws.s3",
+                                                             detail_type=event["detail-type"],
+                                                             resources=tuple(event["resources"]))
+    return body, DeliveryContext(source=source, subject="Amazon S3 Notification" if kind == "topic" else None)
 
 
 def _deliver_loop() -> None:
@@ -141,8 +182,7 @@ def _deliver_loop() -> None:
             return  # what is left stays in the outbox, saved with the state
         item_id, (arn, body, source, kind) = queued
         try:
-            deliver(arn, body, async_=True, source=source,
-                    subject="Amazon S3 Notification" if kind == "topic" else None)
+            deliver(arn, *_context(arn, body, source, kind))
         except TargetError as exc:  # a destination deleted after configuration: AWS drops the event too
             log.warning("S3 notification from %s not delivered: %s", source, exc)
         except Exception:  # localcloud itself failed: keep the event for the next start rather than lose it

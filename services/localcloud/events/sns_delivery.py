@@ -130,10 +130,6 @@ def _resume(item_id: str, saved: dict[str, Any]) -> None:
 
 def _to_sqs(sub: Any, message: str, message_id: str, subject: str | None, attributes: dict[str, Any] | None,
             group_id: str | None, deduplication_id: str | None, raw: bool) -> None:
-    from moto.sqs.models import sqs_backends
-
-    started = time.perf_counter()
-    _, _, _, region, account, name = sub.endpoint.split(":", 5)
     if raw:
         body = message
         sqs_attributes = {}
@@ -143,18 +139,14 @@ def _to_sqs(sub: Any, message: str, message_id: str, subject: str | None, attrib
     else:
         body = json.dumps(envelope(sub, message, message_id, subject, attributes))
         sqs_attributes = {}
-    try:
-        sqs_backends[account][region].send_message(name, body, message_attributes=sqs_attributes,
-                                                   deduplication_id=deduplication_id, group_id=group_id,
-                                                   validate_group_id=False)
-        result, detail = "ok", ""
-        from localcloud.state import changes
+    from localcloud.events.targets import DeliveryContext, TargetError, deliver
 
-        changes.mark("sqs")
-    except Exception as exc:  # queue deleted: AWS drops it (or sends to the subscription's DLQ)
-        result, detail = "error", f"{type(exc).__name__}: {exc}"
-    trace.record(f"sns:{sub.topic.arn}", sub.endpoint, result, latency_ms=(time.perf_counter() - started) * 1000,
-                 detail=detail)
+    context = DeliveryContext(source=f"sns:{sub.topic.arn}", message_attributes=sqs_attributes,
+                              message_group_id=group_id, deduplication_id=deduplication_id)
+    try:
+        deliver(sub.endpoint, body, context)
+    except TargetError:
+        pass  # queue deleted: AWS drops it (or sends to the subscription's DLQ); deliver() traced it
 
 
 def _deliver_async(sub: Any, document: dict[str, Any], raw: bool) -> None:
@@ -163,9 +155,12 @@ def _deliver_async(sub: Any, document: dict[str, Any], raw: bool) -> None:
     attempts, result, detail = 1, "ok", ""
     try:
         if sub.protocol == "lambda":
-            from localcloud.events.targets import deliver
+            from localcloud.events.targets import DeliveryContext, TargetError, deliver
 
-            deliver(sub.endpoint, json.dumps(lambda_event(sub, document)), async_=True, source=source)
+            try:
+                deliver(sub.endpoint, json.dumps(lambda_event(sub, document)), DeliveryContext(source=source))
+            except TargetError:
+                pass  # a function deleted after subscribing: AWS drops the message too
             return  # deliver() traced it
         if sub.protocol in ("http", "https"):
             attempts, result, detail = _post(sub, document, "Notification", raw)

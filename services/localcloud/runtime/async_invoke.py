@@ -183,7 +183,7 @@ class AsyncInvoker:
             return True
         event.spec = spec
         if age > max_age:
-            destinations.on_failure(self.service, event, "EventAgeExceeded", None)
+            destinations.on_failure(event, "EventAgeExceeded", None)
             return True
         invoked_arn = spec.function_arn + (f":{event.qualifier}" if event.qualifier else "")
         try:
@@ -200,14 +200,14 @@ class AsyncInvoker:
         event.attempts += 1
         event.remember()
         if error is None:
-            destinations.on_success(self.service, event, result)
+            destinations.on_success(event, result)
             return True
         if event.attempts <= max_retries:
             delay = RETRY_DELAYS[min(event.attempts - 1, len(RETRY_DELAYS) - 1)]
             if age + delay <= max_age:
                 self._later_at(event, delay)
                 return False
-            destinations.on_failure(self.service, event, "EventAgeExceeded", result, error)
+            destinations.on_failure(event, "EventAgeExceeded", result, error)
             return True
-        destinations.on_failure(self.service, event, "RetriesExhausted", result, error)
+        destinations.on_failure(event, "RetriesExhausted", result, error)
         return True

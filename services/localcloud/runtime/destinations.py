@@ -3,32 +3,23 @@ on-success / on-failure destinations (SQS, SNS, Lambda, EventBridge), in AWS's s
 
 https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html (destination envelope)
 https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html#invocation-dlq (DLQ)
+Every record goes through the one delivery layer (events/targets.py), in-process: no loopback HTTP.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import threading
 from datetime import UTC, datetime
-from functools import cache
 from typing import TYPE_CHECKING, Any
+
+from localcloud.events.targets import DeliveryContext, TargetError, deliver
 
 if TYPE_CHECKING:
     from localcloud.runtime.async_invoke import AsyncEvent
-    from localcloud.runtime.service import InvocationResult, LambdaService
+    from localcloud.runtime.service import InvocationResult
 
 log = logging.getLogger("localcloud.lambda.destinations")
-_clients_lock = threading.Lock()
-
-
-@cache
-def _client(service: str, region: str, endpoint: str) -> Any:
-    import boto3
-
-    with _clients_lock:  # boto3's session setup is not thread-safe
-        return boto3.session.Session().client(service, region_name=region, endpoint_url=endpoint,
-                                              aws_access_key_id="test", aws_secret_access_key="test")
 
 
 def _payload_json(raw: bytes) -> Any:
@@ -59,62 +50,40 @@ def envelope(event: AsyncEvent, condition: str, result: InvocationResult | None,
     return document
 
 
-def _send(service: LambdaService, arn: str, body: str, success: bool,
-          attributes: dict[str, str] | None = None) -> None:
-    parts = arn.split(":")
-    kind, region, account = parts[2], parts[3], parts[4]
-    endpoint = service.settings.endpoint
-    if kind == "sqs":
-        client = _client("sqs", region, endpoint)
-        url = client.get_queue_url(QueueName=parts[5], QueueOwnerAWSAccountId=account)["QueueUrl"]
-        extra = {}
-        if attributes:
-            extra["MessageAttributes"] = {
-                k: {"DataType": "Number" if k == "ErrorCode" else "String", "StringValue": v}
-                for k, v in attributes.items()}
-        client.send_message(QueueUrl=url, MessageBody=body, **extra)
-    elif kind == "sns":
-        extra = {}
-        if attributes:
-            extra["MessageAttributes"] = {
-                k: {"DataType": "Number" if k == "ErrorCode" else "String", "StringValue": v}
-                for k, v in attributes.items()}
-        _client("sns", region, endpoint).publish(TopicArn=arn, Message=body, **extra)
-    elif kind == "lambda":
-        service.invoke(arn, body.encode(), "Event", account_id=account, region=region)
-    elif kind == "events":
-        outcome = "Success" if success else "Failure"
-        _client("events", region, endpoint).put_events(Entries=[{
-            "Source": "lambda", "DetailType": f"Lambda Function Invocation Result - {outcome}",
-            "Detail": body, "EventBusName": arn, "Resources": []}])
-    else:
-        log.warning("destination %s is of a kind Lambda cannot send to; nothing was sent", arn)
+def _context(event: AsyncEvent, success: bool, attributes: dict[str, str] | None) -> DeliveryContext:
+    outcome = "Success" if success else "Failure"
+    return DeliveryContext(
+        source=f"lambda:{event.spec.qualified_arn}", account_id=event.spec.account_id, region=event.spec.region,
+        message_attributes={k: {"DataType": "Number" if k == "ErrorCode" else "String", "StringValue": v}
+                            for k, v in (attributes or {}).items()},
+        # An event-bus destination gets the record as the detail of a "Lambda Function Invocation Result".
+        event_source="lambda", detail_type=f"Lambda Function Invocation Result - {outcome}")
 
 
-def _deliver(service: LambdaService, arn: str, body: str, success: bool,
+def _deliver(event: AsyncEvent, arn: str, body: str, success: bool,
              attributes: dict[str, str] | None = None) -> None:
     try:
-        _send(service, arn, body, success, attributes)
-    except Exception as exc:  # noqa: BLE001  (any failure: log it, keep the queue going)
+        deliver(arn, body, _context(event, success, attributes))
+    except TargetError as exc:
         # AWS drops the record too when the destination is gone; say so in the server log.
         log.warning("could not deliver the outcome of an async invoke to %s (%s); the record is dropped",
                     arn, exc)
 
 
-def on_success(service: LambdaService, event: AsyncEvent, result: InvocationResult) -> None:
+def on_success(event: AsyncEvent, result: InvocationResult) -> None:
     target = (event.spec.event_invoke_config.get("DestinationConfig") or {}).get("OnSuccess", {})
     if target.get("Destination"):
-        _deliver(service, target["Destination"], json.dumps(envelope(event, "Success", result, None)), True)
+        _deliver(event, target["Destination"], json.dumps(envelope(event, "Success", result, None)), True)
 
 
-def on_failure(service: LambdaService, event: AsyncEvent, condition: str,
+def on_failure(event: AsyncEvent, condition: str,
                result: InvocationResult | None, error: dict | None = None) -> None:
     log.info("async invoke %s of %s failed for good (%s)", event.request_id, event.spec.name, condition)
     if event.spec.dead_letter_arn:
         # The DLQ gets the original event, with the failure in message attributes.
         message = (error or {}).get("errorMessage", condition)
-        _deliver(service, event.spec.dead_letter_arn, event.payload.decode("utf-8", "replace"), False,
+        _deliver(event, event.spec.dead_letter_arn, event.payload.decode("utf-8", "replace"), False,
                  {"RequestID": event.request_id, "ErrorCode": "200", "ErrorMessage": message[:1024] or condition})
     target = (event.spec.event_invoke_config.get("DestinationConfig") or {}).get("OnFailure", {})
     if target.get("Destination"):
-        _deliver(service, target["Destination"], json.dumps(envelope(event, condition, result, error)), False)
+        _deliver(event, target["Destination"], json.dumps(envelope(event, condition, result, error)), False)

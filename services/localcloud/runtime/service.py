@@ -290,5 +290,8 @@ def install(app: Any) -> LambdaService:
     app.on_start(service.start)
     app.on_stop(service.stop)
     app.add_health(service.health)
+    from localcloud.events import targets
+
+    targets.use_lambda_invoker(service.invoke)  # the delivery layer's Lambda targets run here
     _current = service
     return service
