@@ -15,24 +15,29 @@ DEFAULT_ACCOUNT = "123456789012"  # moto's default account for the access key "t
 DEFAULT_DOMAIN = "localhost.localstack.cloud"
 
 
-def _env_int(name: str, default: int) -> int:
+def _env_int(name: str, default: int, example: str = "a port such as 4566") -> int:
     raw = os.environ.get(name)
     if raw in (None, ""):
         return default
     try:
         return int(raw)
     except ValueError as exc:
-        raise ValueError(f"{name}={raw!r} is not a whole number; unset it or give a port such as 4566") from exc
+        raise ValueError(f"{name}={raw!r} is not a whole number; unset it or give {example}") from exc
 
 
-def _env_float(name: str, default: float) -> float:
+def _env_float(name: str, default: float, example: str = "a number such as 60") -> float:
     raw = os.environ.get(name)
     if raw in (None, ""):
         return default
     try:
         return float(raw)
     except ValueError as exc:
-        raise ValueError(f"{name}={raw!r} is not a number; unset it or give a number such as 60") from exc
+        raise ValueError(f"{name}={raw!r} is not a number; unset it or give {example}") from exc
+
+
+def _env_path(name: str) -> Path | None:
+    raw = os.environ.get(name)
+    return Path(raw).resolve() if raw else None
 
 
 def _env_flag(name: str, default: bool = False) -> bool:
@@ -70,6 +75,23 @@ class Settings:
     moto_api: bool = False
     # Each Lambda environment in namespaces as AWS's (read-only /var/task and /opt, uid 993, private /tmp).
     lambda_sandbox: bool = True
+    # An idle Lambda execution environment is stopped after this many seconds; at most this many run at once.
+    lambda_idle_seconds: float = 600.0
+    lambda_concurrency: int = 32
+    # A clean stop lets pending events finish for this long before saving them for the next start.
+    stop_drain_seconds: float = 5.0
+    # `localcloud stop` waits this long for the server to save and exit.
+    stop_timeout: float = 60.0
+    # A request for a service still restoring waits this long, then gets a 503.
+    ready_wait_seconds: float = 120.0
+    # Where the per-Python Lambda runtime directories are (None: beside the venv, runtime/prepare.py).
+    runtime_dir: Path | None = None
+    # Where database engine binaries are looked for (None: PATH plus the distribution's dirs; replaces them).
+    engine_path: str | None = None
+    # Where engine templates are cached (None: $XDG_CACHE_HOME/localcloud).
+    cache_dir: Path | None = None
+    # The Terraform provider mirror the runner points Terraform at (part of the apply fingerprint).
+    tf_plugin_mirror: str = ""
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":
@@ -87,6 +109,15 @@ class Settings:
             allowed_origins=_env_list("LOCALCLOUD_ALLOWED_ORIGINS"),
             moto_api=_env_flag("LOCALCLOUD_MOTO_API"),
             lambda_sandbox=_env_flag("LOCALCLOUD_LAMBDA_SANDBOX", default=True),
+            lambda_idle_seconds=_env_float("LOCALCLOUD_LAMBDA_IDLE_SECONDS", 600.0, "seconds such as 600"),
+            lambda_concurrency=int(_env_float("LOCALCLOUD_LAMBDA_CONCURRENCY", 32, "a count such as 32")),
+            stop_drain_seconds=_env_float("LOCALCLOUD_STOP_DRAIN_SECONDS", 5.0, "seconds such as 5"),
+            stop_timeout=_env_float("LOCALCLOUD_STOP_TIMEOUT", 60.0, "seconds such as 60"),
+            ready_wait_seconds=_env_float("LOCALCLOUD_READY_WAIT_SECONDS", 120.0, "seconds such as 120"),
+            runtime_dir=_env_path("LOCALCLOUD_RUNTIME_DIR"),
+            engine_path=os.environ.get("LOCALCLOUD_ENGINE_PATH"),
+            cache_dir=_env_path("LOCALCLOUD_CACHE_DIR"),
+            tf_plugin_mirror=os.environ.get("LOCALCLOUD_TF_PLUGIN_MIRROR", ""),
         )
         given = {k: v for k, v in overrides.items() if v is not None}
         if "state_dir" in given:

@@ -155,12 +155,10 @@ def start_detached(settings: Settings, wait_seconds: float = 90.0) -> int:
 
 
 def stop_timeout() -> float:
-    raw = os.environ.get("LOCALCLOUD_STOP_TIMEOUT", "")
     try:
-        return float(raw) if raw else 60.0
-    except ValueError:
-        raise LocalCloudError(f"LOCALCLOUD_STOP_TIMEOUT={raw!r} is not a number of seconds; unset it or give "
-                              "one such as 60") from None
+        return Settings.from_env().stop_timeout
+    except ValueError as exc:  # the settings name the variable and what to give
+        raise LocalCloudError(str(exc)) from None
 
 
 def saving(settings: Settings, pid: int) -> bool:

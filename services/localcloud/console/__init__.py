@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from localcloud.server.app import LocalCloudApp
+    from localcloud.host import Host
 
 PREFIX = "/_localcloud/console"
 
@@ -19,7 +19,7 @@ def url(endpoint: str) -> str:
     return f"{endpoint.rstrip('/')}{PREFIX}/"
 
 
-def install(app: LocalCloudApp) -> None:
+def install(app: Host) -> None:
     from localcloud.console.app import ConsoleApp
 
     app.mount(PREFIX, ConsoleApp(app.settings))

@@ -23,6 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from localcloud.config import Settings
+
 log = logging.getLogger("localcloud.engines")
 
 _template_locks: dict[Path, threading.Lock] = {}
@@ -62,7 +64,7 @@ def free_port(preferred: int | None = None, host: str = "127.0.0.1") -> int:
 def search_path(*extra: str) -> str:
     """Where engine binaries are looked for: LOCALCLOUD_ENGINE_PATH when set (replaces everything, e.g. to
     pin a version or to prove the engine-missing path), else PATH plus the distribution's private dirs."""
-    explicit = os.environ.get("LOCALCLOUD_ENGINE_PATH")
+    explicit = Settings.from_env().engine_path
     if explicit is not None:
         return explicit
     return os.pathsep.join([os.environ.get("PATH", ""), *extra])
@@ -70,8 +72,8 @@ def search_path(*extra: str) -> str:
 
 def cache_dir() -> Path:
     """Where engine templates live, shared by every state directory (so tests reuse them)."""
-    explicit = os.environ.get("LOCALCLOUD_CACHE_DIR")
-    base = Path(explicit) if explicit else Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "localcloud"
+    explicit = Settings.from_env().cache_dir
+    base = explicit if explicit else Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "localcloud"
     return base / "engine-templates"
 
 

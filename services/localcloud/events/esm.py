@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from localcloud.events import moto_hooks
+from localcloud.host import Host
 
 log = logging.getLogger("localcloud.events.esm")
 
@@ -119,8 +120,8 @@ class MappingSupervisor:
             self.checkpoints.forget(uuid)
 
 
-def install(app: Any) -> MappingSupervisor:
-    supervisor = MappingSupervisor(app.settings.state_dir)
+def install(app: Host) -> MappingSupervisor:
+    supervisor = app.subsystems.put("event-source-mappings", MappingSupervisor(app.settings.state_dir))
     app.on_start(supervisor.start)
     app.on_drain(supervisor.stop)  # pollers finish their batch first; their checkpoints go in the final snapshot
     app.state.register_extra("checkpoints", supervisor.checkpoints.saved_state, supervisor.checkpoints.restore_state)

@@ -3,6 +3,8 @@ matching rule's targets to events/eventbridge_targets.py (input shaping, retries
 
 Shared by PutEvents (aws/events/handlers.py) and by the delivery layer's event-bus targets (Lambda
 destinations, S3's EventBridge notifications), so an event reaches rules the same way from every source.
+The layer finds it as host.subsystems["eventbridge"] (installed below) rather than importing it: this
+module hands matches to eventbridge_targets, which delivers through the layer.
 moto matches inline and only to SQS, logs and archives; we use the full pattern syntax
 (events/eventbridge_patterns.py). https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEvents.html
 """
@@ -17,10 +19,11 @@ from typing import Any
 from localcloud.events import trace
 from localcloud.events.eventbridge_patterns import InvalidPattern, matches
 from localcloud.events.eventbridge_targets import Delivery, rule_input, submit
+from localcloud.host import Host
 
 
-class BusNotFound(Exception):
-    pass
+class BusNotFound(LookupError):
+    """No bus of that name in the account and region (PutEvents' ResourceNotFoundException)."""
 
 
 def event_time(value: object) -> str:
@@ -59,3 +62,13 @@ def put_event(account_id: str, region: str, bus_name: str, *, source: str, detai
         for target in list(rule.targets):
             submit(Delivery(rule.arn, target, rule_input(target, event, rule.arn), account_id, region))
     return event["id"]
+
+
+class EventBuses:
+    """put_event as the app's "eventbridge" subsystem, for the delivery layer's event-bus targets."""
+
+    put_event = staticmethod(put_event)
+
+
+def install(app: Host) -> EventBuses:
+    return app.subsystems.put("eventbridge", EventBuses())

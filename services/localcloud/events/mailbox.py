@@ -13,21 +13,19 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from localcloud.host import find
+
 SENDER = "no-reply@sns.amazonaws.com"
-_directory: Path | None = None
-
-
-def configure(state_dir: Path) -> None:
-    global _directory
-    _directory = state_dir / "mailbox"
 
 
 def directory(state_dir: Path | None = None) -> Path:
+    """<state_dir>/mailbox; inside the server, the app's state dir (its settings)."""
     if state_dir is not None:
         return state_dir / "mailbox"
-    if _directory is None:
+    workers = find("sns-delivery")  # events/sns_delivery.SnsWorkers, which holds the app's settings
+    if workers is None:
         raise RuntimeError("the mailbox is not configured; it lives in the local cloud's state dir")
-    return _directory
+    return workers.settings.state_dir / "mailbox"
 
 
 def deliver(to: str, subject: str, body: str, *, topic_arn: str = "", kind: str = "notification") -> dict[str, Any]:

@@ -6,23 +6,27 @@ S3 notifications and SNS deliveries (async workers), CloudWatch Logs metric filt
 
 from __future__ import annotations
 
-from typing import Any
+from localcloud.host import Host
 
 
-def install(app: Any) -> None:
-    from localcloud.events import esm, moto_hooks, s3_notifications, sns_delivery
+def install(app: Host) -> None:
+    from localcloud.events import esm, moto_hooks, s3_notifications, sns_delivery, trace
+
+    app.mount("/_localcloud/events", trace.wsgi_app)  # `localcloud events`: the delivery trace
 
     # Before any request can reach moto's own (synchronous) delivery code; it imports moto's models (~0.7 s),
     # so it runs after the server answers and holds the services whose writes deliver events.
     app.on_start(moto_hooks.install, background=True,
                  holds=("s3", "kinesis", "dynamodb", "sqs", "sns", "logs", "awslambda"))
-    app.on_start(s3_notifications.start)
-    app.on_stop(s3_notifications.stop)
-    app.on_start(lambda: sns_delivery.start(app.settings))
-    app.on_stop(sns_delivery.stop)
+    notifications = app.subsystems.put("s3-notifications", s3_notifications.NotificationWorker())
+    app.on_start(notifications.start)
+    app.on_stop(notifications.stop)
+    sns_workers = app.subsystems.put("sns-delivery", sns_delivery.SnsWorkers(app.settings))
+    app.on_start(sns_workers.start)
+    app.on_stop(sns_workers.stop)
     esm.install(app)
     from localcloud.events.alarms import AlarmEvaluator
 
-    evaluator = AlarmEvaluator()
+    evaluator = app.subsystems.put("alarms", AlarmEvaluator())
     app.on_start(evaluator.start)
     app.on_stop(evaluator.stop)

@@ -26,22 +26,57 @@ from urllib.parse import quote_plus
 
 from localcloud.events import policies, trace
 from localcloud.events.targets import DeliveryContext, TargetError, deliver
+from localcloud.host import find
 from localcloud.state.outbox import outbox
 
 log = logging.getLogger("localcloud.events.s3")
 
 OUTBOX_KIND = "s3-notification"
-_work: queue.Queue[tuple[str, tuple[str, str, str, str]] | None] = queue.Queue()
 _sequence = itertools.count(1)
-_worker: threading.Thread | None = None
-_stopping = threading.Event()
+Job = tuple[str, str, str, str]  # (target ARN, body, trace source, kind: cloud_function/queue/topic/eventbridge)
 
 
-def _accept(job: tuple[str, str, str, str]) -> None:
-    _work.put((outbox.add(OUTBOX_KIND, job), job))
+class NotificationWorker:
+    """The app's S3 notification thread (host.subsystems["s3-notifications"], installed by events/plane.py):
+    a write accepts its events into the outbox and this queue; the thread delivers them in order."""
+
+    def __init__(self) -> None:
+        self.work: queue.Queue[tuple[str, Job] | None] = queue.Queue()
+        self.stopping = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        outbox.register(OUTBOX_KIND, lambda item_id, job: self.work.put((item_id, job)))
+        if self.thread is None:
+            self.stopping.clear()
+            self.thread = threading.Thread(target=self._loop, name="s3-notifications", daemon=True)
+            self.thread.start()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.work.put(None)
+
+    def _loop(self) -> None:
+        while True:
+            queued = self.work.get()
+            if queued is None or self.stopping.is_set():
+                return  # what is left stays in the outbox, saved with the state
+            item_id, (arn, body, source, kind) = queued
+            try:
+                deliver(arn, *_context(arn, body, source, kind))
+            except TargetError as exc:  # a destination deleted after configuration: AWS drops the event too
+                log.warning("S3 notification from %s not delivered: %s", source, exc)
+            except Exception:  # localcloud itself failed: keep the event for the next start rather than lose it
+                log.exception("S3 notification from %s failed in localcloud; it stays pending", source)
+                continue
+            outbox.done(OUTBOX_KIND, item_id)
 
 
-outbox.register(OUTBOX_KIND, lambda item_id, job: _work.put((item_id, job)))
+def _accept(job: Job) -> None:
+    item_id = outbox.add(OUTBOX_KIND, job)  # without a worker (not serving) it waits there for the next start
+    worker = find("s3-notifications")
+    if worker is not None:
+        worker.work.put((item_id, job))
 
 
 # -- matching ------------------------------------------------------------------------------------------
@@ -173,35 +208,6 @@ def _context(arn: str, body: str, source: str, kind: str) -> tuple[str, Delivery
                                                              detail_type=event["detail-type"],
                                                              resources=tuple(event["resources"]))
     return body, DeliveryContext(source=source, subject="Amazon S3 Notification" if kind == "topic" else None)
-
-
-def _deliver_loop() -> None:
-    while True:
-        queued = _work.get()
-        if queued is None or _stopping.is_set():
-            return  # what is left stays in the outbox, saved with the state
-        item_id, (arn, body, source, kind) = queued
-        try:
-            deliver(arn, *_context(arn, body, source, kind))
-        except TargetError as exc:  # a destination deleted after configuration: AWS drops the event too
-            log.warning("S3 notification from %s not delivered: %s", source, exc)
-        except Exception:  # localcloud itself failed: keep the event for the next start rather than lose it
-            log.exception("S3 notification from %s failed in localcloud; it stays pending", source)
-            continue
-        outbox.done(OUTBOX_KIND, item_id)
-
-
-def start() -> None:
-    global _worker
-    if _worker is None:
-        _stopping.clear()
-        _worker = threading.Thread(target=_deliver_loop, name="s3-notifications", daemon=True)
-        _worker.start()
-
-
-def stop() -> None:
-    _stopping.set()
-    _work.put(None)
 
 
 # -- configuration time --------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from localcloud.clock import clock
 from localcloud.events import trace
 from localcloud.events.eventbridge_targets import Delivery, rule_input, submit
 from localcloud.events.schedules import InvalidSchedule, Schedule
+from localcloud.host import Host, find
 
 log = logging.getLogger("localcloud.schedules")
 
@@ -254,7 +255,9 @@ def _epoch(value: Any) -> float | None:
         return None
 
 
-runner: ScheduleRunner | None = None
+def current_runner() -> ScheduleRunner | None:
+    """The app's schedule runner (installed below), None outside the server."""
+    return find("schedules")
 
 
 def fire_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
@@ -264,7 +267,7 @@ def fire_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
     name = parse_qs(environ.get("QUERY_STRING", "")).get("name", [""])[0]
     if environ.get("REQUEST_METHOD") != "POST" or not name:
         status, document = "400 Bad Request", {"message": "POST /_localcloud/events/fire?name=RULE_OR_SCHEDULE"}
-    elif runner is None:
+    elif (runner := current_runner()) is None:
         status, document = "503 Service Unavailable", {"message": "the schedule runner is not running"}
     else:
         fired = runner.fire(name)
@@ -277,9 +280,8 @@ def fire_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
     return [body]
 
 
-def install(app: Any) -> ScheduleRunner:
-    global runner
-    runner = ScheduleRunner()
+def install(app: Host) -> ScheduleRunner:
+    runner = app.subsystems.put("schedules", ScheduleRunner())
     app.mount("/_localcloud/events/fire", fire_app)
     app.on_start(runner.start)
     app.on_drain(runner.stop)  # no new firings once a stop begins; what fired drains with the outbox

@@ -24,19 +24,51 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any
-
 from types import SimpleNamespace
+from typing import Any
 
 from localcloud.clock import clock
 from localcloud.events import mailbox, trace
+from localcloud.host import find
 from localcloud.state.outbox import outbox
 
 log = logging.getLogger("localcloud.events.sns")
 
 OUTBOX_KIND = "sns-delivery"
-_pool: ThreadPoolExecutor | None = None
-endpoint_url = "http://127.0.0.1:4566"  # set at install: the URL the local cloud answers on
+
+
+class SnsWorkers:
+    """The app's SNS delivery threads and the URL its documents point back to (Subscribe/UnsubscribeURL).
+    Installed by events/plane.py as host.subsystems["sns-delivery"]; the pool runs between start and stop."""
+
+    def __init__(self, settings: Any) -> None:
+        host = "127.0.0.1" if settings.host in ("0.0.0.0", "") else settings.host
+        self.endpoint_url = f"http://{host}:{settings.port}"
+        self.settings = settings
+        self.pool: ThreadPoolExecutor | None = None
+
+    def start(self) -> None:
+        self.pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="sns-delivery")
+        outbox.register(OUTBOX_KIND, _resume)
+
+    def stop(self) -> None:
+        pool, self.pool = self.pool, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _workers() -> SnsWorkers | None:
+    return find("sns-delivery")
+
+
+def _pool() -> ThreadPoolExecutor | None:
+    workers = _workers()
+    return workers.pool if workers is not None else None
+
+
+def _endpoint_url() -> str:
+    workers = _workers()
+    return workers.endpoint_url if workers is not None else "http://127.0.0.1:4566"
 
 
 def _timestamp() -> str:
@@ -84,7 +116,7 @@ def envelope(sub: Any, message: str, message_id: str, subject: str | None,
         document["Subject"] = subject
     document.update({"Message": message, "Timestamp": _timestamp()})
     _sign(document, ["Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"])
-    document["UnsubscribeURL"] = f"{endpoint_url}/?Action=Unsubscribe&SubscriptionArn={sub.arn}"
+    document["UnsubscribeURL"] = f"{_endpoint_url()}/?Action=Unsubscribe&SubscriptionArn={sub.arn}"
     if attributes:
         document["MessageAttributes"] = {k: {"Type": v["Type"], "Value": v["Value"]} for k, v in attributes.items()}
     return document
@@ -108,14 +140,15 @@ def publish(sub: Any, message: str, message_id: str, subject: str | None = None,
     saved = {"arn": sub.arn, "protocol": sub.protocol, "endpoint": sub.endpoint, "topic_arn": sub.topic.arn,
              "document": document, "raw": raw}
     item_id = outbox.add(OUTBOX_KIND, saved)
-    if _pool is None:
+    pool = _pool()
+    if pool is None:
         log.warning("SNS delivery to %s waits: the delivery workers are not running yet", sub.endpoint)
         return  # it stays in the outbox and is delivered after the next start
-    _pool.submit(_deliver_saved, item_id, saved)
+    pool.submit(_deliver_saved, item_id, saved)
 
 
 def _deliver_saved(item_id: str, saved: dict[str, Any]) -> None:
-    if _pool is None:
+    if _pool() is None:
         return  # stopping: it stays in the outbox, saved
     sub = SimpleNamespace(arn=saved["arn"], protocol=saved["protocol"], endpoint=saved["endpoint"],
                           topic=SimpleNamespace(arn=saved["topic_arn"]))
@@ -124,8 +157,9 @@ def _deliver_saved(item_id: str, saved: dict[str, Any]) -> None:
 
 
 def _resume(item_id: str, saved: dict[str, Any]) -> None:
-    if _pool is not None:
-        _pool.submit(_deliver_saved, item_id, saved)
+    pool = _pool()
+    if pool is not None:
+        pool.submit(_deliver_saved, item_id, saved)
 
 
 def _to_sqs(sub: Any, message: str, message_id: str, subject: str | None, attributes: dict[str, Any] | None,
@@ -218,10 +252,11 @@ def _post(sub: Any, document: dict[str, Any], kind: str, raw: bool) -> tuple[int
 
 def confirm(sub: Any) -> None:
     """What AWS sends on Subscribe to an HTTP(S) endpoint or e-mail address (see the module docstring)."""
-    if _pool is None or sub.protocol not in ("http", "https", "email", "email-json"):
+    pool = _pool()
+    if pool is None or sub.protocol not in ("http", "https", "email", "email-json"):
         return
     token = uuid.uuid4().hex * 2
-    subscribe_url = f"{endpoint_url}/?Action=ConfirmSubscription&TopicArn={sub.topic.arn}&Token={token}"
+    subscribe_url = f"{_endpoint_url()}/?Action=ConfirmSubscription&TopicArn={sub.topic.arn}&Token={token}"
     document: dict[str, Any] = {
         "Type": "SubscriptionConfirmation", "MessageId": str(uuid.uuid4()), "Token": token,
         "TopicArn": sub.topic.arn,
@@ -230,26 +265,10 @@ def confirm(sub: Any) -> None:
         "SubscribeURL": subscribe_url, "Timestamp": _timestamp()}
     _sign(document, ["Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type"])
     if sub.protocol.startswith("http"):
-        _pool.submit(_post, sub, document, "SubscriptionConfirmation", False)
+        pool.submit(_post, sub, document, "SubscriptionConfirmation", False)
     else:
         mailbox.deliver(sub.endpoint, "AWS Notification - Subscription Confirmation",
                         f"You have chosen to subscribe to the topic:\n{sub.topic.arn}\n\n"
                         f"To confirm this subscription, click or visit the link below:\n{subscribe_url}\n\n"
                         "localcloud confirmed this subscription already; notifications are being delivered.",
                         topic_arn=sub.topic.arn, kind="confirmation")
-
-
-def start(settings: Any) -> None:
-    global _pool, endpoint_url
-    host = "127.0.0.1" if settings.host in ("0.0.0.0", "") else settings.host
-    endpoint_url = f"http://{host}:{settings.port}"
-    mailbox.configure(settings.state_dir)
-    _pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="sns-delivery")
-    outbox.register(OUTBOX_KIND, _resume)
-
-
-def stop() -> None:
-    global _pool
-    if _pool is not None:
-        _pool.shutdown(wait=False, cancel_futures=True)
-        _pool = None

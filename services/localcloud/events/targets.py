@@ -16,11 +16,12 @@ store (target_arn, payload, context) as it is and call `deliver` again after a r
 
 Target kinds:
   lambda  Invoke (InvocationType from the context: Event for AWS's asynchronous sources,
-          https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html), through the invoker the
-          Lambda runtime registers at install (`use_lambda_invoker`), so this module imports no runtime.
+          https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html), on the app's Lambda
+          service (host.subsystem("lambda")), so this module imports no runtime.
   sqs     SendMessage into moto's model (a FIFO queue gets the context's group, else "default").
   sns     Publish into moto's model, which fans out through our Subscription.publish (sns_delivery.py).
-  events  PutEvents of one event onto the bus (events/eventbridge_bus.py): the payload is the `detail`,
+  events  PutEvents of one event onto the bus (events/eventbridge_bus.py, found as the app's
+          "eventbridge" subsystem, since it delivers through this module): the payload is the `detail`,
           the context gives `detail_type`, `event_source` and `resources`.
   states  StartExecution of the state machine (Step Functions).
 Nothing here calls the server over HTTP: writes into moto outside a request mark the service changed,
@@ -36,9 +37,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from localcloud.events import trace
+from localcloud.host import NotInstalled, subsystem
 from localcloud.state import changes
-
-LambdaInvoker = Callable[..., Any]  # invoke(arn, payload: bytes, invocation_type, *, account_id, region)
 
 
 class TargetError(Exception):
@@ -88,15 +88,6 @@ class Target:
     resource: str
 
 
-_lambda_invoker: LambdaInvoker | None = None
-
-
-def use_lambda_invoker(invoke: LambdaInvoker | None) -> None:
-    """The Lambda runtime registers its in-process invoke here at install (None when it stops)."""
-    global _lambda_invoker
-    _lambda_invoker = invoke
-
-
 def parse(target_arn: str, context: DeliveryContext) -> Target:
     parts = target_arn.split(":", 5)
     if len(parts) < 6 or parts[0] != "arn":
@@ -133,10 +124,11 @@ def deliver(target_arn: str, payload: bytes | str, context: DeliveryContext | No
 
 # -- one sender per target kind ---------------------------------------------------------------------------
 def _lambda(target: Target, body: str, context: DeliveryContext) -> DeliveryResult:
-    if _lambda_invoker is None:
-        raise TargetError("The Lambda runtime is not installed in this process; it runs inside the local cloud "
-                          "server (localcloud start)", "ServiceUnavailable")
-    result = _lambda_invoker(target.arn, body.encode(), context.invocation_type, account_id=target.account,
+    try:
+        lambda_ = subsystem("lambda")  # runtime/service.py's LambdaService, owned by the app
+    except NotInstalled as exc:
+        raise TargetError(str(exc), "ServiceUnavailable") from exc
+    result = lambda_.invoke(target.arn, body.encode(), context.invocation_type, account_id=target.account,
                              region=target.region)
     return DeliveryResult(target.arn, "error" if getattr(result, "function_error", None) else "ok", result)
 
@@ -175,14 +167,16 @@ def _sns(target: Target, body: str, context: DeliveryContext) -> DeliveryResult:
 
 
 def _events(target: Target, body: str, context: DeliveryContext) -> DeliveryResult:
-    from localcloud.events import eventbridge_bus
-
     try:
-        event_id = eventbridge_bus.put_event(target.account, target.region, target.resource.rsplit("/", 1)[-1],
+        buses = subsystem("eventbridge")  # events/eventbridge_bus.py, which delivers through this layer
+    except NotInstalled as exc:
+        raise TargetError(str(exc), "ServiceUnavailable") from exc
+    try:
+        event_id = buses.put_event(target.account, target.region, target.resource.rsplit("/", 1)[-1],
                                              source=context.event_source or "localcloud",
                                              detail_type=context.detail_type or "Event", detail=body,
                                              resources=list(context.resources))
-    except eventbridge_bus.BusNotFound as exc:
+    except LookupError as exc:  # eventbridge_bus.BusNotFound
         raise TargetError(str(exc), "ResourceNotFoundException", retryable=False) from exc
     return DeliveryResult(target.arn, "ok", event_id)
 

@@ -18,16 +18,13 @@ import threading
 import time
 import uuid
 from collections import defaultdict, deque
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from dataclasses import dataclass
 
-from localcloud.runtime import destinations
 from localcloud.runtime.functions import FunctionNotFound, FunctionSpec
+from localcloud.runtime.invocation import AsyncEvent, InvocationResult
 from localcloud.runtime.pool import Throttled
 from localcloud.state.outbox import outbox
-
-if TYPE_CHECKING:
-    from localcloud.runtime.service import LambdaService
 
 log = logging.getLogger("localcloud.lambda.async")
 
@@ -39,29 +36,25 @@ WORKERS_PER_FUNCTION = 4  # environments one function's queue may keep busy at o
 OUTBOX_KIND = "lambda-async"
 
 
-@dataclass
-class AsyncEvent:
-    request_id: str
-    spec: FunctionSpec
-    qualifier: str | None
-    payload: bytes
-    enqueued_at: float = field(default_factory=time.time)
-    attempts: int = 0
-    saved: dict = field(default_factory=dict)  # its outbox record: what a restart needs to resume it
-    outbox_id: str = ""
+Resolve = Callable[[str, "str | None", str, str], FunctionSpec]  # (arn, qualifier, account, region) -> spec
+Run = Callable[..., InvocationResult]  # run(spec, payload, invoked_arn, *, wait_seconds, request_id)
 
-    def remember(self, next_try_at: float | None = None) -> None:
-        """Keep the outbox record current (in place: the snapshot reads it without a lock)."""
-        self.saved.update(request_id=self.request_id, function_arn=self.spec.function_arn,
-                          account_id=self.spec.account_id, region=self.spec.region, qualifier=self.qualifier,
-                          payload=self.payload, enqueued_at=self.enqueued_at, attempts=self.attempts,
-                          next_try_at=next_try_at)
+
+@dataclass(frozen=True)
+class Outcomes:
+    """Where a finished event goes (runtime/destinations.py): on_success(event, result) and
+    on_failure(event, condition, result, error)."""
+    on_success: Callable[[AsyncEvent, InvocationResult], None]
+    on_failure: Callable[..., None]
 
 
 class AsyncInvoker:
-    def __init__(self, service: LambdaService) -> None:
-        self.service = service
-        self.clock_speed = max(service.settings.clock_speed, 1e-6)
+    """The queues of asynchronous invocations. It runs functions through the callables it is given
+    (the service's resolve and run) and hands finished events to `outcomes`: it imports none of them."""
+
+    def __init__(self, resolve: Resolve, run: Run, outcomes: Outcomes, clock_speed: float) -> None:
+        self.resolve, self.run, self.outcomes = resolve, run, outcomes
+        self.clock_speed = max(clock_speed, 1e-6)
         self._queues: dict[tuple, deque[AsyncEvent]] = defaultdict(deque)
         self._workers: dict[tuple, int] = defaultdict(int)
         self._later: list[tuple[float, int, AsyncEvent]] = []
@@ -77,7 +70,7 @@ class AsyncInvoker:
     def _resume(self, item_id: str, saved: dict) -> None:
         """A queued event saved before the restart: back in its queue, or scheduled for its next try."""
         try:
-            spec = self.service.resolve(saved["function_arn"], saved["qualifier"], saved["account_id"],
+            spec = self.resolve(saved["function_arn"], saved["qualifier"], saved["account_id"],
                                         saved["region"])
         except FunctionNotFound:
             log.warning("dropped saved async event %s: function %s no longer exists", saved["request_id"],
@@ -176,18 +169,18 @@ class AsyncInvoker:
         max_retries = config.get("MaximumRetryAttempts", DEFAULT_RETRIES)
         age = (time.time() - event.enqueued_at) * self.clock_speed
         try:
-            spec = self.service.resolve(event.spec.function_arn, event.qualifier, event.spec.account_id,
+            spec = self.resolve(event.spec.function_arn, event.qualifier, event.spec.account_id,
                                         event.spec.region)
         except FunctionNotFound:
             log.warning("dropped async event %s: function %s was deleted", event.request_id, event.spec.name)
             return True
         event.spec = spec
         if age > max_age:
-            destinations.on_failure(event, "EventAgeExceeded", None)
+            self.outcomes.on_failure(event, "EventAgeExceeded", None)
             return True
         invoked_arn = spec.function_arn + (f":{event.qualifier}" if event.qualifier else "")
         try:
-            result = self.service.run(spec, event.payload, invoked_arn, wait_seconds=0.0,
+            result = self.run(spec, event.payload, invoked_arn, wait_seconds=0.0,
                                       request_id=event.request_id)
         except Throttled:
             self._later_at(event, THROTTLE_DELAY * self.clock_speed)  # a real second: capacity frees in real time
@@ -200,14 +193,14 @@ class AsyncInvoker:
         event.attempts += 1
         event.remember()
         if error is None:
-            destinations.on_success(event, result)
+            self.outcomes.on_success(event, result)
             return True
         if event.attempts <= max_retries:
             delay = RETRY_DELAYS[min(event.attempts - 1, len(RETRY_DELAYS) - 1)]
             if age + delay <= max_age:
                 self._later_at(event, delay)
                 return False
-            destinations.on_failure(event, "EventAgeExceeded", result, error)
+            self.outcomes.on_failure(event, "EventAgeExceeded", result, error)
             return True
-        destinations.on_failure(event, "RetriesExhausted", result, error)
+        self.outcomes.on_failure(event, "RetriesExhausted", result, error)
         return True

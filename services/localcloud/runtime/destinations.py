@@ -16,8 +16,7 @@ from typing import TYPE_CHECKING, Any
 from localcloud.events.targets import DeliveryContext, TargetError, deliver
 
 if TYPE_CHECKING:
-    from localcloud.runtime.async_invoke import AsyncEvent
-    from localcloud.runtime.service import InvocationResult
+    from localcloud.runtime.invocation import AsyncEvent, InvocationResult
 
 log = logging.getLogger("localcloud.lambda.destinations")
 

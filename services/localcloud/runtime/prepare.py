@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from localcloud.config import Settings
+
 # What AWS's Python base images run; boto3 follows the local cloud's own, so handler and server agree on
 # API models.
 AWSLAMBDARIC = "awslambdaric==4.2.2"
@@ -39,9 +41,9 @@ def requirements() -> list[str]:
 
 def runtimes_root() -> Path:
     """Beside the venv by default, so `rm -rf .venv` also drops it; LOCALCLOUD_RUNTIME_DIR overrides."""
-    override = os.environ.get("LOCALCLOUD_RUNTIME_DIR")
+    override = Settings.from_env().runtime_dir
     if override:
-        return Path(override).resolve()
+        return override
     beside_venv = Path(sys.prefix) / "share" / "localcloud-runtimes"
     if os.access(sys.prefix, os.W_OK):
         return beside_venv

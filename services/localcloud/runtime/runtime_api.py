@@ -15,7 +15,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from localcloud.runtime.service import RUNTIME_API_PREFIX, LambdaService
+from localcloud.runtime.environment import ExecutionEnvironment
+from localcloud.runtime.invocation import RUNTIME_API_PREFIX
 
 API = "/2018-06-01/runtime/"
 ACCEPTED = b'{"status":"OK"}'
@@ -42,13 +43,15 @@ def _error_document(body: bytes, error_type: str | None) -> dict:
 
 
 class RuntimeApi:
-    def __init__(self, service: LambdaService) -> None:
-        self.service = service
+    """`environment(env_id)` finds a running execution environment (the service's lookup, injected)."""
+
+    def __init__(self, environment: Callable[[str], ExecutionEnvironment | None]) -> None:
+        self.environment = environment
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         path = environ.get("PATH_INFO", "")[len(RUNTIME_API_PREFIX):]
         env_id, _, rest = path.partition("/")
-        env = self.service.environment(env_id)
+        env = self.environment(env_id)
         if env is None:
             return _answer(start_response, "410 Gone", b'{"errorType":"Runtime.Gone","errorMessage":'
                                                        b'"this execution environment was retired"}')

@@ -13,14 +13,16 @@ import logging
 import os
 import threading
 import uuid
-from dataclasses import dataclass, field
-from typing import Any
 
 from localcloud.config import Settings
-from localcloud.runtime import code, logs, prepare, sandbox
+from localcloud.host import Host, subsystem
+from localcloud.runtime import code, destinations, logs, prepare, sandbox
+from localcloud.runtime.async_invoke import AsyncInvoker, Outcomes
 from localcloud.runtime.environment import EnvironmentConfig, ExecutionEnvironment, Invocation
 from localcloud.runtime.functions import FunctionSpec, resolve
+from localcloud.runtime.invocation import RUNTIME_API_PREFIX, InvocationResult
 from localcloud.runtime.pool import EnvironmentPools
+from localcloud.runtime.runtime_api import RuntimeApi
 from localcloud.runtime.sandbox import Sandbox, SandboxUnavailable
 from localcloud.state import changes
 
@@ -29,15 +31,6 @@ log = logging.getLogger("localcloud.lambda")
 SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024  # https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
 ASYNC_PAYLOAD_LIMIT = 256 * 1024
 WORKER_BOOTSTRAP = os.path.join(os.path.dirname(__file__), "worker_bootstrap.py")
-RUNTIME_API_PREFIX = "/_localcloud/lambda-runtime/"
-
-
-def _env_number(name: str, default: float) -> float:
-    raw = os.environ.get(name, "")
-    try:
-        return float(raw) if raw else default
-    except ValueError:
-        raise ValueError(f"{name}={raw!r} is not a number; unset it or give a number such as {default:g}") from None
 
 
 class PayloadTooLarge(Exception):
@@ -48,22 +41,11 @@ class InvalidRuntime(Exception):
     """The function's runtime cannot run on this machine (InvalidRuntimeException)."""
 
 
-@dataclass
-class InvocationResult:
-    request_id: str
-    status_code: int  # 200 RequestResponse, 202 Event, 204 DryRun
-    payload: bytes = b""
-    function_error: str | None = None  # "Unhandled" when the function failed
-    executed_version: str = "$LATEST"
-    log_result: str | None = None  # base64 tail, with LogType=Tail
-    error: dict[str, Any] | None = field(default=None, repr=False)
-
-
 class LambdaService:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.idle_ttl = _env_number("LOCALCLOUD_LAMBDA_IDLE_SECONDS", 600.0)
-        self.pools = EnvironmentPools(int(_env_number("LOCALCLOUD_LAMBDA_CONCURRENCY", 32)), self._spawn)
+        self.idle_ttl = settings.lambda_idle_seconds
+        self.pools = EnvironmentPools(settings.lambda_concurrency, self._spawn)
         self.code_root = settings.state_dir / "lambda" / "code"
         self.sandbox = Sandbox(settings.lambda_sandbox)
         self.notes: list[str] = []
@@ -71,9 +53,8 @@ class LambdaService:
         self._environments: dict[str, ExecutionEnvironment] = {}
         self._stream_of: dict[str, tuple[FunctionSpec, str]] = {}
         self._stop = threading.Event()
-        from localcloud.runtime.async_invoke import AsyncInvoker
-
-        self.events = AsyncInvoker(self)
+        self.events = AsyncInvoker(self.resolve, self.run, Outcomes(destinations.on_success, destinations.on_failure),
+                                   settings.clock_speed)
 
     # -- lifecycle hooks ------------------------------------------------------------------------------
     def start(self) -> None:
@@ -270,28 +251,16 @@ class LambdaService:
             self.pools.reap_idle(self.idle_ttl)
 
 
-_current: LambdaService | None = None
-
-
 def current() -> LambdaService:
-    """The running service; other subsystems invoke functions through it."""
-    if _current is None:
-        raise RuntimeError("The Lambda runtime is not installed in this process; it runs inside the local "
-                           "cloud server (localcloud start). Call it from there, or use boto3 invoke.")
-    return _current
+    """The running service, which the app owns (host.subsystems["lambda"]); other subsystems invoke
+    functions through it. Raises host.NotInstalled outside the server."""
+    return subsystem("lambda")
 
 
-def install(app: Any) -> LambdaService:
-    global _current
-    from localcloud.runtime.runtime_api import RuntimeApi
-
-    service = LambdaService(app.settings)
-    app.mount(RUNTIME_API_PREFIX, RuntimeApi(service))
+def install(app: Host) -> LambdaService:
+    service = app.subsystems.put("lambda", LambdaService(app.settings))
+    app.mount(RUNTIME_API_PREFIX, RuntimeApi(service.environment))
     app.on_start(service.start)
     app.on_stop(service.stop)
     app.add_health(service.health)
-    from localcloud.events import targets
-
-    targets.use_lambda_invoker(service.invoke)  # the delivery layer's Lambda targets run here
-    _current = service
     return service

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
 import time
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Protocol
 
-from localcloud.aws import registry
 from localcloud.clock import configure as configure_clock
 from localcloud.config import Settings
-from localcloud.events import trace
+from localcloud.host import Subsystems
 from localcloud.server import input_validation
 from localcloud.server.errors import aws_error, json_error_in_protocol, not_implemented, protocol_of
 from localcloud.server.guard import CrossOriginPolicy, EndpointGuard, with_cors
@@ -34,14 +32,6 @@ REASONS = {200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 400: "
            500: "Internal Server Error", 501: "Not Implemented", 502: "Bad Gateway"}
 
 
-def _drain_seconds() -> float:
-    raw = os.environ.get("LOCALCLOUD_STOP_DRAIN_SECONDS", "")
-    try:
-        return float(raw) if raw else 5.0
-    except ValueError:
-        raise ValueError(f"LOCALCLOUD_STOP_DRAIN_SECONDS={raw!r} is not a number of seconds") from None
-
-
 def _respond(start_response: Callable[..., Any], response: Response) -> list[bytes]:
     status, headers, body = response
     if not any(k.lower() == "content-length" for k, _ in headers):
@@ -50,9 +40,27 @@ def _respond(start_response: Callable[..., Any], response: Response) -> list[byt
     return [body]
 
 
+class HandlerTable(Protocol):
+    """Where our handlers for AWS operations are found (localcloud.aws.registry, given by server/main.py)."""
+
+    def load_service(self, service: str) -> bool: ...
+
+    def handler_for(self, service: str, operation: str | None) -> Callable[[AwsRequest], Response | None] | None: ...
+
+    def screen(self, service: str, request: AwsRequest) -> Response | None:
+        """A check every request of the service passes first; an answer refuses it."""
+
+    def finish(self, service: str, request: AwsRequest, response: Response) -> Response:
+        """Rewrite every answer of the service into AWS's shape."""
+
+
 class LocalCloudApp:
-    def __init__(self, settings: Settings) -> None:
+    """The endpoint: routes, hooks and the state store; it satisfies localcloud.host.Host, the interface
+    subsystems are installed on (server/main.py builds it, then installs them)."""
+
+    def __init__(self, settings: Settings, handlers: HandlerTable) -> None:
         self.settings = settings
+        self.handlers = handlers  # our AWS handlers by (service, operation): localcloud.aws.registry
         self.clock = configure_clock(settings.clock_speed)
         self.started_at = time.time()
         self.moto = MotoDispatcher()
@@ -65,7 +73,7 @@ class LocalCloudApp:
         self._on_stop: list[Callable[[], None]] = []
         self._background: list[tuple[Callable[[], None], tuple[str, ...]]] = []
         self._early: list[tuple[Callable[[], None], tuple[str, ...]]] = []
-        self.readiness = Readiness()
+        self.readiness = Readiness(settings.ready_wait_seconds)
         self.closed = False
         self.state = StateStore(settings.state_dir, self.readiness)
         self.on_start(self.state.hold_snapshots)
@@ -74,12 +82,10 @@ class LocalCloudApp:
         self.add_health(self.state.health)
         self.mount("/_localcloud/health", self._health)
         self.mount("/_localstack/health", self._health)
-        self.mount("/_localcloud/events", trace.wsgi_app)
         self.mount("/_localcloud/state", self._state_summary)
         self.add_health(lambda: {"state": self.state.lineage.document()})
-        from localcloud.components import install_all
-
-        install_all(self)
+        # The subsystems' running objects; server/main.py installs them (components.install_all).
+        self.subsystems = Subsystems()
 
     def mount(self, prefix: str, app: WsgiApp) -> None:
         """Route every path under `prefix` to `app` (runtime API, API Gateway data plane, ...)."""
@@ -148,7 +154,7 @@ class LocalCloudApp:
                 hook()
             except Exception:
                 log.exception("drain hook %r failed", hook)
-        bound = _drain_seconds()
+        bound = self.settings.stop_drain_seconds
         if outbox.total() and not outbox.wait_empty(bound):
             log.info("stopping with %s events still pending after %.0f s; they are saved and delivered after "
                      "the next start", outbox.pending(), bound)
@@ -256,7 +262,7 @@ class LocalCloudApp:
             environ["localcloud.service"] = service
             if not environ.get("localcloud.replay"):
                 self.readiness.wait(service)
-            if registry.load_service(service) or service in input_validation.VALIDATED_SERVICES:
+            if self.handlers.load_service(service) or service in input_validation.VALIDATED_SERVICES:
                 operation = operation_from_headers_or_form(environ, body) or self._rest_operation(service, environ)
             if operation is not None and not environ.get("localcloud.replay"):
                 found = input_validation.violations(service, operation, environ, body)
@@ -264,10 +270,10 @@ class LocalCloudApp:
                     return aws_error(service, 400, "ValidationException", input_validation.message(found))
             request = AwsRequest(environ, service, region, self.settings.account_id, operation, body,
                                  forward=lambda r: self.moto.call(r.environ))
-            handler = registry.handler_for(service, operation)
-            result = registry.screen(service, request)
+            handler = self.handlers.handler_for(service, operation)
+            result = self.handlers.screen(service, request)
             if result is not None:
-                return registry.finish(service, request, result)
+                return self.handlers.finish(service, request, result)
             result = handler(request) if handler else None
             if result is None:
                 answer = self.moto.call(environ)
@@ -276,7 +282,7 @@ class LocalCloudApp:
                     return not_implemented(service, operation or self._rest_operation(service, environ))
                 result = json_error_in_protocol(service, answer.status, answer.body) \
                     or (answer.status, answer.headers, answer.body)
-            return registry.finish(service, request, result)
+            return self.handlers.finish(service, request, result)
         except NotReady as exc:
             return aws_error(service, 503, "ServiceUnavailable", str(exc))
         except NotImplementedError:

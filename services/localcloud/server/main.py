@@ -9,17 +9,32 @@ import signal
 import sys
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from localcloud import host
 from localcloud.config import Settings
 from localcloud.process import LocalCloudError, ensure_port_free
 
+if TYPE_CHECKING:
+    from localcloud.server.app import LocalCloudApp
+
+
+def build_app(settings: Settings) -> LocalCloudApp:
+    """The app with every subsystem installed on it; this process's subsystems are the app's."""
+    from localcloud.aws import registry
+    from localcloud.components import install_all
+    from localcloud.server.app import LocalCloudApp
+
+    app = LocalCloudApp(settings, registry)
+    install_all(app)
+    host.attach(app.subsystems)  # for code without the app at hand (moto's hooks, the delivery layer)
+    return app
+
 
 def serve(settings: Settings) -> None:
-    from localcloud.server.app import LocalCloudApp
-    from localcloud.server.http import make_server
-
     from localcloud import private_state
     from localcloud.process import bind_warning
+    from localcloud.server.http import make_server
 
     os.umask(0o077)  # state, logs, database files and unpacked code: the user's alone (private_state.py)
     private_state.prepare(settings.state_dir)
@@ -28,7 +43,7 @@ def serve(settings: Settings) -> None:
         print(warning, file=sys.stderr)
         logging.getLogger("localcloud").warning("%s", warning)
     ensure_port_free(settings.host, settings.port)
-    app = LocalCloudApp(settings)
+    app = build_app(settings)
     server = make_server(settings.host, settings.port, app)
     settings.pid_file.write_text(str(os.getpid()))
 
@@ -52,6 +67,7 @@ def serve(settings: Settings) -> None:
         server.serve_forever(poll_interval=0.2)
     finally:
         app.stop()
+        host.attach(None)
         server.server_close()
         if settings.pid_file.exists() and settings.pid_file.read_text().strip() == str(os.getpid()):
             settings.pid_file.unlink()

@@ -9,7 +9,6 @@ backend's next save would replace the good snapshot still being restored.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 
 log = logging.getLogger("localcloud.readiness")
@@ -19,16 +18,9 @@ class NotReady(Exception):
     """A held service did not become ready in time; the message says which and what to do."""
 
 
-def _wait_seconds() -> float:
-    raw = os.environ.get("LOCALCLOUD_READY_WAIT_SECONDS", "")
-    try:
-        return float(raw) if raw else 120.0
-    except ValueError:
-        raise ValueError(f"LOCALCLOUD_READY_WAIT_SECONDS={raw!r} is not a number of seconds") from None
-
-
 class Readiness:
-    def __init__(self) -> None:
+    def __init__(self, wait_seconds: float = 120.0) -> None:
+        self.wait_seconds = wait_seconds  # Settings.ready_wait_seconds (LOCALCLOUD_READY_WAIT_SECONDS)
         self._held: dict[str, list[threading.Event]] = {}
         self._lock = threading.Lock()
 
@@ -41,7 +33,7 @@ class Readiness:
         return done
 
     def wait(self, service: str, timeout: float | None = None) -> None:
-        timeout = _wait_seconds() if timeout is None else timeout
+        timeout = self.wait_seconds if timeout is None else timeout
         for event in self._held.get(service, ()):
             if not event.wait(timeout):
                 log.error("%s was not ready after %.0f s; refusing the request rather than answering from "

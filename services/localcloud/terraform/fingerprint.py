@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from localcloud.config import Settings
+
 RECORD_FILE = "last-apply.json"
 _SKIP_DIRS = {".terraform", ".git", "__pycache__"}
 _INPUT_ATTRIBUTES = ("filename", "source")  # aws_lambda_function/_layer_version filename, aws_s3_object source
@@ -104,7 +106,7 @@ def local_fingerprint(directory: Path, state_file: Path, var_files: Sequence[Pat
         "files": files,
         "variables": dict(sorted(variables.items())),
         "tf_var_env": {k: v for k, v in sorted(os.environ.items()) if k.startswith("TF_VAR_")},
-        "plugin_mirror": os.environ.get("LOCALCLOUD_TF_PLUGIN_MIRROR", ""),
+        "plugin_mirror": Settings.from_env().tf_plugin_mirror,
         "binary": [binary, binary_stat.st_size, binary_stat.st_mtime_ns],
         "endpoint": endpoint,
         "region": region,

@@ -24,6 +24,7 @@ from urllib.parse import parse_qs
 
 from localcloud.aws.apigateway.routing import NotRouted, Route, find_api, route
 from localcloud.aws.apigateway.templates import TemplateContext, render
+from localcloud.host import Host
 
 log = logging.getLogger("localcloud.apigateway")
 
@@ -325,10 +326,10 @@ def _integration_response(integration: Any, selector: str, payload: str, failed:
     return int(chosen.status_code), headers, body.encode()
 
 
-def install(app: Any) -> DataPlane:
+def install(app: Host) -> DataPlane:
     """Answer invocations — by path (/restapis/{id}/{stage}/_user_request_/...) or by execute-api Host
     name — before the AWS APIs see the request; /restapis/ without _user_request_ is the control plane."""
-    plane = DataPlane(app.settings)
+    plane = app.subsystems.put("apigateway-data-plane", DataPlane(app.settings))
     app.intercept(lambda environ: plane.by_host(environ) or plane.by_path(environ))
     app.allow_cross_origin(plane.cross_origin_allowed)
     return plane

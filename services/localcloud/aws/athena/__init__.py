@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from localcloud.aws.athena import handlers
+from localcloud.aws.athena import handlers  # noqa: F401  (registers the Athena handlers)
 
 if TYPE_CHECKING:
-    from localcloud.server.app import LocalCloudApp
+    from localcloud.host import Host
 
 
-def install(app: LocalCloudApp) -> None:
+def install(app: Host) -> None:
     """Give the handlers a query runner whose S3 mirror lives in the state directory."""
     from localcloud.aws.athena.executions import QueryRunner
 
-    handlers.attach(QueryRunner(app.settings.state_dir / "athena" / "mirror"))
+    app.subsystems.put("athena", QueryRunner(app.settings.state_dir / "athena" / "mirror"))  # handlers.py finds it

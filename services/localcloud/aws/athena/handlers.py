@@ -8,16 +8,16 @@ from __future__ import annotations
 
 from localcloud.aws.athena.executions import Execution, QueryRunner
 from localcloud.aws.registry import handles, json_response
+from localcloud.host import find
 from localcloud.server.errors import aws_error
 from localcloud.server.requests import AwsRequest
 
-_runner: QueryRunner | None = None
 MAX_RESULTS = 1000  # GetQueryResults' MaxResults upper bound
 
 
-def attach(runner: QueryRunner | None) -> None:
-    global _runner
-    _runner = runner
+def _runner() -> QueryRunner | None:
+    """The app's query runner (aws/athena/__init__.py installs it), None outside the server."""
+    return find("athena")
 
 
 def _invalid(message: str):
@@ -70,12 +70,12 @@ def _substitute(query: str, parameters: list[str]) -> str:
 
 @handles("athena", "StartQueryExecution")
 def start_query_execution(request: AwsRequest):
-    if _runner is None:
+    if _runner() is None:
         return None
     body = request.json()
     token = body.get("ClientRequestToken")
-    if token and token in _runner.by_token:  # idempotent retries return the same execution
-        return json_response({"QueryExecutionId": _runner.by_token[token]})
+    if token and token in _runner().by_token:  # idempotent retries return the same execution
+        return json_response({"QueryExecutionId": _runner().by_token[token]})
     name = body.get("WorkGroup") or "primary"
     workgroup = _workgroup(request, name)
     if workgroup is None:
@@ -95,17 +95,17 @@ def start_query_execution(request: AwsRequest):
         except ValueError as exc:
             return _invalid(f"Execution parameters do not match the query: {exc}.")
     context = body.get("QueryExecutionContext") or {}
-    execution = _runner.submit(query, (context.get("Database") or "default").lower(),
+    execution = _runner().submit(query, (context.get("Database") or "default").lower(),
                                context.get("Catalog") or "AwsDataCatalog", name, location,
                                request.account_id, request.region)
     execution.query = body.get("QueryString", "")
     if token:
-        _runner.by_token[token] = execution.id
+        _runner().by_token[token] = execution.id
     return json_response({"QueryExecutionId": execution.id})
 
 
 def _find(request: AwsRequest) -> Execution | None:
-    return _runner.executions.get(request.json().get("QueryExecutionId", "")) if _runner else None
+    return _runner().executions.get(request.json().get("QueryExecutionId", "")) if _runner() else None
 
 
 def _not_found(request: AwsRequest):
@@ -116,27 +116,27 @@ def _not_found(request: AwsRequest):
 def get_query_execution(request: AwsRequest):
     execution = _find(request)
     if execution is None:
-        return None if _runner is None else _not_found(request)
+        return None if _runner() is None else _not_found(request)
     return json_response({"QueryExecution": _shape(execution)})
 
 
 @handles("athena", "BatchGetQueryExecution")
 def batch_get_query_execution(request: AwsRequest):
-    if _runner is None:
+    if _runner() is None:
         return None
     ids = request.json().get("QueryExecutionIds", [])
-    found = [_shape(_runner.executions[i]) for i in ids if i in _runner.executions]
+    found = [_shape(_runner().executions[i]) for i in ids if i in _runner().executions]
     missing = [{"QueryExecutionId": i, "ErrorCode": "INVALID_INPUT", "ErrorMessage": "QueryExecution not found"}
-               for i in ids if i not in _runner.executions]
+               for i in ids if i not in _runner().executions]
     return json_response({"QueryExecutions": found, "UnprocessedQueryExecutionIds": missing})
 
 
 @handles("athena", "ListQueryExecutions")
 def list_query_executions(request: AwsRequest):
-    if _runner is None:
+    if _runner() is None:
         return None
     name = request.json().get("WorkGroup") or "primary"
-    newest_first = sorted((e for e in _runner.executions.values() if e.workgroup == name),
+    newest_first = sorted((e for e in _runner().executions.values() if e.workgroup == name),
                           key=lambda e: -e.submitted)
     return json_response({"QueryExecutionIds": [e.id for e in newest_first]})
 
@@ -145,8 +145,8 @@ def list_query_executions(request: AwsRequest):
 def stop_query_execution(request: AwsRequest):
     execution = _find(request)
     if execution is None:
-        return None if _runner is None else _not_found(request)
-    _runner.stop(execution.id)  # type: ignore[union-attr]
+        return None if _runner() is None else _not_found(request)
+    _runner().stop(execution.id)  # type: ignore[union-attr]
     return json_response({})
 
 
@@ -154,7 +154,7 @@ def stop_query_execution(request: AwsRequest):
 def get_query_results(request: AwsRequest):
     execution = _find(request)
     if execution is None:
-        return None if _runner is None else _not_found(request)
+        return None if _runner() is None else _not_found(request)
     if execution.state in ("QUEUED", "RUNNING"):
         return _invalid(f"Query has not yet finished. Current state: {execution.state}")
     if execution.state != "SUCCEEDED" or execution.result is None:

@@ -11,15 +11,14 @@ from urllib.parse import parse_qsl, urlencode
 from localcloud.aws.rds import models
 from localcloud.aws.rds.instances import ENGINE_CLASSES, InstanceManager
 from localcloud.aws.registry import handles
+from localcloud.host import find
 from localcloud.server.errors import aws_error
 from localcloud.server.requests import AwsRequest
 
-_manager: InstanceManager | None = None
 
-
-def attach(manager: InstanceManager | None) -> None:
-    global _manager
-    _manager = manager
+def _manager() -> InstanceManager | None:
+    """The app's instance manager (aws/rds/__init__.py installs it), None outside the server."""
+    return find("rds")
 
 
 def _truthy(value: str | None) -> bool:
@@ -58,7 +57,7 @@ def _unique_resource_id(request: AwsRequest, instance_id: str, answer):
 def create_db_instance(request: AwsRequest):
     form = request.form()
     engine = form.get("Engine", "").lower()
-    if _manager is None:
+    if _manager() is None:
         return None
     if engine not in ENGINE_CLASSES or form.get("DBClusterIdentifier"):
         answer = request.to_moto()
@@ -76,10 +75,10 @@ def create_db_instance(request: AwsRequest):
         return _invalid("You can't specify MasterUserPassword when ManageMasterUserPassword is turned on.",
                         "InvalidParameterCombination")
     instance_id = form["DBInstanceIdentifier"].lower()
-    if _manager.entry(instance_id) is not None and models.find(request.account_id, request.region,
+    if _manager().entry(instance_id) is not None and models.find(request.account_id, request.region,
                                                                instance_id) is None:
-        _manager.delete(instance_id)  # a registry leftover whose moto record is gone: start clean
-    port = _manager.pick_port(engine, int(form["Port"]) if form.get("Port") else None)
+        _manager().delete(instance_id)  # a registry leftover whose moto record is gone: start clean
+    port = _manager().pick_port(engine, int(form["Port"]) if form.get("Port") else None)
     answer = request.to_moto(_rewrite(request, {"Port": str(port)}))
     if answer.status != 200:
         return answer.status, answer.headers, answer.body
@@ -89,7 +88,7 @@ def create_db_instance(request: AwsRequest):
     models.set_status(request.account_id, request.region, instance_id, "creating")
     status, headers, body = _unique_resource_id(request, instance_id, answer)
     answer = type(answer)(status, headers, body)
-    _manager.create({
+    _manager().create({
         "id": instance_id, "engine": engine, "engine_version": form.get("EngineVersion"),
         "account_id": request.account_id, "region": request.region, "port": port,
         "username": username, "password": password, "db_name": form.get("DBName"),
@@ -101,7 +100,7 @@ def create_db_instance(request: AwsRequest):
 
 def _ours(request: AwsRequest) -> str | None:
     instance_id = request.form().get("DBInstanceIdentifier", "").lower()
-    if _manager is None or _manager.entry(instance_id) is None:
+    if _manager() is None or _manager().entry(instance_id) is None:
         return None
     return instance_id
 
@@ -122,7 +121,7 @@ def delete_db_instance(request: AwsRequest):
     instance_id = _ours(request)
     answer = request.to_moto()
     if answer.status == 200 and instance_id is not None:
-        _manager.delete(instance_id)  # type: ignore[union-attr]
+        _manager().delete(instance_id)  # type: ignore[union-attr]
     return answer.status, answer.headers, answer.body
 
 
@@ -131,7 +130,7 @@ def stop_db_instance(request: AwsRequest):
     instance_id = _ours(request)
     answer = request.to_moto()
     if answer.status == 200 and instance_id is not None:
-        _manager.stop(instance_id)  # type: ignore[union-attr]
+        _manager().stop(instance_id)  # type: ignore[union-attr]
     return answer.status, answer.headers, answer.body
 
 
@@ -140,7 +139,7 @@ def start_db_instance(request: AwsRequest):
     instance_id = _ours(request)
     answer = request.to_moto()
     if answer.status == 200 and instance_id is not None:
-        _manager.start(instance_id)  # type: ignore[union-attr]
+        _manager().start(instance_id)  # type: ignore[union-attr]
         return _with_status(answer, "starting")
     return answer.status, answer.headers, answer.body
 
@@ -156,7 +155,7 @@ def reboot_db_instance(request: AwsRequest):
                              "only an available instance can be rebooted.")
     answer = request.to_moto()
     if answer.status == 200 and instance_id is not None:
-        _manager.reboot(instance_id)  # type: ignore[union-attr]
+        _manager().reboot(instance_id)  # type: ignore[union-attr]
         return _with_status(answer, "rebooting")
     return answer.status, answer.headers, answer.body
 
@@ -167,7 +166,7 @@ def modify_db_instance(request: AwsRequest):
     if instance_id is None:
         return None
     form = request.form()
-    entry = _manager.entry(instance_id)  # type: ignore[union-attr]
+    entry = _manager().entry(instance_id)  # type: ignore[union-attr]
     if form.get("NewDBInstanceIdentifier"):
         # Renaming would move the data directory; rare in pipelines, so refused before anything changes.
         return aws_error("rds", 400, "InvalidParameterCombination",
@@ -175,7 +174,7 @@ def modify_db_instance(request: AwsRequest):
                          "changed; create a new instance under the new name instead.")
     new_port = int(form["DBPortNumber"]) if form.get("DBPortNumber") else None
     if new_port is not None and new_port != entry["port"]:  # type: ignore[index]
-        new_port = _manager.pick_port(entry["engine"], new_port)  # type: ignore[union-attr,index]
+        new_port = _manager().pick_port(entry["engine"], new_port)  # type: ignore[union-attr,index]
         answer = request.to_moto(_rewrite(request, {"DBPortNumber": str(new_port)}))
     else:
         answer = request.to_moto()
@@ -185,11 +184,11 @@ def modify_db_instance(request: AwsRequest):
         password = models.store_managed_secret(request.account_id, request.region, instance_id,
                                                entry["username"])  # type: ignore[index]
         if password:
-            _manager.change_password(instance_id, password)  # type: ignore[union-attr]
+            _manager().change_password(instance_id, password)  # type: ignore[union-attr]
     elif form.get("MasterUserPassword"):
-        _manager.change_password(instance_id, form["MasterUserPassword"])  # type: ignore[union-attr]
+        _manager().change_password(instance_id, form["MasterUserPassword"])  # type: ignore[union-attr]
     if new_port is not None and new_port != entry["port"]:  # type: ignore[index]
-        _manager.change_port(instance_id, new_port)  # type: ignore[union-attr]
+        _manager().change_port(instance_id, new_port)  # type: ignore[union-attr]
     if "DeletionProtection" in form:
         entry["deletion_protection"] = _truthy(form["DeletionProtection"])  # type: ignore[index]
     return answer.status, answer.headers, answer.body

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from localcloud.host import Host
 from localcloud.server.guard import host_name
 from localcloud.server.requests import credential_scope
 
@@ -56,7 +57,7 @@ def preflight_answer(rule: Any, origin: str, requested_headers: str) -> tuple[in
     return 200, headers, b""
 
 
-def install(app: Any) -> None:
+def install(app: Host) -> None:
     def cross_origin_allowed(environ: dict[str, Any], origin: str):
         scope = credential_scope(environ)
         if scope and scope[2] != "s3":

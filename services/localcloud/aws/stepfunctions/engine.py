@@ -26,6 +26,8 @@ from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any
 
+from localcloud.host import Host
+
 log = logging.getLogger("localcloud.stepfunctions")
 
 # Every module of the interpreter that imported boto_client_for by name (grep "import boto_client_for").
@@ -170,7 +172,7 @@ _done = False
 _ready = threading.Event()
 
 
-def install(app: Any) -> None:
+def install(app: Host) -> None:
     """Make moto's interpreter run executions against this server. Called from components.install_all.
 
     The interpreter's import takes 1.5-3 s (it pulls in moto's Batch and EC2 models), so the patching

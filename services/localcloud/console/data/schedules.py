@@ -12,7 +12,7 @@ def _next_firing(arn: str) -> float | None:
     """When the schedule runner will fire `arn` next (local clock seconds, as schedules run on it)."""
     from localcloud.events import schedules_runner
 
-    runner = schedules_runner.runner
+    runner = schedules_runner.current_runner()
     known = getattr(runner, "_due", {}).get(arn) if runner is not None else None
     return known[1] if known else None
 
@@ -43,9 +43,10 @@ def rules(ctx: ConsoleContext, search: str = "") -> dict[str, Any]:
 def fire(name: str) -> dict[str, Any]:
     from localcloud.events import schedules_runner
 
-    if schedules_runner.runner is None:
+    runner = schedules_runner.current_runner()
+    if runner is None:
         raise HttpError(503, "the schedule runner is not running, so nothing can be fired; restart the local cloud")
-    fired = schedules_runner.runner.fire(name)
+    fired = runner.fire(name)
     if not fired:
         raise HttpError(404, f"no scheduled rule or schedule is named {name!r}")
     return {"fired": fired}
