@@ -221,10 +221,12 @@ def _dead_letter(delivery: Delivery, failure: DeliveryFailed, exhausted: str, la
 def _send(delivery: Delivery) -> str:
     """One attempt through the delivery layer; its TargetError becomes EventBridge's error code."""
     arn = delivery.target["Arn"]
-    service = arn.split(":", 5)[2] if arn.count(":") >= 5 else ""
+    if arn.count(":") < 5:
+        raise DeliveryFailed("InvalidArn", f"{arn!r} is not an ARN", retryable=False)
+    service = arn.split(":", 5)[2]
     if service not in ("states", "sqs", "lambda", "sns"):
         raise DeliveryFailed("UnsupportedTarget", f"localcloud delivers EventBridge events to Lambda, Step "
-                             f"Functions, SQS and SNS targets, not {service or arn!r}", retryable=False)
+                             f"Functions, SQS and SNS targets, not {service}", retryable=False)
     if service == "states":
         _check_role(delivery, arn)
     context = DeliveryContext(source=delivery.source, account_id=delivery.account_id, region=delivery.region,
