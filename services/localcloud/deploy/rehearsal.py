@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from localcloud.deploy.aws import AwsDeployment
+from localcloud.deploy.aws import AwsDeployment, smoke_targets
 from localcloud.deploy.preflight import DIRECT_UPLOAD_LIMIT, PreflightError
 from localcloud.deploy.stand_in import MotoStandIn, client
-from localcloud.deploy.stand_in_server import GAPS
+from localcloud.deploy.stand_in_server import CORRECTIONS, GAPS
 from localcloud.terraform.override import aws_provider_aliases, render_provider_override
 from localcloud.terraform.stack_vars import tfvars_value
 
@@ -40,6 +40,7 @@ STAND_IN_LIMITS = (
     "SNS e-mail subscriptions stay pending: no confirmation mail is sent",
     "IAM policies, VPC networking and KMS key policies are stored, not enforced",
     *(why for _target, _answer, why in GAPS.values()),
+    *CORRECTIONS.values(),
 )
 # The provider retries a 5xx answer for minutes (25 tries with back-off); a call the stand-in lacks should
 # fail the rehearsal in seconds, naming the call, instead.
@@ -103,7 +104,7 @@ class Rehearsal:
                  "smoke check)")
         outputs = deployment.deploy()
         applied_plan = dict(deployment.last_plan)
-        functions = sorted(v for k, v in outputs.items() if k.endswith("_function") and isinstance(v, str))
+        functions = smoke_targets(outputs)
         state_key = self._state_key()
         applied = self._remote_state(url, region, state_key)
         through_s3, direct = self._artifact_sources(applied)

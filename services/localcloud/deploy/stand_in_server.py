@@ -17,7 +17,32 @@ GAPS = {
         "moto.stepfunctions.responses:StepFunctionResponse", {"result": "OK", "diagnostics": []},
         "Step Functions definitions are not validated: moto lacks ValidateStateMachineDefinition, which the "
         "provider calls before CreateStateMachine; the stand-in answers OK"),
+    "list_state_machine_versions": (
+        "moto.stepfunctions.responses:StepFunctionResponse", {"stateMachineVersions": []},
+        "Step Functions versions are not listed: moto lacks ListStateMachineVersions, which the provider "
+        "reads after creating a state machine; the stand-in answers none (the stack publishes none)"),
 }
+
+
+# moto defects that would stop the provider, corrected in the stand-in only (each printed by the rehearsal).
+CORRECTIONS = {
+    "unique_dbi_resource_ids": "moto gives every DB instance the same DbiResourceId, and the provider reads "
+                               "instances by it; the stand-in gives each its own, as AWS does",
+}
+
+
+def unique_dbi_resource_ids() -> None:
+    import uuid
+
+    from moto.rds.models import DBInstance
+
+    original_init = DBInstance.__init__
+
+    def __init__(self, *args, **kwargs):  # noqa: ANN001, N807 - moto's own signature, passed through
+        original_init(self, *args, **kwargs)
+        self.dbi_resource_id = "db-" + uuid.uuid4().hex[:26].upper()
+
+    DBInstance.__init__ = __init__
 
 
 def fill_gaps() -> None:
@@ -39,6 +64,7 @@ def fill_gaps() -> None:
 
 def main() -> None:
     fill_gaps()
+    unique_dbi_resource_ids()
     from moto.server import main as moto_main
 
     moto_main(sys.argv[1:])
