@@ -11,9 +11,10 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from localcloud.deploy import preflight
 from localcloud.deploy.preflight import NOTHING_CHANGED, PreflightError
@@ -37,7 +38,7 @@ def backend_arguments(backend_file: Path | None, environment: str, project: str,
         args.append(f"-backend-config={backend_file.resolve()}")
         # Only assignments count: the .example's comments mention "the state key" (found by the rehearsal,
         # which then left the key unset and init failed).
-        assigned = {match.group(1) for match in re.finditer(r"^\s*(\w+)\s*=", backend_file.read_text(), re.M)}
+        assigned = {match.group(1) for match in re.finditer(r"^\s*(\w+)\s*=", backend_file.read_text(), re.MULTILINE)}
         settings = {name: name for name in BACKEND_ENV if name in assigned}
     for name, variable in BACKEND_ENV.items():
         if environ.get(variable):
@@ -104,7 +105,7 @@ class AwsDeployment:
         notes = preflight.check_artifacts(self.build_dir)
         return identity, backend + [f"# notes: {n}" for n in notes]
 
-    def runner(self, backend_args: list[str]) -> "BackendRunner":
+    def runner(self, backend_args: list[str]) -> BackendRunner:
         environment, region, _ = self._environment_and_region()
         return BackendRunner(self.tf_dir, f"aws-{environment}", self.tf_dir.parent.parent / ".localcloud",
                              None, region, [self.var_file, *self.extra_var_files], backend_args=backend_args,

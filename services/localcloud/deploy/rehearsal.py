@@ -20,9 +20,10 @@ from __future__ import annotations
 import json
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from localcloud.deploy.aws import AwsDeployment, smoke_targets
 from localcloud.deploy.preflight import DIRECT_UPLOAD_LIMIT, PreflightError
@@ -113,13 +114,13 @@ class Rehearsal:
         self.say("rehearsal: destroy-aws")
         deployment.deploy(destroy=True)
         remaining = self._remote_state(url, region, state_key)
-        left = len(remaining.get("resources", []))
+        left = managed_count(remaining)
         if left:
             raise PreflightError(f"destroy-aws left {left} resource(s) in the state s3://{STATE_BUCKET}/"
                                  f"{state_key} of the stand-in; destroy must remove everything.")
         self.say(f"rehearsal: the state s3://{STATE_BUCKET}/{state_key} is empty after destroy-aws")
         return RehearsalReport(url, applied_plan, functions, through_s3, direct,
-                               len(applied.get("resources", [])), left, round(time.monotonic() - started, 1))
+                               managed_count(applied), left, round(time.monotonic() - started, 1))
 
     def _check_inputs(self) -> None:
         if self.var_file.name.startswith("local"):
@@ -218,3 +219,9 @@ class Rehearsal:
                                              "in S3 (aws_s3_object + s3_bucket/s3_key).")
         return sorted(through_s3), sorted(direct)
 
+
+
+def managed_count(state: dict[str, Any]) -> int:
+    """Resource instances Terraform manages in a state (data sources are read, not created)."""
+    return sum(len(resource.get("instances", [])) for resource in state.get("resources", [])
+               if resource.get("mode") == "managed")

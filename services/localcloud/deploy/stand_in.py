@@ -38,7 +38,7 @@ class MotoStandIn:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def __enter__(self) -> "MotoStandIn":
+    def __enter__(self) -> MotoStandIn:
         self.port = self.port or free_port()
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "MOTO_", "LOCALCLOUD_"))}

@@ -38,7 +38,7 @@ def unique_dbi_resource_ids() -> None:
 
     original_init = DBInstance.__init__
 
-    def __init__(self, *args, **kwargs):  # noqa: ANN001, N807 - moto's own signature, passed through
+    def __init__(self, *args, **kwargs):
         original_init(self, *args, **kwargs)
         self.dbi_resource_id = "db-" + uuid.uuid4().hex[:26].upper()
 
@@ -56,7 +56,7 @@ def fill_gaps() -> None:
         if hasattr(response_class, action):
             continue  # a newer moto implements it: use moto's own answer
 
-        def answered(self, _answer=answer):  # noqa: ANN001 - moto's dispatch calls it with the response only
+        def answered(self, _answer=answer):
             return ActionResult(dict(_answer))
 
         setattr(response_class, action, answered)
