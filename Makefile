@@ -33,7 +33,7 @@ TEST_WORKERS ?= 4
 REFRESH ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install preflight build up down status outputs seed fixtures test bench clean deploy-aws destroy-aws dev
+.PHONY: help install preflight build up down status outputs seed fixtures test bench clean deploy-aws destroy-aws deploy-rehearsal dev
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -104,6 +104,9 @@ bench: build ## Run the benchmarks; results in bench/results/*.json and a table
 
 deploy-aws: build ## Apply the same Terraform and artifacts to AWS (preflight, plan, confirm; AUTO_APPROVE=1)
 	@env -u AWS_ENDPOINT_URL $(LOCALCLOUD) deploy-aws
+
+deploy-rehearsal: build ## Rehearse deploy-aws end to end (apply, smoke, destroy) against a plain moto server
+	@env -u AWS_ENDPOINT_URL $(LOCALCLOUD) deploy-rehearsal
 
 destroy-aws: install ## Destroy the AWS deployment (same guards and confirmation)
 	@env -u AWS_ENDPOINT_URL $(LOCALCLOUD) destroy-aws

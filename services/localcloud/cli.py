@@ -215,9 +215,10 @@ def backend_up(name: str, port: int | None) -> None:
     console.print(f"{target.name} answers.")
 
 
-from localcloud.deploy.cli import deploy_aws, destroy_aws  # noqa: E402
+from localcloud.deploy.cli import deploy_aws, deploy_rehearsal, destroy_aws  # noqa: E402
 
 main.add_command(deploy_aws)
+main.add_command(deploy_rehearsal)
 main.add_command(destroy_aws)
 
 from localcloud.runtime import cli as runtime_cli  # noqa: E402  (Lambda: invoke, logs)

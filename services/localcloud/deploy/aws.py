@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from localcloud.deploy import preflight
 from localcloud.deploy.preflight import NOTHING_CHANGED, PreflightError
@@ -34,8 +36,10 @@ def backend_arguments(backend_file: Path | None, environment: str, project: str,
             raise PreflightError(f"The backend config {backend_file} does not exist. Copy "
                                  f"{backend_file.name}.example next to it and set your state bucket. {NOTHING_CHANGED}")
         args.append(f"-backend-config={backend_file.resolve()}")
-        text = backend_file.read_text()
-        settings = {name: name for name in BACKEND_ENV if f"{name} " in text or f"{name}=" in text}
+        # Only assignments count: the .example's comments mention "the state key" (found by the rehearsal,
+        # which then left the key unset and init failed).
+        assigned = {match.group(1) for match in re.finditer(r"^\s*(\w+)\s*=", backend_file.read_text(), re.MULTILINE)}
+        settings = {name: name for name in BACKEND_ENV if name in assigned}
     for name, variable in BACKEND_ENV.items():
         if environ.get(variable):
             args.append(f"-backend-config={name}={environ[variable]}")
@@ -59,6 +63,13 @@ class AwsDeployment:
     confirm: Callable[[str], bool]
     say: Callable[[str], None] = print
     runner_options: dict[str, Any] = field(default_factory=dict)
+    # The rehearsal (deploy/rehearsal.py) applies a copy of the configuration that carries the stand-in's
+    # endpoints: the leak guard then checks the checkout it was copied from, the SDK calls (STS, smoke
+    # check) go to `endpoint`, and its extra variables file comes after envs/aws.tfvars. For AWS all unset.
+    source_dir: Path | None = None
+    endpoint: str | None = None
+    extra_var_files: list[Path] = field(default_factory=list)
+    last_plan: dict[str, int] = field(default_factory=dict, init=False)  # the summary of the latest plan
 
     def _environment_and_region(self) -> tuple[str, str, str]:
         if not self.var_file.is_file():
@@ -84,20 +95,21 @@ class AwsDeployment:
         if not self.var_file.is_file():
             problems.append(f"The variables file {self.var_file} does not exist.")
         else:
-            attempt(lambda: preflight.refuse_local_files(self.tf_dir, [self.var_file]))
+            attempt(lambda: preflight.refuse_local_files(self.source_dir or self.tf_dir, [self.var_file]))
         environment, region, project = self._environment_and_region()
         backend = attempt(lambda: backend_arguments(self.backend_file, environment, project))
-        identity = attempt(lambda: preflight.caller_identity(region))
+        identity = attempt(lambda: preflight.caller_identity(region, endpoint=self.endpoint))
         if problems:
             listed = "\n".join(f"- {problem}" for problem in problems)
             raise PreflightError(f"deploy-aws cannot start ({len(problems)} problem(s)):\n{listed}\n{NOTHING_CHANGED}")
         notes = preflight.check_artifacts(self.build_dir)
         return identity, backend + [f"# notes: {n}" for n in notes]
 
-    def runner(self, backend_args: list[str]) -> "BackendRunner":
+    def runner(self, backend_args: list[str]) -> BackendRunner:
         environment, region, _ = self._environment_and_region()
         return BackendRunner(self.tf_dir, f"aws-{environment}", self.tf_dir.parent.parent / ".localcloud",
-                             None, region, [self.var_file], backend_args=backend_args, **self.runner_options)
+                             None, region, [self.var_file, *self.extra_var_files], backend_args=backend_args,
+                             **self.runner_options)
 
     def deploy(self, destroy: bool = False) -> dict[str, Any]:
         identity, extra = self.preflight()
@@ -106,7 +118,7 @@ class AwsDeployment:
             self.say(f"warning: {note}")
         self.say(f"AWS account {identity.account} as {identity.arn}, region {identity.region}")
         runner = self.runner(backend_args)
-        summary = runner.plan_to_file(destroy=destroy)
+        summary = self.last_plan = runner.plan_to_file(destroy=destroy)
         self.say(f"plan: {summary['create']} to add, {summary['update']} to change, {summary['delete']} to destroy")
         if summary["create"] + summary["update"] + summary["delete"] == 0:
             self.say("AWS already matches the configuration; nothing to apply.")
@@ -124,8 +136,8 @@ class AwsDeployment:
         """Harmless checks: outputs readable, and each function named in them answers a DryRun invoke."""
         import boto3
 
-        functions = [v for k, v in outputs.items() if k.endswith("_function") and isinstance(v, str)]
-        client = boto3.client("lambda", region_name=region)
+        functions = smoke_targets(outputs)
+        client = boto3.client("lambda", region_name=region, endpoint_url=self.endpoint)
         for name in functions:
             client.invoke(FunctionName=name, InvocationType="DryRun")
             self.say(f"smoke: {name} is invokable")
@@ -159,6 +171,17 @@ class BackendRunner(TerraformRunner):
                                    "terraform apply", timeout=3600)
         self._raise_unless_ok(finished, "apply", "Resources listed as complete before the error exist; "
                                                  "fix the cause and run deploy-aws again to finish.")
+
+
+def smoke_targets(outputs: dict[str, Any]) -> list[str]:
+    """Every function the outputs name: each `*_function` output, and each value of `function_names` (the
+    map of every pipeline function; reading only `*_function` outputs smoke-checked one function of 13, as
+    the rehearsal showed)."""
+    names = {v for k, v in outputs.items() if k.endswith("_function") and isinstance(v, str)}
+    listed = outputs.get("function_names")
+    if isinstance(listed, dict):
+        names.update(v for v in listed.values() if isinstance(v, str))
+    return sorted(names)
 
 
 def summarize(plan: dict[str, Any]) -> dict[str, int]:

@@ -64,8 +64,9 @@ def check_artifacts(build_dir: Path) -> list[str]:
     return notes
 
 
-def caller_identity(region: str, environ: dict[str, str] | None = None) -> Identity:
-    """Credentials present and valid: one STS call, five seconds at most to connect."""
+def caller_identity(region: str, environ: dict[str, str] | None = None, endpoint: str | None = None) -> Identity:
+    """Credentials present and valid: one STS call, five seconds at most to connect (to AWS, or to the
+    rehearsal's stand-in when `endpoint` is given)."""
     import boto3
     import botocore.exceptions
     from botocore.config import Config
@@ -75,7 +76,7 @@ def caller_identity(region: str, environ: dict[str, str] | None = None) -> Ident
         raise PreflightError("No AWS credentials were found (environment variables AWS_ACCESS_KEY_ID/"
                              "AWS_SECRET_ACCESS_KEY, AWS_PROFILE, ~/.aws/credentials, SSO or instance roles). "
                              f"Configure them, e.g. `aws configure` or `aws sso login`. {NOTHING_CHANGED}")
-    sts = session.client("sts", config=Config(connect_timeout=5, read_timeout=10,
+    sts = session.client("sts", endpoint_url=endpoint, config=Config(connect_timeout=5, read_timeout=10,
                                               retries={"max_attempts": 1, "mode": "standard"}))
     try:
         answer = sts.get_caller_identity()
