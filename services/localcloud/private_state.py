@@ -14,7 +14,7 @@ import os
 import stat
 from pathlib import Path
 
-from localcloud.process import LocalCloudError
+from localcloud.errors import LocalCloudError
 
 log = logging.getLogger("localcloud.state")
 

@@ -16,10 +16,7 @@ from pathlib import Path
 from typing import Callable
 
 from localcloud.config import Settings
-
-
-class LocalCloudError(Exception):
-    """A failure a person can act on: the message says what happened, what it affects, what to do."""
+from localcloud.errors import LocalCloudError  # noqa: F401  (process.LocalCloudError, as callers name it)
 
 
 def port_holder(port: int) -> str | None:
