@@ -1,0 +1,162 @@
+"""Write a query's rows as the files CTAS, INSERT INTO and UNLOAD write, into S3.
+
+DuckDB's COPY writes into a private staging directory of this query (the only directory besides the
+mirror its locked-down connection may touch); each file is then uploaded into the local cloud's S3 and the
+staging directory removed. The statement never names a host path: the COPY is ours.
+
+Formats and compression follow Athena (https://docs.aws.amazon.com/athena/latest/ug/compression-formats.html:
+GZIP is the default write compression for Parquet and text files of Hive tables; ORC's is ZLIB):
+PARQUET (GZIP, SNAPPY, ZSTD, NONE), TEXTFILE (LazySimpleSerDe: field_delimiter, default \\001, `\\N` for
+NULL, no quoting), JSON (one object a line). ORC and AVRO are refused: DuckDB has no writer for them.
+Partitions are Hive folders `key=value` with the partition columns left out of the files, as Hive does;
+bucketing writes `bucket_count` files per partition, rows placed by a hash of the bucketed_by columns.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+from localcloud.engines.athena import s3_store
+from localcloud.engines.athena.types import writable_cast
+
+COMPRESSIONS = {"PARQUET": {"GZIP", "SNAPPY", "ZSTD", "NONE", "UNCOMPRESSED"},
+                "TEXTFILE": {"GZIP", "NONE", "ZSTD"}, "JSON": {"GZIP", "NONE", "ZSTD"}}
+_TEXT_SUFFIX = {"GZIP": ".gz", "ZSTD": ".zst", "NONE": ""}
+BUCKET_COLUMN = "__localcloud_bucket"
+
+
+class WriteError(Exception):
+    def __init__(self, error_name: str, message: str) -> None:
+        super().__init__(message)
+        self.error_name = error_name
+
+
+@dataclass
+class WriteSpec:
+    location: str  # s3://bucket/prefix/
+    file_format: str = "PARQUET"  # PARQUET, TEXTFILE, JSON
+    compression: str = "GZIP"
+    field_delimiter: str = "\x01"
+    partitioned_by: list[str] = field(default_factory=list)
+    bucketed_by: list[str] = field(default_factory=list)
+    bucket_count: int = 0
+
+
+@dataclass
+class Written:
+    files: list[str]  # s3:// URIs, for the data manifest
+    partitions: list[tuple[list[str], str]]  # (values, location) of every partition written
+    rows: int
+    columns: list[tuple[str, Any]]  # (name, DuckDB type) of the data columns, partition columns excluded
+    partition_columns: list[tuple[str, Any]]
+
+
+def check_format(file_format: str, compression: str) -> None:
+    if file_format in ("ORC", "AVRO", "ION"):
+        raise WriteError("NOT_SUPPORTED", f"localcloud's Athena writes PARQUET, TEXTFILE and JSON; {file_format} "
+                         "has no writer here. Use format = 'PARQUET' (Athena's default) instead.")
+    if file_format not in COMPRESSIONS:
+        raise WriteError("INVALID_TABLE_PROPERTY", f"Unknown format '{file_format}'. Supported: "
+                         "PARQUET, ORC, AVRO, JSON, TEXTFILE")
+    if compression not in COMPRESSIONS[file_format]:
+        raise WriteError("INVALID_TABLE_PROPERTY", f"Compression {compression} is not supported for "
+                         f"{file_format}; supported: {', '.join(sorted(COMPRESSIONS[file_format]))}")
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def describe(connection: Any, select_sql: str) -> list[tuple[str, Any]]:
+    cursor = connection.execute(f"SELECT * FROM ({select_sql}) AS q LIMIT 0")
+    return [(name, kind) for name, kind, *_ in cursor.description]
+
+
+def write(connection: Any, select_sql: str, spec: WriteSpec, staging: Path, account_id: str,
+          query_id: str) -> Written:
+    """Run `select_sql` on the (locked-down) connection and write its rows as `spec` says, into S3."""
+    columns = describe(connection, select_sql)
+    names = [name for name, _ in columns]
+    lowered = [name.lower() for name in names]
+    if len(set(lowered)) != len(lowered):
+        duplicate = next(n for n in lowered if lowered.count(n) > 1)
+        raise WriteError("DUPLICATE_COLUMN_NAME", f"Column name '{duplicate}' specified more than once")
+    partitions = [p.lower() for p in spec.partitioned_by]
+    if partitions and lowered[-len(partitions):] != partitions:
+        # https://docs.aws.amazon.com/athena/latest/ug/create-table-as.html: "list the partition columns last".
+        raise WriteError("HIVE_COLUMN_ORDER_MISMATCH", "Partition keys must be the last columns in the table "
+                         f"and in the same order as the table properties: {spec.partitioned_by}")
+    for column in spec.bucketed_by:
+        if column.lower() not in lowered:
+            raise WriteError("INVALID_TABLE_PROPERTY", f"Bucketing column '{column}' not present in the table")
+    projection = []
+    for name, kind in columns:
+        cast = writable_cast(kind)
+        projection.append(f"CAST({_ident(name)} AS {cast}) AS {_ident(name)}" if cast else _ident(name))
+    folders = [_ident(names[lowered.index(p)]) for p in partitions]
+    if spec.bucketed_by and spec.bucket_count > 0:
+        keys = ", ".join(_ident(names[lowered.index(c.lower())]) for c in spec.bucketed_by)
+        projection.append(f"CAST(hash({keys}) % {spec.bucket_count} AS INTEGER) AS {BUCKET_COLUMN}")
+        folders.append(BUCKET_COLUMN)
+    staging.mkdir(parents=True, exist_ok=True)
+    target = staging / "out"
+    options = _copy_options(spec)
+    if folders:
+        options.append(f"PARTITION_BY ({', '.join(folders)})")
+        options.append("FILENAME_PATTERN 'part_{i}'")
+    try:
+        rows = connection.execute(f"COPY (SELECT {', '.join(projection)} FROM ({select_sql}) AS q) TO "
+                                  f"{_quote(str(target))} ({', '.join(options)})").fetchone()[0]
+        written = _upload(target, spec, account_id, query_id, partitions, bool(folders)) if rows else ([], [])
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    data_columns = [c for c in columns if c[0].lower() not in partitions]
+    partition_columns = [columns[lowered.index(p)] for p in partitions]
+    return Written(written[0], written[1], int(rows or 0), data_columns, partition_columns)
+
+
+def _copy_options(spec: WriteSpec) -> list[str]:
+    compression = "uncompressed" if spec.compression in ("NONE", "UNCOMPRESSED") else spec.compression.lower()
+    if spec.file_format == "PARQUET":
+        return ["FORMAT parquet", f"COMPRESSION {compression}"]
+    text_compression = "none" if compression == "uncompressed" else compression
+    if spec.file_format == "JSON":
+        return ["FORMAT json", f"COMPRESSION {text_compression}"]
+    return ["FORMAT csv", f"DELIMITER {_quote(spec.field_delimiter)}", "QUOTE ''", "ESCAPE ''",
+            "NULLSTR '\\N'", "HEADER false", f"COMPRESSION {text_compression}"]
+
+
+def _upload(target: Path, spec: WriteSpec, account_id: str, query_id: str, partitions: list[str],
+            foldered: bool) -> tuple[list[str], list[tuple[list[str], str]]]:
+    suffix = "" if spec.file_format == "PARQUET" else _TEXT_SUFFIX.get(spec.compression, "")
+    base = spec.location.rstrip("/") + "/"
+    files, seen = [], {}
+    paths = sorted(p for p in target.rglob("*") if p.is_file()) if foldered else [target]
+    for number, path in enumerate(paths):
+        relative = path.relative_to(target).parts if foldered else ()
+        folders = [part.partition("=") for part in relative[:-1]]
+        values = [unquote(value) for key, _, value in folders if key != BUCKET_COLUMN]
+        bucket = next((int(value) for key, _, value in folders if key == BUCKET_COLUMN), None)
+        prefix = base + "".join(f"{key}={value}/" for key, (_, _, value) in zip(partitions, folders))
+        name = f"{query_id}_bucket-{bucket:05d}_{number}" if bucket is not None else f"{query_id}_{number}"
+        uri = prefix + name + suffix
+        s3_store.put(account_id, uri, path.read_bytes())
+        os.unlink(path)
+        files.append(uri)
+        if partitions:
+            seen.setdefault(tuple(values), prefix)
+    return files, [(list(values), location) for values, location in seen.items()]
+
+
+def staging_dir(root: Path) -> Path:
+    return root / uuid.uuid4().hex
