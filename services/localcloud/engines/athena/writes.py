@@ -9,7 +9,7 @@ Athena's semantics (https://docs.aws.amazon.com/athena/latest/ug/create-table-as
   file written, one a line) is `<result location>/tables/<query id>-manifest.csv`.
 - INSERT INTO: new files beside the existing ones, in the table's format; partitions the catalog lacks
   are added. Manifest: `<result location>/<query id>-manifest.csv`.
-- UNLOAD: the files at TO (which must be empty), format required; manifest as INSERT INTO.
+- UNLOAD: the files at TO (beside whatever is there), format required; manifest as INSERT INTO.
 - CREATE [OR REPLACE] VIEW: a Glue VIRTUAL_VIEW table as Athena stores it (views.py).
 """
 
@@ -251,8 +251,7 @@ def _unload(engine: Any, statement: Statement, database: str, context: Any, on_c
     location = match.group("to").replace("''", "'").rstrip("/") + "/"
     if not location.startswith("s3://"):
         raise _error("INVALID_TABLE_PROPERTY", f"UNLOAD location must be an s3:// URI: {location}")
-    if not s3_store.is_empty(engine.account_id, location):
-        raise _error("HIVE_PATH_ALREADY_EXISTS", f"Target directory for UNLOAD already exists: {location}")
+    # No emptiness check for UNLOAD: awswrangler unloads into its result location, beside earlier results.
     spec = _spec(properties, location, "PARQUET")
     query = translate.to_duckdb(match.group("query"))
     with engine.connection(database, on_connection, writable=engine.staging_root) as connection:
