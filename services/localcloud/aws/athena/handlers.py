@@ -99,7 +99,8 @@ def start_query_execution(request: AwsRequest):
         except ValueError as exc:
             return _invalid(f"Execution parameters do not match the query: {exc}.")
     context = body.get("QueryExecutionContext") or {}
-    execution = _runner().submit(query, (context.get("Database") or "default").lower(),
+    # A quoted name (awswrangler's repair_table sends "`db`") names the same database.
+    execution = _runner().submit(query, (context.get("Database") or "default").strip('`"').lower(),
                                context.get("Catalog") or "AwsDataCatalog", name, location,
                                request.account_id, request.region)
     execution.query = body.get("QueryString", "")
@@ -191,7 +192,7 @@ def get_query_results(request: AwsRequest):
 def get_query_runtime_statistics(request: AwsRequest):
     execution = _find(request)
     if execution is None:
-        return None if _runner is None else _not_found(request)
+        return None if _runner() is None else _not_found(request)
     shape = _shape(execution)["Statistics"]
     result = execution.result
     rows: dict = {}
