@@ -23,7 +23,7 @@ from localcloud.engines.athena.statements import Statement
 
 
 KINDS = {"create_database", "drop_database", "create_table", "drop_table", "drop_view", "add_partitions",
-         "drop_partitions", "msck"}
+         "drop_partitions", "msck", "set_properties"}
 
 
 class DdlError(Exception):
@@ -61,7 +61,8 @@ def run(statement: Statement, database: str, account: str, region: str) -> list[
     """Apply the statement to the catalog; returns the lines Athena prints for it (mostly none)."""
     handler = {"create_database": _create_database, "drop_database": _drop_database,
                "create_table": _create_table, "drop_table": _drop_table, "drop_view": _drop_view,
-               "add_partitions": _add_partitions, "drop_partitions": _drop_partitions, "msck": _msck}[statement.kind]
+               "add_partitions": _add_partitions, "drop_partitions": _drop_partitions, "msck": _msck,
+               "set_properties": _set_properties}[statement.kind]
     return handler(statement, database, account, region)
 
 
@@ -249,3 +250,21 @@ def _msck(statement: Statement, database: str, account: str, region: str) -> lis
         lines.append(f"Repair: Added partition to metastore {name}:" +
                      "/".join(f"{k}={v}" for k, v in zip(keys, values)))
     return lines
+
+
+def _set_properties(statement: Statement, database: str, account: str, region: str) -> list[str]:
+    """ALTER TABLE t SET TBLPROPERTIES ('k' = 'v', ...): adds or replaces those table parameters
+    (https://docs.aws.amazon.com/athena/latest/ug/alter-table-set-tblproperties.html); dbt-athena sets
+    `classification` this way after every table it builds."""
+    match = re.match(rf"(?is)\s*ALTER TABLE ({QUALIFIED})\s+SET TBLPROPERTIES\s*\((.*)\)\s*;?\s*$", statement.sql)
+    if not match:
+        raise DdlError("FAILED: ParseException line 1:0 cannot recognize input near 'ALTER' 'TABLE'")
+    target, name = split_name(match.group(1), database)
+    shape = _table_or_fail(account, region, target, name)
+    pairs = re.findall(r"('(?:[^']|'')*'|\"[^\"]*\")\s*=\s*('(?:[^']|'')*'|\"[^\"]*\")", match.group(2))
+    table_input = {key: shape[key] for key in ("Name", "Description", "Owner", "Retention", "StorageDescriptor",
+                                               "PartitionKeys", "TableType", "Parameters", "ViewOriginalText",
+                                               "ViewExpandedText") if shape.get(key) is not None}
+    table_input["Parameters"] = {**(shape.get("Parameters") or {}), **{_literal(k): _literal(v) for k, v in pairs}}
+    glue.update_table(account, region, target, table_input)
+    return []

@@ -53,6 +53,7 @@ _PREFIXES = [  # (regex on the normalised text, kind, StatementType, Substatemen
     (r"MSCK REPAIR TABLE\b", "msck", "DDL", "MSCK_REPAIR_TABLE"),
     (r"ALTER TABLE \S+ ADD( IF NOT EXISTS)? PARTITION\b", "add_partitions", "DDL", "ALTER_TABLE_ADD_PARTITION"),
     (r"ALTER TABLE \S+ DROP( IF EXISTS)? PARTITION\b", "drop_partitions", "DDL", "ALTER_TABLE_DROP_PARTITION"),
+    (r"ALTER TABLE \S+ SET TBLPROPERTIES\b", "set_properties", "DDL", "ALTER_TABLE_SET_TBLPROPERTIES"),
     (r"ALTER\b", "refused", "DDL", "ALTER_TABLE"),
     (r"CREATE (DATABASE|SCHEMA)\b", "create_database", "DDL", "CREATE_DATABASE"),
     (r"DROP (DATABASE|SCHEMA)\b", "drop_database", "DDL", "DROP_DATABASE"),
@@ -81,7 +82,12 @@ def _parse(sql: str):
         return None
 
 
+_LEADING_COMMENTS = re.compile(r"^(?:\s*(?:--[^\n]*(?:\n|$)|/\*.*?\*/))*\s*", re.DOTALL)
+
+
 def classify(sql: str) -> Statement:
+    # dbt and other tools lead every statement with a comment (/* {"app": "dbt", ...} */).
+    sql = _LEADING_COMMENTS.sub("", sql, count=1)
     text = normalised(sql)
     for pattern, kind, statement_type, substatement in _PREFIXES:
         if re.match(pattern, text):
