@@ -63,7 +63,7 @@ def add_partition(account_id: str, region: str, database: str, table: str, value
     fake = _glue(account_id, region).get_table(database, table)
     if tuple(values) in partition_values(account_id, region, database, table):
         return False
-    descriptor = dict((fake.as_dict().get("StorageDescriptor") or {}))
+    descriptor = dict(fake.as_dict().get("StorageDescriptor") or {})
     descriptor["Location"] = location
     fake.create_partition({"Values": list(values), "StorageDescriptor": descriptor})
     return True

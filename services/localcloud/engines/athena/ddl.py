@@ -21,7 +21,6 @@ from localcloud.engines.athena import s3_store
 from localcloud.engines.athena.hive_tables import DefinitionError, table_input_from_ddl
 from localcloud.engines.athena.statements import Statement
 
-
 KINDS = {"create_database", "drop_database", "create_table", "drop_table", "drop_view", "add_partitions",
          "drop_partitions", "msck", "set_properties"}
 

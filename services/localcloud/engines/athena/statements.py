@@ -97,9 +97,7 @@ def classify(sql: str) -> Statement:
     tree = None
     if kind == "create_table":
         tree = _parse(sql)
-        if tree is not None and tree.args.get("expression") is not None:  # CREATE TABLE ... AS SELECT
-            kind, substatement = "ctas", "CREATE_TABLE_AS_SELECT"
-        elif re.match(r"CREATE (EXTERNAL )?TABLE \S+ AS\b", text) or " AS SELECT " in text or " AS WITH " in text:
+        if tree is not None and tree.args.get("expression") is not None or re.match(r"CREATE (EXTERNAL )?TABLE \S+ AS\b", text) or " AS SELECT " in text or " AS WITH " in text:  # CREATE TABLE ... AS SELECT
             kind, substatement = "ctas", "CREATE_TABLE_AS_SELECT"
     elif kind in ("create_view", "drop_view", "drop_table", "create_database", "drop_database", "insert"):
         tree = _parse(sql)

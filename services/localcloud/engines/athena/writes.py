@@ -265,8 +265,8 @@ _VIEW = re.compile(r"(?is)^\s*CREATE\s+(?P<replace>OR\s+REPLACE\s+)?VIEW\s+(?P<n
 
 
 def _create_view(engine: Any, statement: Statement, database: str, context: Any, on_connection):
-    from localcloud.engines.athena.engine import QueryResult, translate_error
     from localcloud.engines.athena.ddl import split_name
+    from localcloud.engines.athena.engine import QueryResult, translate_error
 
     match = _VIEW.match(statement.sql)
     if not match:
