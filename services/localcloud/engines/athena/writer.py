@@ -114,15 +114,48 @@ def write(connection: Any, select_sql: str, spec: WriteSpec, staging: Path, acco
     if folders:
         options.append(f"PARTITION_BY ({', '.join(folders)})")
         options.append("FILENAME_PATTERN 'part_{i}'")
+    selected = f"SELECT {', '.join(projection)} FROM ({select_sql}) AS q"
     try:
-        rows = connection.execute(f"COPY (SELECT {', '.join(projection)} FROM ({select_sql}) AS q) TO "
-                                  f"{_quote(str(target))} ({', '.join(options)})").fetchone()[0]
+        if spec.file_format == "PARQUET":
+            rows = _write_parquet(connection, selected, spec, target, partition_names(names, lowered, partitions,
+                                                                                      bool(spec.bucketed_by)))
+        else:
+            rows = connection.execute(f"COPY ({selected}) TO {_quote(str(target))} ({', '.join(options)})"
+                                      ).fetchone()[0]
         written = _upload(target, spec, account_id, query_id, partitions, bool(folders)) if rows else ([], [])
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     data_columns = [c for c in columns if c[0].lower() not in partitions]
     partition_columns = [columns[lowered.index(p)] for p in partitions]
     return Written(written[0], written[1], int(rows or 0), data_columns, partition_columns)
+
+
+def partition_names(names: list[str], lowered: list[str], partitions: list[str], bucketed: bool) -> list[str]:
+    return [names[lowered.index(p)] for p in partitions] + ([BUCKET_COLUMN] if bucketed else [])
+
+
+# Athena names no GZIP level; level 1 writes 1M rows in ~0.9 s where DuckDB's GZIP (miniz) takes ~2.6 s and
+# zlib's default ~3.7 s, for files ~2% larger. ZSTD: level 3, Athena's default ZSTD level.
+_PYARROW_CODECS = {"GZIP": ("gzip", 1), "SNAPPY": ("snappy", None), "ZSTD": ("zstd", 3), "NONE": ("none", None),
+                   "UNCOMPRESSED": ("none", None)}
+
+
+def _write_parquet(connection: Any, selected: str, spec: WriteSpec, target: Path, folders: list[str]) -> int:
+    """Parquet through pyarrow (the rows leave DuckDB as Arrow, no copy through Python objects)."""
+    import pyarrow.dataset as ds
+    import pyarrow.parquet as pq
+
+    table = connection.sql(selected).to_arrow_table()
+    if table.num_rows == 0:
+        return 0
+    codec, level = _PYARROW_CODECS[spec.compression]
+    if not folders:
+        pq.write_table(table, target, compression=codec, compression_level=level)
+        return table.num_rows
+    options = ds.ParquetFileFormat().make_write_options(compression=codec, compression_level=level)
+    ds.write_dataset(table, target, format="parquet", partitioning=folders, partitioning_flavor="hive",
+                     file_options=options, basename_template="part_{i}", existing_data_behavior="overwrite_or_ignore")
+    return table.num_rows
 
 
 def _copy_options(spec: WriteSpec) -> list[str]:
