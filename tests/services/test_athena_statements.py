@@ -223,3 +223,39 @@ def test_drop_table_keeps_external_data_and_refusals(lake):
         "PERMISSION_DENIED")
     assert failed(athena, "DROP DATABASE lake").startswith("FAILED: InvalidOperationException Database lake is "
                                                           "not empty")
+
+
+def test_prepared_statements_execute_using_and_parameters(lake):
+    _, _, athena = lake
+    execution = ok(athena, "PREPARE by_region FROM SELECT count(*) FROM sales WHERE region = ? AND amount > ?")
+    assert execution["StatementType"] == "DDL"
+    assert athena.get_prepared_statement(StatementName="by_region", WorkGroup="primary")[
+        "PreparedStatement"]["QueryStatement"].startswith("SELECT count(*) FROM sales")
+    assert rows(athena, "EXECUTE by_region USING 'eu', 1.0") == [["2"]]
+    started = athena.start_query_execution(QueryString="EXECUTE by_region", ExecutionParameters=["'eu'", "5"],
+                                           QueryExecutionContext={"Database": "lake"},
+                                           ResultConfiguration={"OutputLocation": "s3://results/athena/"})
+    from localcloud.testing import wait_for
+
+    done = wait_for(lambda: (e := athena.get_query_execution(QueryExecutionId=started["QueryExecutionId"])[
+        "QueryExecution"])["Status"]["State"] in ("SUCCEEDED", "FAILED") and e)
+    assert done["Status"]["State"] == "SUCCEEDED", done["Status"]
+    result = athena.get_query_results(QueryExecutionId=started["QueryExecutionId"])["ResultSet"]["Rows"]
+    assert result[1]["Data"][0]["VarCharValue"] == "1"
+    with pytest.raises(athena.exceptions.InvalidRequestException, match="Incorrect number of parameters"):
+        athena.start_query_execution(QueryString="EXECUTE by_region USING 'eu'",
+                                     ResultConfiguration={"OutputLocation": "s3://results/athena/"})
+    ok(athena, "DEALLOCATE PREPARE by_region")
+    with pytest.raises(athena.exceptions.InvalidRequestException, match="Prepared statement not found"):
+        athena.start_query_execution(QueryString="EXECUTE by_region USING 'eu', 1",
+                                     ResultConfiguration={"OutputLocation": "s3://results/athena/"})
+
+
+def test_runtime_statistics_and_bytes_scanned(lake):
+    _, _, athena = lake
+    execution = ok(athena, "SELECT count(*) FROM sales")
+    assert execution["Statistics"]["DataScannedInBytes"] == len(b"1,eu,10.5\n2,us,3.0\n3,eu,1.5\n4,ap,7.0\n")
+    statistics = athena.get_query_runtime_statistics(QueryExecutionId=execution["QueryExecutionId"])[
+        "QueryRuntimeStatistics"]
+    assert statistics["Rows"]["OutputRows"] == 1
+    assert statistics["Timeline"]["TotalExecutionTimeInMillis"] >= 0

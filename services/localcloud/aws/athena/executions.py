@@ -39,6 +39,7 @@ class Execution:
     statement_type: str
     substatement_type: str = "SELECT"
     output_prefix: str = ""
+    run_sql: str = ""  # what runs: the query with parameters filled, or an EXECUTE's prepared statement
     state: str = "QUEUED"
     reason: str | None = None
     error: AthenaQueryError | None = None
@@ -92,7 +93,7 @@ class QueryRunner:
         prefix = output_location.rstrip("/") + "/"
         execution = Execution(execution_id, query, database, catalog, workgroup,
                               prefix + result_name(statement, execution_id), account_id, region,
-                              statement.statement_type, statement.substatement_type, prefix)
+                              statement.statement_type, statement.substatement_type, prefix, query)
         self.executions[execution_id] = execution
         self._pool.submit(self._run, execution)
         return execution
@@ -114,7 +115,7 @@ class QueryRunner:
                 raise AthenaQueryError("INVALID_OUTPUT_LOCATION", "Unable to verify/create output bucket "
                                        f"{split_s3(execution.output_prefix)[0]}")
             result = self.engine(execution.account_id, execution.region).run(
-                execution.query, execution.database, on_connection=lambda c: setattr(execution, "connection", c),
+                execution.run_sql, execution.database, on_connection=lambda c: setattr(execution, "connection", c),
                 context=RunContext(execution.id, execution.output_prefix))
             self._write_results(execution, result)
             execution.result = result

@@ -6,6 +6,7 @@ operation about query executions is ours.
 
 from __future__ import annotations
 
+from localcloud.aws.athena import prepared
 from localcloud.aws.athena.executions import Execution, QueryRunner
 from localcloud.aws.registry import handles, json_response
 from localcloud.host import find
@@ -64,14 +65,6 @@ def _shape(execution: Execution) -> dict:
     }
 
 
-def _substitute(query: str, parameters: list[str]) -> str:
-    """ExecutionParameters fill the `?` placeholders in order, as SQL literals given as text."""
-    parts = query.split("?")
-    if len(parts) - 1 != len(parameters):
-        raise ValueError(f"the query has {len(parts) - 1} placeholders and {len(parameters)} parameters were given")
-    return parts[0] + "".join(value + rest for value, rest in zip(parameters, parts[1:]))
-
-
 @handles("athena", "StartQueryExecution")
 def start_query_execution(request: AwsRequest):
     if _runner() is None:
@@ -93,11 +86,10 @@ def start_query_execution(request: AwsRequest):
         return _invalid("No output location provided. An output location is required either through the "
                         "Workgroup result configuration setting or as an API input.")
     query = body.get("QueryString", "")
-    if body.get("ExecutionParameters"):
-        try:
-            query = _substitute(query, body["ExecutionParameters"])
-        except ValueError as exc:
-            return _invalid(f"Execution parameters do not match the query: {exc}.")
+    try:
+        query = prepared.resolve(query, name, request.account_id, request.region, body.get("ExecutionParameters") or [])
+    except prepared.PreparedError as exc:
+        return _invalid(str(exc))
     context = body.get("QueryExecutionContext") or {}
     # A quoted name (awswrangler's repair_table sends "`db`") names the same database.
     execution = _runner().submit(query, (context.get("Database") or "default").strip('`"').lower(),

@@ -127,9 +127,11 @@ class AthenaEngine:
             return QueryResult([athena_column("result", "VARCHAR")] if lines else [], [[line] for line in lines])
         if statement.kind == "refused":
             raise AthenaQueryError("NOT_SUPPORTED", refusal(statement))
-        if statement.kind in ("prepare", "execute", "deallocate"):
-            raise AthenaQueryError("NOT_SUPPORTED", "line 1:1: PREPARE/EXECUTE are answered by the Athena API "
-                                   "layer; this statement reached the engine without it.")
+        if statement.kind in ("prepare", "deallocate"):
+            return QueryResult([], [])  # the Athena API layer (aws/athena/prepared.py) changed the store
+        if statement.kind == "execute":
+            raise AthenaQueryError("NOT_SUPPORTED", "line 1:1: EXECUTE is resolved by the Athena API "
+                                   "(StartQueryExecution); the engine was called without it.")
         if statement.writes_data or statement.kind == "create_view":
             from localcloud.engines.athena import writes
 
