@@ -259,3 +259,20 @@ def test_runtime_statistics_and_bytes_scanned(lake):
         "QueryRuntimeStatistics"]
     assert statistics["Rows"]["OutputRows"] == 1
     assert statistics["Timeline"]["TotalExecutionTimeInMillis"] >= 0
+
+
+def test_partition_projection_reads_partitions_the_catalog_does_not_hold(lake):
+    s3, glue, athena = lake
+    for day, hour in (("2024-05-01", 1), ("2024-05-02", 2), ("2023-01-01", 3)):
+        s3.put_object(Bucket="raw", Key=f"clicks/{day}/h={hour}/part.csv", Body=f"{day},{hour}\n".encode())
+    ok(athena, """CREATE EXTERNAL TABLE clicks (d string, n int) PARTITIONED BY (day string, h int)
+                  ROW FORMAT DELIMITED FIELDS TERMINATED BY ',' LOCATION 's3://raw/clicks/'
+                  TBLPROPERTIES ('projection.enabled' = 'true',
+                                 'projection.day.type' = 'date', 'projection.day.format' = 'yyyy-MM-dd',
+                                 'projection.day.range' = '2024-01-01,NOW',
+                                 'projection.h.type' = 'integer', 'projection.h.range' = '0,23',
+                                 'storage.location.template' = 's3://raw/clicks/${day}/h=${h}/')""")
+    assert glue.get_partitions(DatabaseName="lake", TableName="clicks")["Partitions"] == []
+    # 2023-01-01 is outside the projected range, so Athena does not read it
+    assert rows(athena, "SELECT day, h, n FROM clicks ORDER BY day") == [["2024-05-01", "1", "1"],
+                                                                         ["2024-05-02", "2", "2"]]

@@ -91,6 +91,15 @@ def table_source(account_id: str, region: str, database: str, name: str) -> Tabl
     )
     if source.view_sql is not None:
         return source
+    from localcloud.engines.athena import projection
+
+    if source.partition_keys and projection.enabled(parameters):
+        from localcloud.engines.athena.s3_store import keys_under
+
+        found = projection.partitions(source.location, [k for k, _ in source.partition_keys], parameters,
+                                      lambda prefix: keys_under(account_id, prefix))
+        source.partitions = [Partition(values, location) for values, location in found]
+        return source
     for partition in table.partitions.values():
         partition_shape = partition.as_dict()
         location = (partition_shape.get("StorageDescriptor") or {}).get("Location")
