@@ -276,3 +276,33 @@ def test_partition_projection_reads_partitions_the_catalog_does_not_hold(lake):
     # 2023-01-01 is outside the projected range, so Athena does not read it
     assert rows(athena, "SELECT day, h, n FROM clicks ORDER BY day") == [["2024-05-01", "1", "1"],
                                                                          ["2024-05-02", "2", "2"]]
+
+
+def test_writing_statements_run_locked_down_too(lake):
+    _, _, athena = lake
+    ok(athena, "CREATE TABLE settings_seen WITH (external_location = 's3://curated/settings/') AS "
+               "SELECT name, value FROM duckdb_settings() WHERE name IN ('enable_external_access', "
+               "'lock_configuration', 'autoload_known_extensions')")
+    assert sorted(rows(athena, "SELECT name, value FROM settings_seen")) == [
+        ["autoload_known_extensions", "false"], ["enable_external_access", "false"], ["lock_configuration", "true"]]
+    for sql in ("CREATE TABLE leak2 AS SELECT * FROM read_blob('/etc/hostname')",
+                "INSERT INTO settings_seen SELECT 'x', content FROM read_text('/etc/hostname')",
+                "UNLOAD (SELECT * FROM read_csv('/etc/passwd')) TO 's3://curated/leak/' WITH (format = 'JSON')"):
+        assert failed(athena, sql).startswith("PERMISSION_DENIED"), sql
+
+
+@pytest.mark.parametrize("sql, expected", [
+    ("SELECT date_add('day', 3, DATE '2024-01-30')", "2024-02-02"),
+    ("SELECT date_diff('day', DATE '2024-01-01', DATE '2024-03-01')", "60"),
+    ("SELECT approx_percentile(x, 0.5) FROM UNNEST(sequence(1, 9)) AS t(x)", "5"),
+    ("SELECT regexp_extract('order-123-x', 'order-(\\d+)', 1)", "123"),
+    ("SELECT year(from_iso8601_timestamp('2024-05-06T07:08:09Z'))", "2024"),
+    ("SELECT try_cast('nope' AS integer) IS NULL", "true"),
+    ("SELECT element_at(map(ARRAY['a', 'b'], ARRAY[1, 2]), 'b')", "2"),
+    ("SELECT cardinality(filter(ARRAY[1, 2, 3, 4], x -> x > 2))", "2"),
+    ("SELECT array_join(transform(ARRAY[1, 2], x -> x * 10), ',')", "10,20"),
+    ("SELECT sum(x * n) FROM UNNEST(ARRAY[5, 7]) WITH ORDINALITY AS t(x, n)", "19"),
+])
+def test_trino_functions_translate(lake, sql, expected):
+    _, _, athena = lake
+    assert rows(athena, sql) == [[expected]]

@@ -47,6 +47,7 @@ class RunContext:
 
     query_id: str = "local"
     output_prefix: str = ""  # s3://bucket/prefix/ (ends with "/")
+    staging: Path | None = None  # a writing statement's private staging directory (writes.py)
 
 
 def _quote(text: str) -> str:

@@ -43,7 +43,7 @@ def _java_to_strptime(pattern: str) -> str:
 
 def _date_bound(text: str, fmt: str) -> datetime.datetime | None:
     text = text.strip()
-    match = re.fullmatch(r"NOW(?:\s*([+-])\s*(\d+)\s*(YEARS?|MONTHS?|WEEKS?|DAYS?|HOURS?|MINUTES?))?", text, re.I)
+    match = re.fullmatch(r"NOW(?:\s*([+-])\s*(\d+)\s*(YEARS?|MONTHS?|WEEKS?|DAYS?|HOURS?|MINUTES?))?", text, re.IGNORECASE)
     if match:
         now = datetime.datetime.now()
         if not match.group(1):

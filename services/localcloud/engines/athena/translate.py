@@ -39,6 +39,12 @@ def tree_to_duckdb(tree) -> str:
     return tree.transform(_duckdb_forms).sql(dialect="duckdb")
 
 
+def _is_date(node) -> bool:
+    from sqlglot import exp
+
+    return isinstance(node, exp.Cast) and node.to.this == exp.DataType.Type.DATE
+
+
 def _duckdb_forms(node):
     """Where sqlglot's DuckDB output does not run in DuckDB, the form that does."""
     from sqlglot import exp
@@ -46,6 +52,10 @@ def _duckdb_forms(node):
     if isinstance(node, exp.GenerateSeries) and node.args.get("step") is None:
         # sequence(a, b): DuckDB's generate_series in UNNEST(...) of FROM is refused; our macro casts it.
         return exp.Anonymous(this="sequence", expressions=[node.args["start"], node.args["end"]])
+    if isinstance(node, exp.DateAdd) and _is_date(node.this) and not _is_date(node.parent) \
+            and str(node.args.get("unit", "")).upper().strip("'") in ("DAY", "WEEK", "MONTH", "QUARTER", "YEAR"):
+        # Trino's date_add on a DATE is a DATE; DuckDB's DATE + INTERVAL is a TIMESTAMP.
+        return exp.cast(node.copy(), "DATE")
     offset = node.args.get("offset") if isinstance(node, exp.Unnest) else None
     if (offset is True or isinstance(offset, exp.Expression)) and len(node.expressions) == 1:
         # UNNEST(a) WITH ORDINALITY AS t(x, n) -> LATERAL (SELECT unnest(a) AS x, generate_subscripts(a, 1) AS n)

@@ -16,6 +16,7 @@ Athena's semantics (https://docs.aws.amazon.com/athena/latest/ug/create-table-as
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Callable
 from typing import Any
 
@@ -104,9 +105,8 @@ def _write(engine: Any, connection: Any, select_sql: str, spec: writer.WriteSpec
     if not s3_store.bucket_exists(engine.account_id, bucket):
         raise _error("INVALID_TABLE_PROPERTY",
                      f"Bucket {bucket} in location {spec.location} does not exist")
-    staging = writer.staging_dir(engine.staging_root)
     try:
-        return writer.write(connection, select_sql, spec, staging, engine.account_id, context.query_id)
+        return writer.write(connection, select_sql, spec, context.staging, engine.account_id, context.query_id)
     except writer.WriteError as exc:
         raise _error(exc.error_name, str(exc)) from None
 
@@ -114,7 +114,13 @@ def _write(engine: Any, connection: Any, select_sql: str, spec: writer.WriteSpec
 def run(engine: Any, statement: Statement, database: str, context: Any,
         on_connection: Callable[[Any], None]):
     handler = {"ctas": _ctas, "insert": _insert, "unload": _unload, "create_view": _create_view}[statement.kind]
-    return handler(engine, statement, database, context, on_connection)
+    # This statement's own staging directory: the one place its DuckDB connection may write (and read
+    # besides the mirror); not another statement's files.
+    context.staging = writer.staging_dir(engine.staging_root)
+    try:
+        return handler(engine, statement, database, context, on_connection)
+    finally:
+        shutil.rmtree(context.staging, ignore_errors=True)
 
 
 def _result(rows: int, scanned: int, names: list[str], manifest_location: str | None, files: list[str]):
@@ -146,7 +152,7 @@ def _ctas(engine: Any, statement: Statement, database: str, context: Any, on_con
                      f"exists: {location.rstrip('/')}")
     spec = _spec(properties, location, "PARQUET")
     select_sql = translate.tree_to_duckdb(tree.expression)
-    with engine.connection(database, on_connection, writable=engine.staging_root) as connection:
+    with engine.connection(database, on_connection, writable=context.staging) as connection:
         scanned, names = engine.define_views(connection, select_sql, database)
         if properties.get("with_no_data"):
             select_sql = f"SELECT * FROM ({select_sql}) AS q LIMIT 0"
@@ -205,7 +211,7 @@ def _insert(engine: Any, statement: Statement, database: str, context: Any, on_c
     except writer.WriteError:
         spec.compression = "GZIP"
     query = translate.tree_to_duckdb(tree.expression)
-    with engine.connection(database, on_connection, writable=engine.staging_root) as connection:
+    with engine.connection(database, on_connection, writable=context.staging) as connection:
         scanned, names = engine.define_views(connection, query, database)
         produced = writer.describe(connection, query)
         wanted = listed or [c for c, _ in every]
@@ -254,7 +260,7 @@ def _unload(engine: Any, statement: Statement, database: str, context: Any, on_c
     # No emptiness check for UNLOAD: awswrangler unloads into its result location, beside earlier results.
     spec = _spec(properties, location, "PARQUET")
     query = translate.to_duckdb(match.group("query"))
-    with engine.connection(database, on_connection, writable=engine.staging_root) as connection:
+    with engine.connection(database, on_connection, writable=context.staging) as connection:
         scanned, names = engine.define_views(connection, query, database)
         written = _write(engine, connection, query, spec, context, database)
     manifest = f"{context.output_prefix}{context.query_id}-manifest.csv"
