@@ -306,3 +306,20 @@ def test_writing_statements_run_locked_down_too(lake):
 def test_trino_functions_translate(lake, sql, expected):
     _, _, athena = lake
     assert rows(athena, sql) == [[expected]]
+
+
+def test_query_execution_context_catalog(lake):
+    _, _, athena = lake
+    for catalog, state in (("AwsDataCatalog", "SUCCEEDED"), ("awsdatacatalog", "SUCCEEDED"), ("other", "FAILED")):
+        execution = run_query(athena, "SELECT count(*) FROM sales", "lake")  # default catalog
+        assert execution["QueryExecutionContext"]["Catalog"] == "AwsDataCatalog"
+        started = athena.start_query_execution(
+            QueryString="SELECT count(*) FROM sales", QueryExecutionContext={"Database": "lake", "Catalog": catalog},
+            ResultConfiguration={"OutputLocation": "s3://results/athena/"})
+        from localcloud.testing import wait_for
+
+        done = wait_for(lambda: (e := athena.get_query_execution(QueryExecutionId=started["QueryExecutionId"])[
+            "QueryExecution"])["Status"]["State"] in ("SUCCEEDED", "FAILED") and e)
+        assert done["Status"]["State"] == state
+        if state == "FAILED":
+            assert done["Status"]["StateChangeReason"].startswith("CATALOG_NOT_FOUND: line 1:1: Catalog 'other'")

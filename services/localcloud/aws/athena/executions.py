@@ -116,7 +116,7 @@ class QueryRunner:
                                        f"{split_s3(execution.output_prefix)[0]}")
             result = self.engine(execution.account_id, execution.region).run(
                 execution.run_sql, execution.database, on_connection=lambda c: setattr(execution, "connection", c),
-                context=RunContext(execution.id, execution.output_prefix))
+                context=RunContext(execution.id, execution.output_prefix, catalog=execution.catalog))
             self._write_results(execution, result)
             execution.result = result
             if execution.state == "RUNNING":

@@ -48,6 +48,7 @@ class RunContext:
     query_id: str = "local"
     output_prefix: str = ""  # s3://bucket/prefix/ (ends with "/")
     staging: Path | None = None  # a writing statement's private staging directory (writes.py)
+    catalog: str = "AwsDataCatalog"  # QueryExecutionContext.Catalog
 
 
 def _quote(text: str) -> str:
@@ -114,6 +115,11 @@ class AthenaEngine:
         from localcloud.engines.athena import ddl, statements
 
         context = context or RunContext()
+        if context.catalog.lower() != CATALOG:
+            # Only the account's own Glue catalog is behind this Athena; federated and cross-account
+            # catalogs are not.
+            raise AthenaQueryError("CATALOG_NOT_FOUND", f"line 1:1: Catalog '{context.catalog.lower()}' does not "
+                                   "exist (localcloud's Athena queries AwsDataCatalog, the account's Glue catalog)")
         statement = statements.classify(sql)
         if statement.kind == "utility":
             from localcloud.engines.athena.utility import run_utility
