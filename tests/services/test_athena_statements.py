@@ -323,3 +323,20 @@ def test_query_execution_context_catalog(lake):
         assert done["Status"]["State"] == state
         if state == "FAILED":
             assert done["Status"]["StateChangeReason"].startswith("CATALOG_NOT_FOUND: line 1:1: Catalog 'other'")
+
+
+def test_enforced_workgroup_location_holds_ctas_tables(lake):
+    s3, _, athena = lake
+    athena.create_work_group(Name="etl", Configuration={
+        "ResultConfiguration": {"OutputLocation": "s3://curated/wg-results/"}, "EnforceWorkGroupConfiguration": True})
+    started = athena.start_query_execution(
+        QueryString="CREATE TABLE wg_copy AS SELECT id FROM sales", WorkGroup="etl",
+        QueryExecutionContext={"Database": "lake"}, ResultConfiguration={"OutputLocation": "s3://results/ignored/"})
+    from localcloud.testing import wait_for
+
+    done = wait_for(lambda: (e := athena.get_query_execution(QueryExecutionId=started["QueryExecutionId"])[
+        "QueryExecution"])["Status"]["State"] in ("SUCCEEDED", "FAILED") and e)
+    assert done["Status"]["State"] == "SUCCEEDED", done["Status"]
+    # Athena: with the work group's location enforced, the table goes under <its location>/tables/<query id>/
+    assert keys(s3, "curated", f"wg-results/tables/{started['QueryExecutionId']}/")
+    assert not keys(s3, "results", "ignored/")
