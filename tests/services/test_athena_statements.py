@@ -46,6 +46,16 @@ def rows(athena, sql: str, database: str = "lake") -> list[list[str | None]]:
     return [[cell.get("VarCharValue") for cell in row["Data"]] for row in body]
 
 
+def finished(athena, query_id: str) -> dict:
+    from localcloud.testing import wait_for
+
+    def final():
+        execution = athena.get_query_execution(QueryExecutionId=query_id)["QueryExecution"]
+        return execution if execution["Status"]["State"] in ("SUCCEEDED", "FAILED", "CANCELLED") else None
+
+    return wait_for(final)
+
+
 def keys(s3, bucket: str, prefix: str) -> list[str]:
     return sorted(o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", []))
 
@@ -114,7 +124,7 @@ def test_ctas_location_must_be_empty_and_table_new(lake):
         "TABLE_ALREADY_EXISTS: line 1:1: Table 'awsdatacatalog.lake.copy1' already exists")
     assert failed(athena, "CREATE TABLE bad WITH (partitioned_by = ARRAY['id']) AS SELECT id, region FROM sales"
                   ).startswith("HIVE_COLUMN_ORDER_MISMATCH")
-    assert "ORC" in failed(athena, "CREATE TABLE orc1 WITH (format = 'ORC') AS SELECT 1 AS x")
+    assert "AVRO" in failed(athena, "CREATE TABLE avro1 WITH (format = 'AVRO') AS SELECT 1 AS x")
 
 
 def test_ctas_textfile_json_and_bucketing(lake):
@@ -134,6 +144,22 @@ def test_ctas_textfile_json_and_bucketing(lake):
     names = keys(s3, "curated", "bucketed/")
     assert 1 <= len(names) <= 2 and all("_bucket-0000" in n for n in names)
     assert rows(athena, "SELECT count(*) FROM bucketed") == [["4"]]
+
+
+def test_ctas_orc_partitioned_reads_back_and_takes_inserts(lake):
+    from pyarrow import orc
+
+    s3, glue, athena = lake
+    ok(athena, "CREATE TABLE as_orc WITH (format = 'ORC', partitioned_by = ARRAY['region'], "
+               "external_location = 's3://curated/orc/') AS SELECT id, amount, region FROM sales")
+    names = keys(s3, "curated", "orc/")
+    assert {n.split("/")[1] for n in names} == {"region=ap", "region=eu", "region=us"}
+    first = orc.ORCFile(io.BytesIO(s3.get_object(Bucket="curated", Key=names[0])["Body"].read()))
+    assert first.compression == "ZLIB" and first.schema.names == ["id", "amount"]  # Athena's ORC default
+    assert "OrcSerde" in glue.get_table(DatabaseName="lake", Name="as_orc")["Table"]["StorageDescriptor"][
+        "SerdeInfo"]["SerializationLibrary"]
+    ok(athena, "INSERT INTO as_orc VALUES (9, 9.5, 'eu')")
+    assert rows(athena, "SELECT count(*), sum(amount) FROM as_orc WHERE region = 'eu'") == [["3", "21.5"]]
 
 
 def test_insert_into_adds_files_and_partitions(lake):
@@ -235,10 +261,7 @@ def test_prepared_statements_execute_using_and_parameters(lake):
     started = athena.start_query_execution(QueryString="EXECUTE by_region", ExecutionParameters=["'eu'", "5"],
                                            QueryExecutionContext={"Database": "lake"},
                                            ResultConfiguration={"OutputLocation": "s3://results/athena/"})
-    from localcloud.testing import wait_for
-
-    done = wait_for(lambda: (e := athena.get_query_execution(QueryExecutionId=started["QueryExecutionId"])[
-        "QueryExecution"])["Status"]["State"] in ("SUCCEEDED", "FAILED") and e)
+    done = finished(athena, started["QueryExecutionId"])
     assert done["Status"]["State"] == "SUCCEEDED", done["Status"]
     result = athena.get_query_results(QueryExecutionId=started["QueryExecutionId"])["ResultSet"]["Rows"]
     assert result[1]["Data"][0]["VarCharValue"] == "1"
@@ -316,10 +339,7 @@ def test_query_execution_context_catalog(lake):
         started = athena.start_query_execution(
             QueryString="SELECT count(*) FROM sales", QueryExecutionContext={"Database": "lake", "Catalog": catalog},
             ResultConfiguration={"OutputLocation": "s3://results/athena/"})
-        from localcloud.testing import wait_for
-
-        done = wait_for(lambda: (e := athena.get_query_execution(QueryExecutionId=started["QueryExecutionId"])[
-            "QueryExecution"])["Status"]["State"] in ("SUCCEEDED", "FAILED") and e)
+        done = finished(athena, started["QueryExecutionId"])
         assert done["Status"]["State"] == state
         if state == "FAILED":
             assert done["Status"]["StateChangeReason"].startswith("CATALOG_NOT_FOUND: line 1:1: Catalog 'other'")
@@ -332,10 +352,7 @@ def test_enforced_workgroup_location_holds_ctas_tables(lake):
     started = athena.start_query_execution(
         QueryString="CREATE TABLE wg_copy AS SELECT id FROM sales", WorkGroup="etl",
         QueryExecutionContext={"Database": "lake"}, ResultConfiguration={"OutputLocation": "s3://results/ignored/"})
-    from localcloud.testing import wait_for
-
-    done = wait_for(lambda: (e := athena.get_query_execution(QueryExecutionId=started["QueryExecutionId"])[
-        "QueryExecution"])["Status"]["State"] in ("SUCCEEDED", "FAILED") and e)
+    done = finished(athena, started["QueryExecutionId"])
     assert done["Status"]["State"] == "SUCCEEDED", done["Status"]
     # Athena: with the work group's location enforced, the table goes under <its location>/tables/<query id>/
     assert keys(s3, "curated", f"wg-results/tables/{started['QueryExecutionId']}/")

@@ -71,7 +71,7 @@ def view_sql(source: TableSource, directory: Path, has_files: bool) -> str:
     if partitioned:
         types = ", ".join(f"{_quote(k)}: {_quote(glue_to_duckdb(t))}" for k, t in source.partition_keys)
         hive += f", hive_types = {{{types}}}"
-    if source.data_format == "parquet":
+    if source.data_format in ("parquet", "orc"):  # ORC objects are mirrored as Parquet (mirror.py)
         reader = f"read_parquet({files}, {hive}, union_by_name = true)"
         cast = "CAST"
     elif source.data_format == "json":

@@ -6,8 +6,9 @@ staging directory removed. The statement never names a host path: the COPY is ou
 
 Formats and compression follow Athena (https://docs.aws.amazon.com/athena/latest/ug/compression-formats.html:
 GZIP is the default write compression for Parquet and text files of Hive tables; ORC's is ZLIB):
-PARQUET (GZIP, SNAPPY, ZSTD, NONE), TEXTFILE (LazySimpleSerDe: field_delimiter, default \\001, `\\N` for
-NULL, no quoting), JSON (one object a line). ORC and AVRO are refused: DuckDB has no writer for them.
+PARQUET (GZIP, SNAPPY, ZSTD, NONE) and ORC (ZLIB, SNAPPY, ZSTD, LZ4, NONE) through pyarrow, TEXTFILE
+(LazySimpleSerDe: field_delimiter, default \\001, `\\N` for NULL, no quoting) and JSON (one object a line)
+through DuckDB's COPY. AVRO and ION are refused: no writer here.
 Partitions are Hive folders `key=value` with the partition columns left out of the files, as Hive does;
 bucketing writes `bucket_count` files per partition, rows placed by a hash of the bucketed_by columns.
 """
@@ -20,13 +21,14 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from localcloud.engines.athena import s3_store
 from localcloud.engines.athena.types import writable_cast
 
 COMPRESSIONS = {"PARQUET": {"GZIP", "SNAPPY", "ZSTD", "NONE", "UNCOMPRESSED"},
-                "TEXTFILE": {"GZIP", "NONE", "ZSTD"}, "JSON": {"GZIP", "NONE", "ZSTD"}}
+                "TEXTFILE": {"GZIP", "NONE", "ZSTD"}, "JSON": {"GZIP", "NONE", "ZSTD"},
+                "ORC": {"ZLIB", "SNAPPY", "ZSTD", "LZ4", "NONE"}}
 _TEXT_SUFFIX = {"GZIP": ".gz", "ZSTD": ".zst", "NONE": ""}
 BUCKET_COLUMN = "__localcloud_bucket"
 
@@ -58,9 +60,9 @@ class Written:
 
 
 def check_format(file_format: str, compression: str) -> None:
-    if file_format in ("ORC", "AVRO", "ION"):
-        raise WriteError("NOT_SUPPORTED", f"localcloud's Athena writes PARQUET, TEXTFILE and JSON; {file_format} "
-                         "has no writer here. Use format = 'PARQUET' (Athena's default) instead.")
+    if file_format in ("AVRO", "ION"):
+        raise WriteError("NOT_SUPPORTED", f"localcloud's Athena writes PARQUET, ORC, TEXTFILE and JSON; "
+                         f"{file_format} has no writer here. Use format = 'PARQUET' (Athena's default) instead.")
     if file_format not in COMPRESSIONS:
         raise WriteError("INVALID_TABLE_PROPERTY", f"Unknown format '{file_format}'. Supported: "
                          "PARQUET, ORC, AVRO, JSON, TEXTFILE")
@@ -116,7 +118,10 @@ def write(connection: Any, select_sql: str, spec: WriteSpec, staging: Path, acco
         options.append("FILENAME_PATTERN 'part_{i}'")
     selected = f"SELECT {', '.join(projection)} FROM ({select_sql}) AS q"
     try:
-        if spec.file_format == "PARQUET":
+        if spec.file_format == "ORC":
+            rows = _write_orc(connection, selected, spec, target, partition_names(names, lowered, partitions,
+                                                                                  bool(spec.bucketed_by)))
+        elif spec.file_format == "PARQUET":
             rows = _write_parquet(connection, selected, spec, target, partition_names(names, lowered, partitions,
                                                                                       bool(spec.bucketed_by)))
         else:
@@ -158,6 +163,32 @@ def _write_parquet(connection: Any, selected: str, spec: WriteSpec, target: Path
     return table.num_rows
 
 
+def _write_orc(connection: Any, selected: str, spec: WriteSpec, target: Path, folders: list[str]) -> int:
+    """ORC through pyarrow's writer (Apache ORC's C++ library); ZLIB is Athena's default for ORC. pyarrow
+    cannot write ORC datasets, so partitions are split here: one file per partition folder."""
+    import pyarrow.compute as pc
+    from pyarrow import orc
+
+    table = connection.sql(selected).to_arrow_table()
+    if table.num_rows == 0:
+        return 0
+    compression = "uncompressed" if spec.compression == "NONE" else spec.compression.lower()
+    if not folders:
+        orc.write_table(table, target, compression=compression)
+        return table.num_rows
+    data = table.drop_columns(folders)
+    for combination in table.select(folders).group_by(folders).aggregate([]).to_pylist():
+        mask = None
+        for column, value in combination.items():
+            test = pc.is_null(table[column]) if value is None else pc.equal(table[column], value)
+            mask = test if mask is None else pc.and_(mask, test)
+        folder = target.joinpath(*(f"{c}={quote('__HIVE_DEFAULT_PARTITION__' if v is None else str(v), safe='')}"
+                                   for c, v in combination.items()))
+        folder.mkdir(parents=True, exist_ok=True)
+        orc.write_table(data.filter(mask), folder / "part_0", compression=compression)
+    return table.num_rows
+
+
 def _copy_options(spec: WriteSpec) -> list[str]:
     compression = "uncompressed" if spec.compression in ("NONE", "UNCOMPRESSED") else spec.compression.lower()
     if spec.file_format == "PARQUET":
@@ -171,7 +202,7 @@ def _copy_options(spec: WriteSpec) -> list[str]:
 
 def _upload(target: Path, spec: WriteSpec, account_id: str, query_id: str, partitions: list[str],
             foldered: bool) -> tuple[list[str], list[tuple[list[str], str]]]:
-    suffix = "" if spec.file_format == "PARQUET" else _TEXT_SUFFIX.get(spec.compression, "")
+    suffix = "" if spec.file_format in ("PARQUET", "ORC") else _TEXT_SUFFIX.get(spec.compression, "")
     base = spec.location.rstrip("/") + "/"
     files, seen = [], {}
     paths = sorted(p for p in target.rglob("*") if p.is_file()) if foldered else [target]

@@ -76,7 +76,8 @@ def table_properties(tree: Any) -> dict[str, Any]:
 def _spec(properties: dict[str, Any], location: str, default_format: str) -> writer.WriteSpec:
     file_format = str(properties.get("format") or default_format).upper()
     compression = str(properties.get("write_compression") or properties.get("parquet_compression")
-                      or properties.get("compression") or "GZIP").upper()
+                      or properties.get("orc_compression") or properties.get("compression")
+                      or ("ZLIB" if file_format == "ORC" else "GZIP")).upper()
     if properties.get("table_type", "HIVE").upper() == "ICEBERG":
         raise _error("NOT_SUPPORTED", "localcloud's Athena does not write Iceberg tables (table_type = "
                      "'ICEBERG'); leave table_type out for a Hive table.")
@@ -164,7 +165,8 @@ def _ctas(engine: Any, statement: Statement, database: str, context: Any, on_con
     if spec.bucketed_by:
         descriptor["BucketColumns"], descriptor["NumberOfBuckets"] = spec.bucketed_by, spec.bucket_count
     parameters = {"EXTERNAL": "TRUE", "has_encrypted_data": "false"}
-    parameters["parquet.compression" if spec.file_format == "PARQUET" else "write.compression"] = spec.compression
+    parameters[{"PARQUET": "parquet.compression", "ORC": "orc.compress"}.get(spec.file_format, "write.compression")] \
+        = spec.compression
     glue.create_table(engine.account_id, engine.region, target_db, {
         "Name": name, "TableType": "EXTERNAL_TABLE", "Parameters": parameters, "StorageDescriptor": descriptor,
         "PartitionKeys": [{"Name": n.lower(), "Type": duckdb_to_glue(t)} for n, t in written.partition_columns]})
@@ -195,11 +197,12 @@ def _insert(engine: Any, statement: Statement, database: str, context: Any, on_c
     if source.view_sql is not None:
         raise _error("NOT_SUPPORTED", f"line 1:1: Inserting into views is not supported: {target_db}.{name}")
     every = [*source.columns, *source.partition_keys]
-    formats = {"parquet": "PARQUET", "csv": "TEXTFILE", "json": "JSON"}
+    formats = {"parquet": "PARQUET", "csv": "TEXTFILE", "json": "JSON", "orc": "ORC"}
     if source.data_format not in formats:
         raise _error("NOT_SUPPORTED", f"localcloud's Athena writes PARQUET, TEXTFILE and JSON; table "
                      f"{target_db}.{name} is stored as {source.data_format}.")
-    compression = (source.parameters.get("parquet.compression") or source.parameters.get("write.compression")
+    compression = (source.parameters.get("parquet.compression") or source.parameters.get("orc.compress")
+                   or source.parameters.get("write.compression")
                    or source.parameters.get("write_compression") or "GZIP").upper()
     delimiter = source.serde_parameters.get("field.delim") or source.serde_parameters.get("separatorChar") \
         or ("," if source.parameters.get("classification") == "csv" else "\x01")
@@ -209,7 +212,7 @@ def _insert(engine: Any, statement: Statement, database: str, context: Any, on_c
     try:
         writer.check_format(spec.file_format, spec.compression)
     except writer.WriteError:
-        spec.compression = "GZIP"
+        spec.compression = "ZLIB" if spec.file_format == "ORC" else "GZIP"
     query = translate.tree_to_duckdb(tree.expression)
     with engine.connection(database, on_connection, writable=context.staging) as connection:
         scanned, names = engine.define_views(connection, query, database)
