@@ -357,3 +357,13 @@ def test_enforced_workgroup_location_holds_ctas_tables(lake):
     # Athena: with the work group's location enforced, the table goes under <its location>/tables/<query id>/
     assert keys(s3, "curated", f"wg-results/tables/{started['QueryExecutionId']}/")
     assert not keys(s3, "results", "ignored/")
+
+
+def test_unnamed_columns_are_named_as_trino_names_them(lake):
+    _, glue, athena = lake
+    execution = ok(athena, "SELECT count(*), region, max(amount) AS top FROM sales GROUP BY region")
+    header = athena.get_query_results(QueryExecutionId=execution["QueryExecutionId"])["ResultSet"]["Rows"][0]
+    assert [c["VarCharValue"] for c in header["Data"]] == ["_col0", "region", "top"]
+    ok(athena, "CREATE TABLE unnamed WITH (external_location = 's3://curated/unnamed/') AS SELECT count(*) FROM sales")
+    columns = glue.get_table(DatabaseName="lake", Name="unnamed")["Table"]["StorageDescriptor"]["Columns"]
+    assert columns == [{"Name": "_col0", "Type": "bigint"}]

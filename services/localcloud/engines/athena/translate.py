@@ -25,7 +25,7 @@ def to_duckdb(sql: str, qualify_database: str | None = None) -> str:
 
     try:
         tree = sqlglot.parse_one(sql, read="athena")
-        tree = tree.transform(_duckdb_forms)
+        tree = name_unnamed_columns(tree.transform(_duckdb_forms))
         if qualify_database is not None:
             from sqlglot.optimizer.qualify_tables import qualify_tables
 
@@ -36,7 +36,26 @@ def to_duckdb(sql: str, qualify_database: str | None = None) -> str:
 
 
 def tree_to_duckdb(tree) -> str:
-    return tree.transform(_duckdb_forms).sql(dialect="duckdb")
+    return name_unnamed_columns(tree.transform(_duckdb_forms)).sql(dialect="duckdb")
+
+
+def name_unnamed_columns(tree):
+    """Trino names a result column that is neither a column nor aliased `_col<position>` (`SELECT count(*)`
+    gives `_col0`); DuckDB would name it after the expression (`count_star()`). The outermost SELECT's
+    (or a set operation's first SELECT's) columns get Trino's names."""
+    from sqlglot import exp
+
+    select = tree
+    while isinstance(select, (exp.Union, exp.Except, exp.Intersect)):
+        select = select.this
+    if isinstance(select, exp.Subquery):
+        select = select.unnest()
+    if not isinstance(select, exp.Select):
+        return tree
+    for position, expression in enumerate(list(select.expressions)):
+        if not isinstance(expression, (exp.Alias, exp.Column, exp.Star, exp.Dot)):
+            expression.replace(exp.alias_(expression.copy(), f"_col{position}", quoted=False))
+    return tree
 
 
 def _is_date(node) -> bool:
