@@ -31,6 +31,7 @@ COMPRESSIONS = {"PARQUET": {"GZIP", "SNAPPY", "ZSTD", "NONE", "UNCOMPRESSED"},
                 "ORC": {"ZLIB", "SNAPPY", "ZSTD", "LZ4", "NONE"}}
 _TEXT_SUFFIX = {"GZIP": ".gz", "ZSTD": ".zst", "NONE": ""}
 BUCKET_COLUMN = "__localcloud_bucket"
+FILE_ROWS = 500_000  # rows per Parquet file of an unpartitioned write
 
 
 class WriteError(Exception):
@@ -127,7 +128,7 @@ def write(connection: Any, select_sql: str, spec: WriteSpec, staging: Path, acco
         else:
             rows = connection.execute(f"COPY ({selected}) TO {_quote(str(target))} ({', '.join(options)})"
                                       ).fetchone()[0]
-        written = _upload(target, spec, account_id, query_id, partitions, bool(folders)) if rows else ([], [])
+        written = _upload(target, spec, account_id, query_id, partitions, target.is_dir()) if rows else ([], [])
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     data_columns = [c for c in columns if c[0].lower() not in partitions]
@@ -155,7 +156,18 @@ def _write_parquet(connection: Any, selected: str, spec: WriteSpec, target: Path
         return 0
     codec, level = _PYARROW_CODECS[spec.compression]
     if not folders:
-        pq.write_table(table, target, compression=codec, compression_level=level)
+        if table.num_rows <= FILE_ROWS:
+            pq.write_table(table, target, compression=codec, compression_level=level)
+            return table.num_rows
+        # Several files written side by side, as Athena's workers write several: compression is the cost,
+        # and pyarrow compresses without the GIL.
+        from concurrent.futures import ThreadPoolExecutor
+
+        target.mkdir(parents=True, exist_ok=True)
+        slices = [table.slice(start, FILE_ROWS) for start in range(0, table.num_rows, FILE_ROWS)]
+        with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 2)) as pool:
+            list(pool.map(lambda item: pq.write_table(item[1], target / f"part_{item[0]}", compression=codec,
+                                                      compression_level=level), enumerate(slices)))
         return table.num_rows
     options = ds.ParquetFileFormat().make_write_options(compression=codec, compression_level=level)
     ds.write_dataset(table, target, format="parquet", partitioning=folders, partitioning_flavor="hive",
