@@ -144,8 +144,9 @@ def test_missing_table_fails_with_athena_reason(clients, lake):
 @pytest.mark.parametrize("sql, reason", [
     ("SELECT nope FROM orders", "COLUMN_NOT_FOUND: line 1:8: Column 'nope' cannot be resolved"),
     ("SELEC 1", "SYNTAX_ERROR"),
-    ("DROP TABLE orders", "NOT_SUPPORTED"),
-    ("INSERT INTO orders VALUES (1, 1, 1.0, 'x', '2024-01-01')", "NOT_SUPPORTED"),
+    ("DROP TABLE nowhere", "FAILED: SemanticException [Error 10001]: Table not found shop.nowhere"),
+    ("DELETE FROM orders WHERE order_id = 1", ("NOT_SUPPORTED: line 1:1: Modifying Hive table rows is only "
+                                               "supported for transactional tables")),
 ])
 def test_errors_and_writes_fail_with_reasons(clients, lake, sql, reason):
     _, _, athena = clients

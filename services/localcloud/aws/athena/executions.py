@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from localcloud.engines.athena import dialect
-from localcloud.engines.athena.engine import AthenaEngine, AthenaQueryError, QueryResult
+from localcloud.engines.athena import statements
+from localcloud.engines.athena.engine import AthenaEngine, AthenaQueryError, QueryResult, RunContext
 from localcloud.engines.athena.mirror import split_s3
+from localcloud.engines.athena.s3_store import bucket_exists
 
 log = logging.getLogger("localcloud.athena")
 
@@ -36,6 +37,9 @@ class Execution:
     account_id: str
     region: str
     statement_type: str
+    substatement_type: str = "SELECT"
+    output_prefix: str = ""
+    run_sql: str = ""  # what runs: the query with parameters filled, or an EXECUTE's prepared statement
     state: str = "QUEUED"
     reason: str | None = None
     error: AthenaQueryError | None = None
@@ -53,6 +57,17 @@ def csv_text(result: QueryResult) -> bytes:
 
     lines = [line([c["Name"] for c in result.columns]), *(line(row) for row in result.rows)]
     return ("\n".join(lines) + "\n").encode()
+
+
+def result_name(statement: statements.Statement, execution_id: str) -> str:
+    """Where the execution's output is, relative to the result location (ResultConfiguration.OutputLocation):
+    `<id>.csv` for queries, `<id>.txt` for DDL and SHOW/DESCRIBE, `tables/<id>` for CTAS, `<id>` for
+    INSERT INTO and UNLOAD, whose output is the data manifest `<id>-manifest.csv` beside it."""
+    if statement.kind == "ctas":
+        return f"tables/{execution_id}"
+    if statement.kind in ("insert", "unload"):
+        return execution_id
+    return f"{execution_id}.txt" if statement.statement_type in ("UTILITY", "DDL") else f"{execution_id}.csv"
 
 
 class QueryRunner:
@@ -74,10 +89,11 @@ class QueryRunner:
     def submit(self, query: str, database: str, catalog: str, workgroup: str, output_location: str,
                account_id: str, region: str) -> Execution:
         execution_id = str(uuid.uuid4())
-        kind = dialect.statement_type(query)
-        suffix = ".txt" if kind == "UTILITY" else ".csv"
+        statement = statements.classify(query)
+        prefix = output_location.rstrip("/") + "/"
         execution = Execution(execution_id, query, database, catalog, workgroup,
-                              output_location.rstrip("/") + f"/{execution_id}{suffix}", account_id, region, kind)
+                              prefix + result_name(statement, execution_id), account_id, region,
+                              statement.statement_type, statement.substatement_type, prefix, query)
         self.executions[execution_id] = execution
         self._pool.submit(self._run, execution)
         return execution
@@ -95,8 +111,12 @@ class QueryRunner:
             return  # cancelled while queued
         execution.state, execution.started = "RUNNING", time.time()
         try:
+            if not bucket_exists(execution.account_id, split_s3(execution.output_prefix)[0]):
+                raise AthenaQueryError("INVALID_OUTPUT_LOCATION", "Unable to verify/create output bucket "
+                                       f"{split_s3(execution.output_prefix)[0]}")
             result = self.engine(execution.account_id, execution.region).run(
-                execution.query, execution.database, on_connection=lambda c: setattr(execution, "connection", c))
+                execution.run_sql, execution.database, on_connection=lambda c: setattr(execution, "connection", c),
+                context=RunContext(execution.id, execution.output_prefix, catalog=execution.catalog))
             self._write_results(execution, result)
             execution.result = result
             if execution.state == "RUNNING":
@@ -123,11 +143,21 @@ class QueryRunner:
             s3.get_bucket(bucket)
         except Exception:  # noqa: BLE001  moto's MissingBucket, whatever its class in this version
             raise AthenaQueryError("INVALID_OUTPUT_LOCATION", f"Unable to verify/create output bucket {bucket}") from None
-        if execution.statement_type == "UTILITY":
-            body = ("\n".join("\t".join(v or "" for v in row) for row in result.rows) + "\n").encode()
+        # Athena's .metadata is an internal binary format; ours carries the same facts as JSON.
+        metadata = json.dumps({"ColumnInfo": result.columns, "RowCount": len(result.rows),
+                               "UpdateCount": result.update_count}).encode()
+        if result.manifest_location is not None:
+            # A statement that wrote files: the data manifest (one s3:// URI a line) and its .metadata,
+            # no result CSV (awswrangler reads the manifest, then the files it lists).
+            manifest_bucket, manifest_key = split_s3(result.manifest_location)
+            manifest_key = manifest_key.rstrip("/")
+            s3.put_object(manifest_bucket, manifest_key, "".join(f + "\n" for f in result.manifest).encode())
+            s3.put_object(manifest_bucket, manifest_key.replace("-manifest.csv", ".metadata"), metadata)
+            return
+        if execution.statement_type in ("UTILITY", "DDL"):
+            body = ("\n".join("\t".join(v or "" for v in row) for row in result.rows) + "\n").encode() \
+                if result.rows else b""
         else:
             body = csv_text(result)
         s3.put_object(bucket, key, body)
-        # Athena's .metadata is an internal binary format; ours carries the same facts as JSON.
-        metadata = json.dumps({"ColumnInfo": result.columns, "RowCount": len(result.rows)}).encode()
         s3.put_object(bucket, key + ".metadata", metadata)

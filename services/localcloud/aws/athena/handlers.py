@@ -6,6 +6,7 @@ operation about query executions is ours.
 
 from __future__ import annotations
 
+from localcloud.aws.athena import prepared
 from localcloud.aws.athena.executions import Execution, QueryRunner
 from localcloud.aws.registry import handles, json_response
 from localcloud.host import find
@@ -43,29 +44,25 @@ def _shape(execution: Execution) -> dict:
     finished = execution.completed or execution.started or execution.submitted
     engine_ms = int(((execution.completed or finished) - (execution.started or finished)) * 1000)
     scanned = execution.result.data_scanned_bytes if execution.result else 0
+    statistics = {"EngineExecutionTimeInMillis": engine_ms, "DataScannedInBytes": scanned,
+                  "TotalExecutionTimeInMillis": int((finished - execution.submitted) * 1000),
+                  "QueryQueueTimeInMillis": int(((execution.started or finished) - execution.submitted) * 1000),
+                  "ServicePreProcessingTimeInMillis": 0, "QueryPlanningTimeInMillis": 0,
+                  "ServiceProcessingTimeInMillis": 0, "ResultReuseInformation": {"ReusedPreviousResult": False}}
+    if execution.result is not None and execution.result.manifest_location:
+        # CTAS, INSERT INTO and UNLOAD: where the list of files they wrote is (awswrangler reads it).
+        statistics["DataManifestLocation"] = execution.result.manifest_location
     return {
         "QueryExecutionId": execution.id, "Query": execution.query, "StatementType": execution.statement_type,
         "ResultConfiguration": {"OutputLocation": execution.output_location},
         "ResultReuseConfiguration": {"ResultReuseByAgeConfiguration": {"Enabled": False}},
         "QueryExecutionContext": {"Database": execution.database, "Catalog": execution.catalog},
         "Status": status,
-        "Statistics": {"EngineExecutionTimeInMillis": engine_ms, "DataScannedInBytes": scanned,
-                       "TotalExecutionTimeInMillis": int((finished - execution.submitted) * 1000),
-                       "QueryQueueTimeInMillis": int(((execution.started or finished) - execution.submitted) * 1000),
-                       "ServicePreProcessingTimeInMillis": 0, "QueryPlanningTimeInMillis": 0,
-                       "ServiceProcessingTimeInMillis": 0, "ResultReuseInformation": {"ReusedPreviousResult": False}},
+        "Statistics": statistics,
         "WorkGroup": execution.workgroup,
         "EngineVersion": {"SelectedEngineVersion": "AUTO", "EffectiveEngineVersion": "Athena engine version 3"},
-        "SubstatementType": execution.statement_type.replace("DML", "SELECT"),
+        "SubstatementType": execution.substatement_type,
     }
-
-
-def _substitute(query: str, parameters: list[str]) -> str:
-    """ExecutionParameters fill the `?` placeholders in order, as SQL literals given as text."""
-    parts = query.split("?")
-    if len(parts) - 1 != len(parameters):
-        raise ValueError(f"the query has {len(parts) - 1} placeholders and {len(parameters)} parameters were given")
-    return parts[0] + "".join(value + rest for value, rest in zip(parameters, parts[1:]))
 
 
 @handles("athena", "StartQueryExecution")
@@ -89,13 +86,13 @@ def start_query_execution(request: AwsRequest):
         return _invalid("No output location provided. An output location is required either through the "
                         "Workgroup result configuration setting or as an API input.")
     query = body.get("QueryString", "")
-    if body.get("ExecutionParameters"):
-        try:
-            query = _substitute(query, body["ExecutionParameters"])
-        except ValueError as exc:
-            return _invalid(f"Execution parameters do not match the query: {exc}.")
+    try:
+        query = prepared.resolve(query, name, request.account_id, request.region, body.get("ExecutionParameters") or [])
+    except prepared.PreparedError as exc:
+        return _invalid(str(exc))
     context = body.get("QueryExecutionContext") or {}
-    execution = _runner().submit(query, (context.get("Database") or "default").lower(),
+    # A quoted name (awswrangler's repair_table sends "`db`") names the same database.
+    execution = _runner().submit(query, (context.get("Database") or "default").strip('`"').lower(),
                                context.get("Catalog") or "AwsDataCatalog", name, location,
                                request.account_id, request.region)
     execution.query = body.get("QueryString", "")
@@ -166,19 +163,40 @@ def get_query_results(request: AwsRequest):
         return _invalid(f"1 validation error detected: Value '{limit}' at 'maxResults' failed to satisfy "
                         f"constraint: Member must have value less than or equal to {MAX_RESULTS}")
     result = execution.result
-    header = [[c["Name"] for c in result.columns]] if execution.statement_type == "DML" else []
+    # The header row leads a query's rows; a statement that wrote rows answers with UpdateCount only.
+    header = [[c["Name"] for c in result.columns]] if execution.statement_type == "DML" \
+        and result.update_count is None else []
     rows = header + result.rows  # the header row is the first row of the first page (DML only)
     try:
         start = int(body.get("NextToken") or 0)
     except ValueError:
         return _invalid("The NextToken is not valid for this query.")
     page = rows[start:start + limit]
-    answer: dict = {"UpdateCount": 0, "ResultSet": {
+    answer: dict = {"UpdateCount": result.update_count or 0, "ResultSet": {
         "Rows": [{"Data": [{} if v is None else {"VarCharValue": v} for v in row]} for row in page],
         "ResultSetMetadata": {"ColumnInfo": result.columns}}}
     if start + limit < len(rows):
         answer["NextToken"] = str(start + limit)
     return json_response(answer)
+
+
+@handles("athena", "GetQueryRuntimeStatistics")
+def get_query_runtime_statistics(request: AwsRequest):
+    execution = _find(request)
+    if execution is None:
+        return None if _runner() is None else _not_found(request)
+    shape = _shape(execution)["Statistics"]
+    result = execution.result
+    rows: dict = {}
+    if result is not None:
+        written = result.update_count
+        rows = {"InputRows": 0, "InputBytes": result.data_scanned_bytes,
+                "OutputRows": written if written is not None else len(result.rows),
+                "OutputBytes": 0}
+    timeline = {key: shape[key] for key in ("QueryQueueTimeInMillis", "ServicePreProcessingTimeInMillis",
+                                            "QueryPlanningTimeInMillis", "EngineExecutionTimeInMillis",
+                                            "ServiceProcessingTimeInMillis", "TotalExecutionTimeInMillis")}
+    return json_response({"QueryRuntimeStatistics": {"Timeline": timeline, "Rows": rows}})
 
 
 @handles("athena", "ListTagsForResource")

@@ -33,6 +33,7 @@ class TableSource:
     serde_parameters: dict[str, str] = field(default_factory=dict)
     parameters: dict[str, str] = field(default_factory=dict)
     partitions: list[Partition] = field(default_factory=list)
+    view_sql: str | None = None  # a VIRTUAL_VIEW table: its SQL (views.py); no files behind it
 
 
 def _glue(account_id: str, region: str):
@@ -74,6 +75,8 @@ def table_source(account_id: str, region: str, database: str, name: str) -> Tabl
     if table is None:
         raise CatalogError("table", name)
     shape = table.as_dict()
+    from localcloud.engines.athena.views import view_sql
+
     descriptor = shape.get("StorageDescriptor") or {}
     parameters = shape.get("Parameters") or {}
     source = TableSource(
@@ -84,7 +87,19 @@ def table_source(account_id: str, region: str, database: str, name: str) -> Tabl
         data_format=data_format(descriptor, parameters),
         serde_parameters=(descriptor.get("SerdeInfo") or {}).get("Parameters") or {},
         parameters=parameters,
+        view_sql=view_sql(shape),
     )
+    if source.view_sql is not None:
+        return source
+    from localcloud.engines.athena import projection
+
+    if source.partition_keys and projection.enabled(parameters):
+        from localcloud.engines.athena.s3_store import keys_under
+
+        found = projection.partitions(source.location, [k for k, _ in source.partition_keys], parameters,
+                                      lambda prefix: keys_under(account_id, prefix))
+        source.partitions = [Partition(values, location) for values, location in found]
+        return source
     for partition in table.partitions.values():
         partition_shape = partition.as_dict()
         location = (partition_shape.get("StorageDescriptor") or {}).get("Location")

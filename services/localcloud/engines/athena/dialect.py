@@ -1,13 +1,12 @@
 """Athena speaks Trino SQL; DuckDB is close. What ordinary pipeline queries hit, made to behave the same.
 
-Handled here:
+Handled here (translate.py rewrites the syntax tree with sqlglot first; what it leaves with Trino's
+name lands on these):
 - integer division: Trino's 7 / 2 is 3, DuckDB's is 3.5 -> `SET integer_division = true`.
-- Trino functions with other names or shapes in DuckDB, as DuckDB macros, and date_parse/date_format with literal formats rewritten to strptime/strftime (plus
-  from_iso8601_*, to_unixtime, from_unixtime, approx_distinct, arbitrary, cardinality, regexp_like,
-  json_extract_scalar, json_format, is_nan, sequence).
-Documented, not translated (docs/data-services.md): Trino's 3-argument date_add('day', n, ts) (DuckDB:
-ts + INTERVAL n DAY), UNNEST ... WITH ORDINALITY, lambda functions (transform/filter use `x -> ...` in both
-but differ in edge cases), approx_percentile (DuckDB: approx_quantile), and the error texts of casts.
+- Trino functions with other names or shapes in DuckDB, as DuckDB macros (from_iso8601_*, to_unixtime,
+  from_unixtime, approx_distinct, arbitrary, cardinality, regexp_like, json_extract_scalar, json_format,
+  is_nan, sequence), and date_parse/date_format text rewrites for queries sqlglot cannot parse.
+- which statement a query is: statements.py; SQL comments stripped for that here.
 """
 
 from __future__ import annotations
@@ -90,12 +89,6 @@ SETTINGS = [
 ]
 
 READ_ONLY_STATEMENTS = {"SELECT", "WITH", "VALUES", "SHOW", "DESCRIBE", "DESC", "EXPLAIN", "TABLE"}
-# Statements Athena (or DuckDB) knows that change something; anything else unknown is a syntax error.
-WRITING_STATEMENTS = {"CREATE", "DROP", "ALTER", "INSERT", "UPDATE", "DELETE", "MERGE", "MSCK", "UNLOAD",
-                      "TRUNCATE", "GRANT", "REVOKE", "SET", "RESET", "USE", "CALL", "PREPARE", "EXECUTE",
-                      "DEALLOCATE", "VACUUM", "OPTIMIZE", "COPY", "ATTACH", "DETACH", "INSTALL", "LOAD", "PRAGMA",
-                      "EXPORT", "IMPORT", "CHECKPOINT", "START", "COMMIT", "ROLLBACK", "BEGIN", "REFRESH"}
-
 _COMMENTS = re.compile(r"--[^\n]*|/\*.*?\*/", re.DOTALL)
 
 
@@ -107,16 +100,6 @@ def first_keyword(sql: str) -> str:
     text = strip_comments(sql).lstrip(" \t\r\n(")
     match = re.match(r"[A-Za-z]+", text)
     return match.group(0).upper() if match else ""
-
-
-def statement_type(sql: str) -> str:
-    """Athena's StatementType: DML for queries, UTILITY for SHOW/DESCRIBE/EXPLAIN, DDL for the rest."""
-    keyword = first_keyword(sql)
-    if keyword in {"SELECT", "WITH", "VALUES", "TABLE", "INSERT", "UPDATE", "DELETE", "MERGE", "UNLOAD"}:
-        return "DML"
-    if keyword in {"SHOW", "DESCRIBE", "DESC", "EXPLAIN"}:
-        return "UTILITY"
-    return "DDL"
 
 
 def position_of(sql: str, needle: str) -> tuple[int, int]:

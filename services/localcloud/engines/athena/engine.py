@@ -4,12 +4,13 @@ execute, and answer with Athena's column types and Athena-shaped errors."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from localcloud.engines.athena import catalog, dialect
+from localcloud.engines.athena import catalog, dialect, translate
 from localcloud.engines.athena.catalog import CatalogError, TableSource
 from localcloud.engines.athena.mirror import MirrorError, TableMirror
 from localcloud.engines.athena.types import athena_column, athena_text, glue_to_duckdb
@@ -34,6 +35,20 @@ class QueryResult:
     rows: list[list[str | None]]
     data_scanned_bytes: int = 0
     tables: list[str] = field(default_factory=list)
+    update_count: int | None = None  # rows a CTAS / INSERT INTO / UNLOAD wrote (GetQueryResults' UpdateCount)
+    manifest_location: str | None = None  # Statistics.DataManifestLocation of a statement that wrote files
+    manifest: list[str] = field(default_factory=list)  # the files it wrote, one s3:// URI a line
+
+
+@dataclass
+class RunContext:
+    """What a writing statement needs from its execution: its id (file names, the default CTAS location
+    `<results>/tables/<id>/`) and the result location prefix."""
+
+    query_id: str = "local"
+    output_prefix: str = ""  # s3://bucket/prefix/ (ends with "/")
+    staging: Path | None = None  # a writing statement's private staging directory (writes.py)
+    catalog: str = "AwsDataCatalog"  # QueryExecutionContext.Catalog
 
 
 def _quote(text: str) -> str:
@@ -56,7 +71,7 @@ def view_sql(source: TableSource, directory: Path, has_files: bool) -> str:
     if partitioned:
         types = ", ".join(f"{_quote(k)}: {_quote(glue_to_duckdb(t))}" for k, t in source.partition_keys)
         hive += f", hive_types = {{{types}}}"
-    if source.data_format == "parquet":
+    if source.data_format in ("parquet", "orc"):  # ORC objects are mirrored as Parquet (mirror.py)
         reader = f"read_parquet({files}, {hive}, union_by_name = true)"
         cast = "CAST"
     elif source.data_format == "json":
@@ -92,23 +107,50 @@ class AthenaEngine:
     def __init__(self, cache_root: Path, account_id: str, region: str) -> None:
         self.account_id, self.region = account_id, region
         self.mirror = TableMirror(cache_root, account_id)
+        # Where a writing statement's files wait for their upload to S3: beside the mirror, never in it.
+        self.staging_root = cache_root.with_name(cache_root.name + "-staging")
 
-    def run(self, sql: str, database: str, on_connection: Callable[[Any], None] = lambda c: None) -> QueryResult:
-        keyword = dialect.first_keyword(sql)
-        if keyword in dialect.WRITING_STATEMENTS:
-            raise AthenaQueryError("NOT_SUPPORTED", f"line 1:1: localcloud's Athena runs queries that read "
-                                   f"(SELECT, WITH, SHOW, DESCRIBE); {keyword or 'this'} statements are not run. "
-                                   "Create tables and partitions through Glue (Terraform aws_glue_catalog_table, "
-                                   "BatchCreatePartition) instead.")
-        if keyword in ("SHOW", "DESCRIBE", "DESC"):
+    def run(self, sql: str, database: str, on_connection: Callable[[Any], None] = lambda c: None,
+            context: RunContext | None = None) -> QueryResult:
+        from localcloud.engines.athena import ddl, statements
+
+        context = context or RunContext()
+        if context.catalog.lower() != CATALOG:
+            # Only the account's own Glue catalog is behind this Athena; federated and cross-account
+            # catalogs are not.
+            raise AthenaQueryError("CATALOG_NOT_FOUND", f"line 1:1: Catalog '{context.catalog.lower()}' does not "
+                                   "exist (localcloud's Athena queries AwsDataCatalog, the account's Glue catalog)")
+        statement = statements.classify(sql)
+        if statement.kind == "utility":
             from localcloud.engines.athena.utility import run_utility
 
             return run_utility(sql, database, self.account_id, self.region)
+        if statement.kind in ddl.KINDS:
+            try:
+                lines = ddl.run(statement, database, self.account_id, self.region)
+            except ddl.DdlError as exc:
+                name, _, message = str(exc).partition(": ")
+                raise AthenaQueryError(name, message) from None
+            return QueryResult([athena_column("result", "VARCHAR")] if lines else [], [[line] for line in lines])
+        if statement.kind == "refused":
+            raise AthenaQueryError("NOT_SUPPORTED", refusal(statement))
+        if statement.kind in ("prepare", "deallocate"):
+            return QueryResult([], [])  # the Athena API layer (aws/athena/prepared.py) changed the store
+        if statement.kind == "execute":
+            raise AthenaQueryError("NOT_SUPPORTED", "line 1:1: EXECUTE is resolved by the Athena API "
+                                   "(StartQueryExecution); the engine was called without it.")
+        if statement.writes_data or statement.kind == "create_view":
+            from localcloud.engines.athena import writes
+
+            return writes.run(self, statement, database, context, on_connection)
+        return self._select(sql, database, on_connection)
+
+    def _select(self, sql: str, database: str, on_connection: Callable[[Any], None]) -> QueryResult:
         import duckdb
 
-        sql = dialect.rewrite_format_calls(sql)
+        keyword = dialect.first_keyword(sql)
         try:
-            statements = duckdb.extract_statements(sql)
+            statements = duckdb.extract_statements(dialect.rewrite_format_calls(sql))
         except duckdb.Error as exc:
             raise translate_error(exc, sql, database) from exc
         if len(statements) != 1:
@@ -116,7 +158,27 @@ class AthenaEngine:
                                    f"{len(statements)}")
         if keyword not in dialect.READ_ONLY_STATEMENTS:
             raise AthenaQueryError("SYNTAX_ERROR", f"line 1:1: mismatched input '{sql.split()[0]}'. Expecting: "
-                                   "'SELECT', 'WITH', 'SHOW', 'DESCRIBE', 'EXPLAIN', 'VALUES'")
+                                   "'ALTER', 'CREATE', 'DESCRIBE', 'DROP', 'EXPLAIN', 'INSERT', 'MSCK', 'SELECT', "
+                                   "'SHOW', 'UNLOAD', 'VALUES', 'WITH'")
+        translated = translate.to_duckdb(sql)
+        with self.connection(database, on_connection) as connection:
+            scanned, names = self.define_views(connection, translated, database)
+            try:
+                cursor = connection.execute(translated)
+                rows = cursor.fetchall()
+                description = cursor.description or []
+            except duckdb.Error as exc:
+                raise translate_error(exc, sql, database) from exc
+            columns = [athena_column(name, kind) for name, kind, *_ in description]
+            return QueryResult(columns, [[athena_text(v) for v in row] for row in rows], scanned, names)
+
+    @contextmanager
+    def connection(self, database: str, on_connection: Callable[[Any], None] = lambda c: None,
+                   writable: Path | None = None) -> Iterator[Any]:
+        """A locked-down DuckDB connection with Athena's settings and macros; `writable`: the one private
+        staging directory a writing statement's COPY may write (writer.py), besides the mirror it reads."""
+        import duckdb
+
         connection = duckdb.connect(":memory:", config=LOCKED_DOWN)
         on_connection(connection)
         try:
@@ -125,30 +187,28 @@ class AthenaEngine:
             for macro in dialect.MACROS:
                 connection.execute(macro.replace("CREATE MACRO", "CREATE TEMP MACRO", 1))
             connection.execute(f"ATTACH ':memory:' AS {CATALOG}")
-            self._confine(connection)
+            self._confine(connection, writable)
             connection.execute(f"CREATE SCHEMA IF NOT EXISTS {CATALOG}.{_ident(database)}")
-            scanned, names = self._define_views(connection, sql, database)
             connection.execute(f"USE {CATALOG}.{_ident(database)}")
-            try:
-                cursor = connection.execute(sql)
-                rows = cursor.fetchall()
-                description = cursor.description or []
-            except duckdb.Error as exc:
-                raise translate_error(exc, sql, database) from exc
-            columns = [athena_column(name, kind) for name, kind, *_ in description]
-            return QueryResult(columns, [[athena_text(v) for v in row] for row in rows], scanned, names)
+            yield connection
         finally:
             connection.close()
 
-    def _confine(self, connection: Any) -> None:
+    def _confine(self, connection: Any, writable: Path | None = None) -> None:
         """From here on the query reads the mirrored table data and nothing else of the host: no
         read_text('/etc/passwd'), no glob of $HOME, no ATTACH, no extensions; and it cannot undo that."""
         self.mirror.root.mkdir(parents=True, exist_ok=True)
-        connection.execute(f"SET allowed_directories = [{_quote(str(self.mirror.root) + '/')}]")
+        allowed = [_quote(str(self.mirror.root) + "/")]
+        if writable is not None:
+            writable.mkdir(parents=True, exist_ok=True)
+            allowed.append(_quote(str(writable) + "/"))
+        connection.execute(f"SET allowed_directories = [{', '.join(allowed)}]")
         connection.execute("SET enable_external_access = false")
         connection.execute("SET lock_configuration = true")
 
-    def _define_views(self, connection: Any, sql: str, default_database: str) -> tuple[int, list[str]]:
+    def define_views(self, connection: Any, sql: str, default_database: str,
+                     depth: int = 0) -> tuple[int, list[str]]:
+        """A DuckDB view per Glue table the (DuckDB) SQL names: files mirrored, or an Athena view's SQL."""
         import duckdb
 
         try:
@@ -177,18 +237,45 @@ class AthenaEngine:
                                            f"'{database}' does not exist") from None
                 raise AthenaQueryError("TABLE_NOT_FOUND", f"line {_at(sql, reference)}: Table "
                                        f"'{CATALOG}.{database}.{table}' does not exist") from None
+            connection.execute(f"CREATE SCHEMA IF NOT EXISTS {CATALOG}.{_ident(database)}")
+            if source.view_sql is not None:
+                if depth > 16:
+                    raise AthenaQueryError("VIEW_IS_RECURSIVE", f"View '{CATALOG}.{database}.{table}' is recursive")
+                body = translate.to_duckdb(source.view_sql, qualify_database=database)
+                size, inner = self.define_views(connection, body, database, depth + 1)
+                try:
+                    connection.execute(f"CREATE OR REPLACE VIEW {CATALOG}.{_ident(database)}.{_ident(table)} AS "
+                                       f"{body}")
+                except duckdb.Error as exc:
+                    raise AthenaQueryError("VIEW_IS_STALE", f"line {_at(sql, reference)}: View "
+                                           f"'{CATALOG}.{database}.{table}' is stale or in invalid state: "
+                                           f"{str(exc).splitlines()[0]}") from None
+                scanned += size
+                names += inner
+                continue
             try:
                 directory, size = self.mirror.sync(source)
             except MirrorError as exc:
                 raise AthenaQueryError("HIVE_CANNOT_OPEN_SPLIT",
                                        f"Table {database}.{table}: {exc}") from None
             has_files = directory.exists() and any(p.is_file() for p in directory.rglob("*"))
-            connection.execute(f"CREATE SCHEMA IF NOT EXISTS {CATALOG}.{_ident(database)}")
             connection.execute(f"CREATE OR REPLACE VIEW {CATALOG}.{_ident(database)}.{_ident(table)} AS "
                                f"{view_sql(source, directory, has_files)}")
             scanned += size
             names.append(f"{database}.{table}")
         return scanned, names
+
+
+def refusal(statement) -> str:
+    """Athena's answer to row-level changes of a Hive table: only Iceberg tables take DELETE/UPDATE/MERGE."""
+    if statement.substatement_type == "INSERT":
+        return ("line 1:1: INSERT OVERWRITE is not supported by Athena; use INSERT INTO, or write a new table "
+                "with CTAS.")
+    if statement.substatement_type == "ALTER_TABLE":
+        return ("line 1:1: localcloud's Athena runs ALTER TABLE ADD PARTITION and DROP PARTITION; change other "
+                "table properties through Glue UpdateTable.")
+    return ("line 1:1: Modifying Hive table rows is only supported for transactional tables (Athena: DELETE, "
+            "UPDATE and MERGE INTO need an Iceberg table; localcloud's Athena does not run Iceberg tables).")
 
 
 def _at(sql: str, reference: str) -> str:

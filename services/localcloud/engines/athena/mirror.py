@@ -49,6 +49,17 @@ def _hidden(relative: str) -> bool:
     return relative.endswith("/") or any(part.startswith(("_", ".")) for part in relative.split("/"))
 
 
+def _orc_as_parquet(body: bytes, path: Path) -> None:
+    """DuckDB reads no ORC (its extension is not in the wheel): the mirror holds an ORC object as Parquet,
+    converted by pyarrow's ORC reader, so queries over ORC tables read the same rows."""
+    import io
+
+    import pyarrow.parquet as pq
+    from pyarrow import orc
+
+    pq.write_table(orc.ORCFile(io.BytesIO(body)).read(), path, compression="snappy")
+
+
 class TableMirror:
     def __init__(self, root: Path, account_id: str) -> None:
         self.root = root
@@ -86,7 +97,10 @@ class TableMirror:
                 if self._copied.get(path) != signature or not path.exists():
                     path.parent.mkdir(parents=True, exist_ok=True)
                     partial = path.with_name(path.name + ".partial")
-                    partial.write_bytes(key.value)  # type: ignore[attr-defined]
+                    if source.data_format == "orc":
+                        _orc_as_parquet(key.value, partial)  # type: ignore[attr-defined]
+                    else:
+                        partial.write_bytes(key.value)  # type: ignore[attr-defined]
                     partial.replace(path)
                     self._copied[path] = signature
             self._remove_stale(base, set(wanted))

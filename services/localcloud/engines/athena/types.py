@@ -104,3 +104,44 @@ def athena_text(value: object) -> str | None:
     if isinstance(value, bytes):
         return " ".join(f"{b:02x}" for b in value)
     return str(value)
+
+
+_GLUE_NAMES = {
+    "VARCHAR": "string", "BIGINT": "bigint", "INTEGER": "int", "SMALLINT": "smallint", "TINYINT": "tinyint",
+    "HUGEINT": "bigint", "UBIGINT": "bigint", "UINTEGER": "bigint", "USMALLINT": "int", "UTINYINT": "smallint",
+    "DOUBLE": "double", "FLOAT": "float", "BOOLEAN": "boolean", "DATE": "date", "TIMESTAMP": "timestamp",
+    "TIMESTAMP_NS": "timestamp", "TIMESTAMP_MS": "timestamp", "TIMESTAMP_S": "timestamp",
+    "TIMESTAMP WITH TIME ZONE": "timestamp", "BLOB": "binary", "UUID": "string", "JSON": "string",
+    "NULL": "string", "TIME": "string", "INTERVAL": "string",
+}
+
+
+def duckdb_to_glue(duckdb_type: object) -> str:
+    """A result column's DuckDB type as the Hive type Athena registers for a CTAS table (varchar -> string,
+    integer -> int, lists -> array<...>)."""
+    text = str(duckdb_type).strip()
+    if text.endswith("[]"):
+        return f"array<{duckdb_to_glue(text[:-2])}>"
+    if text.startswith("DECIMAL"):
+        return text.lower().replace(" ", "")
+    if text.startswith("STRUCT(") and text.endswith(")"):
+        fields = []
+        for field in _split_top(text[7:-1].replace("(", "<").replace(")", ">")):
+            name, _, kind = field.strip().partition(" ")
+            fields.append(f"{name.strip(chr(34))}:{duckdb_to_glue(kind.replace('<', '(').replace('>', ')'))}")
+        return f"struct<{','.join(fields)}>"
+    if text.startswith("MAP(") and text.endswith(")"):
+        key, value = _split_top(text[4:-1].replace("(", "<").replace(")", ">"))
+        return (f"map<{duckdb_to_glue(key.replace('<', '(').replace('>', ')'))},"
+                f"{duckdb_to_glue(value.replace('<', '(').replace('>', ')'))}>")
+    return _GLUE_NAMES.get(text, "string")
+
+
+def writable_cast(duckdb_type: object) -> str | None:
+    """The type a column is cast to before it is written, where Athena's file type differs (int128 sums,
+    unsigned integers, time zones); None when it is written as it is."""
+    text = str(duckdb_type)
+    return {"HUGEINT": "BIGINT", "UBIGINT": "BIGINT", "UINTEGER": "BIGINT", "USMALLINT": "INTEGER",
+            "UTINYINT": "SMALLINT", "TIMESTAMP WITH TIME ZONE": "TIMESTAMP", "TIMESTAMP_NS": "TIMESTAMP",
+            "UUID": "VARCHAR", "JSON": "VARCHAR", "TIME": "VARCHAR", "INTERVAL": "VARCHAR",
+            "NULL": "VARCHAR"}.get(text)

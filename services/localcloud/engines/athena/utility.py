@@ -31,6 +31,21 @@ def _split_name(name: str, database: str) -> tuple[str, str]:
     return (parts[0], parts[1]) if len(parts) == 2 else (database, parts[0])
 
 
+def _show_create(name: str, database: str, account_id: str, region: str):
+    from localcloud.engines.athena import catalog_writes
+    from localcloud.engines.athena.hive_tables import show_create_table
+    from localcloud.engines.athena.views import view_sql
+
+    schema, table = _split_name(name, database)
+    shape = catalog_writes.table_shape(account_id, region, schema, table)
+    if shape is None:
+        catalog.table_source(account_id, region, schema, table)  # raises the CatalogError
+    body = view_sql(shape)
+    if body is not None:  # SHOW CREATE VIEW prints the view's statement
+        return _result("createtab_stmt", [f'CREATE VIEW "{schema}"."{table}" AS', *body.splitlines()])
+    return _result("createtab_stmt", show_create_table(schema, shape))
+
+
 def run_utility(sql: str, database: str, account_id: str, region: str):
     from localcloud.engines.athena.engine import AthenaQueryError
 
@@ -43,6 +58,15 @@ def run_utility(sql: str, database: str, account_id: str, region: str):
         if match:
             where = (match.group(1) or database).strip('`"').lower()
             return _result("tab_name", _like(catalog.tables(account_id, region, where), match.group(2)))
+        match = re.fullmatch(r"(?i)show create (?:table|view) ([\w.`\"]+)", text)
+        if match:
+            return _show_create(match.group(1), database, account_id, region)
+        match = re.fullmatch(r"(?i)show views(?: (?:in|from) ([\w`\"]+))?(?: (?:like )?'([^']*)')?", text)
+        if match:
+            where = (match.group(1) or database).strip('`"').lower()
+            names = [n for n in catalog.tables(account_id, region, where)
+                     if catalog.table_source(account_id, region, where, n).view_sql is not None]
+            return _result("views", _like(names, match.group(2)))
         match = re.fullmatch(r"(?i)show partitions ([\w.`\"]+)", text)
         if match:
             source = catalog.table_source(account_id, region, *_split_name(match.group(1), database))
@@ -61,4 +85,5 @@ def run_utility(sql: str, database: str, account_id: str, region: str):
         noun = "Schema" if missing.kind == "schema" else "Table"
         raise AthenaQueryError(kind, f"line 1:1: {noun} '{missing.name}' does not exist") from None
     raise AthenaQueryError("NOT_SUPPORTED", "line 1:1: localcloud's Athena answers SHOW DATABASES, SHOW TABLES, "
-                           "SHOW PARTITIONS, SHOW COLUMNS and DESCRIBE; this form is not supported.")
+                           "SHOW VIEWS, SHOW CREATE TABLE/VIEW, SHOW PARTITIONS, SHOW COLUMNS and DESCRIBE; this "
+                           "form is not supported.")

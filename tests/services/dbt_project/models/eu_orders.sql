@@ -1,0 +1,2 @@
+{{ config(materialized='view') }}
+select * from {{ ref('orders_by_region') }} where region = 'eu'
