@@ -6,38 +6,18 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from localcloud.engines.athena import catalog, dialect, translate
 from localcloud.engines.athena.catalog import CatalogError, TableSource
 from localcloud.engines.athena.mirror import MirrorError, TableMirror
+from localcloud.engines.athena.results import CATALOG, AthenaQueryError, QueryResult, at_position, translate_error  # noqa: F401
 from localcloud.engines.athena.types import athena_column, athena_text, glue_to_duckdb
 
-CATALOG = "awsdatacatalog"
 # DuckDB installs and loads extensions on first use (httpfs: any URL), from the network; Athena has none.
 LOCKED_DOWN = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
-
-
-class AthenaQueryError(Exception):
-    """A query that fails the way Athena reports it: `ERROR_NAME: line L:C: message`."""
-
-    def __init__(self, error_name: str, message: str, category: int = 2) -> None:
-        super().__init__(f"{error_name}: {message}")
-        self.error_name = error_name
-        self.category = category  # AthenaError.ErrorCategory: 1 system, 2 user, 3 other
-
-
-@dataclass
-class QueryResult:
-    columns: list[dict[str, Any]]
-    rows: list[list[str | None]]
-    data_scanned_bytes: int = 0
-    tables: list[str] = field(default_factory=list)
-    update_count: int | None = None  # rows a CTAS / INSERT INTO / UNLOAD wrote (GetQueryResults' UpdateCount)
-    manifest_location: str | None = None  # Statistics.DataManifestLocation of a statement that wrote files
-    manifest: list[str] = field(default_factory=list)  # the files it wrote, one s3:// URI a line
 
 
 @dataclass
@@ -224,7 +204,7 @@ class AthenaEngine:
             if len(parts) == 3 and parts[0] == CATALOG:
                 parts = parts[1:]
             if len(parts) == 3:
-                raise AthenaQueryError("CATALOG_NOT_FOUND", f"line {_at(sql, reference)}: Catalog '{parts[0]}' "
+                raise AthenaQueryError("CATALOG_NOT_FOUND", f"line {at_position(sql, reference)}: Catalog '{parts[0]}' "
                                        "does not exist")
             database, table = (parts if len(parts) == 2 else [default_database, parts[0]])
             try:
@@ -233,9 +213,9 @@ class AthenaEngine:
                 if len(parts) == 1 and missing.kind == "table":
                     continue  # maybe a WITH name; DuckDB reports it if it is truly missing
                 if missing.kind == "schema":
-                    raise AthenaQueryError("SCHEMA_NOT_FOUND", f"line {_at(sql, reference)}: Schema "
+                    raise AthenaQueryError("SCHEMA_NOT_FOUND", f"line {at_position(sql, reference)}: Schema "
                                            f"'{database}' does not exist") from None
-                raise AthenaQueryError("TABLE_NOT_FOUND", f"line {_at(sql, reference)}: Table "
+                raise AthenaQueryError("TABLE_NOT_FOUND", f"line {at_position(sql, reference)}: Table "
                                        f"'{CATALOG}.{database}.{table}' does not exist") from None
             connection.execute(f"CREATE SCHEMA IF NOT EXISTS {CATALOG}.{_ident(database)}")
             if source.view_sql is not None:
@@ -247,7 +227,7 @@ class AthenaEngine:
                     connection.execute(f"CREATE OR REPLACE VIEW {CATALOG}.{_ident(database)}.{_ident(table)} AS "
                                        f"{body}")
                 except duckdb.Error as exc:
-                    raise AthenaQueryError("VIEW_IS_STALE", f"line {_at(sql, reference)}: View "
+                    raise AthenaQueryError("VIEW_IS_STALE", f"line {at_position(sql, reference)}: View "
                                            f"'{CATALOG}.{database}.{table}' is stale or in invalid state: "
                                            f"{str(exc).splitlines()[0]}") from None
                 scanned += size
@@ -276,43 +256,3 @@ def refusal(statement) -> str:
                 "table properties through Glue UpdateTable.")
     return ("line 1:1: Modifying Hive table rows is only supported for transactional tables (Athena: DELETE, "
             "UPDATE and MERGE INTO need an Iceberg table; localcloud's Athena does not run Iceberg tables).")
-
-
-def _at(sql: str, reference: str) -> str:
-    line, column = dialect.position_of(sql, reference.replace(f"{CATALOG}.", "", 1)
-                                       if reference.lower().startswith(CATALOG + ".") else reference)
-    return f"{line}:{column}"
-
-
-def translate_error(exc: Exception, sql: str, database: str) -> AthenaQueryError:
-    """DuckDB's message -> the error name and text Athena (Trino) uses for the same mistake."""
-    text = str(exc).split("\n", 1)[0]
-    text = re.sub(r"^\w+ Error: ", "", text)
-    kind = type(exc).__name__
-    near = re.search(r'at or near "([^"]+)"', text)
-    if kind == "ParserException":
-        where = _at(sql, near.group(1)) if near else "1:1"
-        return AthenaQueryError("SYNTAX_ERROR", f"line {where}: {text}")
-    column = re.search(r'Referenced column "([^"]+)" not found', text)
-    if column:
-        return AthenaQueryError("COLUMN_NOT_FOUND", f"line {_at(sql, column.group(1))}: Column '{column.group(1)}' "
-                                "cannot be resolved or requester is not authorized to access requested resources")
-    table = re.search(r"Table with name (\S+) does not exist", text)
-    if table:
-        name = table.group(1).rstrip("!")
-        return AthenaQueryError("TABLE_NOT_FOUND", f"line {_at(sql, name)}: Table '{CATALOG}.{database}.{name}' "
-                                "does not exist")
-    function = re.search(r"Function with name (\w+) does not exist", text)
-    if function:
-        return AthenaQueryError("FUNCTION_NOT_FOUND", f"line {_at(sql, function.group(1))}: Function "
-                                f"'{function.group(1)}' not registered")
-    if kind == "PermissionException":  # a path outside the mirrored tables (engine._confine)
-        return AthenaQueryError("PERMISSION_DENIED", f"line 1:1: Access Denied: {text}. localcloud's Athena reads "
-                                "only the S3 data of the Glue tables a query names; query a table instead.")
-    if kind == "ConversionException":
-        return AthenaQueryError("INVALID_CAST_ARGUMENT", text)
-    if kind == "InterruptException":
-        return AthenaQueryError("USER_CANCELLED", "Query was cancelled by the user", category=2)
-    if kind in ("BinderException", "CatalogException"):
-        return AthenaQueryError("SEMANTIC_ERROR" if kind == "BinderException" else "NOT_FOUND", text)
-    return AthenaQueryError("GENERIC_INTERNAL_ERROR", text, category=1)

@@ -16,19 +16,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from localcloud.engines.athena.catalog import TableSource
-
-
-class MirrorError(Exception):
-    """A table location that cannot be read (no such bucket, not an s3:// URI)."""
-
-
-def split_s3(uri: str) -> tuple[str, str]:
-    if not uri.startswith(("s3://", "s3a://", "s3n://")):
-        raise MirrorError(f"location {uri!r} is not an s3:// URI")
-    bucket, _, prefix = uri.split("://", 1)[1].partition("/")
-    if prefix and not prefix.endswith("/"):
-        prefix += "/"
-    return bucket, prefix
+from localcloud.engines.athena.s3_store import MirrorError, split_s3  # noqa: F401  (mirror.MirrorError, as callers name it)
 
 
 def _s3(account_id: str):

@@ -7,7 +7,18 @@ uploads those files as objects.
 
 from __future__ import annotations
 
-from localcloud.engines.athena.mirror import MirrorError, split_s3
+
+class MirrorError(Exception):
+    """A table location that cannot be read (no such bucket, not an s3:// URI)."""
+
+
+def split_s3(uri: str) -> tuple[str, str]:
+    if not uri.startswith(("s3://", "s3a://", "s3n://")):
+        raise MirrorError(f"location {uri!r} is not an s3:// URI")
+    bucket, _, prefix = uri.split("://", 1)[1].partition("/")
+    if prefix and not prefix.endswith("/"):
+        prefix += "/"
+    return bucket, prefix
 
 
 def _s3(account_id: str):

@@ -7,12 +7,11 @@ import re
 
 from localcloud.engines.athena import catalog
 from localcloud.engines.athena.catalog import CatalogError
+from localcloud.engines.athena.results import AthenaQueryError, QueryResult
 from localcloud.engines.athena.types import athena_column
 
 
 def _result(column: str, values: list[str]):
-    from localcloud.engines.athena.engine import QueryResult
-
     return QueryResult([athena_column(column, "VARCHAR")], [[v] for v in values])
 
 
@@ -47,8 +46,6 @@ def _show_create(name: str, database: str, account_id: str, region: str):
 
 
 def run_utility(sql: str, database: str, account_id: str, region: str):
-    from localcloud.engines.athena.engine import AthenaQueryError
-
     text = " ".join(sql.strip().rstrip(";").split())
     try:
         match = re.fullmatch(r"(?i)show (?:databases|schemas)(?: like '([^']*)')?", text)

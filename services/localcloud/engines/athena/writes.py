@@ -32,7 +32,7 @@ CATALOG = "awsdatacatalog"
 
 
 def _error(name: str, message: str):
-    from localcloud.engines.athena.engine import AthenaQueryError
+    from localcloud.engines.athena.results import AthenaQueryError
 
     return AthenaQueryError(name, message)
 
@@ -125,7 +125,7 @@ def run(engine: Any, statement: Statement, database: str, context: Any,
 
 
 def _result(rows: int, scanned: int, names: list[str], manifest_location: str | None, files: list[str]):
-    from localcloud.engines.athena.engine import QueryResult
+    from localcloud.engines.athena.results import QueryResult
 
     return QueryResult([athena_column("rows", "BIGINT")], [], scanned, names, update_count=rows,
                        manifest_location=manifest_location, manifest=files)
@@ -275,7 +275,7 @@ _VIEW = re.compile(r"(?is)^\s*CREATE\s+(?P<replace>OR\s+REPLACE\s+)?VIEW\s+(?P<n
 
 def _create_view(engine: Any, statement: Statement, database: str, context: Any, on_connection):
     from localcloud.engines.athena.ddl import split_name
-    from localcloud.engines.athena.engine import QueryResult, translate_error
+    from localcloud.engines.athena.results import QueryResult, translate_error
 
     match = _VIEW.match(statement.sql)
     if not match:
