@@ -72,14 +72,14 @@ def test_data_services_are_answered_before_the_slow_restores_and_hooks(tmp_path)
 def test_no_request_builds_iam_backends_for_partitions_nobody_uses(monkeypatch):
     """moto's per-request access-key lookup created an IAM backend (with ~1,600 AWS managed policies) for
     each of five unused partitions once any IAM state existed: 3 s inside one request, then saved and
-    rebuilt by every restart (localcloud/aws/iam/account_lookup.py)."""
+    rebuilt by every restart (localcloud/moto_fixes/iam_account_lookup.py)."""
     monkeypatch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
     from moto.iam import models
 
-    from localcloud.aws.iam import account_lookup
+    from localcloud.moto_fixes import iam_account_lookup
 
-    account_lookup.install()
-    assert account_lookup.installed() and models.get_account_id_from is account_lookup.get_account_id_from
+    iam_account_lookup.apply()
+    assert iam_account_lookup.installed() and models.get_account_id_from is iam_account_lookup.get_account_id_from
     account = "210987654321"
     backend = models.iam_backends[account]["global"]
     backend.create_user("us-east-1", "alice", "/", [])

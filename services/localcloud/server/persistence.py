@@ -29,7 +29,7 @@ from typing import Any, Callable
 
 from moto.backends import get_backend
 
-from localcloud.aws.iam import account_lookup
+from localcloud.moto_fixes import iam_account_lookup
 from localcloud.server.lineage import Lineage
 from localcloud.server.readiness import Readiness
 from localcloud.state import blobs, changes, picklers, replay
@@ -142,7 +142,7 @@ class StateStore:
         self._restore_started = time.monotonic()
         try:
             blobs.install(self.state_dir / "blobs")
-            account_lookup.install()  # before any IAM state exists: no request builds unused IAM backends
+            iam_account_lookup.apply()  # before any IAM state exists: no request builds unused IAM backends
             replay.install_deterministic_ids()
             try:
                 loaded = self.snapshots.load()

@@ -1,1 +1,0 @@
-"""What we change in moto's IAM (patched from our code; moto's files stay untouched)."""
