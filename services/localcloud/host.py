@@ -82,8 +82,9 @@ class Host(Protocol):
         """Admit browser requests a resource's own CORS configuration allows."""
 
     def on_start(self, hook: Callable[[], None], *, background: bool = False, holds: tuple[str, ...] = (),
-                 early: bool = False) -> None:
-        """Run `hook` when the server starts (background: after it answers, holding the named services)."""
+                 early: bool = False, late: bool = False) -> None:
+        """Run `hook` when the server starts (background: after it answers, holding the named services;
+        late: after the other background work, e.g. database servers no other service waits for)."""
 
     def on_drain(self, hook: Callable[[], None]) -> None:
         """Run `hook` first at shutdown, while the endpoint still answers: stop taking new work."""

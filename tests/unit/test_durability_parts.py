@@ -206,3 +206,44 @@ def test_a_snapshot_writer_that_never_finishes_is_stopped_and_reported():
     except ProcessLookupError:
         alive = False
     assert not alive
+
+
+def test_a_save_writes_only_what_changed_and_never_touches_the_current_snapshot(tmp_path):
+    """Save cost (issue 13): a service marked changed whose pickle is the same as before is linked, not
+    written and fsynced again; a second snapshot at the same journal position gets a folder of its own."""
+    root = SnapshotDir(tmp_path / "moto")
+
+    def commit(seq: int, backends: dict, changed: set) -> dict:
+        return root.write(root.prepare(seq), seq, backends, changed, dict, [], None, None)
+
+    commit(1, {"sqs": {"123": {"q": 1}}, "sns": {"123": {"t": 1}}}, {"sqs", "sns"})
+    first = root.current()
+    phases = commit(1, {"sqs": {"123": {"q": 1}}, "sns": {"123": {"t": 2}}}, {"sqs", "sns"})
+    second = root.current()
+    assert second != first and first.exists()  # the committed one stays whole until the new one is
+    assert (second / "sqs.pickle").stat().st_ino == (first / "sqs.pickle").stat().st_ino  # same bytes: linked
+    assert (second / "sns.pickle").stat().st_ino != (first / "sns.pickle").stat().st_ino
+    assert set(phases) >= {"pickle", "write", "manifest", "commit"}
+    root.remove_older()
+    assert not first.exists() and root.load().services.keys() == {"sqs", "sns"}
+
+
+def test_lambda_code_is_digested_once_in_the_server_not_by_every_snapshot(tmp_path, monkeypatch):
+    from localcloud.state import snapshots
+
+    root = SnapshotDir(tmp_path / "moto")
+    code = os.urandom(300_000)
+    backend = {"123": {"fn": {"zip": code, "b64": code.hex()}}}
+    digests = snapshots.ValueDigests()
+    monkeypatch.setattr(snapshots, "value_digests", digests)
+    digests.refresh(backend)  # in the saver thread, before the fork
+    hashed = []
+    real = snapshots.hashlib.sha256
+    monkeypatch.setattr(snapshots.hashlib, "sha256", lambda data=b"": (hashed.append(len(data)), real(data))[1])
+    for seq in (1, 2):
+        root.write(root.prepare(seq), seq, {"awslambda": backend}, {"awslambda"}, dict, [], None, None)
+    assert hashed == []  # neither snapshot digested the zip or its text again
+    assert len(list((tmp_path / "moto" / "values").glob("*/*"))) == 2
+    backend["123"]["fn"]["zip"] = os.urandom(300_000)  # new code: digested once, by the next refresh
+    digests.refresh(backend)
+    assert hashed == [300_000]

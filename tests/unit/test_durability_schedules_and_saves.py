@@ -49,3 +49,41 @@ def test_a_failed_save_is_reported_with_its_reason_then_clears(tmp_path):
     assert store.snapshot() is True
     assert store.health()["notes"] == [] and store.health()["persistence"]["last_error"] is None
     store.stop()
+
+
+def test_data_services_are_answered_before_the_slow_restores_and_hooks(tmp_path):
+    """Restart time (issue 13): S3 and DynamoDB must not wait for the Step Functions interpreter's import;
+    its state restores after the other start hooks."""
+    from localcloud.server.persistence import StateStore
+    from localcloud.server.readiness import Readiness
+
+    readiness = Readiness()
+    store = StateStore(tmp_path, readiness)
+    store.hold_snapshots()
+    store.restore_all(skip={"stepfunctions"})
+    assert not {"s3", "dynamodb", "sqs", "kinesis", "iam"} & readiness.starting()
+    assert readiness.starting() == {"stepfunctions"}
+    store.restore_rest()
+    assert readiness.starting() == set()
+    store.finish_restore(app=None)
+    store.stop()
+
+
+def test_no_request_builds_iam_backends_for_partitions_nobody_uses(monkeypatch):
+    """moto's per-request access-key lookup created an IAM backend (with ~1,600 AWS managed policies) for
+    each of five unused partitions once any IAM state existed: 3 s inside one request, then saved and
+    rebuilt by every restart (localcloud/moto_fixes/iam_account_lookup.py)."""
+    monkeypatch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+    from moto.iam import models
+
+    from localcloud.moto_fixes import iam_account_lookup
+
+    iam_account_lookup.apply()
+    assert iam_account_lookup.installed() and models.get_account_id_from is iam_account_lookup.get_account_id_from
+    account = "210987654321"
+    backend = models.iam_backends[account]["global"]
+    backend.create_user("us-east-1", "alice", "/", [])
+    key = backend.create_access_key("alice")
+    assert models.get_account_id_from(key.access_key_id) == account
+    assert models.get_account_id_from("test") == "123456789012"
+    assert list(dict.keys(models.iam_backends[account])) == ["aws"]

@@ -51,3 +51,31 @@ def test_iam_snapshot_leaves_out_unattached_aws_policies_and_restores_them(monke
     assert len(restored.aws_managed_policies) == len(backend.aws_managed_policies) > 1000
     assert restored.get_role("r").managed_policies[attached] is restored.managed_policies[attached]
     assert restored.managed_policies[attached].attachment_count == 1
+
+
+def test_dynamodb_items_restore_without_re_checking_their_size_and_keep_the_limit():
+    from moto.dynamodb.exceptions import ItemSizeTooLarge
+    from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
+
+    from localcloud.state.picklers import loading
+
+    item = Item(DynamoType({"S": "k"}), None, {"id": {"S": "k"}, "n": {"N": "7"}})
+    data = pickle.dumps(item)
+    calls = []
+    original = LimitedSizeDict.__setitem__
+    LimitedSizeDict.__setitem__ = lambda self, key, value: (calls.append(key), original(self, key, value))[1]
+    try:
+        with loading("dynamodb"):
+            restored = pickle.loads(data)
+        assert calls == []  # the O(attributes) size sum is not run once per attribute on restore
+        pickle.loads(data)
+        assert calls == ["id", "n"]  # outside `loading`, the check is back
+    finally:
+        LimitedSizeDict.__setitem__ = original
+    assert type(restored.attrs) is LimitedSizeDict and restored.attrs == item.attrs
+    try:  # and the restored item still refuses what AWS refuses (400 KB)
+        restored.attrs["big"] = DynamoType({"S": "x" * 410_000})
+    except ItemSizeTooLarge:
+        pass
+    else:
+        raise AssertionError("a restored item took an attribute over DynamoDB's 400 KB item limit")

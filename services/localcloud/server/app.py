@@ -73,11 +73,11 @@ class LocalCloudApp:
         self._on_stop: list[Callable[[], None]] = []
         self._background: list[tuple[Callable[[], None], tuple[str, ...]]] = []
         self._early: list[tuple[Callable[[], None], tuple[str, ...]]] = []
+        self._late: list[tuple[Callable[[], None], tuple[str, ...]]] = []
         self.readiness = Readiness(settings.ready_wait_seconds)
         self.closed = False
         self.state = StateStore(settings.state_dir, self.readiness)
         self.on_start(self.state.hold_snapshots)
-        self.on_start(self.state.restore_all, background=True)
         self._draining: list[Callable[[], None]] = []
         self.add_health(self.state.health)
         self.mount("/_localcloud/health", self._health)
@@ -103,16 +103,19 @@ class LocalCloudApp:
         self._cross_origin_policies.append(policy)
 
     def on_start(self, hook: Callable[[], None], *, background: bool = False, holds: tuple[str, ...] = (),
-                 early: bool = False) -> None:
+                 early: bool = False, late: bool = False) -> None:
         """Run `hook` once the server is about to serve (start pollers, engines, workers).
 
         Slow hooks (heavy imports, engines) pass background=True: they run after the server answers, one
         after another in one thread (concurrent imports of moto's modules can deadlock Python's import
         locks), and requests for the moto services named in `holds` wait until they are done. `early`
         background hooks run before saved state is restored (one that swaps a moto backend must, or the
-        restored state would land in the backend it replaces)."""
+        restored state would land in the backend it replaces); saved state of the services they hold is
+        restored after them, the rest before them, and the other background hooks run before them too.
+        `late` background hooks run after all that (bringing database servers back takes seconds and holds
+        RDS alone: S3 or DynamoDB need not wait for it)."""
         if background:
-            (self._early if early else self._background).append((hook, holds))
+            (self._early if early else self._late if late else self._background).append((hook, holds))
         else:
             self._on_start.append(hook)
 
@@ -128,21 +131,33 @@ class LocalCloudApp:
     def start(self) -> None:
         for hook in self._on_start:
             hook()
-        # Holds are taken before the server answers, so no request slips past unfinished work.
-        queued = [(hook, self.readiness.hold(*holds)) for hook, holds in [*self._early, *self._background]]
-        # Last: the journal is replayed once moto's delivery hooks and engines are ours.
-        queued.append((lambda: self.state.finish_restore(self), threading.Event()))
+        # Holds are taken before the server answers, so no request slips past unfinished work. In order: saved
+        # state of the data services; the hooks they wait for (moto's delivery hooks); the early hooks (slow
+        # imports: the Step Functions interpreter) and the state they swap the backend of, with IAM's (slow
+        # to rebuild); the late hooks (database servers); then the journal's replay, once moto's delivery
+        # hooks and engines are ours. A data service is answered as soon as its own holds are released.
+        swapped = {service for _, holds in self._early for service in holds}
+        held = lambda hooks: [(hook, self.readiness.hold(*holds)) for hook, holds in hooks]
+        queued = [(lambda: self.state.restore_all(skip=swapped), threading.Event()), *held(self._background),
+                  *held(self._early), (self.state.restore_rest, threading.Event()), *held(self._late),
+                  (lambda: self.state.finish_restore(self), threading.Event())]
         threading.Thread(target=self._run_background, args=(queued,), name="start-background", daemon=True).start()
 
     @staticmethod
     def _run_background(queued: list[tuple[Callable[[], None], threading.Event]]) -> None:
+        started = time.monotonic()
+        took = []
         for hook, done in queued:
+            began, cpu = time.monotonic(), time.thread_time()
             try:
                 hook()
             except Exception:
                 log.exception("start hook %r failed", hook)
             finally:
                 done.set()
+            took.append(f"{getattr(hook, '__qualname__', hook)} {time.monotonic() - began:.2f} s "
+                        f"(CPU {time.thread_time() - cpu:.2f} s)")
+        log.info("start-up finished in %.2f s: %s", time.monotonic() - started, "; ".join(took))
 
     def drain(self) -> None:
         """The first half of a clean stop, while requests are still answered (Lambdas that drain call back):

@@ -29,17 +29,19 @@ from typing import Any, Callable
 
 from moto.backends import get_backend
 
+from localcloud.moto_fixes import iam_account_lookup
 from localcloud.server.lineage import Lineage
 from localcloud.server.readiness import Readiness
-from localcloud.state import blobs, changes, replay
+from localcloud.state import blobs, changes, picklers, replay
+from localcloud.state import snapshots as snapshot_files
 from localcloud.state.durable import private_dir
 from localcloud.state.gate import Gate
 from localcloud.state.journal import Journal
 from localcloud.state.outbox import outbox
 # Registers moto's picklers on import. Snapshots written before the picklers moved name these two here.
 from localcloud.state.picklers import _load_private_key, _prepare_pickling, _rebuild_iam_backend  # noqa: F401
-from localcloud.state.snapshots import (IncompatibleSnapshot, Loaded, SnapshotDir, ValueUnpickler, fork_and_write,
-                                       versions, wait_child)
+from localcloud.state.snapshots import (BLOB_SERVICES, IncompatibleSnapshot, Loaded, SnapshotDir, ValueUnpickler,
+                                       collector_paused, fork_and_write, value_digests, versions, wait_child)
 
 log = logging.getLogger("localcloud.persistence")
 
@@ -69,6 +71,10 @@ FULL_SNAPSHOT_SECONDS = 600.0  # every loaded service re-pickled, catching chang
 BACKGROUND_CHANGED = ("stepfunctions", "cloudwatch", "rds")
 JOURNAL_LIMIT = 64 * 1024 * 1024  # a snapshot is taken sooner once the journal holds this much
 RETRY_SECONDS = (1.0, 2.0, 5.0, 10.0, 30.0)  # between attempts after a failed snapshot
+# Restored first, whatever its size: moto looks up the IAM backend of the caller's account in every request
+# of every service (moto.core.responses, mark_account_as_visited) and creates an empty one when there is none,
+# building AWS's ~1,600 managed policies (0.7 s idle, 2-4 s at load 7-14 on two cores) inside that request.
+RESTORED_FIRST = ("iam",)
 
 
 def _module_of(service: str) -> str:
@@ -95,7 +101,10 @@ class StateStore:
         self._restored = {service: threading.Event() for service in PERSISTED}
         self._holds: dict[str, threading.Event] = {}
         self._restore_complete = False  # the journal is open: requests are journaled
+        self._restore_started = time.monotonic()
+        self._left_for_later: dict[str, Path] = {}
         self._all_restored = False  # restore and replay finished: a snapshot would hold everything
+        self._start_finished = threading.Event()
         self._loaded: Loaded | None = None
         self._extras: dict[str, tuple[Callable[[], Any], Callable[[Any], None]]] = {}
         self._last_full = time.monotonic()
@@ -122,13 +131,18 @@ class StateStore:
         self.lineage.begin()
         self._holds = {service: self.readiness.hold(service) for service in PERSISTED}
 
-    def restore_all(self) -> None:
+    def restore_all(self, skip: tuple[str, ...] | set[str] = ()) -> None:
         """Load the committed snapshot (the app runs this first in its start thread). A snapshot this version
         cannot read is set aside whole before anything loads. Without a journal to replay (the last stop was
-        clean) each service is let through as soon as it is restored, smallest first."""
-        started = time.monotonic()
+        clean) each service is let through as soon as it is restored, smallest first.
+
+        Services in `skip` (those an early start hook swaps the backend of, Step Functions) are left for
+        `restore_rest`, which the app runs after the other start hooks: the data services need not wait for
+        the early hooks' slow imports."""
+        self._restore_started = time.monotonic()
         try:
             blobs.install(self.state_dir / "blobs")
+            iam_account_lookup.apply()  # before any IAM state exists: no request builds unused IAM backends
             replay.install_deterministic_ids()
             try:
                 loaded = self.snapshots.load()
@@ -143,19 +157,46 @@ class StateStore:
                     log.exception("could not restore the saved %s; it starts empty", name)
             if not any(segment.stat().st_size for segment in self.journal.segments()):
                 self._open_for_requests(loaded, release=False)
-            for service, path in sorted(loaded.services.items(), key=lambda item: item[1].stat().st_size):
-                try:
-                    self._install(service, path)
-                finally:
+            now = {service: path for service, path in loaded.services.items() if service not in skip}
+            self._left_for_later = {service: path for service, path in loaded.services.items() if service in skip}
+            self._install_each(now)
+            for service in PERSISTED:  # nothing saved for it: ready now, unless left for later
+                if service not in skip:
                     self._restored_one(service)
+        except Exception:
+            log.exception("restoring saved state failed part-way")
+            for service in PERSISTED:
+                if service not in skip:
+                    self._restored_one(service)
+
+    def restore_rest(self) -> None:
+        """The services `restore_all` left for after the early start hooks."""
+        try:
+            self._install_each(self._left_for_later)
         except Exception:
             log.exception("restoring saved state failed part-way")
         finally:
             for service in PERSISTED:
                 self._restored_one(service)
         if self._loaded and self._loaded.services:
-            log.info("restored %s from %s (journal position %d) in %.2f s", ", ".join(sorted(self._loaded.services)),
-                     self._loaded.directory or self.directory, self._loaded.seq, time.monotonic() - started)
+            took = self.status.get("restore_seconds", {})
+            log.info("restored %s from %s (journal position %d) in %.2f s", ", ".join(
+                f"{service} ({took[service][0]:.2f} s, CPU {took[service][1]:.2f} s)" if service in took else service
+                for service in sorted(self._loaded.services)), self._loaded.directory or self.directory,
+                self._loaded.seq, time.monotonic() - self._restore_started)
+
+    def _install_each(self, services: dict[str, Path]) -> None:
+        """RESTORED_FIRST first, then smallest first, so most services are back at once."""
+        for service, path in sorted(services.items(), key=lambda item: (item[0] not in RESTORED_FIRST,
+                                                                        item[1].stat().st_size)):
+            started, cpu = time.monotonic(), time.thread_time()
+            try:
+                self._install(service, path)
+            finally:
+                self._restored_one(service)
+            # Wall and CPU time of this thread: on a loaded machine the two differ by the wait for a core.
+            self.status.setdefault("restore_seconds", {})[service] = [round(time.monotonic() - started, 3),
+                                                                      round(time.thread_time() - cpu, 3)]
 
     def _restored_one(self, service: str) -> None:
         self._restored[service].set()
@@ -204,6 +245,7 @@ class StateStore:
             outbox.resume()
         self.status["replayed"] = replayed
         self._all_restored = True
+        self._start_finished.set()
         self._saver.start()
         if loaded.directory is None and loaded.services:
             self.mark_changed(*loaded.services)
@@ -232,7 +274,7 @@ class StateStore:
     def _read(service: str, path: Path) -> dict[str, Any]:
         for attempt in range(5):
             try:
-                with open(path, "rb") as handle:
+                with open(path, "rb") as handle, collector_paused(), picklers.loading(service):
                     document = ValueUnpickler(handle, path.parent.parent / "values").load()
                 if document.get("version") != SNAPSHOT_VERSION:
                     raise IncompatibleSnapshot(f"{path.name} has version {document.get('version')}, "
@@ -299,7 +341,14 @@ class StateStore:
                 self._changed.update(SIDE_EFFECTS.get(service, ()))
 
     def stop(self) -> None:
-        """Final snapshot (the app calls this after intake stopped and in-flight work drained)."""
+        """Final snapshot (the app calls this after intake stopped and in-flight work drained). A stop that
+        comes while start-up still restores waits for it, bounded (LOCALCLOUD_STOP_RESTORE_WAIT_SECONDS,
+        30): the data services answer before IAM or the engines are back, so a client may well have
+        written and stopped by then, and its writes belong in the final snapshot, not only the journal."""
+        bound = _env_seconds("LOCALCLOUD_STOP_RESTORE_WAIT_SECONDS", 30.0)
+        if self._holds and not self._start_finished.wait(bound):
+            log.warning("start-up was still restoring saved state after %.0f s of stopping; no final snapshot "
+                        "is written (the journal keeps every change and is replayed at the next start)", bound)
         self._stopping.set()
         self._wake.set()
         if self._saver.is_alive():
@@ -363,6 +412,8 @@ class StateStore:
                 found = get_backend(service)  # type: ignore[arg-type]
                 if len(found):  # a service never used has no accounts: nothing to keep
                     backends[service] = found
+            for service in set(BLOB_SERVICES) & set(backends) & changed:  # digest new code zips here, once
+                value_digests.refresh(dict(dict.items(backends[service])))
             private_dir(self.directory)
             fd = os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # not synced: a hint for `stop`
             os.write(fd, str(os.getpid()).encode())
@@ -377,7 +428,8 @@ class StateStore:
                 if self.use_fork:
                     child, pipe = fork_and_write(write)
                 else:
-                    write()
+                    snapshot_files.last_report.clear()
+                    snapshot_files.last_report.update(write())
                 stall = time.perf_counter() - stall_started
             self.journal.retire(rotated)
             error = wait_child(child, pipe) if self.use_fork else None
@@ -408,7 +460,8 @@ class StateStore:
         self.status.update(last_snapshot_at=time.time(), snapshot_seq=seq, last_error=None,
                            last_snapshot_ms=round(committed * 1000, 1),
                            last_cleanup_ms=round((time.perf_counter() - started - committed) * 1000, 1),
-                           last_stall_ms=round(stall * 1000, 2), saved_services=sorted(changed))
+                           last_stall_ms=round(stall * 1000, 2), saved_services=sorted(changed),
+                           last_snapshot_phases_ms=dict(snapshot_files.last_report))
         return True
 
     def _extras_now(self) -> dict[str, Any]:

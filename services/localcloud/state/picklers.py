@@ -3,10 +3,12 @@ stay untouched). Locks and conditions hold no state worth keeping, so they pickl
 
 from __future__ import annotations
 
+import contextlib
 import copyreg
 import threading
 import weakref
 from collections import defaultdict
+from collections.abc import Iterator
 from functools import partial
 from typing import Any
 
@@ -90,9 +92,33 @@ def _reduce_iam_backend(backend: Any) -> tuple:
     return _rebuild_iam_backend, (type(backend), state)
 
 
+@contextlib.contextmanager
+def loading(service: str) -> Iterator[None]:
+    """Around unpickling `service`'s snapshot. For DynamoDB: moto's item attributes (LimitedSizeDict) check
+    the item's size on every assignment by summing every attribute already there, in Python, and pickle
+    restores a dict subclass one assignment at a time, so 100k items took seconds of size sums. Their sizes
+    were checked when they were written: while they load, assignment is plain dict assignment (in C).
+    DynamoDB requests are held (Readiness) while this runs, so no new item skips the check."""
+    if service != "dynamodb":
+        yield
+        return
+    from moto.dynamodb.models.dynamo_type import LimitedSizeDict
+
+    checked = LimitedSizeDict.__dict__.get("__setitem__")
+    if checked is None:
+        yield
+        return
+    del LimitedSizeDict.__setitem__
+    try:
+        yield
+    finally:
+        LimitedSizeDict.__setitem__ = checked
+
+
 def _prepare_pickling(service: str) -> None:
     """Service-specific picklers, registered only for a service being saved (its models are loaded then)."""
     if service == "iam":
         from moto.iam.models import IAMBackend
 
         copyreg.pickle(IAMBackend, _reduce_iam_backend)
+

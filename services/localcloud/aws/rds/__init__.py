@@ -19,7 +19,7 @@ def install(app: Host) -> None:
                                                      app.state.wait_restored("secretsmanager")))
     app.subsystems.put("rds", manager)  # handlers.py finds it there
     # In the background: restoring imports moto's RDS (seconds) and waits for persisted state to load;
-    # RDS requests wait until the engines are back.
-    app.on_start(manager.restore, background=True, holds=("rds",))
+    # RDS requests wait until the engines are back; late: no other service waits behind the engines.
+    app.on_start(manager.restore, background=True, holds=("rds",), late=True)
     app.on_stop(manager.shutdown)
     app.add_health(manager.health)
