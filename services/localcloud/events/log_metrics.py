@@ -70,23 +70,6 @@ def _data_for(matcher: log_patterns.Matcher, transformation: dict[str, Any],
     return data
 
 
-def install() -> None:
-    from moto.logs.models import LogsBackend
-
-    original = LogsBackend.put_log_events
-
-    def put_log_events(self: Any, log_group_name: str, log_stream_name: str,
-                       log_events: list[dict[str, Any]]) -> Any:
-        result = original(self, log_group_name, log_stream_name, log_events)
-        try:
-            on_log_events(self, log_group_name, log_events)
-        except Exception:  # a metric filter must never fail the write of the log lines themselves
-            log.exception("metric filters on %s failed; the log events were stored", log_group_name)
-        return result
-
-    LogsBackend.put_log_events = put_log_events  # type: ignore[method-assign]
-
-
 def _naive(millis: int) -> datetime:
     """moto keeps metric timestamps as naive UTC (its utcnow()); an aware one breaks its comparisons."""
     return datetime.fromtimestamp(millis / 1000, UTC).replace(tzinfo=None)

@@ -6,7 +6,7 @@ version 2.1), .../notification-how-to-filtering.html (prefix/suffix), .../grant-
 (S3 may only notify destinations whose resource policy allows it; otherwise
 PutBucketNotificationConfiguration fails with InvalidArgument "Unable to validate the following destination
 configurations"), .../how-to-enable-disable-notification-intro.html (an s3:TestEvent on configuration).
-moto's synchronous send_event / send_test_event are replaced (moto_hooks), so a PUT returns at once.
+moto's synchronous send_event / send_test_event are replaced (moto_patches/s3.py), so a PUT returns at once.
 Each accepted event is in the outbox (localcloud.state.outbox) from the write until its delivery ends,
 so it survives a restart or a crash with the object that caused it: at-least-once, as AWS promises.
 """

@@ -8,6 +8,7 @@ import threading
 import time
 from typing import Any, Callable, Iterable, Protocol
 
+from localcloud import moto_patches
 from localcloud.clock import configure as configure_clock
 from localcloud.config import Settings
 from localcloud.host import Subsystems
@@ -61,6 +62,9 @@ class LocalCloudApp:
     def __init__(self, settings: Settings, handlers: HandlerTable) -> None:
         self.settings = settings
         self.handlers = handlers  # our AWS handlers by (service, operation): localcloud.aws.registry
+        moto_patches.configure(settings.host, settings.port)  # before moto reads its settings
+        self.start_failure: str | None = None  # why the start failed for good (MotoPatchError)
+        self._on_start_failure: list[Callable[[str], None]] = []
         self.clock = configure_clock(settings.clock_speed)
         self.started_at = time.time()
         self.moto = MotoDispatcher()
@@ -125,24 +129,45 @@ class LocalCloudApp:
         pollers); pending events are then drained for up to LOCALCLOUD_STOP_DRAIN_SECONDS."""
         self._draining.append(hook)
 
+    def on_start_failure(self, hook: Callable[[str], None]) -> None:
+        """Run `hook(message)` when the start fails for good (a moto patch that no longer fits): the
+        server's owner stops it (server/main.py)."""
+        self._on_start_failure.append(hook)
+
     def start(self) -> None:
         for hook in self._on_start:
             hook()
-        # Holds are taken before the server answers, so no request slips past unfinished work.
-        queued = [(hook, self.readiness.hold(*holds)) for hook, holds in [*self._early, *self._background]]
+        # Holds are taken before the server answers, so no request slips past unfinished work. First, the
+        # one point where moto is patched: before saved state is restored and before any request reaches
+        # moto (importing the patched modules takes seconds, so it runs after the server answers).
+        queued = [(moto_patches.apply_all, self.readiness.hold_all())]
+        queued += [(hook, self.readiness.hold(*holds)) for hook, holds in [*self._early, *self._background]]
         # Last: the journal is replayed once moto's delivery hooks and engines are ours.
         queued.append((lambda: self.state.finish_restore(self), threading.Event()))
         threading.Thread(target=self._run_background, args=(queued,), name="start-background", daemon=True).start()
 
-    @staticmethod
-    def _run_background(queued: list[tuple[Callable[[], None], threading.Event]]) -> None:
-        for hook, done in queued:
+    def _run_background(self, queued: list[tuple[Callable[[], None], threading.Event]]) -> None:
+        for position, (hook, done) in enumerate(queued):
             try:
                 hook()
+            except moto_patches.MotoPatchError as exc:
+                self._fail_start(str(exc), [event for _, event in queued[position:]])
+                return
             except Exception:
                 log.exception("start hook %r failed", hook)
             finally:
                 done.set()
+
+    def _fail_start(self, message: str, holds: list[threading.Event]) -> None:
+        """Nothing after a failed patch runs (no restore: moto would hold the saved state unpatched); every
+        request is refused with the message, and the server stops."""
+        self.start_failure = message
+        log.critical("%s", message)
+        self.readiness.fail(message)
+        for event in holds:
+            event.set()
+        for hook in self._on_start_failure:
+            hook(message)
 
     def drain(self) -> None:
         """The first half of a clean stop, while requests are still answered (Lambdas that drain call back):
@@ -184,7 +209,9 @@ class LocalCloudApp:
                 else:
                     extras[key] = value
         document = health_document(extras)
-        for service in self.readiness.starting():
+        if self.start_failure:
+            document["start_failure"] = self.start_failure
+        for service in self.readiness.starting(tuple(document["services"])):
             if service in document["services"]:
                 document["services"][service] = "starting"
         body = json.dumps(document).encode()

@@ -129,7 +129,6 @@ class StateStore:
         started = time.monotonic()
         try:
             blobs.install(self.state_dir / "blobs")
-            replay.install_deterministic_ids()
             try:
                 loaded = self.snapshots.load()
             except Exception as exc:
