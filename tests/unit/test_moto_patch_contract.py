@@ -31,7 +31,7 @@ def test_apply_all_installs_every_patch_once():
     moto_patches.apply_all()  # idempotent: a second call installs nothing again
     for patch in PATCHES:
         installed = registry.inspect.getattr_static(registry.owner_of(patch), patch.attribute)
-        original = registry._applied[(patch.target, patch.attribute)][1]
+        original = registry.original_of(patch)
         assert installed is not original, f"{patch.name} is not in place on {patch.location}"
 
 

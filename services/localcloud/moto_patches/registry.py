@@ -193,5 +193,7 @@ def applied() -> list[Patch]:
 
 
 def original_of(patch: Patch) -> Any:
-    """moto's own attribute that `patch` replaced (for callers that need moto's behaviour explicitly)."""
-    return _applied[(patch.target, patch.attribute)][1]
+    """moto's own attribute that `patch` replaces, applied or not (tests compare against moto's behaviour)."""
+    with _lock:
+        found = _applied.get((patch.target, patch.attribute))
+    return found[1] if found is not None else getattr(owner_of(patch), patch.attribute)
