@@ -7,7 +7,7 @@ import sys
 import types
 
 import pytest
-from localcloud import moto_patches
+from localcloud import moto_adapter, moto_patches
 from localcloud.moto_patches import MotoPatchError, Patches, registry
 
 PATCHES = moto_patches.all_patches()
@@ -78,3 +78,19 @@ def test_a_value_of_another_type_fails(fake_moto_module):
     patches.value("fake_moto_models:kept", True, was="bool", why="a flag")
     with pytest.raises(MotoPatchError, match="moto's value is a function, not a bool"):
         moto_patches.apply(patches)
+
+
+@pytest.mark.parametrize("name", [*moto_adapter.BACKENDS, *moto_adapter.NAMES])
+def test_every_name_the_adapter_offers_is_in_moto(name):
+    """Model access outside the patches goes through localcloud.moto_adapter; each of its names still
+    resolves in the installed moto (a BackendDict for the backends)."""
+    from moto.core.base_backend import BackendDict
+
+    value = getattr(moto_adapter, name)
+    if name in moto_adapter.BACKENDS:
+        assert isinstance(value, BackendDict), name
+
+
+def test_the_adapter_refuses_a_name_it_does_not_list():
+    with pytest.raises(AttributeError, match="add it to BACKENDS or NAMES"):
+        moto_adapter.sqs_backendz  # noqa: B018

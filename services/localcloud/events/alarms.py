@@ -44,7 +44,7 @@ def _statistic(values: list[float], statistic: str) -> float:
 
 
 def _values_by_period(backend: Any, alarm: Any, starts: list[float]) -> list[list[float]]:
-    from moto.cloudwatch.models import MetricDatum
+    from localcloud.moto_adapter import MetricDatum
 
     wanted = sorted((d.name, d.value) for d in alarm.dimensions)
     period = float(alarm.period)
@@ -183,7 +183,7 @@ class AlarmEvaluator:
                 log.exception("alarm evaluation failed; retrying at the next round")
 
     def evaluate_all(self) -> None:
-        from moto.cloudwatch.models import cloudwatch_backends
+        from localcloud.moto_adapter import cloudwatch_backends
 
         now = clock().now()
         for account, regions in list(cloudwatch_backends.items()):

@@ -57,7 +57,7 @@ class Checkpoints:
 
 
 def all_mappings() -> list[Any]:
-    from moto.awslambda.models import lambda_backends
+    from localcloud.moto_adapter import lambda_backends
 
     found = []
     for regions in list(lambda_backends.values()):
@@ -74,7 +74,7 @@ def detach_from_queue(esm: Any) -> None:
     """moto's Queue.add_message receives a batch for every mapping it holds, inside SendMessage."""
     if ":sqs:" not in esm.event_source_arn:
         return
-    from moto.sqs.models import sqs_backends
+    from localcloud.moto_adapter import sqs_backends
 
     _, _, _, region, account, name = esm.event_source_arn.split(":", 5)
     queue = sqs_backends[account][region].queues.get(name)

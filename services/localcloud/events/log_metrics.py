@@ -28,7 +28,7 @@ def on_log_events(backend: Any, group: str, events: list[dict[str, Any]]) -> Non
     filters = [f for f in backend.filters.metric_filters if f["logGroupName"] == group]
     if not filters:
         return
-    from moto.cloudwatch.models import cloudwatch_backends
+    from localcloud.moto_adapter import cloudwatch_backends
 
     metrics = cloudwatch_backends[backend.account_id][backend.region_name]
     for metric_filter in filters:

@@ -235,7 +235,7 @@ def _as_list(value: Any) -> list[Any]:
 
 
 def _lambda_allows(arn: str, bucket_arn: str, account: str) -> bool:
-    from moto.awslambda.models import lambda_backends
+    from localcloud.moto_adapter import lambda_backends
 
     try:
         _, _, _, region, owner, _ = arn.split(":", 5)
@@ -247,7 +247,7 @@ def _lambda_allows(arn: str, bucket_arn: str, account: str) -> bool:
 
 
 def _queue_allows(arn: str, bucket_arn: str, account: str) -> bool:
-    from moto.sqs.models import sqs_backends
+    from localcloud.moto_adapter import sqs_backends
 
     try:
         _, _, _, region, owner, name = arn.split(":", 5)
@@ -258,7 +258,7 @@ def _queue_allows(arn: str, bucket_arn: str, account: str) -> bool:
 
 
 def _topic_allows(arn: str, bucket_arn: str, account: str) -> bool:
-    from moto.sns.models import sns_backends
+    from localcloud.moto_adapter import sns_backends
 
     try:
         _, _, _, region, owner, _ = arn.split(":", 5)

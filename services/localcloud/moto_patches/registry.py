@@ -51,7 +51,8 @@ class Patches(list):
 
     def wrap(self, location: str, *, signature: str, why: str = "") -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """`fn(original, *args, **kwargs)` runs instead of moto's function; it calls `original` itself.
-        On a property, `fn(original_getter, self)` becomes the new getter."""
+        On a property, `fn(original_getter, self)` becomes the new getter; on a classmethod, `fn(original,
+        cls, ...)` becomes the classmethod (its signature is the bound one, without cls)."""
         def register(fn: Callable[..., Any]) -> Callable[..., Any]:
             self._add(location, _wrapping(fn), signature, why or fn.__doc__ or "")
             return fn
@@ -137,7 +138,11 @@ def problem(patch: Patch) -> str | None:
         owner = owner_of(patch)
     except (ImportError, AttributeError) as exc:
         return f"{patch.target} is gone ({type(exc).__name__}: {exc})"
-    original = inspect.getattr_static(owner, patch.attribute, _MISSING)
+    if (patch.target, patch.attribute) in _applied:  # judge moto's own attribute, not ours
+        original = _applied[(patch.target, patch.attribute)][1]
+        original = _MISSING if original is None and patch.kind == "add" else original
+    else:
+        original = inspect.getattr_static(owner, patch.attribute, _MISSING)
     if patch.kind == "add":
         return None if original is _MISSING else "moto now has this attribute itself"
     if original is _MISSING:
@@ -145,7 +150,10 @@ def problem(patch: Patch) -> str | None:
     if patch.kind == "value":
         found = type(original).__name__
         return None if found == patch.signature else f"moto's value is a {found}, not a {patch.signature}"
-    original = getattr(owner, patch.attribute) if not isinstance(original, property) else original
+    if isinstance(original, (classmethod, staticmethod)):
+        original = original.__get__(None, owner)  # as moto calls it: cls bound
+    elif not isinstance(original, property) and (patch.target, patch.attribute) not in _applied:
+        original = getattr(owner, patch.attribute)  # as moto calls it (bound for instance attributes)
     try:
         found = shape(original)
     except (TypeError, ValueError):
@@ -180,6 +188,10 @@ def apply(patches: Iterable[Patch]) -> list[Patch]:
         for patch in pending:
             owner = owner_of(patch)
             original = inspect.getattr_static(owner, patch.attribute, None)
+            if isinstance(original, (classmethod, staticmethod)):  # ours gets the function, and is one too
+                _applied[(patch.target, patch.attribute)] = (patch, original)
+                setattr(owner, patch.attribute, type(original)(patch.build(original.__func__)))
+                continue
             if original is not None and not isinstance(original, property):
                 original = getattr(owner, patch.attribute)
             _applied[(patch.target, patch.attribute)] = (patch, original)

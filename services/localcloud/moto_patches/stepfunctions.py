@@ -163,3 +163,33 @@ def execute_lambda_function_integration(original: Callable[..., None], env: Any,
                             "HttpStatusCode": metadata.get("HTTPStatusCode", 200)},
         "SdkResponseMetadata": {"RequestId": metadata.get("RequestId", "")},
         "StatusCode": result.get("StatusCode", 200)}
+
+
+def definition_string(properties: dict[str, Any]) -> str:
+    """The state machine's definition from a CloudFormation resource's DefinitionString or Definition (an
+    object), with DefinitionSubstitutions' ${name} placeholders replaced."""
+    import json
+
+    definition = properties.get("DefinitionString")
+    if definition is None and properties.get("Definition") is not None:
+        definition = json.dumps(properties["Definition"])
+    definition = definition or ""
+    for name, value in (properties.get("DefinitionSubstitutions") or {}).items():
+        definition = definition.replace("${" + name + "}", str(value))
+    return definition
+
+
+@PATCHES.wrap("moto.stepfunctions.models:StateMachine.create_from_cloudformation_json",
+              signature="(resource_name, cloudformation_json, account_id, region_name, **kwargs)")
+def create_from_cloudformation_json(original: Callable[..., Any], cls: Any, resource_name: str,
+                                    cloudformation_json: dict[str, Any], account_id: str, region_name: str,
+                                    **kwargs: Any) -> Any:
+    """AWS::StepFunctions::StateMachine takes `Definition` (an object) and `DefinitionSubstitutions` too
+    (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-stepfunctions-statemachine.html);
+    moto reads DefinitionString only, so a template with Definition created a machine with an empty
+    definition, which its interpreter refused with a JSON error inside a CloudFormation (XML) answer.
+    (Issue 17's parity fix, first in localcloud/moto_fixes.)"""
+    properties = dict(cloudformation_json.get("Properties") or {})
+    properties["DefinitionString"] = definition_string(properties)
+    return original(cls, resource_name, {**cloudformation_json, "Properties": properties}, account_id,
+                    region_name, **kwargs)

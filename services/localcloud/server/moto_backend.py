@@ -10,12 +10,8 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from moto.moto_server.werkzeug_app import DEFAULT_SERVICE_REGION, DomainDispatcherApplication, create_backend_app
-
-from localcloud import moto_fixes
+from localcloud.moto_adapter import DEFAULT_SERVICE_REGION, DomainDispatcherApplication, create_backend_app
 from localcloud.server.requests import MotoResponse
-
-moto_fixes.apply()  # AWS-parity changes to moto's code (localcloud/moto_fixes)
 
 
 def _create_app(service: str) -> Any:

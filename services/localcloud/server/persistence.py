@@ -27,8 +27,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from moto.backends import get_backend
-
+from localcloud.moto_adapter import get_backend
 from localcloud.server.lineage import Lineage
 from localcloud.server.readiness import Readiness
 from localcloud.state import blobs, changes, replay
@@ -36,6 +35,7 @@ from localcloud.state.durable import private_dir
 from localcloud.state.gate import Gate
 from localcloud.state.journal import Journal
 from localcloud.state.outbox import outbox
+
 # Registers moto's picklers on import. Snapshots written before the picklers moved name these two here.
 from localcloud.state.picklers import _load_private_key, _prepare_pickling, _rebuild_iam_backend  # noqa: F401
 from localcloud.state.snapshots import (IncompatibleSnapshot, Loaded, SnapshotDir, ValueUnpickler, fork_and_write,

@@ -93,6 +93,6 @@ def _reduce_iam_backend(backend: Any) -> tuple:
 def _prepare_pickling(service: str) -> None:
     """Service-specific picklers, registered only for a service being saved (its models are loaded then)."""
     if service == "iam":
-        from moto.iam.models import IAMBackend
+        from localcloud.moto_adapter import IAMBackend
 
         copyreg.pickle(IAMBackend, _reduce_iam_backend)

@@ -66,7 +66,7 @@ def new_seed() -> int:
 @contextmanager
 def seeded(seed: int) -> Iterator[None]:
     """moto's ids drawn in this thread come from a generator seeded with `seed`."""
-    from moto.moto_api._internal.moto_random import MotoRandom
+    from localcloud.moto_adapter import MotoRandom
 
     previous = getattr(_local, "random", None)
     _local.random = MotoRandom(seed)

@@ -24,13 +24,13 @@ _picklable = False  # MasterUserSecret's pickler is registered (copyreg: how it 
 
 
 def _secrets_backend(account_id: str, region: str):
-    from moto.secretsmanager.models import secretsmanager_backends
+    from localcloud.moto_adapter import secretsmanager_backends
 
     return secretsmanager_backends[account_id][region]
 
 
 def backend(account_id: str, region: str):
-    from moto.rds.models import rds_backends
+    from localcloud.moto_adapter import rds_backends
 
     return rds_backends[account_id][region]
 
@@ -140,7 +140,7 @@ def _make_master_secrets_picklable() -> None:
     RDS state (the local cloud's persistence) drags in KMS's RSA keys and fails. Pickle it as (instance,
     secret ARN, status) and look the backends up again when used."""
     global _picklable
-    from moto.rds.models import MasterUserSecret
+    from localcloud.moto_adapter import MasterUserSecret
 
     if _picklable:
         return
