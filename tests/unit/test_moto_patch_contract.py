@@ -94,3 +94,17 @@ def test_every_name_the_adapter_offers_is_in_moto(name):
 def test_the_adapter_refuses_a_name_it_does_not_list():
     with pytest.raises(AttributeError, match="add it to BACKENDS or NAMES"):
         moto_adapter.sqs_backendz  # noqa: B018
+
+
+def test_a_classmethod_patch_stays_a_classmethod():
+    """CloudFormation's AWS::StepFunctions::StateMachine with a Definition object and substitutions
+    (moto_patches/stepfunctions.py), called as moto calls it: on the class."""
+    moto_patches.apply_all()
+    from moto.stepfunctions.models import StateMachine
+
+    machine = StateMachine.create_from_cloudformation_json(
+        "machine", {"Properties": {"StateMachineName": "m", "RoleArn": "arn:aws:iam::123456789012:role/r",
+                                   "Definition": {"StartAt": "${first}", "States": {"A": {"Type": "Succeed"}}},
+                                   "DefinitionSubstitutions": {"first": "A"}}},
+        "123456789012", "us-east-1")
+    assert '"StartAt": "A"' in machine.definition
