@@ -9,9 +9,9 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /opt/localcloud
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md constraints.txt ./
 COPY services ./services
-RUN pip install --no-cache-dir .
+RUN pip install --no-cache-dir -c constraints.txt .
 
 # Inside a container the server must listen on 0.0.0.0 for the published port to reach it, hence
 # LOCALCLOUD_ALLOW_REMOTE; publish the port on 127.0.0.1 only (compose/docker-compose.yml does), since anyone

@@ -33,22 +33,37 @@ TEST_WORKERS ?= 4
 REFRESH ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install preflight build up down status outputs seed fixtures test bench clean deploy-aws destroy-aws deploy-rehearsal dev
+.PHONY: help install lock preflight build up down status outputs seed fixtures test bench clean deploy-aws destroy-aws deploy-rehearsal dev
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
 
-$(VENV)/.installed: pyproject.toml
+# Every package in the tree at the version `make lock` resolved and `make test` passed with (pip's -c:
+# pins what is installed, installs nothing on its own, so a package one platform does not need is harmless).
+CONSTRAINTS := constraints.txt
+LOCK_VENV := .lock-venv
+
+$(VENV)/.installed: pyproject.toml $(CONSTRAINTS)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@echo "==> installing localcloud and its tools into $(VENV)"
+	@echo "==> installing localcloud and its tools into $(VENV) (versions from $(CONSTRAINTS))"
 	@# (sed drops pip's warnings about unusable find-links folders in this machine's pip config; pipefail keeps
 	@# pip's exit status)
-	@$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]' 2>&1 | sed '/is ignored: it is neither a file nor a directory/d'
+	@$(BIN)/pip install --quiet --disable-pip-version-check -c $(CONSTRAINTS) -e '.[dev]' 2>&1 | sed '/is ignored: it is neither a file nor a directory/d'
 	@echo "==> preparing the Lambda Python runtimes (awslambdaric + boto3 per Python version)"
 	@$(BIN)/python -m localcloud.runtime.prepare
 	@touch $@
 
-install: $(VENV)/.installed ## Create .venv and install localcloud with its dev tools
+install: $(VENV)/.installed ## Create .venv and install localcloud with its dev tools, at the versions in constraints.txt
+
+lock: ## Re-resolve every dependency to the newest pyproject.toml allows, into constraints.txt (then: make install test)
+	@rm -rf $(LOCK_VENV) && $(PYTHON) -m venv $(LOCK_VENV)
+	@echo "==> resolving pyproject.toml afresh in $(LOCK_VENV)"
+	@$(LOCK_VENV)/bin/pip install --quiet --disable-pip-version-check -e '.[dev]' 2>&1 | sed '/is ignored: it is neither a file nor a directory/d'
+	@{ echo "# Every package localcloud installs, pinned: \`make install\` uses it (pip install -c). Refresh with"; \
+	   echo "# \`make lock\` (resolves pyproject.toml afresh), then \`make install test\`; commit it with the result."; \
+	   $(LOCK_VENV)/bin/pip freeze --exclude-editable --disable-pip-version-check; } > $(CONSTRAINTS)
+	@rm -rf $(LOCK_VENV)
+	@echo "==> $(CONSTRAINTS): $$(grep -vc '^#' $(CONSTRAINTS)) packages; git diff $(CONSTRAINTS) shows what moved"
 
 preflight: install ## Check Terraform, its provider, the port, database engines (installing MariaDB where it can), disk
 ifeq ($(BACKEND),localcloud)

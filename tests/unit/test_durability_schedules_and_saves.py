@@ -72,14 +72,15 @@ def test_data_services_are_answered_before_the_slow_restores_and_hooks(tmp_path)
 def test_no_request_builds_iam_backends_for_partitions_nobody_uses(monkeypatch):
     """moto's per-request access-key lookup created an IAM backend (with ~1,600 AWS managed policies) for
     each of five unused partitions once any IAM state existed: 3 s inside one request, then saved and
-    rebuilt by every restart (localcloud/moto_fixes/iam_account_lookup.py)."""
+    rebuilt by every restart (localcloud/moto_patches/iam.py)."""
     monkeypatch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
     from moto.iam import models
 
-    from localcloud.moto_fixes import iam_account_lookup
+    from localcloud import moto_patches
+    from localcloud.moto_patches import iam
 
-    iam_account_lookup.apply()
-    assert iam_account_lookup.installed() and models.get_account_id_from is iam_account_lookup.get_account_id_from
+    moto_patches.apply_all()
+    assert models.get_account_id_from is iam.get_account_id_from
     account = "210987654321"
     backend = models.iam_backends[account]["global"]
     backend.create_user("us-east-1", "alice", "/", [])

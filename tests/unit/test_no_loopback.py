@@ -14,7 +14,7 @@ CLIENT_SIDE = ("cli.py", "testing.py", "pytest.py", "deploy/", "devloop/", "terr
 # Inside the server on purpose, each for its reason:
 IN_SERVER_LOOPBACK = {
     # moto's ASL interpreter runs aws-sdk:* task integrations through boto3; any API may be named.
-    "aws/stepfunctions/engine.py",
+    "moto_patches/stepfunctions.py",
     # the console reads what any SDK would read, through the endpoint (console/context.py says why).
     "console/context.py",
 }

@@ -81,8 +81,11 @@ def test_terraform_debug_traces_stay_out_of_the_runner_log(tmp_path, monkeypatch
 
 
 def test_moto_answers_no_preflight_with_an_allow():
-    from localcloud.server import moto_backend  # noqa: F401  (turns moto's blanket CORS off)
     from moto.moto_server.werkzeug_app import create_backend_app
+
+    from localcloud.moto_patches import apply, core
+
+    apply(core.PATCHES)  # what the server applies at start; turns moto's blanket CORS off
 
     answer = create_backend_app("sts").test_client().options(
         "/", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"})

@@ -44,7 +44,7 @@ def _statistic(values: list[float], statistic: str) -> float:
 
 
 def _values_by_period(backend: Any, alarm: Any, starts: list[float]) -> list[list[float]]:
-    from moto.cloudwatch.models import MetricDatum
+    from localcloud.moto_adapter import MetricDatum
 
     wanted = sorted((d.name, d.value) for d in alarm.dimensions)
     period = float(alarm.period)
@@ -105,9 +105,9 @@ def _stamp(epoch: float) -> str:
 def message(alarm: Any, old: str, account: str, region: str) -> dict[str, Any]:
     return {
         "AlarmName": alarm.name, "AlarmDescription": alarm.description, "AWSAccountId": account,
-        "AlarmConfigurationUpdatedTimestamp": _stamp(_aware(alarm.configuration_updated_timestamp).timestamp()),
+        "AlarmConfigurationUpdatedTimestamp": _stamp(aware(alarm.configuration_updated_timestamp).timestamp()),
         "NewStateValue": alarm.state_value, "NewStateReason": alarm.state_reason,
-        "StateChangeTime": _stamp(_aware(alarm.state_updated_timestamp).timestamp()),
+        "StateChangeTime": _stamp(aware(alarm.state_updated_timestamp).timestamp()),
         "Region": REGION_NAMES.get(region, region), "AlarmArn": alarm.alarm_arn, "OldStateValue": old,
         "OKActions": list(alarm.ok_actions or []), "AlarmActions": list(alarm.alarm_actions or []),
         "InsufficientDataActions": list(alarm.insufficient_data_actions or []),
@@ -131,7 +131,7 @@ def history(alarm: Any) -> list[dict[str, Any]]:
 def change_state(alarm: Any, state: str, reason: str, data: dict[str, Any], account: str, region: str) -> None:
     old = alarm.state_value
     alarm.update_state(reason, json.dumps(data), state)
-    at = _aware(alarm.state_updated_timestamp)
+    at = aware(alarm.state_updated_timestamp)
     history(alarm).append({"AlarmName": alarm.name, "AlarmType": "MetricAlarm", "Timestamp": at,
                            "HistoryItemType": "StateUpdate", "HistorySummary": f"Alarm updated from {old} to {state}",
                            "HistoryData": json.dumps({"version": "1.0", "oldState": {"stateValue": old},
@@ -183,7 +183,7 @@ class AlarmEvaluator:
                 log.exception("alarm evaluation failed; retrying at the next round")
 
     def evaluate_all(self) -> None:
-        from moto.cloudwatch.models import cloudwatch_backends
+        from localcloud.moto_adapter import cloudwatch_backends
 
         now = clock().now()
         for account, regions in list(cloudwatch_backends.items()):
@@ -196,47 +196,7 @@ class AlarmEvaluator:
                         change_state(alarm, *outcome, account, region)
 
 
-def install_hooks() -> None:
-    """New alarms start in INSUFFICIENT_DATA (moto says OK); an update keeps state and history; history API."""
-    from moto.cloudwatch.models import CloudWatchBackend
-    from moto.cloudwatch.responses import CloudWatchResponse
-    from moto.core.responses import ActionResult
-
-    original_put = CloudWatchBackend.put_metric_alarm
-
-    def put_metric_alarm(self: Any, name: str, *args: Any, **kwargs: Any) -> Any:
-        before = self.alarms.get(name)
-        alarm = original_put(self, name, *args, **kwargs)
-        if before is None:
-            alarm.state_value = "INSUFFICIENT_DATA"
-        else:
-            alarm.state_value, alarm.state_reason = before.state_value, before.state_reason
-            alarm.state_reason_data, alarm.state_updated_timestamp = before.state_reason_data, before.state_updated_timestamp
-            alarm.localcloud_history = history(before)
-        history(alarm).append({"AlarmName": name, "AlarmType": "MetricAlarm", "Timestamp": _aware(alarm.configuration_updated_timestamp),
-                               "HistoryItemType": "ConfigurationUpdate",
-                               "HistorySummary": f"Alarm \"{name}\" {'created' if before is None else 'updated'}",
-                               "HistoryData": "{}"})
-        return alarm
-
-    def describe_alarm_history(self: Any) -> ActionResult:
-        """https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarmHistory.html"""
-        name, kind = self._get_param("AlarmName"), self._get_param("HistoryItemType")
-        start, end = self._get_param("StartDate"), self._get_param("EndDate")
-        items = []
-        for alarm in self.cloudwatch_backend.alarms.values():
-            if name and alarm.name != name:
-                continue
-            items += [i for i in history(alarm) if not kind or i["HistoryItemType"] == kind]
-        items = [i for i in items if (not start or i["Timestamp"] >= _aware(start)) and (not end or i["Timestamp"] <= _aware(end))]
-        items.sort(key=lambda i: i["Timestamp"], reverse=self._get_param("ScanBy") != "TimestampAscending")
-        return ActionResult({"AlarmHistoryItems": items[: int(self._get_param("MaxRecords") or 100)]})
-
-    CloudWatchBackend.put_metric_alarm = put_metric_alarm  # type: ignore[method-assign]
-    CloudWatchResponse.describe_alarm_history = describe_alarm_history  # type: ignore[attr-defined]
-
-
-def _aware(value: Any) -> Any:
+def aware(value: Any) -> Any:
     if isinstance(value, str):
         value = datetime.fromisoformat(value.replace("Z", "+00:00"))
     if isinstance(value, (int, float)):

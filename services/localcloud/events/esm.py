@@ -18,7 +18,6 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from localcloud.events import moto_hooks
 from localcloud.host import Host
 
 log = logging.getLogger("localcloud.events.esm")
@@ -58,13 +57,29 @@ class Checkpoints:
 
 
 def all_mappings() -> list[Any]:
-    from moto.awslambda.models import lambda_backends
+    from localcloud.moto_adapter import lambda_backends
 
     found = []
     for regions in list(lambda_backends.values()):
         for backend in list(regions.values()):
             found.extend(list(getattr(backend, "_event_source_mappings", {}).values()))
     return found
+
+
+# Set when a mapping is created or changed (moto_patches/awslambda.py), so the supervisor starts its poller at once.
+mapping_changed = threading.Event()
+
+
+def detach_from_queue(esm: Any) -> None:
+    """moto's Queue.add_message receives a batch for every mapping it holds, inside SendMessage."""
+    if ":sqs:" not in esm.event_source_arn:
+        return
+    from localcloud.moto_adapter import sqs_backends
+
+    _, _, _, region, account, name = esm.event_source_arn.split(":", 5)
+    queue = sqs_backends[account][region].queues.get(name)
+    if queue is not None:
+        queue.lambda_event_source_mappings.clear()
 
 
 class MappingSupervisor:
@@ -75,12 +90,11 @@ class MappingSupervisor:
         self._thread = threading.Thread(target=self._loop, name="esm-supervisor", daemon=True)
 
     def start(self) -> None:
-        moto_hooks.install()
         self._thread.start()
 
     def stop(self) -> None:
         self._stop.set()
-        moto_hooks.mapping_changed.set()
+        mapping_changed.set()
         self._thread.join(timeout=5)
         for poller in list(self.pollers.values()):
             poller.stop()
@@ -92,12 +106,12 @@ class MappingSupervisor:
 
     def _loop(self) -> None:
         while not self._stop.is_set():
-            moto_hooks.mapping_changed.clear()
+            mapping_changed.clear()
             try:
                 self._scan()
             except Exception:  # a backend mid-restore; the next scan sees it whole
                 log.exception("scanning event source mappings failed; retrying in a second")
-            moto_hooks.mapping_changed.wait(1.0)
+            mapping_changed.wait(1.0)
 
     def _scan(self) -> None:
         from localcloud.events.esm_sqs import SqsPoller
@@ -110,7 +124,7 @@ class MappingSupervisor:
                 poller.stop()
                 poller = None
             if poller is None:
-                moto_hooks.detach_from_queue(esm)
+                detach_from_queue(esm)
                 kind = SqsPoller if ":sqs:" in esm.event_source_arn else StreamPoller
                 poller = kind(esm, self.checkpoints)
                 self.pollers[uuid] = poller

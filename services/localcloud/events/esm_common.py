@@ -124,7 +124,7 @@ class BasePoller(threading.Thread):
         """
         criteria = self.esm.filter_criteria
         if criteria is not self._patterns_of:
-            from moto.events.models import EventPattern
+            from localcloud.moto_adapter import EventPattern
 
             self._patterns_of = criteria
             self._patterns = [EventPattern.load(f["Pattern"]) for f in (criteria or {}).get("Filters", [])

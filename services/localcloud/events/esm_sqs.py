@@ -30,7 +30,7 @@ def _attribute(value: dict[str, Any]) -> dict[str, Any]:
 
 class SqsPoller(BasePoller):
     def queue(self) -> tuple[Any, Any] | None:
-        from moto.sqs.models import sqs_backends
+        from localcloud.moto_adapter import sqs_backends
 
         backend = sqs_backends[self.account][self.region]
         queue = backend.queues.get(self.source_arn.rsplit(":", 1)[1])
@@ -123,7 +123,7 @@ class SqsPoller(BasePoller):
     @staticmethod
     def _hide(queue: Any, message_id: str) -> None:
         """Keep a failed message invisible for the visibility timeout, on the local clock."""
-        from moto.core.utils import unix_time_millis
+        from localcloud.moto_adapter import unix_time_millis
 
         wall_ms = clock().wall_seconds(float(queue.visibility_timeout or 30)) * 1000
         for message in list(queue._messages):

@@ -46,7 +46,7 @@ class KinesisSource:
         self.arn, self.region, self.account, self.role = arn, region, account, role
 
     def shards(self) -> dict[str, Any]:
-        from moto.kinesis.models import kinesis_backends
+        from localcloud.moto_adapter import kinesis_backends
 
         for stream in list(kinesis_backends[self.account][self.region].streams.values()):
             if stream.arn == self.arn:
@@ -88,7 +88,7 @@ class DynamoDbSource:
         self.table_name = arn.split(":table/", 1)[1].split("/stream/", 1)[0]
 
     def shards(self) -> dict[str, Any]:
-        from moto.dynamodb.models import dynamodb_backends
+        from localcloud.moto_adapter import dynamodb_backends
 
         table = dynamodb_backends[self.account][self.region].tables.get(self.table_name)
         shard = getattr(table, "stream_shard", None)
@@ -129,7 +129,7 @@ class StreamPoller(BasePoller):
 
     def _role(self) -> str:
         try:
-            from moto.awslambda.models import lambda_backends
+            from localcloud.moto_adapter import lambda_backends
 
             return lambda_backends[self.account][self.region].get_function(self.esm.function_arn).role
         except Exception:

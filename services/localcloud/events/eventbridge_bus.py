@@ -39,7 +39,7 @@ def event_time(value: object) -> str:
 def put_event(account_id: str, region: str, bus_name: str, *, source: str, detail_type: str,
               detail: str | dict[str, Any], resources: list[str] | None = None, time: object = None) -> str:
     """Put one event on the bus; returns its id. Raises BusNotFound."""
-    from moto.events.models import events_backends
+    from localcloud.moto_adapter import events_backends
 
     bus = events_backends[account_id][region].event_buses.get(bus_name or "default")
     if bus is None:

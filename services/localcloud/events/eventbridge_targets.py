@@ -254,7 +254,7 @@ def _check_role(delivery: Delivery, arn: str) -> None:
 
 
 def _role_exists(role_arn: str, account: str) -> bool:
-    from moto.iam.models import iam_backends
+    from localcloud.moto_adapter import iam_backends
 
     name = role_arn.rsplit("/", 1)[-1]
     try:

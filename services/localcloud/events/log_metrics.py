@@ -28,7 +28,7 @@ def on_log_events(backend: Any, group: str, events: list[dict[str, Any]]) -> Non
     filters = [f for f in backend.filters.metric_filters if f["logGroupName"] == group]
     if not filters:
         return
-    from moto.cloudwatch.models import cloudwatch_backends
+    from localcloud.moto_adapter import cloudwatch_backends
 
     metrics = cloudwatch_backends[backend.account_id][backend.region_name]
     for metric_filter in filters:
@@ -68,23 +68,6 @@ def _data_for(matcher: log_patterns.Matcher, transformation: dict[str, Any],
                      "Timestamp": _naive(events[-1]["timestamp"]),
                      **({"Unit": transformation["unit"]} if transformation.get("unit") else {})})
     return data
-
-
-def install() -> None:
-    from moto.logs.models import LogsBackend
-
-    original = LogsBackend.put_log_events
-
-    def put_log_events(self: Any, log_group_name: str, log_stream_name: str,
-                       log_events: list[dict[str, Any]]) -> Any:
-        result = original(self, log_group_name, log_stream_name, log_events)
-        try:
-            on_log_events(self, log_group_name, log_events)
-        except Exception:  # a metric filter must never fail the write of the log lines themselves
-            log.exception("metric filters on %s failed; the log events were stored", log_group_name)
-        return result
-
-    LogsBackend.put_log_events = put_log_events  # type: ignore[method-assign]
 
 
 def _naive(millis: int) -> datetime:

@@ -1,6 +1,6 @@
 """The data-trigger half of the event plane, as one component: `install(app)` from components.py.
 
-moto's inline deliveries are replaced at start (moto_hooks), then: event source mapping pollers (esm),
+moto's inline deliveries are replaced at start (moto_patches), then: event source mapping pollers (esm),
 S3 notifications and SNS deliveries (async workers), CloudWatch Logs metric filters and alarm evaluation.
 """
 
@@ -10,14 +10,10 @@ from localcloud.host import Host
 
 
 def install(app: Host) -> None:
-    from localcloud.events import esm, moto_hooks, s3_notifications, sns_delivery, trace
+    from localcloud.events import esm, s3_notifications, sns_delivery, trace
 
     app.mount("/_localcloud/events", trace.wsgi_app)  # `localcloud events`: the delivery trace
 
-    # Before any request can reach moto's own (synchronous) delivery code; it imports moto's models (~0.7 s),
-    # so it runs after the server answers and holds the services whose writes deliver events.
-    app.on_start(moto_hooks.install, background=True,
-                 holds=("s3", "kinesis", "dynamodb", "sqs", "sns", "logs", "awslambda"))
     notifications = app.subsystems.put("s3-notifications", s3_notifications.NotificationWorker())
     app.on_start(notifications.start)
     app.on_stop(notifications.stop)

@@ -6,7 +6,7 @@ version 2.1), .../notification-how-to-filtering.html (prefix/suffix), .../grant-
 (S3 may only notify destinations whose resource policy allows it; otherwise
 PutBucketNotificationConfiguration fails with InvalidArgument "Unable to validate the following destination
 configurations"), .../how-to-enable-disable-notification-intro.html (an s3:TestEvent on configuration).
-moto's synchronous send_event / send_test_event are replaced (moto_hooks), so a PUT returns at once.
+moto's synchronous send_event / send_test_event are replaced (moto_patches/s3.py), so a PUT returns at once.
 Each accepted event is in the outbox (localcloud.state.outbox) from the write until its delivery ends,
 so it survives a restart or a crash with the object that caused it: at-least-once, as AWS promises.
 """
@@ -235,7 +235,7 @@ def _as_list(value: Any) -> list[Any]:
 
 
 def _lambda_allows(arn: str, bucket_arn: str, account: str) -> bool:
-    from moto.awslambda.models import lambda_backends
+    from localcloud.moto_adapter import lambda_backends
 
     try:
         _, _, _, region, owner, _ = arn.split(":", 5)
@@ -247,7 +247,7 @@ def _lambda_allows(arn: str, bucket_arn: str, account: str) -> bool:
 
 
 def _queue_allows(arn: str, bucket_arn: str, account: str) -> bool:
-    from moto.sqs.models import sqs_backends
+    from localcloud.moto_adapter import sqs_backends
 
     try:
         _, _, _, region, owner, name = arn.split(":", 5)
@@ -258,7 +258,7 @@ def _queue_allows(arn: str, bucket_arn: str, account: str) -> bool:
 
 
 def _topic_allows(arn: str, bucket_arn: str, account: str) -> bool:
-    from moto.sns.models import sns_backends
+    from localcloud.moto_adapter import sns_backends
 
     try:
         _, _, _, region, owner, _ = arn.split(":", 5)

@@ -157,7 +157,7 @@ class ScheduleRunner:
 
     @staticmethod
     def _delete_schedule(entry: Entry) -> None:
-        from moto.scheduler.models import scheduler_backends
+        from localcloud.moto_adapter import scheduler_backends
 
         group, name = entry.name.split("/", 1)
         try:

@@ -82,8 +82,8 @@ def _signer() -> tuple[Any, str]:
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
     from cryptography.x509.oid import NameOID
-    from moto.core import DEFAULT_ACCOUNT_ID
-    from moto.sns.models import sns_backends
+
+    from localcloud.moto_adapter import DEFAULT_ACCOUNT_ID, sns_backends
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "sns.amazonaws.com")])

@@ -134,7 +134,7 @@ def _lambda(target: Target, body: str, context: DeliveryContext) -> DeliveryResu
 
 
 def _sqs(target: Target, body: str, context: DeliveryContext) -> DeliveryResult:
-    from moto.sqs.models import sqs_backends
+    from localcloud.moto_adapter import sqs_backends
 
     backend = sqs_backends[target.account][target.region]
     try:
@@ -154,7 +154,7 @@ def _sqs(target: Target, body: str, context: DeliveryContext) -> DeliveryResult:
 
 
 def _sns(target: Target, body: str, context: DeliveryContext) -> DeliveryResult:
-    from moto.sns.models import sns_backends
+    from localcloud.moto_adapter import sns_backends
 
     # moto's model keeps attributes as SNS forwards them (Type/Value), not in the API's DataType/StringValue.
     attributes = {name: {"Type": value["DataType"], "Value": value.get("StringValue", value.get("BinaryValue"))}

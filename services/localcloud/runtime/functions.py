@@ -1,4 +1,4 @@
-"""What the runtime needs to know about one function version, read from moto's Lambda model.
+"""What the runtime needs to know about one function version, read out of moto's Lambda model.
 
 moto keeps the control plane (CreateFunction, versions, aliases, layers); the runtime reads a frozen
 FunctionSpec at each invoke, and its fingerprint says when code or configuration changed.
@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from moto.awslambda.models import lambda_backends
+from localcloud.moto_adapter import lambda_backends
 
 # Runtimes this machine can run; others fail clearly (function state and invoke error).
 PYTHON_PREFIX = "python3."

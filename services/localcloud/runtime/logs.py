@@ -11,8 +11,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 
-from moto.logs.models import logs_backends
-
+from localcloud.moto_adapter import logs_backends
 from localcloud.runtime.environment import Invocation
 from localcloud.runtime.functions import FunctionSpec
 

@@ -234,7 +234,7 @@ class LambdaService:
     def _credentials(self, spec: FunctionSpec) -> dict[str, str]:
         """Temporary credentials of the execution role, as Lambda gets them from STS AssumeRole."""
         try:
-            from moto.sts.models import sts_backends
+            from localcloud.moto_adapter import sts_backends
 
             role = sts_backends[spec.account_id]["global"].assume_role(
                 region_name=spec.region, role_session_name=spec.name, role_arn=spec.role, policy="",

@@ -8,6 +8,7 @@ import threading
 import time
 from typing import Any, Callable, Iterable, Protocol
 
+from localcloud import moto_patches
 from localcloud.clock import configure as configure_clock
 from localcloud.config import Settings
 from localcloud.host import Subsystems
@@ -61,6 +62,9 @@ class LocalCloudApp:
     def __init__(self, settings: Settings, handlers: HandlerTable) -> None:
         self.settings = settings
         self.handlers = handlers  # our AWS handlers by (service, operation): localcloud.aws.registry
+        moto_patches.configure(settings.host, settings.port)  # before moto reads its settings
+        self.start_failure: str | None = None  # why the start failed for good (MotoPatchError)
+        self._on_start_failure: list[Callable[[str], None]] = []
         self.clock = configure_clock(settings.clock_speed)
         self.started_at = time.time()
         self.moto = MotoDispatcher()
@@ -128,29 +132,39 @@ class LocalCloudApp:
         pollers); pending events are then drained for up to LOCALCLOUD_STOP_DRAIN_SECONDS."""
         self._draining.append(hook)
 
+    def on_start_failure(self, hook: Callable[[str], None]) -> None:
+        """Run `hook(message)` when the start fails for good (a moto patch that no longer fits): the
+        server's owner stops it (server/main.py)."""
+        self._on_start_failure.append(hook)
+
     def start(self) -> None:
         for hook in self._on_start:
             hook()
-        # Holds are taken before the server answers, so no request slips past unfinished work. In order: saved
-        # state of the data services; the hooks they wait for (moto's delivery hooks); the early hooks (slow
-        # imports: the Step Functions interpreter) and the state they swap the backend of, with IAM's (slow
-        # to rebuild); the late hooks (database servers); then the journal's replay, once moto's delivery
-        # hooks and engines are ours. A data service is answered as soon as its own holds are released.
+        # Holds are taken before the server answers, so no request slips past unfinished work. First, the
+        # one point where moto is patched (moto_patches): before saved state is restored and before any
+        # request reaches moto. Then, in order: saved state of the data services; the hooks they wait for
+        # (moto's delivery hooks); the early hooks (slow imports: the Step Functions interpreter) and the
+        # state they swap the backend of, with IAM's (slow to rebuild); the late hooks (database servers);
+        # then the journal's replay, once moto's delivery hooks and engines are ours. A data service is
+        # answered as soon as its own holds are released.
         swapped = {service for _, holds in self._early for service in holds}
         held = lambda hooks: [(hook, self.readiness.hold(*holds)) for hook, holds in hooks]
-        queued = [(lambda: self.state.restore_all(skip=swapped), threading.Event()), *held(self._background),
+        queued = [(moto_patches.apply_all, self.readiness.hold_all()),
+                  (lambda: self.state.restore_all(skip=swapped), threading.Event()), *held(self._background),
                   *held(self._early), (self.state.restore_rest, threading.Event()), *held(self._late),
                   (lambda: self.state.finish_restore(self), threading.Event())]
         threading.Thread(target=self._run_background, args=(queued,), name="start-background", daemon=True).start()
 
-    @staticmethod
-    def _run_background(queued: list[tuple[Callable[[], None], threading.Event]]) -> None:
+    def _run_background(self, queued: list[tuple[Callable[[], None], threading.Event]]) -> None:
         started = time.monotonic()
         took = []
-        for hook, done in queued:
+        for position, (hook, done) in enumerate(queued):
             began, cpu = time.monotonic(), time.thread_time()
             try:
                 hook()
+            except moto_patches.MotoPatchError as exc:
+                self._fail_start(str(exc), [event for _, event in queued[position:]])
+                return
             except Exception:
                 log.exception("start hook %r failed", hook)
             finally:
@@ -158,6 +172,17 @@ class LocalCloudApp:
             took.append(f"{getattr(hook, '__qualname__', hook)} {time.monotonic() - began:.2f} s "
                         f"(CPU {time.thread_time() - cpu:.2f} s)")
         log.info("start-up finished in %.2f s: %s", time.monotonic() - started, "; ".join(took))
+
+    def _fail_start(self, message: str, holds: list[threading.Event]) -> None:
+        """Nothing after a failed patch runs (no restore: moto would hold the saved state unpatched); every
+        request is refused with the message, and the server stops."""
+        self.start_failure = message
+        log.critical("%s", message)
+        self.readiness.fail(message)
+        for event in holds:
+            event.set()
+        for hook in self._on_start_failure:
+            hook(message)
 
     def drain(self) -> None:
         """The first half of a clean stop, while requests are still answered (Lambdas that drain call back):
@@ -199,7 +224,9 @@ class LocalCloudApp:
                 else:
                     extras[key] = value
         document = health_document(extras)
-        for service in self.readiness.starting():
+        if self.start_failure:
+            document["start_failure"] = self.start_failure
+        for service in self.readiness.starting(tuple(document["services"])):
             if service in document["services"]:
                 document["services"][service] = "starting"
         body = json.dumps(document).encode()

@@ -19,8 +19,7 @@ import json
 import sys
 from typing import Any
 
-from moto.backends import get_backend
-from moto.core.common_models import BaseModel
+from localcloud.moto_adapter import BaseModel, get_backend
 
 # (service, backend attribute) that grow with use, not with infrastructure.
 RUNTIME_COLLECTIONS = {

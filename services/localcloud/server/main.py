@@ -60,6 +60,7 @@ def serve(settings: Settings) -> None:
 
     signal.signal(signal.SIGTERM, shut_down)
     signal.signal(signal.SIGINT, shut_down)
+    app.on_start_failure(lambda message: shut_down(0, None))  # the message is logged; main() prints it too
     logging.getLogger("localcloud").info("localcloud serving on %s (state in %s)", settings.endpoint,
                                          settings.state_dir)
     app.start()
@@ -71,6 +72,8 @@ def serve(settings: Settings) -> None:
         server.server_close()
         if settings.pid_file.exists() and settings.pid_file.read_text().strip() == str(os.getpid()):
             settings.pid_file.unlink()
+    if app.start_failure:
+        raise LocalCloudError(app.start_failure)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,39 +2,16 @@
 
 Two things are ours: the dispatcher remembers which backend serves a host (moto scans every backend's
 URL patterns on each request, ~1.7 ms), and exceptions propagate to us so we can answer in AWS's shape
-instead of Flask's HTML 500, which SDKs retry for minutes.
+instead of Flask's HTML 500, which SDKs retry for minutes. What we change inside moto is in moto_patches/.
 """
 
 from __future__ import annotations
 
 import io
-import os
-from functools import lru_cache
 from typing import Any
 
-import moto.core.responses
-import moto.moto_server.werkzeug_app as werkzeug_app
-from moto.moto_server.werkzeug_app import DEFAULT_SERVICE_REGION, DomainDispatcherApplication, create_backend_app
-
-from localcloud import moto_fixes
+from localcloud.moto_adapter import DEFAULT_SERVICE_REGION, DomainDispatcherApplication, create_backend_app
 from localcloud.server.requests import MotoResponse
-
-moto_fixes.apply()  # AWS-parity changes to moto's code (localcloud/moto_fixes)
-
-
-# AWS accounts come with AWS-managed IAM policies (AWSLambdaBasicExecutionRole, ...); moto loads them only
-# when asked. Terraform that attaches them fails without. Costs 0.12 s once per account.
-os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
-
-# moto's server wraps every service in flask_cors's CORS(app), which answers any Origin's preflight with
-# that origin allowed: a web page could drive the AWS API. Off; the guard (server/guard.py) answers the
-# developer's own pages, and S3 answers by each bucket's CORS rules (moto's S3 does that itself).
-werkzeug_app.DISABLE_GLOBAL_CORS = True
-
-# moto lists a response class's methods with inspect.getmembers on every request (~0.15 ms); the
-# answer depends only on the class, so remember it.
-moto.core.responses.method_names_from_class = lru_cache(maxsize=None)(  # type: ignore[assignment]
-    moto.core.responses.method_names_from_class)
 
 
 def _create_app(service: str) -> Any:

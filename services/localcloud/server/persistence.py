@@ -27,9 +27,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from moto.backends import get_backend
-
-from localcloud.moto_fixes import iam_account_lookup
+from localcloud.moto_adapter import get_backend
 from localcloud.server.lineage import Lineage
 from localcloud.server.readiness import Readiness
 from localcloud.state import blobs, changes, picklers, replay
@@ -38,6 +36,7 @@ from localcloud.state.durable import private_dir
 from localcloud.state.gate import Gate
 from localcloud.state.journal import Journal
 from localcloud.state.outbox import outbox
+
 # Registers moto's picklers on import. Snapshots written before the picklers moved name these two here.
 from localcloud.state.picklers import _load_private_key, _prepare_pickling, _rebuild_iam_backend  # noqa: F401
 from localcloud.state.snapshots import (BLOB_SERVICES, IncompatibleSnapshot, Loaded, SnapshotDir, ValueUnpickler,
@@ -142,8 +141,6 @@ class StateStore:
         self._restore_started = time.monotonic()
         try:
             blobs.install(self.state_dir / "blobs")
-            iam_account_lookup.apply()  # before any IAM state exists: no request builds unused IAM backends
-            replay.install_deterministic_ids()
             try:
                 loaded = self.snapshots.load()
             except Exception as exc:

@@ -177,48 +177,45 @@ def _open_blob(path: str | None, size: int) -> BlobBuffer:
     return BlobBuffer(path, size)
 
 
-class _TempfileShim:
-    """moto.s3.models' view of `tempfile`: SpooledTemporaryFile is a blob, the rest is the real module."""
+class TempfileShim:
+    """moto.s3.models' view of `tempfile` (moto_patches/s3.py installs it): SpooledTemporaryFile is a blob
+    once the store is installed, the rest is the real module."""
 
     @staticmethod
-    def SpooledTemporaryFile(*args: Any, **kwargs: Any) -> BlobBuffer:
-        return BlobBuffer()
+    def SpooledTemporaryFile(*args: Any, **kwargs: Any) -> Any:
+        return BlobBuffer() if store is not None else tempfile.SpooledTemporaryFile(*args, **kwargs)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(tempfile, name)
 
 
-def _key_getstate(self: Any) -> dict[str, Any]:
+def key_getstate(original: Any, self: Any) -> dict[str, Any]:
+    """FakeKey.__getstate__ (moto_patches/s3.py): a blob-backed key pickles its blob's reference."""
     if not isinstance(self.__dict__.get("_value_buffer"), BlobBuffer):
-        return _original_getstate(self)
+        return original(self)
     state = self.__dict__.copy()
     del state["lock"]
     return state
 
 
-def _key_setstate(self: Any, state: dict[str, Any]) -> None:
+def key_setstate(original: Any, self: Any, state: dict[str, Any]) -> None:
+    """FakeKey.__setstate__ (moto_patches/s3.py)."""
     if "value" in state:  # a snapshot from before blobs: moto's own path moves the bytes into a blob
-        _original_setstate(self, state)
+        original(self, state)
         return
     self.__dict__.update(state)
     self.lock = threading.Lock()
 
 
-_original_getstate: Any = None
-_original_setstate: Any = None
-
-
 def install(directory: Path) -> BlobStore:
-    """Keep S3 bodies under `directory` from now on (before any snapshot is restored)."""
-    global store, _original_getstate, _original_setstate
-    from moto.s3 import models
+    """Keep S3 bodies under `directory` from now on (before any snapshot is restored). The moto side is
+    in moto_patches/s3.py; the server applies it at start, callers without the server here."""
+    global store
+    from localcloud.moto_patches import apply, s3
 
     if store is None:
         store = BlobStore(private_dir(directory))
-        _original_getstate, _original_setstate = models.FakeKey.__getstate__, models.FakeKey.__setstate__
-        models.tempfile = _TempfileShim()  # type: ignore[assignment]
-        models.FakeKey.__getstate__ = _key_getstate  # type: ignore[method-assign]
-        models.FakeKey.__setstate__ = _key_setstate  # type: ignore[method-assign]
+    apply(s3.PATCHES)
     return store
 
 

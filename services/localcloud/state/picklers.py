@@ -102,7 +102,7 @@ def loading(service: str) -> Iterator[None]:
     if service != "dynamodb":
         yield
         return
-    from moto.dynamodb.models.dynamo_type import LimitedSizeDict
+    from localcloud.moto_adapter import LimitedSizeDict
 
     checked = LimitedSizeDict.__dict__.get("__setitem__")
     if checked is None:
@@ -118,7 +118,7 @@ def loading(service: str) -> Iterator[None]:
 def _prepare_pickling(service: str) -> None:
     """Service-specific picklers, registered only for a service being saved (its models are loaded then)."""
     if service == "iam":
-        from moto.iam.models import IAMBackend
+        from localcloud.moto_adapter import IAMBackend
 
         copyreg.pickle(IAMBackend, _reduce_iam_backend)
 

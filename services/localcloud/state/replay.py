@@ -66,7 +66,7 @@ def new_seed() -> int:
 @contextmanager
 def seeded(seed: int) -> Iterator[None]:
     """moto's ids drawn in this thread come from a generator seeded with `seed`."""
-    from moto.moto_api._internal.moto_random import MotoRandom
+    from localcloud.moto_adapter import MotoRandom
 
     previous = getattr(_local, "random", None)
     _local.random = MotoRandom(seed)
@@ -90,29 +90,14 @@ def replay_mode() -> Iterator[None]:
         _local.replaying = False
 
 
-_installed = False
+def thread_random() -> Any:
+    """The MotoRandom of the journaled request this thread runs, or None (moto's shared one is used then).
+    moto_patches/core.py routes moto's mock_random through it."""
+    return getattr(_local, "random", None)
 
 
 def install_deterministic_ids() -> None:
-    """Route moto's shared MotoRandom through the thread's own generator when one is set (see above).
+    """For callers that use moto without the server (the server applies every moto patch at start)."""
+    from localcloud.moto_patches import apply, core
 
-    MotoRandom's helpers (uuid4, get_random_hex, choice, ...) all come down to getrandbits and random;
-    instance attributes win over the class's methods, so only those two are rerouted."""
-    global _installed
-    if _installed:
-        return
-    from moto.moto_api._internal import mock_random
-
-    shared_getrandbits, shared_random = mock_random.getrandbits, mock_random.random
-
-    def getrandbits(k: int) -> int:
-        own = getattr(_local, "random", None)
-        return own.getrandbits(k) if own is not None else shared_getrandbits(k)
-
-    def random() -> float:
-        own = getattr(_local, "random", None)
-        return own.random() if own is not None else shared_random()
-
-    mock_random.getrandbits = getrandbits  # type: ignore[method-assign]
-    mock_random.random = random  # type: ignore[method-assign]
-    _installed = True
+    apply(core.PATCHES)

@@ -395,7 +395,7 @@ def _close_sockets() -> None:
 def fork_and_write(write: Callable[[], None]) -> tuple[int, int]:
     """Fork; the child runs `write` and exits 0, or writes its traceback to the pipe and exits 1.
     Returns (child pid, read end of the pipe). Call with the gate held; release it right after."""
-    from moto.core.base_backend import backend_lock
+    from localcloud.moto_adapter import backend_lock
 
     read_end, write_end = os.pipe()
     # moto's backend lock is taken by every backends[account] lookup. Held by another thread at the fork,

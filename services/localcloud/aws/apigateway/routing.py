@@ -31,7 +31,7 @@ class NotRouted(Exception):
 
 
 def find_api(api_id: str, account_id: str, preferred_region: str) -> Any | None:
-    from moto.apigateway.models import apigateway_backends
+    from localcloud.moto_adapter import apigateway_backends
 
     regions = apigateway_backends[account_id]
     first = regions[preferred_region].apis.get(api_id) if preferred_region in regions else None

@@ -134,7 +134,7 @@ class QueryRunner:
 
     @staticmethod
     def _write_results(execution: Execution, result: QueryResult) -> None:
-        from moto.s3.models import s3_backends
+        from localcloud.moto_adapter import s3_backends
 
         bucket, key = split_s3(execution.output_location)
         key = key.rstrip("/")

@@ -26,7 +26,7 @@ def _invalid(message: str):
 
 
 def _workgroup(request: AwsRequest, name: str):
-    from moto.athena.models import athena_backends
+    from localcloud.moto_adapter import athena_backends
 
     return athena_backends[request.account_id][request.region].work_groups.get(name)
 
@@ -203,7 +203,7 @@ def get_query_runtime_statistics(request: AwsRequest):
 def list_tags_for_resource(request: AwsRequest):
     # moto answers "Does Not Exist" for any resource without tags, so an untagged work group made the
     # Terraform provider fail right after creating it. AWS lists no tags for an existing, untagged one.
-    from moto.athena.models import athena_backends
+    from localcloud.moto_adapter import athena_backends
 
     arn = request.json().get("ResourceARN", "")
     backend = athena_backends[request.account_id][request.region]

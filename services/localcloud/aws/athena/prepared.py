@@ -20,7 +20,7 @@ class PreparedError(Exception):
 
 
 def _backend(account_id: str, region: str):
-    from moto.athena.models import athena_backends
+    from localcloud.moto_adapter import athena_backends
 
     return athena_backends[account_id][region]
 

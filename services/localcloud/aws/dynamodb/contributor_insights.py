@@ -60,7 +60,7 @@ def update(request: AwsRequest):
 
 @handles("dynamodb", "ListContributorInsights")
 def list_insights(request: AwsRequest):
-    from moto.dynamodb.models import dynamodb_backends
+    from localcloud.moto_adapter import dynamodb_backends
 
     spec = request.json()
     backend = dynamodb_backends[request.account_id][request.region]

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from localcloud.aws.registry import handles, json_response
 from localcloud.aws.dynamodb.tables import table_id
+from localcloud.aws.registry import handles, json_response
 from localcloud.server.errors import aws_error
 from localcloud.server.requests import AwsRequest
 
@@ -22,7 +22,7 @@ SETTLED = {"ENABLING": "ACTIVE", "DISABLING": "DISABLED", "UPDATING": "ACTIVE"}
 
 
 def _table(request: AwsRequest, name: str | None):
-    from moto.dynamodb.models import dynamodb_backends
+    from localcloud.moto_adapter import dynamodb_backends
 
     backend = dynamodb_backends[request.account_id][request.region]
     try:
@@ -37,7 +37,7 @@ def _missing(name: str | None):
 
 
 def _stream_exists(request: AwsRequest, arn: str) -> bool:
-    from moto.kinesis.models import kinesis_backends
+    from localcloud.moto_adapter import kinesis_backends
 
     backend = kinesis_backends[request.account_id][request.region]
     return any(stream.arn == arn for stream in backend.streams.values())

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import json
 
-from moto.kinesis.models import kinesis_backends
-
 from localcloud.aws.registry import handles
+from localcloud.moto_adapter import kinesis_backends
 from localcloud.server.requests import AwsRequest
-
 
 # "If you specify ON_DEMAND, you don't have to specify ShardCount": an on-demand stream starts with 4 shards
 # (https://docs.aws.amazon.com/streams/latest/dev/how-do-i-size-a-stream.html, on-demand mode). moto divided

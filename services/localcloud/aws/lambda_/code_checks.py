@@ -2,7 +2,7 @@
 PublishLayerVersion answer InvalidParameterValueException for a zip that does not unzip, names a path
 outside its directory, or unzips to 250 MB or more; RequestEntityTooLargeException (413) for an inline zip over 50 MB (runtime/code.py has the rules and AWS's messages).
 
-The zip comes inline (base64 ZipFile) or from S3 (S3Bucket/S3Key/S3ObjectVersion), read from moto's store.
+The zip comes inline (base64 ZipFile) or from S3 (S3Bucket/S3Key/S3ObjectVersion), read out of moto's store.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ DIRECT_UPLOAD_LIMIT = 52428800
 
 
 def _from_s3(request: AwsRequest, code: dict[str, Any]) -> bytes | None:
-    from moto.s3.models import s3_backends
+    from localcloud.moto_adapter import s3_backends
 
     try:
         key = s3_backends[request.account_id]["global"].get_object(

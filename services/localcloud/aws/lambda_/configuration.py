@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import json
 
-from moto.awslambda.models import lambda_backends
-
 from localcloud.aws.lambda_ import code_checks, configuration_fields
 from localcloud.aws.registry import handles
+from localcloud.moto_adapter import lambda_backends
 from localcloud.runtime.functions import DEAD_LETTER_ATTR, PYTHON_PREFIX
 from localcloud.server.requests import AwsRequest
 

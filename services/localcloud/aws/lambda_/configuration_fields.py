@@ -76,7 +76,7 @@ def runtime_version_arn(region: str, runtime: str) -> str:
 
 
 def function_object(request: AwsRequest, name: str | None, qualifier: str | None = None) -> Any:
-    from moto.awslambda.models import lambda_backends
+    from localcloud.moto_adapter import lambda_backends
 
     try:
         return lambda_backends[request.account_id][request.region].get_function(name, qualifier)

@@ -11,9 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from moto.awslambda.models import lambda_backends
-
 from localcloud.aws.registry import handles
+from localcloud.moto_adapter import lambda_backends
 from localcloud.runtime.functions import DEAD_LETTER_ATTR
 from localcloud.server.requests import AwsRequest
 

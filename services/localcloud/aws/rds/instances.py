@@ -46,6 +46,8 @@ class InstanceManager:
         self.host = host
         self._wait_restored = wait_restored
         self.restored = threading.Event()
+        self._restore_began = False  # shutdown waits for a restore only once one began (a failed start has none)
+        self._stopping = False
         self._registry_file = self.root / "instances.json"
         self._lock = threading.RLock()
         self._reserved_ports: set[int] = set()
@@ -260,6 +262,11 @@ class InstanceManager:
     # --- the local cloud's own start and stop ------------------------------------------------------------
     def restore(self) -> None:
         """Bring back every registered instance: moto's record first, then its server unless it was stopped."""
+        with self._lock:
+            if self._stopping:  # stopped before its turn in the start thread: nothing to bring back
+                self.restored.set()
+                return
+            self._restore_began = True
         threading.Thread(target=self.prewarm, name="rds-templates", daemon=True).start()
         try:
             models.prepare(set(ENGINE_CLASSES))
@@ -289,7 +296,11 @@ class InstanceManager:
                 log.exception("preparing the %s template failed; instances will retry", engine_class.kind)
 
     def shutdown(self) -> None:
-        self.restored.wait(30)  # a restore still starting servers would leave them running
+        with self._lock:
+            self._stopping = True
+            began = self._restore_began
+        if began:
+            self.restored.wait(30)  # a restore still starting servers would leave them running
         for instance_id in list(self._threads):
             self._wait(instance_id, timeout=30)
         for engine in list(self._engines.values()):

@@ -20,24 +20,25 @@ from typing import Any
 LOCAL_ADDRESS = "127.0.0.1"
 _ENGINES_WE_RUN: set[str] = set()
 _prepared = threading.Lock()
+_picklable = False  # MasterUserSecret's pickler is registered (copyreg: how it is saved, not what moto does)
 
 
 def _secrets_backend(account_id: str, region: str):
-    from moto.secretsmanager.models import secretsmanager_backends
+    from localcloud.moto_adapter import secretsmanager_backends
 
     return secretsmanager_backends[account_id][region]
 
 
 def backend(account_id: str, region: str):
-    from moto.rds.models import rds_backends
+    from localcloud.moto_adapter import rds_backends
 
     return rds_backends[account_id][region]
 
 
 def prepare(engines: set[str]) -> None:
-    """Adjust moto's RDS classes once: local endpoints, and managed secrets that can be persisted."""
+    """Report local endpoints for `engines` (moto_patches/rds.py); let managed secrets be persisted."""
     with _prepared:
-        _report_local_endpoints(engines)
+        _ENGINES_WE_RUN.update(engines)
         _make_master_secrets_picklable()
 
 
@@ -58,26 +59,9 @@ def set_port(account_id: str, region: str, instance_id: str, port: int) -> None:
         record.port = port
 
 
-def _report_local_endpoints(engines: set[str]) -> None:
-    """Make DescribeDBInstances return 127.0.0.1 for instances backed by a local engine.
-
-    `address` is a read-only property on moto's DBInstance, so it is replaced on the class, once, at install
-    time; instances of other engines (oracle, sqlserver: no local server) keep moto's invented hostname.
-    """
-    from moto.rds.models import DBInstance
-
-    _ENGINES_WE_RUN.update(engines)
-    if getattr(DBInstance, "_localcloud_original_address", None) is not None:
-        return
-    original = DBInstance.address
-    DBInstance._localcloud_original_address = original  # type: ignore[attr-defined]
-
-    def address(self: Any) -> str:
-        if (getattr(self, "engine", "") or "").lower() in _ENGINES_WE_RUN:
-            return LOCAL_ADDRESS
-        return original.fget(self)  # type: ignore[union-attr]
-
-    DBInstance.address = property(address)  # type: ignore[method-assign]
+def runs_locally(record: Any) -> bool:
+    """Whether a local engine serves this instance (moto_patches/rds.py reports 127.0.0.1 for it then)."""
+    return (getattr(record, "engine", "") or "").lower() in _ENGINES_WE_RUN
 
 
 def new_resource_id() -> str:
@@ -155,9 +139,10 @@ def _make_master_secrets_picklable() -> None:
     """moto's MasterUserSecret keeps references to the whole KMS and Secrets Manager backends, so pickling
     RDS state (the local cloud's persistence) drags in KMS's RSA keys and fails. Pickle it as (instance,
     secret ARN, status) and look the backends up again when used."""
-    from moto.rds.models import MasterUserSecret
+    global _picklable
+    from localcloud.moto_adapter import MasterUserSecret
 
-    if getattr(MasterUserSecret, "_localcloud_picklable", False):
+    if _picklable:
         return
 
     class PersistedMasterUserSecret(MasterUserSecret):
@@ -184,7 +169,7 @@ def _make_master_secrets_picklable() -> None:
     PersistedMasterUserSecret.__module__ = __name__
     copyreg.pickle(MasterUserSecret, lambda live: (PersistedMasterUserSecret,
                                                    (live.resource, live.secret.arn, live._status)))
-    MasterUserSecret._localcloud_picklable = True  # type: ignore[attr-defined]
+    _picklable = True
 
 
 def __getattr__(name: str) -> Any:

@@ -66,7 +66,7 @@ def install(app: Host) -> None:
         if not bucket_name:
             return None
         app.readiness.wait("s3")
-        from moto.s3.models import s3_backends
+        from localcloud.moto_adapter import s3_backends
 
         bucket = s3_backends[app.settings.account_id]["global"].buckets.get(bucket_name)
         if bucket is None:

@@ -1,6 +1,3 @@
-"""SQS: what we own beside moto's model."""
+"""SQS: what we own beside moto's model (moto's own behaviour is changed in moto_patches/sqs.py)."""
 
-from localcloud.aws.sqs import lazy_counts
-
-lazy_counts.install()
-from localcloud.aws.sqs import handlers  # noqa: F401,E402  (Terraform-facing attribute fixes)
+from localcloud.aws.sqs import handlers  # noqa: F401  (Terraform-facing attribute fixes)

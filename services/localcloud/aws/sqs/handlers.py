@@ -17,10 +17,8 @@ from __future__ import annotations
 
 import json
 
-from moto.sqs.exceptions import QueueDoesNotExist
-from moto.sqs.models import Queue, sqs_backends
-
 from localcloud.aws.registry import handles
+from localcloud.moto_adapter import Queue, QueueDoesNotExist, sqs_backends
 from localcloud.server.requests import AwsRequest
 
 OURS = ("RedriveAllowPolicy",)

@@ -34,8 +34,7 @@ def start_execution(state_machine_arn: str, execution_input: str = "{}", *, name
 
 
 def _run_sync(request: AwsRequest, params: dict[str, Any]) -> dict[str, Any] | tuple:
-    from moto.stepfunctions.parser.api import StateMachineType
-    from moto.stepfunctions.parser.backend.execution import SyncExecution
+    from localcloud.moto_adapter import StateMachineType, SyncExecution
 
     backend = engine.backend(request.account_id, request.region)
     arn = params.get("stateMachineArn", "")

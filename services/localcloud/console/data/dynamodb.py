@@ -38,7 +38,7 @@ def _rows(items: list[dict[str, Any]], key_names: list[str]) -> tuple[list[str],
 
 
 def _model(ctx: ConsoleContext, table: str) -> Any:
-    from moto.dynamodb.models import dynamodb_backends
+    from localcloud.moto_adapter import dynamodb_backends
 
     found = dynamodb_backends[ctx.settings.account_id][ctx.region].tables.get(table)
     if found is None:
@@ -55,11 +55,11 @@ def _all(model: Any) -> Iterator[Any]:
 
 
 def items(ctx: ConsoleContext, table: str, cursor: str = "", size: int = 50, key_value: str = "") -> dict[str, Any]:
-    """A page of items read from moto's table in process, or with `key_value` the items whose partition
+    """A page of items read out of moto's table in process, or with `key_value` the items whose partition
     key equals it. Why not Scan/Query: moto sorts every item of the table for each call (1 s at 100,000
     items here), which no page can afford; the table's own dict is read from an offset instead. The offset
     is the cursor, so an item written while someone pages may shift one page's boundary."""
-    from moto.dynamodb.models.dynamo_type import DynamoType
+    from localcloud.moto_adapter import DynamoType
 
     model = _model(ctx, table)
     # From the model, not DescribeTable: every JSON-protocol call is a POST, and a POST makes the server

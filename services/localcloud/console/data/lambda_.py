@@ -1,6 +1,6 @@
 """Lambda functions -> configuration, recent invocations (from their REPORT lines), an invoke form, logs.
 
-The log lines are the ones AWS writes (START / END / REPORT, runtime/logs.py), read from moto's CloudWatch
+The log lines are the ones AWS writes (START / END / REPORT, runtime/logs.py), read out of moto's CloudWatch
 Logs model in process: a Lambda's log group can hold thousands of lines, and the newest are what a person
 wants first, which FilterLogEvents (oldest first, paged forward) cannot give cheaply.
 """
@@ -37,7 +37,7 @@ def functions(ctx: ConsoleContext, search: str = "", cursor: str = "", size: int
 
 
 def _log_events(ctx: ConsoleContext, group: str) -> list[Any]:
-    from moto.logs.models import logs_backends
+    from localcloud.moto_adapter import logs_backends
 
     found = logs_backends[ctx.settings.account_id][ctx.region].groups.get(group)
     if found is None:

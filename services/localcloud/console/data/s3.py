@@ -27,7 +27,7 @@ def objects(ctx: ConsoleContext, bucket: str, prefix: str = "", cursor: str = ""
     """One page: the folders (common prefixes) and objects under `prefix`, in key order, after `cursor`
     (the last key or folder of the previous page), as ListObjectsV2 with a delimiter returns them.
 
-    Read from moto's bucket in process: moto's ListObjectsV2 walks and sorts every key of the bucket on
+    Read out of moto's bucket in process: moto's ListObjectsV2 walks and sorts every key of the bucket on
     each call (240 ms for a page of a 10,000-object bucket on this machine); here the key names are sorted
     once per call in C and the page is found by bisection."""
     keys = _bucket(ctx, bucket).keys
@@ -58,7 +58,7 @@ def objects(ctx: ConsoleContext, bucket: str, prefix: str = "", cursor: str = ""
 
 
 def _bucket(ctx: ConsoleContext, name: str) -> Any:
-    from moto.s3.models import s3_backends
+    from localcloud.moto_adapter import s3_backends
 
     found = s3_backends[ctx.settings.account_id]["global"].buckets.get(name)
     if found is None:

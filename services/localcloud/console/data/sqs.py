@@ -39,7 +39,7 @@ def queues(ctx: ConsoleContext, search: str = "") -> dict[str, Any]:
 
 
 def _queue(ctx: ConsoleContext, name: str) -> Any:
-    from moto.sqs.models import sqs_backends
+    from localcloud.moto_adapter import sqs_backends
 
     backend = sqs_backends[ctx.settings.account_id][ctx.region]
     queue = backend.queues.get(name)

@@ -1,4 +1,4 @@
-"""What Athena needs to know about a Glue table, read from moto's Glue state in this process.
+"""What Athena needs to know about a Glue table, read out of moto's Glue state in this process.
 
 Athena finds a partitioned table's data through the catalog's partitions (GetPartitions), never by listing
 S3, so a partition that is not registered is not read - the same here.
@@ -37,7 +37,7 @@ class TableSource:
 
 
 def _glue(account_id: str, region: str):
-    from moto.glue.models import glue_backends
+    from localcloud.moto_adapter import glue_backends
 
     return glue_backends[account_id][region]
 

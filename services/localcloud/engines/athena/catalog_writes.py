@@ -11,7 +11,7 @@ from typing import Any
 
 
 def _glue(account_id: str, region: str):
-    from moto.glue.models import glue_backends
+    from localcloud.moto_adapter import glue_backends
 
     return glue_backends[account_id][region]
 

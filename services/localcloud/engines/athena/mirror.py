@@ -20,7 +20,7 @@ from localcloud.engines.athena.s3_store import MirrorError, split_s3  # noqa: F4
 
 
 def _s3(account_id: str):
-    from moto.s3.models import s3_backends
+    from localcloud.moto_adapter import s3_backends
 
     return s3_backends[account_id]["global"]
 

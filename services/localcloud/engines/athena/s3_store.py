@@ -22,7 +22,7 @@ def split_s3(uri: str) -> tuple[str, str]:
 
 
 def _s3(account_id: str):
-    from moto.s3.models import s3_backends
+    from localcloud.moto_adapter import s3_backends
 
     return s3_backends[account_id]["global"]
 

@@ -1,17 +1,24 @@
-"""Queue attributes whose message counts are computed only when someone reads them.
-
-moto builds every queue attribute on each SendMessage (to read ContentBasedDeduplication), including
-ApproximateNumberOfMessages*, which walk every message in the queue: SendMessage became O(queue size)
-(8.5 ms with 300 messages here). GetQueueAttributes still sees the exact counts.
-"""
+"""moto.sqs: a sent message wakes its pollers; queue attributes count messages only when read."""
 
 from __future__ import annotations
 
 import json
-from typing import Any, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
-from moto.core.utils import camelcase_to_underscores
-from moto.sqs.models import Queue
+from localcloud.moto_patches.registry import Patches
+
+PATCHES = Patches("sqs")
+
+
+@PATCHES.wrap("moto.sqs.models:Queue.add_message", signature="(self, message)")
+def add_message(original: Callable[..., None], self: Any, message: Any) -> None:
+    """Event source mapping pollers wait on a wake-up, not a poll interval (events/wakeup.py)."""
+    from localcloud.events import wakeup
+
+    original(self, message)
+    wakeup.notify(self.queue_arn)
+
 
 COUNTS = {
     "ApproximateNumberOfMessages": "approximate_number_of_messages",
@@ -21,7 +28,7 @@ COUNTS = {
 
 
 class QueueAttributes(dict):
-    def __init__(self, queue: Queue, eager: dict[str, Any]) -> None:
+    def __init__(self, queue: Any, eager: dict[str, Any]) -> None:
         super().__init__(eager)
         self._queue = queue
         self._counted = False
@@ -70,8 +77,13 @@ class QueueAttributes(dict):
         return dict(dict.items(self))
 
 
-def _attributes(queue: Queue) -> QueueAttributes:
-    """moto's Queue.attributes, minus the counts, which QueueAttributes fills in on first read."""
+@PATCHES.replace("moto.sqs.models:Queue.attributes", signature="(self)")
+def attributes(queue: Any) -> QueueAttributes:
+    """moto builds every queue attribute on each SendMessage (to read ContentBasedDeduplication), including
+    ApproximateNumberOfMessages*, which walk every message in the queue: SendMessage became O(queue size)
+    (8.5 ms with 300 messages). The counts are now computed when read; GetQueueAttributes sees them exact."""
+    from moto.core.utils import camelcase_to_underscores
+
     names = [n for n in queue.BASE_ATTRIBUTES if n not in COUNTS]
     if queue.fifo_queue:
         names += queue.FIFO_ATTRIBUTES
@@ -86,7 +98,3 @@ def _attributes(queue: Queue) -> QueueAttributes:
         if isinstance(value, bool):
             eager[key] = str(value).lower()
     return QueueAttributes(queue, eager)
-
-
-def install() -> None:
-    Queue.attributes = property(_attributes)  # type: ignore[assignment]

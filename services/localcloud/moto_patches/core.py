@@ -1,0 +1,45 @@
+"""moto's request plumbing (moto.core, moto.moto_server) and its shared random source (moto.moto_api)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
+
+from localcloud.moto_patches.registry import Patches
+
+PATCHES = Patches("core")
+
+PATCHES.value("moto.moto_server.werkzeug_app:DISABLE_GLOBAL_CORS", True, was="bool", why="""
+    moto's server wraps every service in flask_cors's CORS(app), which answers any Origin's preflight with
+    that origin allowed: a web page could drive the AWS API. Off; the guard (server/guard.py) answers the
+    developer's own pages, and S3 answers by each bucket's CORS rules (moto's S3 does that itself).""")
+
+
+@PATCHES.build("moto.core.responses:method_names_from_class", signature="(clazz)")
+def cached_method_names(original: Callable[[Any], list[str]]) -> Callable[[Any], list[str]]:
+    """moto lists a response class's methods with inspect.getmembers on every request (~0.15 ms); the
+    answer depends only on the class, so it is remembered."""
+    return lru_cache(maxsize=None)(original)
+
+
+# Journal replay draws the same ids as the original request (state/replay.py): moto's shared MotoRandom
+# goes through the thread's own seeded generator when one is set. MotoRandom's helpers (uuid4,
+# get_random_hex, choice, ...) all come down to getrandbits and random; instance attributes win over the
+# class's methods, so only those two are rerouted.
+@PATCHES.wrap("moto.moto_api._internal:mock_random.getrandbits", signature="(k, /)")
+def getrandbits(original: Callable[[int], int], k: int) -> int:
+    """Replayed requests draw moto's ids from the journaled seed (state/replay.py)."""
+    from localcloud.state import replay
+
+    own = replay.thread_random()
+    return own.getrandbits(k) if own is not None else original(k)
+
+
+@PATCHES.wrap("moto.moto_api._internal:mock_random.random", signature="()")
+def random(original: Callable[[], float]) -> float:
+    """Replayed requests draw moto's ids from the journaled seed (state/replay.py)."""
+    from localcloud.state import replay
+
+    own = replay.thread_random()
+    return own.random() if own is not None else original()
