@@ -1,1 +1,10 @@
-"""S3 behaviour we own: which browser origins a bucket's CORS rules admit (cors.py)."""
+"""S3 behaviour we own beside moto's model, installed here in one place (each module's install() says what
+it patches): which browser origins a bucket's CORS rules admit (cors.py, installed by the app); exact
+checksums and their verification (checksums.py); what every object has on AWS unasked, SSE-S3 and a
+checksum with its type (object_defaults.py); presigned requests that expire (presign.py)."""
+
+from localcloud.aws.s3 import checksums, object_defaults, presign
+
+checksums.install()
+object_defaults.install()
+presign.install()

@@ -1,0 +1,138 @@
+"""Presigned S3 requests expire, as on AWS; moto 5.2.5 answered them forever.
+
+- Query-string SigV4 (X-Amz-Date + X-Amz-Expires): past date + expires, 403 AccessDenied "Request has
+  expired"; X-Amz-Expires above 604800 (seven days) or not a number, 400 AuthorizationQueryParametersError
+  ("Authenticating Requests: Using Query Parameters (AWS Signature Version 4)", S3 API reference).
+- Query-string SigV2 (AWSAccessKeyId + Signature + Expires, an epoch second): past Expires, the same 403
+  ("Authenticating Requests Using REST", query string request authentication alternative).
+- Browser-based POST uploads: the policy document's `expiration` passed, 403 AccessDenied "Invalid
+  according to Policy: Policy expired." ("Creating a POST policy", S3 API reference).
+
+Every bucket- and object-level request is checked, whatever the operation.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime
+import functools
+import json
+import uuid
+from typing import Any, Callable
+from urllib.parse import parse_qs, urlparse
+from xml.sax.saxutils import escape
+
+from moto.s3 import responses as s3_responses
+
+MAX_SIGV4_EXPIRES = 604_800
+_MARK = "__localcloud_presign__"
+
+
+def _now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+def _iso(moment: datetime.datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _error(status: int, code: str, message: str, **extra: str) -> tuple[int, dict[str, str], bytes]:
+    fields = "".join(f"<{name}>{escape(value)}</{name}>" for name, value in extra.items())
+    request_id = uuid.uuid4().hex[:16].upper()
+    body = (f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code><Message>{escape(message)}'
+            f"</Message>{fields}<RequestId>{request_id}</RequestId><HostId>{request_id}</HostId></Error>")
+    return status, {"Content-Type": "application/xml", "x-amz-request-id": request_id}, body.encode()
+
+
+def _first(query: dict[str, list[str]], name: str) -> str | None:
+    values = query.get(name)
+    return values[0] if values else None
+
+
+def check_query_signature(query: dict[str, list[str]]) -> tuple[int, dict[str, str], bytes] | None:
+    """The refusal for an expired or malformed presigned URL, or None to serve it."""
+    if "X-Amz-Credential" in query or "X-Amz-Signature" in query:
+        date, expires = _first(query, "X-Amz-Date"), _first(query, "X-Amz-Expires")
+        if expires is None or date is None:
+            return None  # no expiry to enforce (moto answers missing parts as it does)
+        try:
+            seconds = int(expires)
+        except ValueError:
+            return _error(400, "AuthorizationQueryParametersError", "X-Amz-Expires should be a number")
+        if seconds < 0:
+            return _error(400, "AuthorizationQueryParametersError", "X-Amz-Expires must be non-negative")
+        if seconds > MAX_SIGV4_EXPIRES:
+            return _error(400, "AuthorizationQueryParametersError",
+                          "X-Amz-Expires must be less than a week (in seconds) that is; 604800")
+        try:
+            signed = datetime.datetime.strptime(date, "%Y%m%dT%H%M%SZ").replace(tzinfo=datetime.timezone.utc)
+        except ValueError:
+            return _error(400, "AuthorizationQueryParametersError",
+                          "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"")
+        deadline, now = signed + datetime.timedelta(seconds=seconds), _now()
+        if now > deadline:
+            return _error(403, "AccessDenied", "Request has expired", **{
+                "X-Amz-Expires": str(seconds), "Expires": _iso(deadline), "ServerTime": _iso(now)})
+        return None
+    if "Signature" in query and "Expires" in query:
+        try:
+            deadline = datetime.datetime.fromtimestamp(int(_first(query, "Expires") or ""), datetime.timezone.utc)
+        except (ValueError, OverflowError):
+            return _error(403, "AccessDenied", "Invalid date (should be seconds since epoch): "
+                          f"{_first(query, 'Expires')}")
+        now = _now()
+        if now > deadline:
+            return _error(403, "AccessDenied", "Request has expired",
+                          Expires=_iso(deadline), ServerTime=_iso(now))
+    return None
+
+
+def check_post_policy(form: dict[str, list[str]]) -> tuple[int, dict[str, str], bytes] | None:
+    encoded = _first({k.lower(): v for k, v in form.items()}, "policy")
+    if not encoded:
+        return None
+    try:
+        policy = json.loads(base64.b64decode(encoded))
+        expiration = datetime.datetime.fromisoformat(str(policy["expiration"]).replace("Z", "+00:00"))
+    except (binascii.Error, ValueError, KeyError, TypeError):
+        return _error(400, "InvalidPolicyDocument", "Invalid Policy: Invalid JSON.")
+    if expiration.tzinfo is None:
+        expiration = expiration.replace(tzinfo=datetime.timezone.utc)
+    if _now() > expiration:
+        return _error(403, "AccessDenied", "Invalid according to Policy: Policy expired.")
+    return None
+
+
+def _checked(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def checked(self: Any, request: Any, full_url: str, *args: Any, **kwargs: Any) -> Any:
+        refusal = check_query_signature(parse_qs(urlparse(full_url).query, keep_blank_values=True))
+        if refusal is not None:
+            return refusal
+        return original(self, request, full_url, *args, **kwargs)
+
+    setattr(checked, _MARK, original)
+    return checked
+
+
+def _checked_post(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def checked(self: Any, request: Any, bucket_name: str) -> Any:
+        if not self.is_delete_keys() and isinstance(getattr(self, "querystring", None), dict):
+            refusal = check_post_policy(self.querystring)  # moto puts the form's fields here
+            if refusal is not None:
+                return refusal
+        return original(self, request, bucket_name)
+
+    setattr(checked, _MARK, original)
+    return checked
+
+
+def install() -> None:
+    response = s3_responses.S3Response
+    for name, wrap in (("_key_response", _checked), ("_bucket_response", _checked),
+                       ("_bucket_response_post", _checked_post)):
+        method = getattr(response, name)
+        if getattr(method, _MARK, None) is None:
+            setattr(response, name, wrap(method))

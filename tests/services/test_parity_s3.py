@@ -1,0 +1,172 @@
+"""S3 behaves as AWS documents it: default encryption and data integrity, checksum verification, presigned
+requests that expire (S3 User Guide; S3 API reference)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import uuid
+
+import pytest
+import requests
+from awscrt import checksums as crt
+from botocore.exceptions import ClientError
+
+from localcloud.testing import wait_for
+
+BODY = b"integrity matters"
+DIGESTS = {
+    "CRC32": binascii.crc32(BODY).to_bytes(4, "big"),
+    "CRC32C": crt.crc32c(BODY).to_bytes(4, "big"),
+    "CRC64NVME": crt.crc64nvme(BODY).to_bytes(8, "big"),
+    "SHA1": hashlib.sha1(BODY).digest(),
+    "SHA256": hashlib.sha256(BODY).digest(),
+}
+
+
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode()
+
+
+@pytest.fixture
+def s3(cloud):
+    return cloud.client("s3")
+
+
+@pytest.fixture
+def bucket(s3):
+    name = f"parity-{uuid.uuid4().hex[:12]}"
+    s3.create_bucket(Bucket=name)
+    return name
+
+
+def _plain_client(cloud):
+    """A client that adds no checksum of its own, as SDKs before 2025 did."""
+    return cloud.client("s3", request_checksum_calculation="when_required",
+                        response_checksum_validation="when_required")
+
+
+# -- default encryption (SSE-S3 for every new object since January 2023) ---------------------------------
+def test_every_object_response_says_it_is_encrypted_with_sse_s3_by_default(s3, bucket):
+    assert s3.put_object(Bucket=bucket, Key="k", Body=BODY)["ServerSideEncryption"] == "AES256"
+    assert s3.get_object(Bucket=bucket, Key="k")["ServerSideEncryption"] == "AES256"
+    assert s3.head_object(Bucket=bucket, Key="k")["ServerSideEncryption"] == "AES256"
+    assert s3.copy_object(Bucket=bucket, Key="copy", CopySource=f"{bucket}/k")["ServerSideEncryption"] == "AES256"
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="mp")
+    assert upload["ServerSideEncryption"] == "AES256"
+    part = s3.upload_part(Bucket=bucket, Key="mp", UploadId=upload["UploadId"], PartNumber=1, Body=BODY)
+    assert part["ServerSideEncryption"] == "AES256"
+    done = s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload["UploadId"],
+                                        MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]})
+    assert done["ServerSideEncryption"] == "AES256"
+    assert "ServerSideEncryption" not in s3.get_object_tagging(Bucket=bucket, Key="k")
+
+
+def test_requested_kms_encryption_is_kept(s3, bucket):
+    answer = s3.put_object(Bucket=bucket, Key="k", Body=BODY, ServerSideEncryption="aws:kms")
+    assert answer["ServerSideEncryption"] == "aws:kms"
+    assert s3.head_object(Bucket=bucket, Key="k")["ServerSideEncryption"] == "aws:kms"
+
+
+# -- default data integrity (CRC64NVME when none is sent; checksum types) ------------------------------------
+def test_an_object_uploaded_without_a_checksum_gets_a_crc64nvme_one(cloud, bucket):
+    plain = _plain_client(cloud)
+    plain.put_object(Bucket=bucket, Key="k", Body=BODY)
+    head = plain.head_object(Bucket=bucket, Key="k", ChecksumMode="ENABLED")
+    assert head["ChecksumCRC64NVME"] == _b64(DIGESTS["CRC64NVME"])
+    assert head["ChecksumType"] == "FULL_OBJECT"
+    listed = plain.list_objects_v2(Bucket=bucket)["Contents"][0]
+    assert listed["ChecksumAlgorithm"] == ["CRC64NVME"] and listed["ChecksumType"] == "FULL_OBJECT"
+
+
+@pytest.mark.parametrize("algorithm", sorted(DIGESTS))
+def test_put_object_answers_with_the_exact_checksum_and_its_type(s3, bucket, algorithm):
+    answer = s3.put_object(Bucket=bucket, Key="k", Body=BODY, ChecksumAlgorithm=algorithm)
+    assert answer[f"Checksum{algorithm}"] == _b64(DIGESTS[algorithm])
+    assert answer["ChecksumType"] == "FULL_OBJECT"
+    got = s3.get_object(Bucket=bucket, Key="k", ChecksumMode="ENABLED")
+    assert got[f"Checksum{algorithm}"] == _b64(DIGESTS[algorithm])
+    versions = s3.list_object_versions(Bucket=bucket)["Versions"][0]
+    assert versions["ChecksumAlgorithm"] == [algorithm] and versions["ChecksumType"] == "FULL_OBJECT"
+
+
+@pytest.mark.parametrize("algorithm,expected", [("SHA256", "COMPOSITE"), ("CRC32", "COMPOSITE"),
+                                                ("CRC64NVME", "FULL_OBJECT")])
+def test_a_multipart_upload_defaults_its_checksum_type_by_algorithm(s3, bucket, algorithm, expected):
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="mp", ChecksumAlgorithm=algorithm)
+    assert upload["ChecksumType"] == expected
+    parts = s3.list_parts(Bucket=bucket, Key="mp", UploadId=upload["UploadId"])
+    assert parts["ChecksumType"] == expected
+
+
+# -- checksums sent by the client are verified (PutObject, UploadPart) --------------------------------------
+@pytest.mark.parametrize("algorithm", sorted(DIGESTS))
+def test_a_checksum_that_does_not_match_the_body_is_a_bad_digest(cloud, bucket, algorithm):
+    plain = _plain_client(cloud)
+    wrong = _b64(DIGESTS[algorithm][::-1] if DIGESTS[algorithm] != DIGESTS[algorithm][::-1] else b"\0" * 4)
+    with pytest.raises(ClientError) as error:
+        plain.put_object(Bucket=bucket, Key="k", Body=BODY, **{f"Checksum{algorithm}": wrong})
+    assert error.value.response["Error"]["Code"] == "BadDigest"
+    assert error.value.response["Error"]["Message"] == (
+        f"The {algorithm} you specified did not match the calculated checksum.")
+    upload = plain.create_multipart_upload(Bucket=bucket, Key="mp", ChecksumAlgorithm=algorithm)
+    with pytest.raises(ClientError) as error:
+        plain.upload_part(Bucket=bucket, Key="mp", UploadId=upload["UploadId"], PartNumber=1, Body=BODY,
+                          **{f"Checksum{algorithm}": wrong})
+    assert error.value.response["Error"]["Code"] == "BadDigest"
+    with pytest.raises(ClientError):
+        plain.head_object(Bucket=bucket, Key="k")  # nothing was stored
+
+
+@pytest.mark.parametrize("algorithm", sorted(DIGESTS))
+def test_a_checksum_that_is_not_a_base64_digest_is_an_invalid_request(cloud, bucket, algorithm):
+    plain = _plain_client(cloud)
+    with pytest.raises(ClientError) as error:
+        plain.put_object(Bucket=bucket, Key="k", Body=BODY, **{f"Checksum{algorithm}": "not-a-digest"})
+    assert error.value.response["Error"]["Code"] == "InvalidRequest"
+    assert error.value.response["Error"]["Message"] == (
+        f"Value for x-amz-checksum-{algorithm.lower()} header is invalid.")
+
+
+def test_two_checksum_headers_are_refused(cloud, bucket):
+    plain = _plain_client(cloud)
+    with pytest.raises(ClientError) as error:
+        plain.put_object(Bucket=bucket, Key="k", Body=BODY, ChecksumSHA256=_b64(DIGESTS["SHA256"]),
+                         ChecksumCRC32=_b64(DIGESTS["CRC32"]))
+    assert error.value.response["Error"]["Code"] == "InvalidRequest"
+    assert "Multiple checksum Types are not allowed" in error.value.response["Error"]["Message"]
+
+
+# -- presigned requests expire -----------------------------------------------------------------------------
+@pytest.mark.parametrize("signature_version", ["s3v4", "s3"])
+def test_a_presigned_url_is_refused_once_it_has_expired(cloud, bucket, signature_version):
+    cloud.client("s3").put_object(Bucket=bucket, Key="k", Body=BODY)
+    signer = cloud.client("s3", signature_version=signature_version)
+    url = signer.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "k"}, ExpiresIn=1)
+    assert requests.get(url, timeout=10).content == BODY
+    # (a tuple: a 403 Response is falsy)
+    expired, = wait_for(lambda: (r := requests.get(url, timeout=10)).status_code == 403 and (r,),
+                        timeout=10, what="the presigned URL to expire")
+    assert "<Code>AccessDenied</Code>" in expired.text and "<Message>Request has expired</Message>" in expired.text
+    fresh = signer.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "k"}, ExpiresIn=600)
+    assert requests.get(fresh, timeout=10).status_code == 200
+
+
+def test_a_presigned_url_may_last_at_most_seven_days(cloud, bucket):
+    signer = cloud.client("s3", signature_version="s3v4")
+    url = signer.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "k"}, ExpiresIn=604_801)
+    answer = requests.get(url, timeout=10)
+    assert answer.status_code == 400 and "AuthorizationQueryParametersError" in answer.text
+
+
+def test_a_presigned_post_is_refused_once_its_policy_has_expired(cloud, bucket):
+    post = cloud.client("s3").generate_presigned_post(Bucket=bucket, Key="posted", ExpiresIn=2)
+
+    def send():
+        return requests.post(post["url"], data=post["fields"], files={"file": BODY}, timeout=10)
+
+    assert send().status_code == 204  # within the policy's expiration
+    answer, = wait_for(lambda: (r := send()).status_code == 403 and (r,), timeout=10,
+                       what="the POST policy to expire")
+    assert "Invalid according to Policy: Policy expired." in answer.text
