@@ -209,3 +209,48 @@ def test_fifo_queues_apply_the_queue_delay_even_when_a_message_says_zero(cloud):
     assert sqs.receive_message(QueueUrl=url).get("Messages") is None
     wait_for(lambda: sqs.receive_message(QueueUrl=url).get("Messages"), timeout=10, what="the delayed message")
     assert time.monotonic() - sent >= 1.5
+
+
+# -- errors and the query protocol (SQS API reference: Common Errors; "Making query API requests") -------------
+def _signed(method: str, url: str, *, query_auth: bool = False, data: dict | None = None):
+    import requests
+    from botocore.auth import SigV4Auth, SigV4QueryAuth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    headers = {"Content-Type": "application/x-www-form-urlencoded"} if data else {}
+    request = AWSRequest(method, url, data=data, headers=headers)
+    (SigV4QueryAuth if query_auth else SigV4Auth)(Credentials("test", "test"), "sqs", "us-east-1").add_auth(request)
+    return requests.request(method, request.url, data=request.body, headers=dict(request.headers), timeout=10)
+
+
+def test_json_errors_carry_the_json_name_and_the_legacy_query_code(cloud):
+    sqs = cloud.client("sqs")
+    url = sqs.create_queue(QueueName=_name())["QueueUrl"]
+    with pytest.raises(ClientError) as error:
+        sqs.send_message(QueueUrl=url, MessageBody="m", MessageAttributes={"a": {"DataType": "String",
+                                                                                  "StringValue": ""}})
+    assert error.value.response["Error"]["Code"] == "InvalidParameterValue"
+    assert error.value.response["Error"]["QueryErrorCode"] == "InvalidParameterValueException"
+    with pytest.raises(ClientError) as error:
+        sqs.send_message(QueueUrl=url, MessageBody="")
+    assert error.value.response["Error"]["QueryErrorCode"] == "MissingRequiredParameterException"
+
+
+def test_query_errors_have_type_code_message_and_detail_only(cloud):
+    url = cloud.client("sqs").create_queue(QueueName=_name())["QueueUrl"]
+    answer = _signed("POST", cloud.endpoint + "/", data={
+        "Action": "DeleteMessageBatch", "Version": "2012-11-05", "QueueUrl": url,
+        "DeleteMessageBatchRequestEntry.1.Id": "bad:id", "DeleteMessageBatchRequestEntry.1.ReceiptHandle": "r"})
+    assert answer.status_code == 400
+    assert "<Code>AWS.SimpleQueueService.InvalidBatchEntryId</Code>" in answer.text
+    assert "<Detail/>" in answer.text and "<message>" not in answer.text
+
+
+@pytest.mark.parametrize("query_auth", [False, True], ids=["header-signed", "query-signed"])
+def test_a_query_api_get_on_a_queue_url_is_answered_in_xml(cloud, query_auth):
+    url = cloud.client("sqs").create_queue(QueueName=_name() + ".fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+    answer = _signed("GET", url + "?Action=GetQueueAttributes&AttributeName.1=All", query_auth=query_auth)
+    assert answer.status_code == 200, answer.text
+    assert answer.text.startswith("<GetQueueAttributesResponse")
+    assert "<Name>FifoQueue</Name><Value>true</Value>" in answer.text

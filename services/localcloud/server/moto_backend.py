@@ -10,8 +10,12 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from localcloud.moto_adapter import DEFAULT_SERVICE_REGION, DomainDispatcherApplication, create_backend_app
-from localcloud.server.requests import MotoResponse
+import moto.core.responses
+import moto.moto_server.werkzeug_app as werkzeug_app
+from moto.moto_server.werkzeug_app import DEFAULT_SERVICE_REGION, DomainDispatcherApplication, create_backend_app
+
+from localcloud import moto_fixes
+from localcloud.server.requests import MotoResponse, credential_scope
 
 
 def _create_app(service: str) -> Any:
@@ -32,6 +36,17 @@ class MotoDispatcher(DomainDispatcherApplication):
             backend = super().get_backend_for_host(host)
             self._backend_by_host[host] = backend
             return backend
+
+    def infer_service_region_host(self, environ: dict[str, Any], path: str) -> str | None:
+        """moto reads the signing service from the Authorization header only; a request presigned in its query
+        string (X-Amz-Credential, SigV4QueryAuth: presigned URLs of any service, raw query-API calls) names
+        it there, and was routed by guesswork (to S3, for a queue URL)."""
+        if not environ.get("HTTP_AUTHORIZATION"):
+            scope = credential_scope(environ)
+            if scope is not None:
+                environ = {**environ, "HTTP_AUTHORIZATION":
+                           f"AWS4-HMAC-SHA256 Credential={scope[0]}/00000000/{scope[1]}/{scope[2]}/aws4_request"}
+        return super().infer_service_region_host(environ, path)
 
     def backend_name(self, environ: dict[str, Any]) -> str:
         """The moto service a request is for, without creating its app: creating the app instantiates the
