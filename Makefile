@@ -27,13 +27,15 @@ TF_DIR := infra/tflocal
 TF_VARS := $(TF_DIR)/envs/local.tfvars
 STACK := pipelines
 PYTEST_ARGS ?=
+# make parity: the services to measure (default: all five the harness covers).
+SERVICES ?=
 # Test modules run in parallel groups (see tests/conftest.py); 1 runs them one after another.
 TEST_WORKERS ?= 4
 # REFRESH=1: apply even when nothing changed since the last successful apply (which is otherwise skipped).
 REFRESH ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install lock preflight build up down status outputs seed fixtures test bench clean deploy-aws destroy-aws deploy-rehearsal dev
+.PHONY: help install preflight build up down status outputs seed fixtures test bench parity clean deploy-aws destroy-aws deploy-rehearsal dev
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -116,6 +118,9 @@ test: build ## Run every test: unit, service, conformance and integration
 
 bench: build ## Run the benchmarks; results in bench/results/*.json and a table
 	@$(BIN)/python bench/run_all.py
+
+parity: install ## AWS parity: LocalStack's AWS-recorded tests against a fresh local cloud (SERVICES=...); bench/results/parity.json
+	@$(BIN)/python bench/parity.py $(SERVICES)
 
 deploy-aws: build ## Apply the same Terraform and artifacts to AWS (preflight, plan, confirm; AUTO_APPROVE=1)
 	@env -u AWS_ENDPOINT_URL $(LOCALCLOUD) deploy-aws

@@ -170,3 +170,44 @@ def test_a_presigned_post_is_refused_once_its_policy_has_expired(cloud, bucket):
     answer, = wait_for(lambda: (r := send()).status_code == 403 and (r,), timeout=10,
                        what="the POST policy to expire")
     assert "Invalid according to Policy: Policy expired." in answer.text
+
+
+# -- versions (S3 User Guide: working with objects in a versioning-enabled bucket) ---------------------------
+def test_version_ids_appear_exactly_when_the_bucket_has_versioning_configured(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="early", Body=BODY)
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="mp")
+    part = s3.upload_part(Bucket=bucket, Key="mp", UploadId=upload["UploadId"], PartNumber=1, Body=BODY)
+    done = s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload["UploadId"],
+                                        MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]})
+    assert "VersionId" not in done and "VersionId" not in s3.get_object(Bucket=bucket, Key="early")
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    assert s3.get_object(Bucket=bucket, Key="early")["VersionId"] == "null"
+    assert s3.head_object(Bucket=bucket, Key="early")["VersionId"] == "null"
+    written = s3.put_object(Bucket=bucket, Key="late", Body=BODY)["VersionId"]
+    assert written != "null" and s3.get_object(Bucket=bucket, Key="late")["VersionId"] == written
+    copied = s3.copy_object(Bucket=bucket, Key="early", CopySource=f"{bucket}/early", MetadataDirective="REPLACE")
+    assert copied["VersionId"] not in ("null", None)
+
+
+# -- inputs moto could not digest --------------------------------------------------------------------------
+@pytest.mark.parametrize("source", ["no-slash", "/only-bucket/", ""])
+def test_a_copy_source_that_is_not_bucket_slash_key_is_an_invalid_argument(cloud, bucket, source):
+    s3 = cloud.client("s3")
+    s3.meta.events.register("before-sign.s3.CopyObject",
+                            lambda request, **_: request.headers.__setitem__("x-amz-copy-source", source))
+    with pytest.raises(ClientError) as error:
+        s3.copy_object(Bucket=bucket, Key="dest", CopySource=f"{bucket}/src")
+    assert error.value.response["Error"]["Code"] == "InvalidArgument"
+    assert error.value.response["Error"]["Message"] == "Invalid copy source object key"
+
+
+def test_non_ascii_metadata_from_a_presigned_url_is_returned_rfc2047_encoded(cloud, bucket):
+    signer = cloud.client("s3", signature_version="s3v4")
+    url = signer.generate_presigned_url("put_object", Params={"Bucket": bucket, "Key": "k"})
+    answer = requests.put(url + "&x-amz-meta-note=" + requests.utils.quote("café — ok"), data=BODY, timeout=10)
+    assert answer.status_code == 200
+    head = requests.head(cloud.client("s3").generate_presigned_url(
+        "head_object", Params={"Bucket": bucket, "Key": "k"}), timeout=10)
+    note = head.headers["x-amz-meta-note"]
+    assert note.startswith("=?UTF-8?B?")
+    assert base64.b64decode(note[len("=?UTF-8?B?"):-2]).decode() == "café — ok"

@@ -254,3 +254,37 @@ def test_a_query_api_get_on_a_queue_url_is_answered_in_xml(cloud, query_auth):
     assert answer.status_code == 200, answer.text
     assert answer.text.startswith("<GetQueueAttributesResponse")
     assert "<Name>FifoQueue</Name><Value>true</Value>" in answer.text
+
+
+def test_fifo_messages_get_increasing_sequence_numbers(cloud):
+    sqs = cloud.client("sqs")
+    url = _fifo(sqs, ContentBasedDeduplication="true")
+    numbers = [int(sqs.send_message(QueueUrl=url, MessageBody=f"m{i}", MessageGroupId="g")["SequenceNumber"])
+               for i in range(3)]
+    assert numbers == sorted(set(numbers))
+    batch = sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": "a", "MessageBody": "b1", "MessageGroupId": "g"}])
+    assert int(batch["Successful"][0]["SequenceNumber"]) > numbers[-1]
+    assert "Failed" not in batch  # an empty Failed list is left out
+
+
+def test_send_message_answers_with_the_md5_of_its_system_attributes(cloud):
+    sqs = cloud.client("sqs")
+    url = sqs.create_queue(QueueName=_name())["QueueUrl"]
+    system = {"AWSTraceHeader": {"DataType": "String", "StringValue": "Root=1-5759e988-bd862e3fe1be46a994272793"}}
+    one = sqs.send_message(QueueUrl=url, MessageBody="m", MessageSystemAttributes=system)
+    batch = sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": "a", "MessageBody": "m",
+                                                           "MessageSystemAttributes": system}])
+    assert len(one["MD5OfMessageSystemAttributes"]) == 32
+    assert batch["Successful"][0]["MD5OfMessageSystemAttributes"] == one["MD5OfMessageSystemAttributes"]
+    assert "MD5OfMessageAttributes" not in one  # system attributes are not message attributes
+
+
+def test_create_queue_again_with_another_value_names_the_attribute(cloud):
+    sqs = cloud.client("sqs")
+    name = _name()
+    sqs.create_queue(QueueName=name, Attributes={"VisibilityTimeout": "30"})
+    assert sqs.create_queue(QueueName=name, Attributes={"VisibilityTimeout": "30"})["QueueUrl"]  # same: fine
+    with pytest.raises(ClientError) as error:
+        sqs.create_queue(QueueName=name, Attributes={"VisibilityTimeout": "31"})
+    assert error.value.response["Error"]["Code"] == "QueueAlreadyExists"
+    assert error.value.response["Error"]["Message"].endswith("different value for attribute VisibilityTimeout")

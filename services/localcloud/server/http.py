@@ -107,7 +107,7 @@ class WsgiHandler(BaseHTTPRequestHandler):
                 has_length = True
             elif lowered in ("transfer-encoding", "connection"):
                 continue
-            head.append(f"{key}: {value}")
+            head.append(f"{key}: {_latin1(value)}")
         if not has_length:
             head.append(f"Content-Length: {len(body)}")
         payload = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1")
@@ -116,6 +116,19 @@ class WsgiHandler(BaseHTTPRequestHandler):
         self.wfile.write(payload)
 
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = do_OPTIONS = _handle
+
+
+def _latin1(value: str) -> str:
+    """A header value HTTP/1.1 can carry. Values with characters beyond latin-1 (S3 user metadata given in
+    a presigned URL's query string) are sent RFC 2047-encoded, as S3 returns non-ASCII metadata ("Working
+    with object metadata", S3 User Guide), instead of dropping the connection."""
+    try:
+        value.encode("latin-1")
+        return value
+    except UnicodeEncodeError:
+        import base64
+
+        return "=?UTF-8?B?" + base64.b64encode(value.encode("utf-8")).decode() + "?="
 
 
 class LocalCloudServer(ThreadingHTTPServer):

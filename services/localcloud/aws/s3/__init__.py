@@ -1,10 +1,11 @@
 """S3 behaviour we own beside moto's model, installed here in one place (each module's install() says what
 it patches): which browser origins a bucket's CORS rules admit (cors.py, installed by the app); exact
 checksums and their verification (checksums.py); what every object has on AWS unasked, SSE-S3 and a
-checksum with its type (object_defaults.py); presigned requests that expire (presign.py)."""
+checksum with its type (object_defaults.py); presigned requests that expire (presign.py); request rules moto failed on (validation.py)."""
 
-from localcloud.aws.s3 import checksums, object_defaults, presign
+from localcloud.aws.s3 import checksums, object_defaults, presign, validation
 
 checksums.install()
 object_defaults.install()
 presign.install()
+validation.install()

@@ -110,9 +110,33 @@ def _key_response(original: Callable[..., Any]) -> Callable[..., Any]:
                                           version_id=(query.get("versionId") or [None])[0])
             headers = dict(headers)
             headers["x-amz-checksum-type"] = (key.checksum_type if key else None) or "FULL_OBJECT"
+        if 200 <= int(status) < 300 and not any(name in query for name in _NOT_OBJECT_ANSWERS):
+            headers = _version_header(self, method, query, headers)
         return status, headers, body
 
     return key_response
+
+
+def _version_header(self: Any, method: str, query: dict[str, list[str]], headers: Any) -> Any:
+    """x-amz-version-id is in an object's answers exactly when its bucket has versioning configured
+    (Enabled or Suspended), "null" for an object written while it was not ("Working with objects in a
+    versioning-enabled bucket", S3 User Guide)."""
+    try:
+        bucket = self.backend.get_bucket(self.bucket_name)
+    except Exception:
+        return headers
+    present = _has_header(headers, "x-amz-version-id")
+    if bucket.versioning_status is None and present:
+        return {k: v for k, v in headers.items() if k.lower() != "x-amz-version-id"}
+    if bucket.versioning_status is not None and not present and method in ("GET", "HEAD", "PUT"):
+        if method == "PUT" and "uploadId" in query:
+            return headers  # UploadPart: a part has no version
+        key = self.backend.get_object(self.bucket_name, self.parse_key_name(),
+                                      version_id=(query.get("versionId") or [None])[0])
+        if key is not None:
+            headers = dict(headers)
+            headers["x-amz-version-id"] = key.version_id
+    return headers
 
 
 def _put_object_response(original: Callable[..., Any]) -> Callable[..., Any]:

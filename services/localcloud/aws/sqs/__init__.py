@@ -2,14 +2,16 @@
 
 Every change to moto's SQS is installed here, in one place (each module's install() says what it patches):
 lazy_counts (attribute counts on demand), validation (AWS's input rules), fifo (FIFO delivery semantics),
-errors (error codes and shapes of both protocols), query_protocol (query requests answered in XML).
+errors (error codes and shapes of both protocols), query_protocol (query requests answered in XML),
+responses (fields of the answers).
 """
 
-from localcloud.aws.sqs import errors, fifo, lazy_counts, query_protocol, validation
+from localcloud.aws.sqs import errors, fifo, lazy_counts, query_protocol, responses, validation
 
 lazy_counts.install()
 validation.install()
 fifo.install()
 errors.install()
 query_protocol.install()
+responses.install()
 from localcloud.aws.sqs import handlers  # noqa: F401,E402  (Terraform-facing attribute fixes)

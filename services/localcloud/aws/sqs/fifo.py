@@ -9,6 +9,7 @@
   delivered during the 5-minute deduplication interval". moto compared only with messages still in the
   queue. The scope is the queue, or the message group with DeduplicationScope=messageGroup (high
   throughput). PurgeQueue empties the deduplication record too, as AWS does.
+- Every FIFO message has a SequenceNumber, increasing (API_SendMessage).
 - FIFO queues have no per-message delay: "FIFO queues don't support timers on individual messages"; the
   queue's DelaySeconds applies (API_SendMessage, DelaySeconds), also when a message says 0.
 """
@@ -79,6 +80,17 @@ def release_expired_groups(queue: Any) -> None:
             queue.pending_messages.discard(message)
 
 
+def next_sequence_number(queue: Any) -> str:
+    """Every FIFO message gets a SequenceNumber, "a large, non-consecutive number that Amazon SQS assigns to
+    each message", increasing within the queue (API_SendMessage); moto gave one only with an explicit
+    deduplication id, and at random."""
+    with _lock:
+        last = getattr(queue, "localcloud_sequence", 0)
+        current = max(last + 1, int(unix_time() * 1_000_000) * 1000)
+        queue.localcloud_sequence = current
+    return f"{current:020d}"
+
+
 def _receive_message(original: Any) -> Any:
     @functools.wraps(original)
     def receive_message(self: Any, queue_name: str, *args: Any, **kwargs: Any) -> Any:
@@ -96,7 +108,10 @@ def _send_message(original: Any) -> Any:
         queue = self.get_queue(queue_name)
         if queue.fifo_queue and delay_seconds is not None and int(delay_seconds) == 0:
             delay_seconds = None  # the queue's delay (a non-zero one moto rejects, as AWS does)
-        return original(self, queue_name, message_body, message_attributes, delay_seconds, *args, **kwargs)
+        message = original(self, queue_name, message_body, message_attributes, delay_seconds, *args, **kwargs)
+        if queue.fifo_queue:
+            message.sequence_number = next_sequence_number(queue)
+        return message
 
     send_message.__localcloud_fifo__ = original  # type: ignore[attr-defined]
     return send_message

@@ -26,6 +26,7 @@ from moto.sqs.exceptions import (
     InvalidAttributeValue,
     InvalidParameterValue,
     MissingParameter,
+    QueueAlreadyExists,
     SQSException,
 )
 
@@ -198,6 +199,28 @@ def _entries_batch(backend: Any, queue_name: str, entries: list[dict[str, Any]])
     check_batch_entry_ids(entries)
 
 
+def _create_queue_naming_the_difference(method: Callable[..., Any]) -> Callable[..., Any]:
+    """CreateQueue on an existing name with other attribute values: AWS's QueueAlreadyExists names the first
+    attribute that differs (moto: "The specified queue already exists.")."""
+
+    @functools.wraps(method)
+    def create_queue(self: Any, name: str, tags: Any = None, **attributes: Any) -> Any:
+        try:
+            return method(self, name, tags, **attributes)
+        except QueueAlreadyExists:
+            existing = self.queues[name].attributes
+            given = sqs_models.Queue(name, region=self.region_name, account_id=self.account_id,
+                                     **{k: v for k, v in attributes.items() if k != "region"}).attributes
+            for key in attributes:
+                if key != "region" and existing.get(key) != given.get(key):
+                    raise QueueAlreadyExists(f"A queue already exists with the same name and a different value "
+                                             f"for attribute {key}") from None
+            raise
+
+    create_queue.__localcloud_validation_exists__ = method  # type: ignore[attr-defined]
+    return create_queue
+
+
 HOOKS = {
     "create_queue": _create_queue,
     "set_queue_attributes": _set_queue_attributes,
@@ -210,6 +233,8 @@ HOOKS = {
 
 def install() -> None:
     backend = sqs_models.SQSBackend
+    if not hasattr(backend.create_queue, "__localcloud_validation_exists__"):
+        backend.create_queue = _create_queue_naming_the_difference(backend.create_queue)
     for name, check in HOOKS.items():
         method = getattr(backend, name)
         if not hasattr(method, "__localcloud_validation__"):
