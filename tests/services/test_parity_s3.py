@@ -211,3 +211,25 @@ def test_non_ascii_metadata_from_a_presigned_url_is_returned_rfc2047_encoded(clo
     note = head.headers["x-amz-meta-note"]
     assert note.startswith("=?UTF-8?B?")
     assert base64.b64decode(note[len("=?UTF-8?B?"):-2]).decode() == "café — ok"
+
+
+def test_a_checksum_header_without_an_algorithm_names_the_algorithm(cloud, bucket):
+    plain = _plain_client(cloud)
+    answer = plain.put_object(Bucket=bucket, Key="k", Body=BODY, ChecksumSHA256=_b64(DIGESTS["SHA256"]))
+    assert answer["ChecksumSHA256"] == _b64(DIGESTS["SHA256"]) and "ChecksumCRC64NVME" not in answer
+    head = plain.head_object(Bucket=bucket, Key="k", ChecksumMode="ENABLED")
+    assert head["ChecksumSHA256"] == _b64(DIGESTS["SHA256"]) and head["ChecksumType"] == "FULL_OBJECT"
+
+
+def test_owners_and_grantees_are_named_by_id_only(s3, bucket):
+    acl = s3.get_bucket_acl(Bucket=bucket)
+    assert acl["Owner"]["ID"] and "DisplayName" not in acl["Owner"]
+    assert all("DisplayName" not in grant["Grantee"] for grant in acl["Grants"])
+
+
+def test_a_sigv2_presigned_put_does_not_store_its_expiry_as_metadata(cloud, bucket):
+    signer = cloud.client("s3", signature_version="s3")
+    url = signer.generate_presigned_url("put_object", Params={"Bucket": bucket, "Key": "k"}, ExpiresIn=600)
+    assert requests.put(url, data=BODY, timeout=10).status_code == 200
+    got = cloud.client("s3").get_object(Bucket=bucket, Key="k")
+    assert "Expires" not in got and "ExpiresString" not in got

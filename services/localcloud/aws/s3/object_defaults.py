@@ -22,7 +22,7 @@ from urllib.parse import parse_qs, urlparse
 from moto.s3 import models as s3_models
 from moto.s3 import responses as s3_responses
 
-from localcloud.aws.s3.checksums import compute_checksum
+from localcloud.aws.s3.checksums import checksum_headers, compute_checksum
 
 DEFAULT_ENCRYPTION = "AES256"
 DEFAULT_ALGORITHM = "CRC64NVME"
@@ -145,6 +145,11 @@ def _put_object_response(original: Callable[..., Any]) -> Callable[..., Any]:
     def put_object(self: Any) -> Any:
         status, headers, body = original(self)
         key = self.backend.get_object(self.bucket_name, self.parse_key_name())
+        sent = checksum_headers(self.headers)
+        if key is not None and len(sent) == 1 and not self.headers.get("x-amz-sdk-checksum-algorithm"):
+            # A checksum header alone names its algorithm (verified by checksums.py before the write).
+            (algorithm, value), = sent.items()
+            key.checksum_algorithm, key.checksum_value, key.checksum_type = algorithm, value, "FULL_OBJECT"
         if key is not None and key.checksum_value and key.checksum_algorithm:
             headers[f"x-amz-checksum-{key.checksum_algorithm.lower()}"] = key.checksum_value
             headers["x-amz-checksum-type"] = key.checksum_type or "FULL_OBJECT"
@@ -208,9 +213,23 @@ def _serialized(original: Callable[..., Any]) -> Callable[..., Any]:
                 key = self.backend.get_object(result.get("Bucket", self.bucket_name), result["Key"])
                 for name, value in _checksum_fields(key).items():
                     result.setdefault(name, value)
+            _drop_display_names(result)
         return original(self, action_result)
 
     return serialized
+
+
+def _drop_display_names(value: Any) -> None:
+    """S3 no longer returns an owner's or grantee's DisplayName (S3 API reference, Owner: DisplayName is
+    no longer returned in responses, as recorded from AWS); the ID stays."""
+    if isinstance(value, dict):
+        for name, inner in value.items():
+            if name in ("Owner", "Grantee") and isinstance(inner, dict):
+                inner.pop("DisplayName", None)
+            _drop_display_names(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            _drop_display_names(inner)
 
 
 def install() -> None:

@@ -129,7 +129,25 @@ def _checked_post(original: Callable[..., Any]) -> Callable[..., Any]:
     return checked
 
 
+# Query-string authentication parameters (SigV2: AWSAccessKeyId, Signature, Expires; SigV4: X-Amz-*) are not
+# object metadata; moto stored a presigned PUT's SigV2 `Expires` as the object's Expires header.
+_AUTH_PARAMETERS = ("AWSAccessKeyId", "Signature", "Expires")
+
+
+def _metadata_without_auth(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def metadata_from_headers(headers: Any) -> Any:
+        if isinstance(headers, dict) and "Signature" in headers and "AWSAccessKeyId" in headers:
+            headers = {k: v for k, v in headers.items() if k not in _AUTH_PARAMETERS}
+        return original(headers)
+
+    setattr(metadata_from_headers, _MARK, original)
+    return metadata_from_headers
+
+
 def install() -> None:
+    if getattr(s3_responses.metadata_from_headers, _MARK, None) is None:
+        s3_responses.metadata_from_headers = _metadata_without_auth(s3_responses.metadata_from_headers)
     response = s3_responses.S3Response
     for name, wrap in (("_key_response", _checked), ("_bucket_response", _checked),
                        ("_bucket_response_post", _checked_post)):
