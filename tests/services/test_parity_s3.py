@@ -233,3 +233,19 @@ def test_a_sigv2_presigned_put_does_not_store_its_expiry_as_metadata(cloud, buck
     assert requests.put(url, data=BODY, timeout=10).status_code == 200
     got = cloud.client("s3").get_object(Bucket=bucket, Key="k")
     assert "Expires" not in got and "ExpiresString" not in got
+
+
+# -- bucket owner condition (S3 User Guide: verifying bucket ownership) -------------------------------------
+def test_the_expected_bucket_owner_must_be_an_account_id_and_the_owner(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="k", Body=BODY)
+    owner = "123456789012"  # the account of the test credentials
+    assert s3.get_object(Bucket=bucket, Key="k", ExpectedBucketOwner=owner)["Body"].read() == BODY
+    with pytest.raises(ClientError) as error:
+        s3.get_object(Bucket=bucket, Key="k", ExpectedBucketOwner="12345")
+    assert error.value.response["Error"]["Code"] == "InvalidBucketOwnerAWSAccountID"
+    with pytest.raises(ClientError) as error:
+        s3.put_bucket_policy(Bucket=bucket, Policy="{}", ExpectedBucketOwner="0000000000020")
+    assert error.value.response["Error"]["Code"] == "InvalidBucketOwnerAWSAccountID"
+    with pytest.raises(ClientError) as error:
+        s3.list_objects_v2(Bucket=bucket, ExpectedBucketOwner="210987654321")
+    assert error.value.response["Error"]["Code"] == "AccessDenied"

@@ -3,16 +3,20 @@
 - x-amz-copy-source (CopyObject, UploadPartCopy) is "<bucket>/<key>", URL-encoded, optionally
   "?versionId=..." (S3 API reference, CopyObject: CopySource). Anything else is 400 InvalidArgument
   "Invalid copy source object key", ArgumentName x-amz-copy-source; moto could not unpack it.
+- x-amz-expected-bucket-owner (every bucket and object operation, ExpectedBucketOwner in the API
+  reference; "Verifying bucket ownership with bucket owner condition", S3 User Guide): not a 12-digit
+  account id, 400 InvalidBucketOwnerAWSAccountID; another account's id, 403 AccessDenied. moto ignored it.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from typing import Any
 from urllib.parse import unquote, urlparse
 
 from moto.s3 import responses as s3_responses
-from moto.s3.exceptions import InvalidArgumentError
+from moto.s3.exceptions import InvalidArgumentError, S3AccessDeniedError, S3ClientError
 
 _MARK = "__localcloud_s3_validation__"
 
@@ -36,9 +40,44 @@ def _copy_source_checked(original: Any) -> Any:
     return checked
 
 
+_ACCOUNT_ID = re.compile(r"^\d{12}$")
+
+
+class InvalidBucketOwnerAccountId(S3ClientError):
+    def __init__(self, value: str) -> None:
+        super().__init__("InvalidBucketOwnerAWSAccountID",
+                         f"The value of the expected bucket owner parameter must be an AWS Account ID... [{value}]")
+
+
+def check_expected_bucket_owner(response: Any) -> None:
+    expected = response.headers.get("x-amz-expected-bucket-owner")
+    if expected is None:
+        return
+    if not _ACCOUNT_ID.match(expected):
+        raise InvalidBucketOwnerAccountId(expected)
+    try:
+        owner = response.backend.get_bucket(response.bucket_name).account_id
+    except S3ClientError:
+        return  # no such bucket: the operation answers that itself
+    if expected != owner:
+        raise S3AccessDeniedError()
+
+
+def _owner_checked(original: Any) -> Any:
+    @functools.wraps(original)
+    def checked(self: Any, request: Any, full_url: str, *args: Any, **kwargs: Any) -> Any:
+        if getattr(self, "bucket_name", None):
+            check_expected_bucket_owner(self)
+        return original(self, request, full_url, *args, **kwargs)
+
+    setattr(checked, _MARK, original)
+    return checked
+
+
 def install() -> None:
     response = s3_responses.S3Response
-    for name in ("copy_object", "upload_part_copy"):
+    for name, wrap in (("copy_object", _copy_source_checked), ("upload_part_copy", _copy_source_checked),
+                       ("_key_response", _owner_checked), ("_bucket_response", _owner_checked)):
         method = getattr(response, name)
         if getattr(method, _MARK, None) is None:
-            setattr(response, name, _copy_source_checked(method))
+            setattr(response, name, wrap(method))
