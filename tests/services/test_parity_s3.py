@@ -249,3 +249,23 @@ def test_the_expected_bucket_owner_must_be_an_account_id_and_the_owner(s3, bucke
     with pytest.raises(ClientError) as error:
         s3.list_objects_v2(Bucket=bucket, ExpectedBucketOwner="210987654321")
     assert error.value.response["Error"]["Code"] == "AccessDenied"
+
+
+# -- SSE-C (S3 User Guide: server-side encryption with customer-provided keys) -----------------------------
+def test_an_sse_c_object_is_read_only_with_its_own_key(s3, bucket):
+    key, other = b"k" * 32, b"o" * 32
+    answer = s3.put_object(Bucket=bucket, Key="secret", Body=BODY, SSECustomerAlgorithm="AES256", SSECustomerKey=key)
+    assert answer["SSECustomerAlgorithm"] == "AES256" and "ServerSideEncryption" not in answer
+    assert answer["SSECustomerKeyMD5"] == _b64(hashlib.md5(key).digest())
+    with pytest.raises(ClientError) as error:
+        s3.get_object(Bucket=bucket, Key="secret")
+    assert error.value.response["Error"]["Code"] == "InvalidRequest"
+    with pytest.raises(ClientError) as error:
+        s3.get_object(Bucket=bucket, Key="secret", SSECustomerAlgorithm="AES256", SSECustomerKey=other)
+    assert error.value.response["Error"]["Code"] == "AccessDenied"
+    with pytest.raises(ClientError) as error:
+        s3.get_object(Bucket=bucket, Key="secret", SSECustomerAlgorithm="KMS", SSECustomerKey=key)
+    assert error.value.response["Error"]["Code"] == "InvalidEncryptionAlgorithmError"
+    got = s3.get_object(Bucket=bucket, Key="secret", SSECustomerAlgorithm="AES256", SSECustomerKey=key)
+    assert got["Body"].read() == BODY and got["SSECustomerAlgorithm"] == "AES256"
+    assert "ServerSideEncryption" not in got
