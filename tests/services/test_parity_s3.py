@@ -269,3 +269,34 @@ def test_an_sse_c_object_is_read_only_with_its_own_key(s3, bucket):
     got = s3.get_object(Bucket=bucket, Key="secret", SSECustomerAlgorithm="AES256", SSECustomerKey=key)
     assert got["Body"].read() == BODY and got["SSECustomerAlgorithm"] == "AES256"
     assert "ServerSideEncryption" not in got
+
+
+# -- CompleteMultipartUpload checks its parts (S3 API reference) ---------------------------------------------
+def _one_part_upload(s3, bucket, **extra):
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="mp", **extra)["UploadId"]
+    part = s3.upload_part(Bucket=bucket, Key="mp", UploadId=upload, PartNumber=1, Body=BODY,
+                          **({"ChecksumAlgorithm": extra["ChecksumAlgorithm"]} if extra else {}))
+    return upload, part
+
+
+def test_completing_with_an_unknown_part_or_etag_names_the_part(s3, bucket):
+    upload, part = _one_part_upload(s3, bucket)
+    for parts in ([{"PartNumber": 2, "ETag": part["ETag"]}], [{"PartNumber": 1, "ETag": '"' + "0" * 32 + '"'}]):
+        with pytest.raises(ClientError) as error:
+            s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload={"Parts": parts})
+        details = error.value.response["Error"]
+        assert details["Code"] == "InvalidPart"
+        assert details["UploadId"] == upload and details["PartNumber"] == str(parts[0]["PartNumber"])
+
+
+@pytest.mark.parametrize("algorithm", ["CRC32", "SHA256"])
+def test_completing_with_a_wrong_part_checksum_is_an_invalid_part(s3, bucket, algorithm):
+    upload, part = _one_part_upload(s3, bucket, ChecksumAlgorithm=algorithm)
+    wrong = _b64(hashlib.sha256(b"other").digest()[: len(DIGESTS[algorithm])])
+    with pytest.raises(ClientError) as error:
+        s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload={"Parts": [
+            {"PartNumber": 1, "ETag": part["ETag"], f"Checksum{algorithm}": wrong}]})
+    assert error.value.response["Error"]["Code"] == "InvalidPart"
+    done = s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload={"Parts": [
+        {"PartNumber": 1, "ETag": part["ETag"], f"Checksum{algorithm}": part[f"Checksum{algorithm}"]}]})
+    assert done["ETag"].endswith('-1"')
