@@ -120,15 +120,21 @@ class WsgiHandler(BaseHTTPRequestHandler):
 
 def _latin1(value: str) -> str:
     """A header value HTTP/1.1 can carry. Values with characters beyond latin-1 (S3 user metadata given in
-    a presigned URL's query string) are sent RFC 2047-encoded, as S3 returns non-ASCII metadata ("Working
-    with object metadata", S3 User Guide), instead of dropping the connection."""
+    a presigned URL's query string) are sent as an RFC 2047 Q-encoded word, the form S3 returns non-ASCII
+    metadata in ("Working with object metadata", S3 User Guide), instead of dropping the connection."""
     try:
         value.encode("latin-1")
         return value
     except UnicodeEncodeError:
-        import base64
+        return "=?UTF-8?Q?" + "".join(_q_encoded(byte) for byte in value.encode("utf-8")) + "?="
 
-        return "=?UTF-8?B?" + base64.b64encode(value.encode("utf-8")).decode() + "?="
+
+def _q_encoded(byte: int) -> str:
+    if byte == 0x20:
+        return "_"
+    if 0x21 <= byte <= 0x7E and chr(byte) not in "=?_":
+        return chr(byte)
+    return f"={byte:02X}"
 
 
 class LocalCloudServer(ThreadingHTTPServer):

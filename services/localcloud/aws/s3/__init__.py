@@ -1,9 +1,10 @@
 """S3 behaviour we own beside moto's model, installed here in one place (each module's install() says what
 it patches): which browser origins a bucket's CORS rules admit (cors.py, installed by the app); exact
 checksums and their verification (checksums.py); what every object has on AWS unasked, SSE-S3 and a
-checksum with its type (object_defaults.py); presigned requests that expire (presign.py); customer-provided keys (sse_c.py); request rules moto failed on (validation.py); CompleteMultipartUpload's part checks (multipart.py)."""
+checksum with its type (object_defaults.py); presigned requests that expire (presign.py); customer-provided keys (sse_c.py); request rules moto failed on (validation.py); CompleteMultipartUpload's part checks (multipart.py);
+website configuration rules (website.py)."""
 
-from localcloud.aws.s3 import checksums, multipart, object_defaults, presign, sse_c, validation
+from localcloud.aws.s3 import checksums, multipart, object_defaults, presign, sse_c, validation, website
 
 checksums.install()
 sse_c.install()  # before object_defaults: its answers carry the customer-key headers, not AES256
@@ -11,3 +12,4 @@ object_defaults.install()
 presign.install()
 validation.install()
 multipart.install()
+website.install()

@@ -6,6 +6,8 @@
 - x-amz-expected-bucket-owner (every bucket and object operation, ExpectedBucketOwner in the API
   reference; "Verifying bucket ownership with bucket owner condition", S3 User Guide): not a 12-digit
   account id, 400 InvalidBucketOwnerAWSAccountID; another account's id, 403 AccessDenied. moto ignored it.
+- Object Lock retention on a write (PutObject, CopyObject, CreateMultipartUpload): x-amz-object-lock-mode and
+  x-amz-object-lock-retain-until-date come together ("must both be supplied"), S3 API reference.
 """
 
 from __future__ import annotations
@@ -74,10 +76,32 @@ def _owner_checked(original: Any) -> Any:
     return checked
 
 
+_LOCK_HEADERS = ("x-amz-object-lock-mode", "x-amz-object-lock-retain-until-date")
+
+
+def check_lock_headers(headers: Any) -> None:
+    given = [name for name in _LOCK_HEADERS if headers.get(name)]
+    if len(given) == 1:
+        missing = next(name for name in _LOCK_HEADERS if name not in given)
+        raise InvalidArgumentError("x-amz-object-lock-retain-until-date and x-amz-object-lock-mode must both be "
+                                   "supplied", missing, None)
+
+
+def _lock_checked(original: Any) -> Any:
+    @functools.wraps(original)
+    def checked(self: Any, *args: Any, **kwargs: Any) -> Any:
+        check_lock_headers(self.headers)
+        return original(self, *args, **kwargs)
+
+    setattr(checked, _MARK, original)
+    return checked
+
+
 def install() -> None:
     response = s3_responses.S3Response
     for name, wrap in (("copy_object", _copy_source_checked), ("upload_part_copy", _copy_source_checked),
-                       ("_key_response", _owner_checked), ("_bucket_response", _owner_checked)):
+                       ("_key_response", _owner_checked), ("_bucket_response", _owner_checked),
+                       ("_key_response_put", _lock_checked)):
         method = getattr(response, name)
         if getattr(method, _MARK, None) is None:
             setattr(response, name, wrap(method))
