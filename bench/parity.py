@@ -23,9 +23,8 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, write_results  # noqa: E402
-
-from localcloud.testing import isolated  # noqa: E402
+from common import ROOT, write_results
+from localcloud.testing import isolated
 
 SERVICES = ("sqs", "s3", "lambda", "dynamodb", "stepfunctions")
 # The harness re-routes the URLs some tests build for real AWS (https://<bucket>.s3.amazonaws.com, ...) to the

@@ -12,7 +12,6 @@ import pytest
 import requests
 from awscrt import checksums as crt
 from botocore.exceptions import ClientError
-
 from localcloud.testing import wait_for
 
 BODY = b"integrity matters"

@@ -7,7 +7,6 @@ import uuid
 
 import pytest
 from botocore.exceptions import ClientError
-
 from localcloud.testing import wait_for
 
 
@@ -288,3 +287,13 @@ def test_create_queue_again_with_another_value_names_the_attribute(cloud):
         sqs.create_queue(QueueName=name, Attributes={"VisibilityTimeout": "31"})
     assert error.value.response["Error"]["Code"] == "QueueAlreadyExists"
     assert error.value.response["Error"]["Message"].endswith("different value for attribute VisibilityTimeout")
+
+
+@pytest.mark.parametrize("action", ["CreateQueue", "ListQueues"])
+def test_service_actions_sent_to_a_queue_url_are_invalid_actions(cloud, action):
+    url = cloud.client("sqs").create_queue(QueueName=_name())["QueueUrl"]
+    answer = _signed("GET", url + f"?Action={action}&QueueName={_name()}")
+    assert answer.status_code == 400
+    assert "<Code>InvalidAction</Code>" in answer.text
+    assert f"The action {action} is not valid for this endpoint" in answer.text
+    assert _signed("GET", cloud.endpoint + "/?Action=ListQueues").status_code == 200  # the service's own URL

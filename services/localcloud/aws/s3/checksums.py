@@ -17,7 +17,8 @@ import base64
 import binascii
 import functools
 import hashlib
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from awscrt import checksums as crt
 from moto.s3 import models as s3_models

@@ -77,8 +77,8 @@ def _error_metadata(original: Any) -> Any:
 
 def install() -> None:
     response = s3_responses.S3Response
-    if getattr(response._complete_multipart_body, _MARK, None) is None:  # noqa: SLF001
-        response._complete_multipart_body = _complete_body(response._complete_multipart_body)  # noqa: SLF001
+    if getattr(response._complete_multipart_body, _MARK, None) is None:
+        response._complete_multipart_body = _complete_body(response._complete_multipart_body)
     serializer = moto_serialize.S3Serializer
-    if getattr(serializer._serialize_error_metadata, _MARK, None) is None:  # noqa: SLF001
-        serializer._serialize_error_metadata = _error_metadata(serializer._serialize_error_metadata)  # noqa: SLF001
+    if getattr(serializer._serialize_error_metadata, _MARK, None) is None:
+        serializer._serialize_error_metadata = _error_metadata(serializer._serialize_error_metadata)

@@ -19,7 +19,8 @@ import datetime
 import functools
 import json
 import uuid
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import parse_qs, urlparse
 from xml.sax.saxutils import escape
 
@@ -30,7 +31,7 @@ _MARK = "__localcloud_presign__"
 
 
 def _now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.timezone.utc)
+    return datetime.datetime.now(datetime.UTC)
 
 
 def _iso(moment: datetime.datetime) -> str:
@@ -66,7 +67,7 @@ def check_query_signature(query: dict[str, list[str]]) -> tuple[int, dict[str, s
             return _error(400, "AuthorizationQueryParametersError",
                           "X-Amz-Expires must be less than a week (in seconds) that is; 604800")
         try:
-            signed = datetime.datetime.strptime(date, "%Y%m%dT%H%M%SZ").replace(tzinfo=datetime.timezone.utc)
+            signed = datetime.datetime.strptime(date, "%Y%m%dT%H%M%SZ").replace(tzinfo=datetime.UTC)
         except ValueError:
             return _error(400, "AuthorizationQueryParametersError",
                           "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"")
@@ -77,7 +78,7 @@ def check_query_signature(query: dict[str, list[str]]) -> tuple[int, dict[str, s
         return None
     if "Signature" in query and "Expires" in query:
         try:
-            deadline = datetime.datetime.fromtimestamp(int(_first(query, "Expires") or ""), datetime.timezone.utc)
+            deadline = datetime.datetime.fromtimestamp(int(_first(query, "Expires") or ""), datetime.UTC)
         except (ValueError, OverflowError):
             return _error(403, "AccessDenied", "Invalid date (should be seconds since epoch): "
                           f"{_first(query, 'Expires')}")
@@ -98,7 +99,7 @@ def check_post_policy(form: dict[str, list[str]]) -> tuple[int, dict[str, str], 
     except (binascii.Error, ValueError, KeyError, TypeError):
         return _error(400, "InvalidPolicyDocument", "Invalid Policy: Invalid JSON.")
     if expiration.tzinfo is None:
-        expiration = expiration.replace(tzinfo=datetime.timezone.utc)
+        expiration = expiration.replace(tzinfo=datetime.UTC)
     if _now() > expiration:
         return _error(403, "AccessDenied", "Invalid according to Policy: Policy expired.")
     return None

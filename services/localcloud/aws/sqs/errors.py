@@ -32,14 +32,14 @@ def _with_common_errors(original: Any) -> Any:
         lookup = original(service_model)
         if service_model.metadata.get("serviceId") != "SQS":
             return lookup
-        resolver = service_model._shape_resolver  # noqa: SLF001 (the same resolver moto's shapes use)
+        resolver = service_model._shape_resolver
         for name, (code, status) in COMMON_ERRORS.items():
             shape = moto_errors.ErrorShape(name, {
                 "type": "structure", "members": {}, "exception": True,
                 "error": {"code": code, "httpStatusCode": status, "senderFault": True},
             }, resolver)
-            lookup._code_to_error.setdefault(code, shape)  # noqa: SLF001
-            lookup._code_to_error.setdefault(name, shape)  # noqa: SLF001
+            lookup._code_to_error.setdefault(code, shape)
+            lookup._code_to_error.setdefault(name, shape)
         return lookup
 
     setattr(create_error_lut, _MARK, original)
@@ -61,8 +61,8 @@ def install() -> None:
     factory = moto_errors.ErrorLookupFactory
     current = factory.__dict__["_create_error_lut"].__func__
     if getattr(current, _MARK, None) is None:
-        factory._create_error_lut = _with_common_errors(current)  # noqa: SLF001
+        factory._create_error_lut = _with_common_errors(current)
     serializer = moto_serialize.SqsQuerySerializer
-    method = serializer._serialize_error_metadata  # noqa: SLF001
+    method = serializer._serialize_error_metadata
     if getattr(method, _MARK, None) is None:
-        serializer._serialize_error_metadata = _query_error_metadata(method)  # noqa: SLF001
+        serializer._serialize_error_metadata = _query_error_metadata(method)

@@ -8,16 +8,22 @@ parameters lost) and answered with a JSON "{}" that no query client can read. A 
 SQS Developer Guide): it is given the form Content-Type before moto reads it. The rule is moto's, so it
 holds for every service that speaks both protocols once installed (with the SQS package, on the first SQS
 request).
+
+Actions that address the service, not a queue (CreateQueue, ListQueues), sent to a queue's URL are refused
+with 400 InvalidAction "The action X is not valid for this endpoint.", as AWS answers them.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from typing import Any
 from urllib.parse import parse_qs
 
 from moto.core import responses as moto_responses
 from moto.core.utils import get_service_model
+from moto.sqs import responses as sqs_responses
+from moto.sqs.exceptions import SQSException
 
 _MARK = "__localcloud_query_protocol__"
 FORM = "application/x-www-form-urlencoded"
@@ -45,7 +51,27 @@ def _setup_class(original: Any) -> Any:
     return setup_class
 
 
+SERVICE_ACTIONS = ("create_queue", "list_queues")
+_QUEUE_PATH = re.compile(r"^/\d{12}/[^/]+/?$")
+
+
+def _service_action(original: Any, action: str) -> Any:
+    @functools.wraps(original)
+    def service_action(self: Any) -> Any:
+        if _QUEUE_PATH.match(self.path or ""):
+            raise SQSException("InvalidAction", f"The action {action} is not valid for this endpoint.")
+        return original(self)
+
+    setattr(service_action, _MARK, original)
+    return service_action
+
+
 def install() -> None:
+    for name in SERVICE_ACTIONS:
+        method = getattr(sqs_responses.SQSResponse, name)
+        if getattr(method, _MARK, None) is None:
+            action = "".join(part.capitalize() for part in name.split("_"))
+            setattr(sqs_responses.SQSResponse, name, _service_action(method, action))
     base = moto_responses.BaseResponse
     if getattr(base.setup_class, _MARK, None) is None:
         base.setup_class = _setup_class(base.setup_class)

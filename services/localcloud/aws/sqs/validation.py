@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from moto.sqs import models as sqs_models
 from moto.sqs.exceptions import (
@@ -137,9 +138,7 @@ def check_attributes(attributes: dict[str, Any], fifo: bool) -> None:
                 raise InvalidAttributeValue(name) from None
             if not low <= number <= high:
                 raise InvalidAttributeValue(name)
-        elif name in ENUM_VALUES and value not in ENUM_VALUES[name]:
-            raise InvalidAttributeValue(name)
-        elif name in BOOLEAN_ATTRIBUTES and str(value).lower() not in ("true", "false"):
+        elif name in ENUM_VALUES and value not in ENUM_VALUES[name] or name in BOOLEAN_ATTRIBUTES and str(value).lower() not in ("true", "false"):
             raise InvalidAttributeValue(name)
 
 
