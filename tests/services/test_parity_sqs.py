@@ -297,3 +297,26 @@ def test_service_actions_sent_to_a_queue_url_are_invalid_actions(cloud, action):
     assert "<Code>InvalidAction</Code>" in answer.text
     assert f"The action {action} is not valid for this endpoint" in answer.text
     assert _signed("GET", cloud.endpoint + "/?Action=ListQueues").status_code == 200  # the service's own URL
+
+
+def test_a_fifo_batch_entry_without_a_group_fails_the_whole_batch(cloud):
+    sqs = cloud.client("sqs")
+    url = _fifo(sqs, ContentBasedDeduplication="true")
+    with pytest.raises(ClientError) as error:
+        sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": "a", "MessageBody": "m", "MessageGroupId": "g"},
+                                                      {"Id": "b", "MessageBody": "m"}])
+    assert _code(error) == "InvalidParameterValue"
+    assert sqs.receive_message(QueueUrl=url).get("Messages") is None  # nothing of the batch was sent
+
+
+def test_add_permission_writes_a_2008_10_17_policy_and_remove_names_a_missing_label(cloud):
+    import json
+
+    sqs = cloud.client("sqs")
+    url = sqs.create_queue(QueueName=_name())["QueueUrl"]
+    sqs.add_permission(QueueUrl=url, Label="one", AWSAccountIds=["111122223333"], Actions=["SendMessage"])
+    policy = json.loads(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])["Attributes"]["Policy"])
+    assert policy["Version"] == "2008-10-17" and policy["Statement"][0]["Sid"] == "one"
+    with pytest.raises(ClientError) as error:
+        sqs.remove_permission(QueueUrl=url, Label="two")
+    assert error.value.response["Error"]["Message"].endswith("Reason: can't find label.")

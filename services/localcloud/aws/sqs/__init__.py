@@ -3,10 +3,10 @@
 Every change to moto's SQS is installed here, in one place (each module's install() says what it patches):
 lazy_counts (attribute counts on demand), validation (AWS's input rules), fifo (FIFO delivery semantics),
 errors (error codes and shapes of both protocols), query_protocol (query requests answered in XML),
-responses (fields of the answers).
+responses (fields of the answers), permissions (AddPermission/RemovePermission).
 """
 
-from localcloud.aws.sqs import errors, fifo, lazy_counts, query_protocol, responses, validation
+from localcloud.aws.sqs import errors, fifo, lazy_counts, permissions, query_protocol, responses, validation
 
 lazy_counts.install()
 validation.install()
@@ -14,4 +14,5 @@ fifo.install()
 errors.install()
 query_protocol.install()
 responses.install()
+permissions.install()
 from localcloud.aws.sqs import handlers  # noqa: F401,E402  (Terraform-facing attribute fixes)

@@ -187,7 +187,11 @@ def _send_message(backend: Any, queue_name: str, message_body: Any, message_attr
 
 def _send_message_batch(backend: Any, queue_name: str, entries: dict[str, dict[str, Any]]) -> None:
     check_batch_entry_ids(entries)
+    fifo = backend.get_queue(queue_name).fifo_queue
     for entry in entries.values():
+        if fifo and not entry.get("MessageGroupId"):
+            # In a batch AWS answers InvalidParameterValue for the whole request (SendMessage: MissingParameter).
+            raise InvalidParameterValue("The request must contain the parameter MessageGroupId.")
         check_message_body(entry.get("MessageBody"))
         check_message_attributes(entry.get("MessageAttributes"))
         check_message_id_parameter("MessageDeduplicationId", entry.get("MessageDeduplicationId"))
