@@ -332,3 +332,25 @@ def test_object_lock_mode_and_retain_until_date_come_together(s3):
         s3.put_object(Bucket=name, Key="k", Body=BODY, ObjectLockMode="GOVERNANCE")
     assert error.value.response["Error"]["Code"] == "InvalidArgument"
     assert "must both be supplied" in error.value.response["Error"]["Message"]
+
+
+# -- reading one part (GetObject / HeadObject PartNumber) ----------------------------------------------------
+def test_get_and_head_with_a_part_number_read_that_part(s3, bucket):
+    first, second = b"a" * (5 * 1024 * 1024), b"tail"
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="mp", ChecksumAlgorithm="CRC32C",
+                                        ChecksumType="COMPOSITE")["UploadId"]
+    parts = [s3.upload_part(Bucket=bucket, Key="mp", UploadId=upload, PartNumber=n, Body=body,
+                            ChecksumAlgorithm="CRC32C") for n, body in ((1, first), (2, second))]
+    s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload={"Parts": [
+        {"PartNumber": n, "ETag": p["ETag"], "ChecksumCRC32C": p["ChecksumCRC32C"]} for n, p in enumerate(parts, 1)]})
+    got = s3.get_object(Bucket=bucket, Key="mp", PartNumber=2, ChecksumMode="ENABLED")
+    assert got["ResponseMetadata"]["HTTPStatusCode"] == 206 and got["Body"].read() == second
+    total = len(first) + len(second)
+    assert got["ContentRange"] == f"bytes {len(first)}-{total - 1}/{total}" and got["PartsCount"] == 2
+    assert got["ChecksumCRC32C"] == parts[1]["ChecksumCRC32C"]
+    head = s3.head_object(Bucket=bucket, Key="mp", PartNumber=1)
+    assert head["ContentLength"] == len(first) and head["ContentRange"] == f"bytes 0-{len(first) - 1}/{total}"
+    with pytest.raises(ClientError) as error:
+        s3.get_object(Bucket=bucket, Key="mp", PartNumber=3)
+    assert error.value.response["Error"]["Code"] == "InvalidPartNumber"
+    assert error.value.response["ResponseMetadata"]["HTTPStatusCode"] == 416

@@ -38,7 +38,7 @@ def _iso(moment: datetime.datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _error(status: int, code: str, message: str, **extra: str) -> tuple[int, dict[str, str], bytes]:
+def error_response(status: int, code: str, message: str, **extra: str) -> tuple[int, dict[str, str], bytes]:
     fields = "".join(f"<{name}>{escape(value)}</{name}>" for name, value in extra.items())
     request_id = uuid.uuid4().hex[:16].upper()
     body = (f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code><Message>{escape(message)}'
@@ -60,31 +60,31 @@ def check_query_signature(query: dict[str, list[str]]) -> tuple[int, dict[str, s
         try:
             seconds = int(expires)
         except ValueError:
-            return _error(400, "AuthorizationQueryParametersError", "X-Amz-Expires should be a number")
+            return error_response(400, "AuthorizationQueryParametersError", "X-Amz-Expires should be a number")
         if seconds < 0:
-            return _error(400, "AuthorizationQueryParametersError", "X-Amz-Expires must be non-negative")
+            return error_response(400, "AuthorizationQueryParametersError", "X-Amz-Expires must be non-negative")
         if seconds > MAX_SIGV4_EXPIRES:
-            return _error(400, "AuthorizationQueryParametersError",
+            return error_response(400, "AuthorizationQueryParametersError",
                           "X-Amz-Expires must be less than a week (in seconds) that is; 604800")
         try:
             signed = datetime.datetime.strptime(date, "%Y%m%dT%H%M%SZ").replace(tzinfo=datetime.UTC)
         except ValueError:
-            return _error(400, "AuthorizationQueryParametersError",
+            return error_response(400, "AuthorizationQueryParametersError",
                           "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"")
         deadline, now = signed + datetime.timedelta(seconds=seconds), _now()
         if now > deadline:
-            return _error(403, "AccessDenied", "Request has expired", **{
+            return error_response(403, "AccessDenied", "Request has expired", **{
                 "X-Amz-Expires": str(seconds), "Expires": _iso(deadline), "ServerTime": _iso(now)})
         return None
     if "Signature" in query and "Expires" in query:
         try:
             deadline = datetime.datetime.fromtimestamp(int(_first(query, "Expires") or ""), datetime.UTC)
         except (ValueError, OverflowError):
-            return _error(403, "AccessDenied", "Invalid date (should be seconds since epoch): "
+            return error_response(403, "AccessDenied", "Invalid date (should be seconds since epoch): "
                           f"{_first(query, 'Expires')}")
         now = _now()
         if now > deadline:
-            return _error(403, "AccessDenied", "Request has expired",
+            return error_response(403, "AccessDenied", "Request has expired",
                           Expires=_iso(deadline), ServerTime=_iso(now))
     return None
 
@@ -97,11 +97,11 @@ def check_post_policy(form: dict[str, list[str]]) -> tuple[int, dict[str, str], 
         policy = json.loads(base64.b64decode(encoded))
         expiration = datetime.datetime.fromisoformat(str(policy["expiration"]).replace("Z", "+00:00"))
     except (binascii.Error, ValueError, KeyError, TypeError):
-        return _error(400, "InvalidPolicyDocument", "Invalid Policy: Invalid JSON.")
+        return error_response(400, "InvalidPolicyDocument", "Invalid Policy: Invalid JSON.")
     if expiration.tzinfo is None:
         expiration = expiration.replace(tzinfo=datetime.UTC)
     if _now() > expiration:
-        return _error(403, "AccessDenied", "Invalid according to Policy: Policy expired.")
+        return error_response(403, "AccessDenied", "Invalid according to Policy: Policy expired.")
     return None
 
 
