@@ -354,3 +354,13 @@ def test_get_and_head_with_a_part_number_read_that_part(s3, bucket):
         s3.get_object(Bucket=bucket, Key="mp", PartNumber=3)
     assert error.value.response["Error"]["Code"] == "InvalidPartNumber"
     assert error.value.response["ResponseMetadata"]["HTTPStatusCode"] == 416
+
+
+def test_a_virtual_host_key_may_begin_with_a_slash(cloud, s3, bucket):
+    host = f"{bucket}.s3.localhost.localstack.cloud:{cloud.settings.port}"
+    for key in ("/lead", "//two"):
+        assert requests.put(f"{cloud.endpoint}/{key}", data=BODY, headers={"Host": host}, timeout=10).ok
+    assert sorted(o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]) == ["//two", "/lead"]
+    assert s3.get_object(Bucket=bucket, Key="/lead")["Body"].read() == BODY
+    with pytest.raises(ClientError):
+        s3.get_object(Bucket=bucket, Key="lead")

@@ -40,7 +40,15 @@ class WsgiHandler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass
 
+    def _request_target(self) -> str:
+        """The request target as sent. http.server collapses a leading '//' to '/' (CPython gh-87389, against
+        open redirects in its file server), which turned the S3 key "/foo" of a virtual-host request
+        ("PUT //foo") into "foo"; the request line still holds it."""
+        parts = self.requestline.split(" ")
+        return parts[1] if len(parts) == 3 and parts[1].startswith("//") else self.path
+
     def _environ(self) -> dict[str, Any]:
+        self.path = self._request_target()
         path, _, query = self.path.partition("?")
         if path.startswith(("http://", "https://")):  # absolute-form request target (proxies)
             path = "/" + path.split("://", 1)[1].partition("/")[2]
