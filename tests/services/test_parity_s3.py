@@ -260,6 +260,14 @@ def test_an_sse_c_object_is_read_only_with_its_own_key(s3, bucket):
     with pytest.raises(ClientError) as error:
         s3.get_object(Bucket=bucket, Key="secret", SSECustomerAlgorithm="AES256", SSECustomerKey=other)
     assert error.value.response["Error"]["Code"] == "AccessDenied"
+    def mismatched(request, **_):  # a key-MD5 header that is not the key's: a wrong key
+        request.headers["x-amz-server-side-encryption-customer-key-MD5"] = _b64(hashlib.md5(other).digest())
+
+    s3.meta.events.register_first("before-sign.s3.GetObject", mismatched)
+    with pytest.raises(ClientError) as error:
+        s3.get_object(Bucket=bucket, Key="secret", SSECustomerAlgorithm="AES256", SSECustomerKey=key)
+    assert error.value.response["Error"]["Code"] == "AccessDenied"
+    s3.meta.events.unregister("before-sign.s3.GetObject", mismatched)
     with pytest.raises(ClientError) as error:
         s3.get_object(Bucket=bucket, Key="secret", SSECustomerAlgorithm="KMS", SSECustomerKey=key)
     assert error.value.response["Error"]["Code"] == "InvalidEncryptionAlgorithmError"
@@ -311,6 +319,7 @@ def test_completing_with_a_wrong_part_checksum_is_an_invalid_part(s3, bucket, al
         {"Redirect": {"ReplaceKeyPrefixWith": "a/", "ReplaceKeyWith": "b"}}]}, "InvalidRequest"),
     ({"IndexDocument": {"Suffix": "index.html"}, "RoutingRules": [
         {"Condition": {}, "Redirect": {"HostName": "example.com"}}]}, "InvalidRequest"),
+    ({"IndexDocument": {"Suffix": "index.html"}, "RoutingRules": []}, "MalformedXML"),
 ])
 def test_a_website_configuration_is_validated(s3, bucket, configuration, code):
     with pytest.raises(ClientError) as error:

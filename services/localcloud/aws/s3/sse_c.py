@@ -39,8 +39,10 @@ class InvalidEncryptionAlgorithm(S3ClientError):
         self.argument_value = value
 
 
-def customer_key(headers: Any) -> tuple[str, str] | None:
-    """(algorithm, key MD5) of a request's SSE-C headers, checked; None without them."""
+def customer_key(headers: Any, reading: bool = False) -> tuple[str, str] | None:
+    """(algorithm, key MD5) of a request's SSE-C headers, checked; None without them. On a read, a key-MD5
+    header that is not the key's makes it a wrong key (AccessDenied, as recorded from AWS), not a bad
+    argument."""
     algorithm = headers.get(PREFIX + "algorithm")
     key = headers.get(PREFIX + "key")
     if algorithm is None and key is None:
@@ -57,6 +59,8 @@ def customer_key(headers: Any) -> tuple[str, str] | None:
     digest = base64.b64encode(hashlib.md5(raw, usedforsecurity=False).digest()).decode()
     given = headers.get(PREFIX + "key-MD5")
     if given is not None and given != digest:
+        if reading:
+            return algorithm, "mismatched key MD5"
         raise InvalidArgumentError("The calculated MD5 hash of the key did not match the hash that was provided.",
                                    PREFIX + "key", "")
     return algorithm, digest
@@ -73,8 +77,8 @@ def _key_response(original: Any) -> Any:
     def key_response(self: Any, request: Any, full_url: str, *args: Any, **kwargs: Any) -> Any:
         query = parse_qs(urlparse(full_url).query, keep_blank_values=True)
         method = request.method
-        sent = customer_key(self.headers)
         reading = method in ("GET", "HEAD") and not any(name in query for name in _SUBRESOURCES)
+        sent = customer_key(self.headers, reading)
         if reading:
             key = self.backend.get_object(self.bucket_name, self.parse_key_name(),
                                           version_id=(query.get("versionId") or [None])[0])

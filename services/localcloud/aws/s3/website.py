@@ -4,7 +4,8 @@ redirects", S3 User Guide; WebsiteConfiguration in the S3 API reference); moto s
 - without RedirectAllRequestsTo, an IndexDocument Suffix is required, non-empty and without a slash;
 - RedirectAllRequestsTo excludes IndexDocument, ErrorDocument and RoutingRules;
 - a redirect's Protocol is http or https; a redirect replaces the key or its prefix, not both;
-- a rule's Condition, when present, is not empty; every rule has a Redirect.
+- RoutingRules holds at least one rule; a rule's Condition, when present, is not empty; every rule has a
+  Redirect.
 """
 
 from __future__ import annotations
@@ -62,6 +63,8 @@ def check_website_configuration(document: bytes) -> None:
     if not suffix or "/" in suffix:
         raise InvalidArgumentError("The IndexDocument Suffix is not well formed", "IndexDocument", suffix)
     rules = configuration.get("RoutingRules")
+    if "RoutingRules" in configuration and not (isinstance(rules, dict) and rules.get("RoutingRule")):
+        raise MalformedXML()  # the element, without a rule
     for rule in _as_list(rules.get("RoutingRule") if isinstance(rules, dict) else None):
         if not isinstance(rule, dict) or "Redirect" not in rule:
             raise MalformedXML()
