@@ -373,3 +373,31 @@ def test_a_virtual_host_key_may_begin_with_a_slash(cloud, s3, bucket):
     assert s3.get_object(Bucket=bucket, Key="/lead")["Body"].read() == BODY
     with pytest.raises(ClientError):
         s3.get_object(Bucket=bucket, Key="lead")
+
+
+@pytest.mark.parametrize("tagging,expected", [
+    ("<Tagging><TagSet><Tag><Key>a</Key><Value>1</Value></Tag><Tag><Key>b</Key><Value>2</Value></Tag></TagSet>"
+     "</Tagging>", [{"Key": "a", "Value": "1"}, {"Key": "b", "Value": "2"}]),
+    ("<NotTagging/>", []),
+])
+def test_a_post_upload_tags_the_object_with_its_tagging_field(s3, bucket, tagging, expected):
+    post = s3.generate_presigned_post(Bucket=bucket, Key="posted", Fields={"tagging": tagging},
+                                      Conditions=[["eq", "$tagging", tagging]])
+    assert requests.post(post["url"], data=post["fields"], files={"file": BODY}, timeout=10).status_code == 204
+    assert sorted(s3.get_object_tagging(Bucket=bucket, Key="posted")["TagSet"], key=lambda t: t["Key"]) == expected
+
+
+def test_a_post_upload_whose_tagging_is_not_xml_is_refused(s3, bucket):
+    post = s3.generate_presigned_post(Bucket=bucket, Key="posted", Fields={"tagging": "a=1"},
+                                      Conditions=[["eq", "$tagging", "a=1"]])
+    answer = requests.post(post["url"], data=post["fields"], files={"file": BODY}, timeout=10)
+    assert answer.status_code == 400 and "<Code>MalformedXML</Code>" in answer.text
+    with pytest.raises(ClientError):
+        s3.head_object(Bucket=bucket, Key="posted")
+
+
+def test_an_sse_c_read_with_a_malformed_key_is_refused_as_a_wrong_key(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="secret", Body=BODY, SSECustomerAlgorithm="AES256", SSECustomerKey=b"k" * 32)
+    with pytest.raises(ClientError) as error:
+        s3.head_object(Bucket=bucket, Key="secret", SSECustomerAlgorithm="AES256", SSECustomerKey=b"short")
+    assert error.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403

@@ -9,6 +9,9 @@
   according to Policy: Policy expired." ("Creating a POST policy", S3 API reference).
 
 Every bucket- and object-level request is checked, whatever the operation.
+
+A browser-based POST upload's `tagging` field (a Tagging XML document, "Object tagging", S3 User Guide) tags
+the object; a field that is not XML is 400 MalformedXML and nothing is stored. moto ignored the field.
 """
 
 from __future__ import annotations
@@ -24,7 +27,9 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 from xml.sax.saxutils import escape
 
+import xmltodict
 from moto.s3 import responses as s3_responses
+from moto.s3.exceptions import MalformedXML
 
 MAX_SIGV4_EXPIRES = 604_800
 _MARK = "__localcloud_presign__"
@@ -117,14 +122,36 @@ def _checked(original: Callable[..., Any]) -> Callable[..., Any]:
     return checked
 
 
+def post_tags(form: dict[str, list[str]]) -> dict[str, str] | None:
+    """The tags a POST upload's `tagging` field asks for (None: no field); MalformedXML if it is not XML."""
+    document = _first({k.lower(): v for k, v in form.items()}, "tagging")
+    if document is None:
+        return None
+    try:
+        parsed = xmltodict.parse(document, force_list=("Tag",))
+    except Exception:  # expat's errors are not one class
+        raise MalformedXML() from None
+    tag_set = (parsed.get("Tagging") or {}).get("TagSet") if isinstance(parsed.get("Tagging"), dict) else None
+    tags = (tag_set or {}).get("Tag") or [] if isinstance(tag_set, dict) else []
+    return {str(t.get("Key")): str(t.get("Value") or "") for t in tags if isinstance(t, dict) and t.get("Key")}
+
+
 def _checked_post(original: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(original)
     def checked(self: Any, request: Any, bucket_name: str) -> Any:
-        if not self.is_delete_keys() and isinstance(getattr(self, "querystring", None), dict):
-            refusal = check_post_policy(self.querystring)  # moto puts the form's fields here
-            if refusal is not None:
-                return refusal
-        return original(self, request, bucket_name)
+        form = getattr(self, "querystring", None)  # moto puts the form's fields here
+        if self.is_delete_keys() or not isinstance(form, dict):
+            return original(self, request, bucket_name)
+        refusal = check_post_policy(form)
+        if refusal is not None:
+            return refusal
+        tags = post_tags(form)
+        answer = original(self, request, bucket_name)
+        if tags is not None and isinstance(answer, tuple) and 200 <= int(answer[0]) < 400:
+            key = self.backend.get_object(bucket_name, form["key"][0])
+            if key is not None:
+                self.backend.put_object_tagging(key, tags)
+        return answer
 
     setattr(checked, _MARK, original)
     return checked

@@ -54,6 +54,8 @@ def customer_key(headers: Any, reading: bool = False) -> tuple[str, str] | None:
     except (binascii.Error, ValueError):
         raw = b""
     if len(raw) != 32:
+        if reading:
+            return algorithm, "not a 256-bit key"
         raise InvalidArgumentError("The secret key was invalid for the specified algorithm.",
                                    PREFIX + "key", "")
     digest = base64.b64encode(hashlib.md5(raw, usedforsecurity=False).digest()).decode()

@@ -61,7 +61,9 @@ def check_website_configuration(document: bytes) -> None:
                                    "empty", "IndexDocument", "null")
     suffix = index.get("Suffix") if isinstance(index, dict) else None
     if not suffix or "/" in suffix:
-        raise InvalidArgumentError("The IndexDocument Suffix is not well formed", "IndexDocument", suffix)
+        error = S3ClientError("InvalidArgument", "The IndexDocument Suffix is not well formed")
+        error.extra_fields = {"ArgumentName": "IndexDocument", "ArgumentValue": suffix or ""}  # empty: <ArgumentValue/>
+        raise error
     rules = configuration.get("RoutingRules")
     if "RoutingRules" in configuration and not (isinstance(rules, dict) and rules.get("RoutingRule")):
         raise MalformedXML()  # the element, without a rule
