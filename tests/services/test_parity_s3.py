@@ -401,3 +401,21 @@ def test_an_sse_c_read_with_a_malformed_key_is_refused_as_a_wrong_key(s3, bucket
     with pytest.raises(ClientError) as error:
         s3.head_object(Bucket=bucket, Key="secret", SSECustomerAlgorithm="AES256", SSECustomerKey=b"short")
     assert error.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+
+
+# -- lifecycle expiration (x-amz-expiration) ----------------------------------------------------------------
+def test_objects_answer_with_the_expiration_their_lifecycle_rule_gives(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="logs/a", Body=BODY)
+    assert "Expiration" not in s3.head_object(Bucket=bucket, Key="logs/a")
+    s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": [
+        {"ID": "old-logs", "Filter": {"Prefix": "logs/"}, "Status": "Enabled", "Expiration": {"Days": 7}}]})
+    put = s3.put_object(Bucket=bucket, Key="logs/b", Body=BODY)
+    head = s3.head_object(Bucket=bucket, Key="logs/b")
+    assert put["Expiration"] == head["Expiration"]
+    assert head["Expiration"].endswith('00:00:00 GMT", rule-id="old-logs"')  # rounded to the next midnight
+    import datetime
+
+    created = head["LastModified"].astimezone(datetime.timezone.utc).date()
+    expected = (created + datetime.timedelta(days=8)).strftime("%a, %d %b %Y")
+    assert head["Expiration"].startswith(f'expiry-date="{expected} ')
+    assert "Expiration" not in s3.put_object(Bucket=bucket, Key="data/c", Body=BODY)  # not under the prefix

@@ -2,9 +2,11 @@
 it patches): which browser origins a bucket's CORS rules admit (cors.py, installed by the app); exact
 checksums and their verification (checksums.py); what every object has on AWS unasked, SSE-S3 and a
 checksum with its type (object_defaults.py); presigned requests that expire (presign.py); customer-provided keys (sse_c.py); request rules moto failed on (validation.py); CompleteMultipartUpload's part checks (multipart.py);
-website configuration rules (website.py); reads of one part (parts.py)."""
+website configuration rules (website.py); reads of one part (parts.py);
+the expiration lifecycle rules give an object (lifecycle.py)."""
 
-from localcloud.aws.s3 import checksums, multipart, object_defaults, parts, presign, sse_c, validation, website
+from localcloud.aws.s3 import (checksums, lifecycle, multipart, object_defaults, parts, presign, sse_c, validation,
+                               website)
 
 checksums.install()
 sse_c.install()  # before object_defaults: its answers carry the customer-key headers, not AES256
@@ -14,3 +16,4 @@ presign.install()
 validation.install()
 multipart.install()
 website.install()
+lifecycle.install()
