@@ -320,3 +320,17 @@ def test_add_permission_writes_a_2008_10_17_policy_and_remove_names_a_missing_la
     with pytest.raises(ClientError) as error:
         sqs.remove_permission(QueueUrl=url, Label="two")
     assert error.value.response["Error"]["Message"].endswith("Reason: can't find label.")
+
+
+@pytest.mark.parametrize("extended,expected", [(2, ["m0", "m1"]), (0, [])])
+def test_fifo_messages_before_an_in_flight_one_of_their_group_are_received_again(cloud, extended, expected):
+    sqs = cloud.client("sqs")
+    url = _fifo(sqs, VisibilityTimeout="60")
+    for index in range(3):
+        sqs.send_message(QueueUrl=url, MessageBody=f"m{index}", MessageGroupId="g", MessageDeduplicationId=str(index))
+    received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    for index, message in enumerate(received):
+        if index != extended:  # the others' visibility ends now; the extended one stays in flight
+            sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0)
+    again = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+    assert [m["Body"] for m in again] == expected

@@ -1,9 +1,9 @@
 """FIFO queue semantics where moto 5.2.5 differs from AWS (SQS Developer Guide, "FIFO queue delivery logic",
 "Using the message deduplication ID", "FIFO queue message group ID"):
 
-- A message group is locked only while one of its messages is in flight. moto keeps a received message in
-  its pending set until the next receive walks past it, so after a visibility timeout the group's first
-  messages were skipped as "still pending" and a later one delivered first: order broken.
+- A message group is locked only by in-flight messages that come before its visible ones. moto keeps a
+  received message in its pending set until the next receive walks past it, so after a visibility timeout
+  the group's first messages were skipped as "still pending" and a later one delivered first: order broken.
 - Deduplication lasts five minutes from the first send, whatever happened to that message since (received,
   deleted): "any messages sent with the same message deduplication ID are accepted successfully but aren't
   delivered during the 5-minute deduplication interval". moto compared only with messages still in the
@@ -74,10 +74,24 @@ def _add_message(original: Any) -> Any:
 
 
 def release_expired_groups(queue: Any) -> None:
-    """A message whose visibility timeout ran out is no longer in flight: its group is free again."""
-    if queue.fifo_queue:
-        for message in [m for m in queue.pending_messages if m.visible]:
-            queue.pending_messages.discard(message)
+    """A message whose visibility timeout ran out is no longer in flight. A group's visible messages that
+    come before all of its in-flight ones may be received again: "the extended message and all messages
+    within the same group that come after it are invisible" (recorded from AWS). moto locks a group while
+    any of its messages is pending, so the group's in-flight messages leave the pending set then (they stay
+    invisible; only the lock is released). A group with a visible message after an in-flight one stays
+    locked, so order is never broken."""
+    if not queue.fifo_queue:
+        return
+    for message in [m for m in queue.pending_messages if m.visible]:
+        queue.pending_messages.discard(message)
+    locked = {m.group_id for m in queue.pending_messages}
+    for group in locked:
+        in_group = [m for m in queue._messages if m.group_id == group]  # noqa: SLF001 (in send order)
+        states = [m.visible for m in in_group]
+        leading_visible = states and states[0] and states == sorted(states, reverse=True)
+        if leading_visible:
+            for message in in_group:
+                queue.pending_messages.discard(message)
 
 
 def next_sequence_number(queue: Any) -> str:
