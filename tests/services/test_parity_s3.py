@@ -419,3 +419,15 @@ def test_objects_answer_with_the_expiration_their_lifecycle_rule_gives(s3, bucke
     expected = (created + datetime.timedelta(days=8)).strftime("%a, %d %b %Y")
     assert head["Expiration"].startswith(f'expiry-date="{expected} ')
     assert "Expiration" not in s3.put_object(Bucket=bucket, Key="data/c", Body=BODY)  # not under the prefix
+
+
+def test_writes_while_versioning_is_suspended_keep_the_earlier_versions(s3, bucket):
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    first = s3.put_object(Bucket=bucket, Key="k", Body=b"one")["VersionId"]
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Suspended"})
+    assert s3.put_object(Bucket=bucket, Key="k", Body=b"two")["VersionId"] == "null"
+    assert s3.put_object(Bucket=bucket, Key="k", Body=b"three")["VersionId"] == "null"  # overwrites the null one
+    versions = {v["VersionId"]: v["IsLatest"] for v in s3.list_object_versions(Bucket=bucket)["Versions"]}
+    assert versions == {first: False, "null": True}
+    assert s3.get_object(Bucket=bucket, Key="k", VersionId=first)["Body"].read() == b"one"
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"three"

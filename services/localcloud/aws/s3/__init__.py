@@ -3,10 +3,11 @@ it patches): which browser origins a bucket's CORS rules admit (cors.py, install
 checksums and their verification (checksums.py); what every object has on AWS unasked, SSE-S3 and a
 checksum with its type (object_defaults.py); presigned requests that expire (presign.py); customer-provided keys (sse_c.py); request rules moto failed on (validation.py); CompleteMultipartUpload's part checks (multipart.py);
 website configuration rules (website.py); reads of one part (parts.py);
-the expiration lifecycle rules give an object (lifecycle.py)."""
+the expiration lifecycle rules give an object (lifecycle.py);
+versions kept while versioning is suspended (versioning.py)."""
 
 from localcloud.aws.s3 import (checksums, lifecycle, multipart, object_defaults, parts, presign, sse_c, validation,
-                               website)
+                               versioning, website)
 
 checksums.install()
 sse_c.install()  # before object_defaults: its answers carry the customer-key headers, not AES256
@@ -17,3 +18,4 @@ validation.install()
 multipart.install()
 website.install()
 lifecycle.install()
+versioning.install()
