@@ -431,3 +431,34 @@ def test_writes_while_versioning_is_suspended_keep_the_earlier_versions(s3, buck
     assert versions == {first: False, "null": True}
     assert s3.get_object(Bucket=bucket, Key="k", VersionId=first)["Body"].read() == b"one"
     assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"three"
+
+
+# -- Intelligent-Tiering configurations ------------------------------------------------------------------
+def _tiering(config_id: str, days: int = 90, tier: str = "ARCHIVE_ACCESS") -> dict:
+    return {"Id": config_id, "Filter": {"Prefix": config_id}, "Status": "Enabled",
+            "Tierings": [{"Days": days, "AccessTier": tier}]}
+
+
+def test_intelligent_tiering_configurations_are_stored_listed_and_deleted(s3, bucket):
+    s3.put_bucket_intelligent_tiering_configuration(Bucket=bucket, Id="one", IntelligentTieringConfiguration=_tiering("one"))
+    s3.put_bucket_intelligent_tiering_configuration(Bucket=bucket, Id="two", IntelligentTieringConfiguration=_tiering(
+        "two", 180, "DEEP_ARCHIVE_ACCESS"))
+    got = s3.get_bucket_intelligent_tiering_configuration(Bucket=bucket, Id="one")["IntelligentTieringConfiguration"]
+    assert got == _tiering("one")
+    listed = s3.list_bucket_intelligent_tiering_configurations(Bucket=bucket)
+    assert [c["Id"] for c in listed["IntelligentTieringConfigurationList"]] == ["one", "two"]
+    s3.delete_bucket_intelligent_tiering_configuration(Bucket=bucket, Id="one")
+    with pytest.raises(ClientError) as error:
+        s3.get_bucket_intelligent_tiering_configuration(Bucket=bucket, Id="one")
+    assert error.value.response["Error"]["Code"] == "NoSuchConfiguration"
+
+
+@pytest.mark.parametrize("given_id,configuration", [
+    ("other", _tiering("one")), ("one", _tiering("one", days=89)),
+    ("one", _tiering("one", days=90, tier="DEEP_ARCHIVE_ACCESS")),
+])
+def test_an_invalid_intelligent_tiering_configuration_is_malformed(s3, bucket, given_id, configuration):
+    with pytest.raises(ClientError) as error:
+        s3.put_bucket_intelligent_tiering_configuration(Bucket=bucket, Id=given_id,
+                                                        IntelligentTieringConfiguration=configuration)
+    assert error.value.response["Error"]["Code"] == "MalformedXML"

@@ -49,7 +49,7 @@ def test_installing_twice_wraps_once():
 
     before = (s3_responses.S3Response._key_response, sqs_models.SQSBackend.send_message)
     for module in (s3.checksums, s3.sse_c, s3.parts, s3.object_defaults, s3.presign, s3.validation, s3.multipart,
-                   s3.website, s3.lifecycle, s3.versioning, sqs.validation, sqs.fifo, sqs.errors, sqs.query_protocol,
+                   s3.website, s3.lifecycle, s3.versioning, s3.intelligent_tiering, sqs.validation, sqs.fifo, sqs.errors, sqs.query_protocol,
                    sqs.responses, sqs.permissions):
         module.install()
     assert (s3_responses.S3Response._key_response, sqs_models.SQSBackend.send_message) == before

@@ -4,10 +4,11 @@ checksums and their verification (checksums.py); what every object has on AWS un
 checksum with its type (object_defaults.py); presigned requests that expire (presign.py); customer-provided keys (sse_c.py); request rules moto failed on (validation.py); CompleteMultipartUpload's part checks (multipart.py);
 website configuration rules (website.py); reads of one part (parts.py);
 the expiration lifecycle rules give an object (lifecycle.py);
-versions kept while versioning is suspended (versioning.py)."""
+versions kept while versioning is suspended (versioning.py); Intelligent-Tiering configurations
+(intelligent_tiering.py)."""
 
-from localcloud.aws.s3 import (checksums, lifecycle, multipart, object_defaults, parts, presign, sse_c, validation,
-                               versioning, website)
+from localcloud.aws.s3 import (checksums, intelligent_tiering, lifecycle, multipart, object_defaults, parts, presign,
+                               sse_c, validation, versioning, website)
 
 checksums.install()
 sse_c.install()  # before object_defaults: its answers carry the customer-key headers, not AES256
@@ -19,3 +20,4 @@ multipart.install()
 website.install()
 lifecycle.install()
 versioning.install()
+intelligent_tiering.install()
