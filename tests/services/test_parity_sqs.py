@@ -253,6 +253,10 @@ def test_a_query_api_get_on_a_queue_url_is_answered_in_xml(cloud, query_auth):
     assert answer.status_code == 200, answer.text
     assert answer.text.startswith("<GetQueueAttributesResponse")
     assert "<Name>FifoQueue</Name><Value>true</Value>" in answer.text
+    import re
+
+    created = re.search(r"<Name>CreatedTimestamp</Name><Value>([^<]+)</Value>", answer.text).group(1)
+    assert created.isdigit()  # whole epoch seconds, as in the JSON protocol
 
 
 def test_fifo_messages_get_increasing_sequence_numbers(cloud):

@@ -97,4 +97,7 @@ def attributes(queue: Any) -> QueueAttributes:
     for key, value in eager.items():
         if isinstance(value, bool):
             eager[key] = str(value).lower()
+    for stamp in ("CreatedTimestamp", "LastModifiedTimestamp"):
+        if isinstance(eager.get(stamp), float):  # AWS: whole epoch seconds, in both protocols
+            eager[stamp] = int(eager[stamp])
     return QueueAttributes(queue, eager)
