@@ -358,6 +358,7 @@ def test_get_and_head_with_a_part_number_read_that_part(s3, bucket):
     assert got["ContentRange"] == f"bytes {len(first)}-{total - 1}/{total}" and got["PartsCount"] == 2
     assert got["ChecksumCRC32C"] == parts[1]["ChecksumCRC32C"]
     head = s3.head_object(Bucket=bucket, Key="mp", PartNumber=1)
+    assert head["ETag"] == got["ETag"] == s3.head_object(Bucket=bucket, Key="mp")["ETag"]  # the object's ETag
     assert head["ContentLength"] == len(first) and head["ContentRange"] == f"bytes 0-{len(first) - 1}/{total}"
     with pytest.raises(ClientError) as error:
         s3.get_object(Bucket=bucket, Key="mp", PartNumber=3)

@@ -2,8 +2,8 @@
 partNumber "Part number of the object being read. ... Effectively performs a 'ranged' GET request for the
 part specified"); moto 5.2.5 ignored the parameter and answered the whole object with 200.
 
-- A multipart object's part N: 206 Partial Content, that part's bytes, Content-Range over the whole
-  object, x-amz-mp-parts-count; with ChecksumMode, the part's own checksum for a COMPOSITE object and none
+- A multipart object's part N: 206 Partial Content, that part's bytes, the object's ETag, Content-Range
+  over the whole object, x-amz-mp-parts-count; with ChecksumMode, the part's own checksum for a COMPOSITE object and none
   for a FULL_OBJECT one (a full-object checksum does not describe a part).
 - A part number past the last part: 416 InvalidPartNumber "The requested partnumber is not satisfiable".
 - A single-part object has one part, the whole object.
@@ -65,6 +65,8 @@ def _key_response(original: Any) -> Any:
         except InvalidPartNumber as refusal:
             return refusal.answer()
         headers = {k: v for k, v in dict(headers).items() if not k.lower().startswith("x-amz-checksum-")}
+        headers = {k: v for k, v in headers.items() if k.lower() != "etag"}
+        headers["ETag"] = key.etag  # the object's, not the part's (moto's HEAD gave the part's)
         headers["content-range"] = f"bytes {first}-{last}/{key.size}"
         headers["content-length"] = str(last - first + 1)
         if part is not None:
