@@ -132,6 +132,8 @@ def _version_header(self: Any, method: str, query: dict[str, list[str]], headers
     if bucket.versioning_status is not None and not present and method in ("GET", "HEAD", "PUT"):
         if method == "PUT" and "uploadId" in query:
             return headers  # UploadPart: a part has no version
+        if method == "PUT" and bucket.versioning_status == "Suspended" and not self.headers.get("x-amz-copy-source"):
+            return headers  # PutObject into a suspended bucket writes the null version and does not say so
         key = self.backend.get_object(self.bucket_name, self.parse_key_name(),
                                       version_id=(query.get("versionId") or [None])[0])
         if key is not None:
@@ -187,6 +189,8 @@ def _serialized(original: Callable[..., Any]) -> Callable[..., Any]:
                 action = self._get_action()
             except Exception:
                 action = None
+            if action == "ListObjectVersions" and self.querystring.get("encoding-type"):
+                result.setdefault("EncodingType", self.querystring["encoding-type"][0])
             if action in _OBJECT_LISTS:
                 for item in result.get(_OBJECT_LISTS[action]) or []:
                     if action == "ListObjectVersions" and "ChecksumAlgorithm" not in item:
