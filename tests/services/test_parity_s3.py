@@ -443,7 +443,9 @@ def _tiering(config_id: str, days: int = 90, tier: str = "ARCHIVE_ACCESS") -> di
 
 
 def test_intelligent_tiering_configurations_are_stored_listed_and_deleted(s3, bucket):
-    s3.put_bucket_intelligent_tiering_configuration(Bucket=bucket, Id="one", IntelligentTieringConfiguration=_tiering("one"))
+    put = s3.put_bucket_intelligent_tiering_configuration(Bucket=bucket, Id="one",
+                                                          IntelligentTieringConfiguration=_tiering("one"))
+    assert put["ResponseMetadata"]["HTTPStatusCode"] == 204
     s3.put_bucket_intelligent_tiering_configuration(Bucket=bucket, Id="two", IntelligentTieringConfiguration=_tiering(
         "two", 180, "DEEP_ARCHIVE_ACCESS"))
     got = s3.get_bucket_intelligent_tiering_configuration(Bucket=bucket, Id="one")["IntelligentTieringConfiguration"]

@@ -60,7 +60,7 @@ def answer(backend: Any, method: str, bucket_name: str, query: dict[str, list[st
     config_id = (query.get("id") or [None])[0]
     if method == "PUT":
         stored[config_id or ""] = parse_configuration(body, config_id or "")
-        return 200, {}, b""
+        return 204, {}, b""  # as recorded from AWS
     if method == "GET" and config_id is None:
         listing = {"IsTruncated": "false", "IntelligentTieringConfiguration": list(stored.values())}
         return 200, {"Content-Type": "application/xml"}, _xml("ListBucketIntelligentTieringConfigurationsOutput",
