@@ -416,7 +416,7 @@ def test_objects_answer_with_the_expiration_their_lifecycle_rule_gives(s3, bucke
     assert head["Expiration"].endswith('00:00:00 GMT", rule-id="old-logs"')  # rounded to the next midnight
     import datetime
 
-    created = head["LastModified"].astimezone(datetime.timezone.utc).date()
+    created = head["LastModified"].astimezone(datetime.UTC).date()
     expected = (created + datetime.timedelta(days=8)).strftime("%a, %d %b %Y")
     assert head["Expiration"].startswith(f'expiry-date="{expected} ')
     assert "Expiration" not in s3.put_object(Bucket=bucket, Key="data/c", Body=BODY)  # not under the prefix
@@ -467,3 +467,10 @@ def test_an_invalid_intelligent_tiering_configuration_is_malformed(s3, bucket, g
         s3.put_bucket_intelligent_tiering_configuration(Bucket=bucket, Id=given_id,
                                                         IntelligentTieringConfiguration=configuration)
     assert error.value.response["Error"]["Code"] == "MalformedXML"
+
+
+def test_an_sse_c_write_with_a_key_that_is_not_256_bits_is_an_invalid_argument(s3, bucket):
+    with pytest.raises(ClientError) as error:
+        s3.put_object(Bucket=bucket, Key="secret", Body=BODY, SSECustomerAlgorithm="AES256", SSECustomerKey=b"short")
+    assert error.value.response["Error"]["Code"] == "InvalidArgument"
+    assert error.value.response["Error"]["Message"] == "The secret key was invalid for the specified algorithm."

@@ -43,9 +43,10 @@ def test_the_moto_targets_we_wrap_exist(owner):
 def test_installing_twice_wraps_once():
     import moto.s3.responses as s3_responses
     import moto.sqs.models as sqs_models
-
-    import localcloud.aws.s3 as s3  # noqa: F401  (installs on import)
-    import localcloud.aws.sqs as sqs  # noqa: F401
+    from localcloud.aws import (
+        s3,
+        sqs,
+    )
 
     before = (s3_responses.S3Response._key_response, sqs_models.SQSBackend.send_message)
     for module in (s3.checksums, s3.sse_c, s3.parts, s3.object_defaults, s3.presign, s3.validation, s3.multipart,

@@ -87,5 +87,5 @@ def _bucket_response(original: Any) -> Any:
 
 def install() -> None:
     response = s3_responses.S3Response
-    if getattr(response._bucket_response, _MARK, None) is None:  # noqa: SLF001
-        response._bucket_response = _bucket_response(response._bucket_response)  # noqa: SLF001
+    if getattr(response._bucket_response, _MARK, None) is None:
+        response._bucket_response = _bucket_response(response._bucket_response)

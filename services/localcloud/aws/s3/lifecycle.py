@@ -43,11 +43,11 @@ def expiration_header(backend: Any, bucket: Any, key: Any) -> str | None:
         if not _matches(rule, key.name, tags):
             continue
         if rule.expiration_days:
-            created = key.last_modified.replace(tzinfo=datetime.timezone.utc) if key.last_modified.tzinfo is None \
+            created = key.last_modified.replace(tzinfo=datetime.UTC) if key.last_modified.tzinfo is None \
                 else key.last_modified
             moment = created + datetime.timedelta(days=int(rule.expiration_days))
             expiry = datetime.datetime.combine(moment.date() + datetime.timedelta(days=1), datetime.time(),
-                                               datetime.timezone.utc)
+                                               datetime.UTC)
         else:
             expiry = datetime.datetime.fromisoformat(str(rule.expiration_date).replace("Z", "+00:00"))
         return f'expiry-date="{expiry.strftime("%a, %d %b %Y %H:%M:%S GMT")}", rule-id="{rule.id}"'
@@ -83,5 +83,5 @@ def _key_response(original: Any) -> Any:
 
 def install() -> None:
     response = s3_responses.S3Response
-    if getattr(response._key_response, _MARK, None) is None:  # noqa: SLF001
-        response._key_response = _key_response(response._key_response)  # noqa: SLF001
+    if getattr(response._key_response, _MARK, None) is None:
+        response._key_response = _key_response(response._key_response)

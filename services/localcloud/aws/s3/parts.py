@@ -88,5 +88,5 @@ def _key_response(original: Any) -> Any:
 
 def install() -> None:
     response = s3_responses.S3Response
-    if getattr(response._key_response, _MARK, None) is None:  # noqa: SLF001
-        response._key_response = _key_response(response._key_response)  # noqa: SLF001
+    if getattr(response._key_response, _MARK, None) is None:
+        response._key_response = _key_response(response._key_response)

@@ -56,8 +56,9 @@ def customer_key(headers: Any, reading: bool = False) -> tuple[str, str] | None:
     if len(raw) != 32:
         if reading:
             return algorithm, "not a 256-bit key"
-        raise InvalidArgumentError("The secret key was invalid for the specified algorithm.",
-                                   PREFIX + "key", "")
+        error = S3ClientError("InvalidArgument", "The secret key was invalid for the specified algorithm.")
+        error.extra_fields = {"ArgumentName": "x-amz-server-side-encryption"}  # as recorded from AWS
+        raise error
     digest = base64.b64encode(hashlib.md5(raw, usedforsecurity=False).digest()).decode()
     given = headers.get(PREFIX + "key-MD5")
     if given is not None and given != digest:

@@ -86,7 +86,7 @@ def release_expired_groups(queue: Any) -> None:
         queue.pending_messages.discard(message)
     locked = {m.group_id for m in queue.pending_messages}
     for group in locked:
-        in_group = [m for m in queue._messages if m.group_id == group]  # noqa: SLF001 (in send order)
+        in_group = [m for m in queue._messages if m.group_id == group]
         states = [m.visible for m in in_group]
         leading_visible = states and states[0] and states == sorted(states, reverse=True)
         if leading_visible:

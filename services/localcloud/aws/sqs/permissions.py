@@ -22,10 +22,10 @@ def _add_permission(original: Any) -> Any:
     @functools.wraps(original)
     def add_permission(self: Any, *args: Any, **kwargs: Any) -> Any:
         queue = self.get_queue(kwargs["queue_name"] if "queue_name" in kwargs else args[1])
-        had_policy = bool(queue._policy_json.get("Statement"))  # noqa: SLF001
+        had_policy = bool(queue._policy_json.get("Statement"))
         result = original(self, *args, **kwargs)
         if not had_policy:
-            queue._policy_json["Version"] = ADD_PERMISSION_POLICY_VERSION  # noqa: SLF001
+            queue._policy_json["Version"] = ADD_PERMISSION_POLICY_VERSION
         return result
 
     setattr(add_permission, _MARK, original)
