@@ -271,6 +271,7 @@ def test_an_sse_c_object_is_read_only_with_its_own_key(s3, bucket):
     with pytest.raises(ClientError) as error:
         s3.get_object(Bucket=bucket, Key="secret", SSECustomerAlgorithm="KMS", SSECustomerKey=key)
     assert error.value.response["Error"]["Code"] == "InvalidEncryptionAlgorithmError"
+    assert error.value.response["Error"]["ArgumentValue"] == "KMS"
     got = s3.get_object(Bucket=bucket, Key="secret", SSECustomerAlgorithm="AES256", SSECustomerKey=key)
     assert got["Body"].read() == BODY and got["SSECustomerAlgorithm"] == "AES256"
     assert "ServerSideEncryption" not in got

@@ -35,8 +35,7 @@ class InvalidEncryptionAlgorithm(S3ClientError):
     def __init__(self, value: str) -> None:
         super().__init__("InvalidEncryptionAlgorithmError",
                          "The Encryption request you specified is not valid. Supported value: AES256.")
-        self.argument_name = "x-amz-server-side-encryption"
-        self.argument_value = value
+        self.extra_fields = {"ArgumentName": "x-amz-server-side-encryption", "ArgumentValue": value}
 
 
 def customer_key(headers: Any, reading: bool = False) -> tuple[str, str] | None:
