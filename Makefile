@@ -35,7 +35,7 @@ TEST_WORKERS ?= 4
 REFRESH ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install preflight build up down status outputs seed fixtures test bench parity clean deploy-aws destroy-aws deploy-rehearsal dev
+.PHONY: help install lock preflight build up down status outputs seed fixtures test bench parity clean deploy-aws destroy-aws deploy-rehearsal dev
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'

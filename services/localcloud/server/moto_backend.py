@@ -10,11 +10,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
-import moto.core.responses
-import moto.moto_server.werkzeug_app as werkzeug_app
-from moto.moto_server.werkzeug_app import DEFAULT_SERVICE_REGION, DomainDispatcherApplication, create_backend_app
-
-from localcloud import moto_fixes
+from localcloud.moto_adapter import DEFAULT_SERVICE_REGION, DomainDispatcherApplication, create_backend_app
 from localcloud.server.requests import MotoResponse, credential_scope
 
 

@@ -1,14 +1,13 @@
 """SQS: what we own beside moto's model.
 
 Every change to moto's SQS is installed here, in one place (each module's install() says what it patches):
-lazy_counts (attribute counts on demand), validation (AWS's input rules), fifo (FIFO delivery semantics),
+validation (AWS's input rules), fifo (FIFO delivery semantics),
 errors (error codes and shapes of both protocols), query_protocol (query requests answered in XML),
 responses (fields of the answers), permissions (AddPermission/RemovePermission).
 """
 
-from localcloud.aws.sqs import errors, fifo, lazy_counts, permissions, query_protocol, responses, validation
+from localcloud.aws.sqs import errors, fifo, permissions, query_protocol, responses, validation
 
-lazy_counts.install()
 validation.install()
 fifo.install()
 errors.install()
