@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -11,13 +12,24 @@ from localcloud.moto_patches.registry import Patches
 PATCHES = Patches("sqs")
 
 
-@PATCHES.wrap("moto.sqs.models:Queue.add_message", signature="(self, message)")
 def add_message(original: Callable[..., None], self: Any, message: Any) -> None:
     """Event source mapping pollers wait on a wake-up, not a poll interval (events/wakeup.py)."""
     from localcloud.events import wakeup
 
     original(self, message)
     wakeup.notify(self.queue_arn)
+
+
+@PATCHES.build("moto.sqs.models:Queue.add_message", signature="(self, message)",
+               why="pollers wake on a send (events/wakeup.py); FIFO deduplication as AWS keeps it (aws/sqs/fifo.py)")
+def _add_message(original: Callable[..., None]) -> Callable[..., None]:
+    from localcloud.aws.sqs import fifo
+
+    @functools.wraps(original)
+    def waking(self: Any, message: Any) -> None:
+        add_message(original, self, message)
+
+    return fifo._add_message(waking)  # a duplicate is dropped before it wakes anyone
 
 
 COUNTS = {
@@ -101,3 +113,77 @@ def attributes(queue: Any) -> QueueAttributes:
         if isinstance(eager.get(stamp), float):  # AWS: whole epoch seconds, in both protocols
             eager[stamp] = int(eager[stamp])
     return QueueAttributes(queue, eager)
+
+
+# -- issue 17: SQS as AWS answers it. The behaviour lives in localcloud/aws/sqs/, one module per behaviour, each a
+# factory `(moto's original) -> what to install`; here it is registered. Where several wrap one target they are
+# chained in the order listed (the first innermost).
+def _sqs(name: str) -> Any:
+    import importlib
+
+    return importlib.import_module(f"localcloud.aws.sqs.{name}")
+
+
+def _checked(check: str) -> Callable[[Any], Any]:
+    return lambda original: _sqs("validation")._before(original, getattr(_sqs("validation"), check))
+
+
+def _factory(module: str, name: str, *extra: Any) -> Callable[[Any], Any]:
+    return lambda original: getattr(_sqs(module), name)(original, *extra)
+
+
+def _register(location: str, signature: str, why: str, *steps: Callable[[Any], Any]) -> None:
+    def build(original: Any) -> Any:
+        for step in steps:
+            original = step(original)
+        return original
+
+    PATCHES.build(location, signature=signature, why=why)(build)
+
+
+_register("moto.sqs.models:SQSBackend.create_queue", "(self, name, tags=None, **kwargs)",
+          "queue name vs type, attribute names and ranges; QueueAlreadyExists names the attribute (validation.py)",
+          _factory("validation", "_create_queue_naming_the_difference"), _checked("_create_queue"))
+_register("moto.sqs.models:SQSBackend.set_queue_attributes", "(self, queue_name, attributes)",
+          "attribute names and ranges, no queue type change (validation.py)", _checked("_set_queue_attributes"))
+_register("moto.sqs.models:SQSBackend.send_message",
+          "(self, queue_name, message_body, message_attributes=None, delay_seconds=None, deduplication_id=None, "
+          "group_id=None, system_attributes=None, validate_group_id=True)",
+          "body, ids and attribute values validated; FIFO queue delay and sequence numbers (validation.py, fifo.py)",
+          _checked("_send_message"), _factory("fifo", "_send_message"))
+_register("moto.sqs.models:SQSBackend.send_message_batch", "(self, queue_name, entries)",
+          "batch entry ids, bodies, FIFO group ids (validation.py)", _checked("_send_message_batch"))
+_register("moto.sqs.models:SQSBackend.delete_message_batch", "(self, queue_name, receipts)",
+          "batch entry ids (validation.py)", _checked("_entries_batch"))
+_register("moto.sqs.models:SQSBackend.change_message_visibility_batch", "(self, queue_name, entries)",
+          "batch entry ids (validation.py)", _checked("_entries_batch"))
+_register("moto.sqs.models:SQSBackend.receive_message",
+          "(self, queue_name, count, wait_seconds_timeout, visibility_timeout, message_attribute_names=None)",
+          "FIFO groups unlocked as AWS unlocks them (fifo.py)", _factory("fifo", "_receive_message"))
+_register("moto.sqs.models:SQSBackend.purge_queue", "(self, queue_name)",
+          "PurgeQueue forgets FIFO deduplication (fifo.py)", _factory("fifo", "_purge_queue"))
+_register("moto.sqs.models:SQSBackend.add_permission", "(self, region_name, queue_name, actions, account_ids, label)",
+          "AddPermission writes a 2008-10-17 policy (permissions.py)", _factory("permissions", "_add_permission"))
+_register("moto.sqs.models:SQSBackend.remove_permission", "(self, queue_name, label)",
+          "RemovePermission of an unknown label (permissions.py)", _factory("permissions", "_remove_permission"))
+_register("moto.core.errors:ErrorLookupFactory._create_error_lut", "(service_model)",
+          "SQS's common error InvalidParameterValue under its JSON name (errors.py)",
+          lambda original: _sqs("errors")._with_common_errors(original).__func__)
+_register("moto.core.serialize:SqsQuerySerializer._serialize_error_metadata", "(self, serialized, error, shape)",
+          "query errors without the JSON message member, with <Detail/> (errors.py)",
+          _factory("errors", "_query_error_metadata"))
+_register("moto.core.responses:BaseResponse.setup_class", "(self, request, full_url=None, headers=None, use_raw_body=None)",
+          "a bodiless query-protocol request is read and answered as query protocol (query_protocol.py)",
+          _factory("query_protocol", "_setup_class"))
+_register("moto.sqs.responses:SQSResponse.create_queue", "(self)", "CreateQueue on a queue URL is InvalidAction",
+          _factory("query_protocol", "_service_action", "CreateQueue"))
+_register("moto.sqs.responses:SQSResponse.list_queues", "(self)", "ListQueues on a queue URL is InvalidAction",
+          _factory("query_protocol", "_service_action", "ListQueues"))
+_register("moto.sqs.responses:SQSResponse.send_message", "(self)", "MD5OfMessageSystemAttributes (responses.py)",
+          _factory("responses", "_send_message"))
+_register("moto.sqs.responses:SQSResponse.send_message_batch", "(self)",
+          "MD5OfMessageSystemAttributes, no empty Failed (responses.py)", _factory("responses", "_send_message_batch"))
+_register("moto.sqs.responses:SQSResponse.delete_message_batch", "(self)", "no empty Failed (responses.py)",
+          _factory("responses", "_without_empty_failed"))
+_register("moto.sqs.responses:SQSResponse.change_message_visibility_batch", "(self)", "no empty Failed (responses.py)",
+          _factory("responses", "_without_empty_failed"))

@@ -21,9 +21,6 @@ from collections.abc import Callable
 from typing import Any
 
 from awscrt import checksums as crt
-from moto.s3 import models as s3_models
-from moto.s3 import responses as s3_responses
-from moto.s3 import utils as s3_utils
 from moto.s3.exceptions import S3ClientError
 
 # algorithm -> (digest of the bytes, digest length in bytes)
@@ -99,13 +96,3 @@ def _verified(method: Callable[..., Any]) -> Callable[..., Any]:
 
     verified.__localcloud_checksums__ = method  # type: ignore[attr-defined]
     return verified
-
-
-def install() -> None:
-    for module in (s3_utils, s3_models, s3_responses):
-        module.compute_checksum = compute_checksum  # type: ignore[attr-defined]
-    response = s3_responses.S3Response
-    for name in ("put_object", "upload_part"):
-        method = getattr(response, name)
-        if not hasattr(method, "__localcloud_checksums__"):
-            setattr(response, name, _verified(method))

@@ -15,7 +15,6 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import xmltodict
-from moto.s3 import responses as s3_responses
 from moto.s3.exceptions import MalformedXML
 
 from localcloud.aws.s3.presign import error_response
@@ -83,9 +82,3 @@ def _bucket_response(original: Any) -> Any:
 
     setattr(bucket_response, _MARK, original)
     return bucket_response
-
-
-def install() -> None:
-    response = s3_responses.S3Response
-    if getattr(response._bucket_response, _MARK, None) is None:
-        response._bucket_response = _bucket_response(response._bucket_response)

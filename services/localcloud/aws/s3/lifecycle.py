@@ -14,7 +14,6 @@ import functools
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-from moto.s3 import responses as s3_responses
 
 _MARK = "__localcloud_lifecycle__"
 _NOT_OBJECT_ANSWERS = ("tagging", "acl", "retention", "legal-hold", "attributes", "restore", "select", "uploadId",
@@ -79,9 +78,3 @@ def _key_response(original: Any) -> Any:
 
     setattr(key_response, _MARK, original)
     return key_response
-
-
-def install() -> None:
-    response = s3_responses.S3Response
-    if getattr(response._key_response, _MARK, None) is None:
-        response._key_response = _key_response(response._key_response)

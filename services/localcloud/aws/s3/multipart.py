@@ -11,8 +11,6 @@ import functools
 from typing import Any
 from xml.dom import minidom
 
-from moto.core import serialize as moto_serialize
-from moto.s3 import responses as s3_responses
 from moto.s3.exceptions import S3ClientError
 
 from localcloud.aws.s3.checksums import ALGORITHMS, compute_checksum
@@ -73,12 +71,3 @@ def _error_metadata(original: Any) -> Any:
 
     setattr(serialize_error_metadata, _MARK, original)
     return serialize_error_metadata
-
-
-def install() -> None:
-    response = s3_responses.S3Response
-    if getattr(response._complete_multipart_body, _MARK, None) is None:
-        response._complete_multipart_body = _complete_body(response._complete_multipart_body)
-    serializer = moto_serialize.S3Serializer
-    if getattr(serializer._serialize_error_metadata, _MARK, None) is None:
-        serializer._serialize_error_metadata = _error_metadata(serializer._serialize_error_metadata)

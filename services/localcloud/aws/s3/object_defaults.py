@@ -20,8 +20,6 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-from moto.s3 import models as s3_models
-from moto.s3 import responses as s3_responses
 
 from localcloud.aws.s3.checksums import checksum_headers, compute_checksum
 
@@ -47,14 +45,6 @@ def apply_object_defaults(key: Any, body: bytes) -> None:
         key.checksum_value = compute_checksum(body, DEFAULT_ALGORITHM).decode()
     if not key.checksum_type:
         key.checksum_type = "FULL_OBJECT"
-
-
-def _wrap(owner: type, name: str, wrapper: Callable[[Callable[..., Any]], Callable[..., Any]]) -> None:
-    method = getattr(owner, name)
-    if getattr(method, _MARK, None) is None:
-        wrapped = functools.wraps(method)(wrapper(method))
-        setattr(wrapped, _MARK, method)
-        setattr(owner, name, wrapped)
 
 
 # -- the model: what is stored ---------------------------------------------------------------------------
@@ -235,13 +225,3 @@ def _drop_display_names(value: Any) -> None:
     elif isinstance(value, list):
         for inner in value:
             _drop_display_names(inner)
-
-
-def install() -> None:
-    backend = s3_models.S3Backend
-    _wrap(backend, "put_object", _put_object)
-    _wrap(backend, "create_multipart_upload", _create_multipart_upload)
-    response = s3_responses.S3Response
-    _wrap(response, "_key_response", _key_response)
-    _wrap(response, "put_object", _put_object_response)
-    _wrap(response, "serialized", _serialized)

@@ -28,7 +28,6 @@ from urllib.parse import parse_qs, urlparse
 from xml.sax.saxutils import escape
 
 import xmltodict
-from moto.s3 import responses as s3_responses
 from moto.s3.exceptions import MalformedXML
 
 MAX_SIGV4_EXPIRES = 604_800
@@ -171,14 +170,3 @@ def _metadata_without_auth(original: Callable[..., Any]) -> Callable[..., Any]:
 
     setattr(metadata_from_headers, _MARK, original)
     return metadata_from_headers
-
-
-def install() -> None:
-    if getattr(s3_responses.metadata_from_headers, _MARK, None) is None:
-        s3_responses.metadata_from_headers = _metadata_without_auth(s3_responses.metadata_from_headers)
-    response = s3_responses.S3Response
-    for name, wrap in (("_key_response", _checked), ("_bucket_response", _checked),
-                       ("_bucket_response_post", _checked_post)):
-        method = getattr(response, name)
-        if getattr(method, _MARK, None) is None:
-            setattr(response, name, wrap(method))

@@ -18,7 +18,6 @@ import hashlib
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-from moto.s3 import responses as s3_responses
 from moto.s3.exceptions import InvalidArgumentError, S3ClientError
 
 PREFIX = "x-amz-server-side-encryption-customer-"
@@ -107,9 +106,3 @@ def _key_response(original: Any) -> Any:
 
     setattr(key_response, _MARK, original)
     return key_response
-
-
-def install() -> None:
-    response = s3_responses.S3Response
-    if getattr(response._key_response, _MARK, None) is None:
-        response._key_response = _key_response(response._key_response)

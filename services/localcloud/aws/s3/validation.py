@@ -17,7 +17,6 @@ import re
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from moto.s3 import responses as s3_responses
 from moto.s3.exceptions import InvalidArgumentError, S3AccessDeniedError, S3ClientError
 
 _MARK = "__localcloud_s3_validation__"
@@ -95,13 +94,3 @@ def _lock_checked(original: Any) -> Any:
 
     setattr(checked, _MARK, original)
     return checked
-
-
-def install() -> None:
-    response = s3_responses.S3Response
-    for name, wrap in (("copy_object", _copy_source_checked), ("upload_part_copy", _copy_source_checked),
-                       ("_key_response", _owner_checked), ("_bucket_response", _owner_checked),
-                       ("_key_response_put", _lock_checked)):
-        method = getattr(response, name)
-        if getattr(method, _MARK, None) is None:
-            setattr(response, name, wrap(method))

@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from moto.s3 import models as s3_models
 
 _MARK = "__localcloud_versioning__"
 
@@ -33,9 +32,3 @@ def _put_object(original: Any) -> Any:
 
     setattr(put_object, _MARK, original)
     return put_object
-
-
-def install() -> None:
-    backend = s3_models.S3Backend
-    if getattr(backend.put_object, _MARK, None) is None:
-        backend.put_object = _put_object(backend.put_object)

@@ -14,7 +14,6 @@ import functools
 from typing import Any
 
 import xmltodict
-from moto.s3 import models as s3_models
 from moto.s3.exceptions import InvalidArgumentError, MalformedXML, S3ClientError
 
 _MARK = "__localcloud_website__"
@@ -85,9 +84,3 @@ def _checked(original: Any) -> Any:
 
     setattr(put_bucket_website, _MARK, original)
     return put_bucket_website
-
-
-def install() -> None:
-    backend = s3_models.S3Backend
-    if getattr(backend.put_bucket_website, _MARK, None) is None:
-        backend.put_bucket_website = _checked(backend.put_bucket_website)

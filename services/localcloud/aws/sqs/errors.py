@@ -17,7 +17,6 @@ import functools
 from typing import Any
 
 from moto.core import errors as moto_errors
-from moto.core import serialize as moto_serialize
 
 # JSON name -> (query code, HTTP status), the common errors absent from the model.
 COMMON_ERRORS = {
@@ -55,14 +54,3 @@ def _query_error_metadata(original: Any) -> Any:
 
     setattr(serialize_error_metadata, _MARK, original)
     return serialize_error_metadata
-
-
-def install() -> None:
-    factory = moto_errors.ErrorLookupFactory
-    current = factory.__dict__["_create_error_lut"].__func__
-    if getattr(current, _MARK, None) is None:
-        factory._create_error_lut = _with_common_errors(current)
-    serializer = moto_serialize.SqsQuerySerializer
-    method = serializer._serialize_error_metadata
-    if getattr(method, _MARK, None) is None:
-        serializer._serialize_error_metadata = _query_error_metadata(method)

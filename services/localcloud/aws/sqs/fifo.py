@@ -21,7 +21,6 @@ import threading
 from typing import Any
 
 from moto.core.utils import unix_time
-from moto.sqs import models as sqs_models
 
 DEDUPLICATION_INTERVAL_SECONDS = 300
 _lock = threading.Lock()
@@ -140,13 +139,3 @@ def _purge_queue(original: Any) -> Any:
 
     purge_queue.__localcloud_fifo__ = original  # type: ignore[attr-defined]
     return purge_queue
-
-
-def install() -> None:
-    for owner, name, wrap in ((sqs_models.Queue, "add_message", _add_message),
-                              (sqs_models.SQSBackend, "receive_message", _receive_message),
-                              (sqs_models.SQSBackend, "send_message", _send_message),
-                              (sqs_models.SQSBackend, "purge_queue", _purge_queue)):
-        method = getattr(owner, name)
-        if not hasattr(method, "__localcloud_fifo__"):
-            setattr(owner, name, wrap(method))

@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from moto.sqs import models as sqs_models
 from moto.sqs.exceptions import InvalidParameterValue
 
 _MARK = "__localcloud_sqs_permissions__"
@@ -43,11 +42,3 @@ def _remove_permission(original: Any) -> Any:
 
     setattr(remove_permission, _MARK, original)
     return remove_permission
-
-
-def install() -> None:
-    backend = sqs_models.SQSBackend
-    for name, wrap in (("add_permission", _add_permission), ("remove_permission", _remove_permission)):
-        method = getattr(backend, name)
-        if getattr(method, _MARK, None) is None:
-            setattr(backend, name, wrap(method))

@@ -20,9 +20,7 @@ import re
 from typing import Any
 from urllib.parse import parse_qs
 
-from moto.core import responses as moto_responses
 from moto.core.utils import get_service_model
-from moto.sqs import responses as sqs_responses
 from moto.sqs.exceptions import SQSException
 
 _MARK = "__localcloud_query_protocol__"
@@ -64,14 +62,3 @@ def _service_action(original: Any, action: str) -> Any:
 
     setattr(service_action, _MARK, original)
     return service_action
-
-
-def install() -> None:
-    for name in SERVICE_ACTIONS:
-        method = getattr(sqs_responses.SQSResponse, name)
-        if getattr(method, _MARK, None) is None:
-            action = "".join(part.capitalize() for part in name.split("_"))
-            setattr(sqs_responses.SQSResponse, name, _service_action(method, action))
-    base = moto_responses.BaseResponse
-    if getattr(base.setup_class, _MARK, None) is None:
-        base.setup_class = _setup_class(base.setup_class)

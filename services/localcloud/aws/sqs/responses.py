@@ -13,7 +13,6 @@ import functools
 from typing import Any
 
 from moto.sqs import models as sqs_models
-from moto.sqs import responses as sqs_responses
 
 _MARK = "__localcloud_sqs_responses__"
 
@@ -71,13 +70,3 @@ def _without_empty_failed(original: Any) -> Any:
 
     setattr(batch, _MARK, original)
     return batch
-
-
-def install() -> None:
-    response = sqs_responses.SQSResponse
-    for name, wrap in (("send_message", _send_message), ("send_message_batch", _send_message_batch),
-                       ("delete_message_batch", _without_empty_failed),
-                       ("change_message_visibility_batch", _without_empty_failed)):
-        method = getattr(response, name)
-        if getattr(method, _MARK, None) is None:
-            setattr(response, name, wrap(method))

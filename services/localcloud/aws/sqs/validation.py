@@ -232,13 +232,3 @@ HOOKS = {
     "delete_message_batch": _entries_batch,
     "change_message_visibility_batch": _entries_batch,
 }
-
-
-def install() -> None:
-    backend = sqs_models.SQSBackend
-    if not hasattr(backend.create_queue, "__localcloud_validation_exists__"):
-        backend.create_queue = _create_queue_naming_the_difference(backend.create_queue)
-    for name, check in HOOKS.items():
-        method = getattr(backend, name)
-        if not hasattr(method, "__localcloud_validation__"):
-            setattr(backend, name, _before(method, check))
