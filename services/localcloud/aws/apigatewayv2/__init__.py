@@ -2,3 +2,4 @@
 deployments and stage read-backs (deployments.py) and serve invocations (data_plane.py)."""
 
 from localcloud.aws.apigatewayv2 import deployments  # noqa: F401
+from localcloud.aws.apigatewayv2 import readbacks  # noqa: F401,E402
