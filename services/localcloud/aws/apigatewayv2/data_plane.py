@@ -41,14 +41,14 @@ class HttpApiPlane:
         api = find_http_api(api_id, self.settings.account_id, self.settings.region)
         if api is None or api.protocol_type != "HTTP":
             return None  # a REST API (or none): the REST plane answers
+        preflight = cors.preflight(api, environ)
+        if preflight is not None:
+            return preflight
         return cors.with_headers(api, environ, self.invoke(environ, api, stage, path))
 
     def invoke(self, environ: dict[str, Any], api: Any, stage: str, path: str) -> Response:
         from localcloud.server.requests import read_body
 
-        preflight = cors.preflight(api, environ)
-        if preflight is not None:
-            return preflight
         try:
             matched = route(api, stage, path, environ["REQUEST_METHOD"])
         except NoRoute:
