@@ -12,7 +12,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from localcloud.terraform.runner import TerraformRunner
 from localcloud.testing import isolated
 

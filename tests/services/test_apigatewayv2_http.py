@@ -13,8 +13,6 @@ import urllib.request
 import pytest
 from botocore.exceptions import ClientError
 
-from localcloud.testing import zip_of
-
 ECHO = ("import json\n"
         "def handler(event, context):\n"
         "    return {'statusCode': 200, 'body': json.dumps(event)}\n")

@@ -12,10 +12,10 @@ from typing import Any
 
 REASON_ATTR = "localcloud_state_reason"  # (reason, code) kept on moto's function object
 UNEXPLAINED = {
-    "Failed": ("The function could not be prepared for invocation; localcloud recorded no cause. Update its "
-               "code or configuration to prepare it again.", "InternalError"),
-    "Inactive": ("The function was idle and its resources were reclaimed; the next invocation prepares it "
-                 "again.", "Idle"),
+    "Failed": (("The function could not be prepared for invocation; localcloud recorded no cause. Update its "
+                "code or configuration to prepare it again."), "InternalError"),
+    "Inactive": (("The function was idle and its resources were reclaimed; the next invocation prepares it "
+                  "again."), "Idle"),
 }
 
 
