@@ -146,3 +146,14 @@ def test_http_apis_and_deployments_survive_a_restart(fresh_cloud, tmp_path):
     v2 = cloud.client("apigatewayv2")
     assert [a["Name"] for a in v2.get_apis()["Items"]] == ["kept"]
     assert v2.get_deployment(ApiId=api, DeploymentId=deployment)["DeploymentStatus"] == "DEPLOYED"
+
+
+def test_quick_create_makes_a_route_and_an_auto_deployed_default_stage(lambda_cloud, lambda_functions):
+    v2 = lambda_cloud.client("apigatewayv2")
+    echo = lambda_functions.arn(lambda_functions.create(ECHO))
+    api = v2.create_api(Name="v2-quick", ProtocolType="HTTP", Target=echo)["ApiId"]
+    assert [r["RouteKey"] for r in v2.get_routes(ApiId=api)["Items"]] == ["$default"]
+    stage = v2.get_stage(ApiId=api, StageName="$default")
+    assert stage["AutoDeploy"] is True and stage["ApiGatewayManaged"] is True
+    status, _, body = _http(f"{lambda_cloud.endpoint}/restapis/{api}/$default/_user_request_/any/path?q=1")
+    assert status == 200 and json.loads(body)["rawPath"] == "/any/path"

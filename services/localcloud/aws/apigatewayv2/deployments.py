@@ -134,7 +134,7 @@ def stage_document(api: Any, stage: Any, document: dict[str, Any]) -> dict[str, 
         if stage.auto_deploy:
             document["lastDeploymentStatusMessage"] = f"Successfully deployed stage with deployment ID '{deployment_id}'"
     document.setdefault("autoDeploy", bool(stage.auto_deploy))
-    document.setdefault("apiGatewayManaged", False)
+    document["apiGatewayManaged"] = bool(getattr(stage, "localcloud_api_gateway_managed", False))  # quick create
     return document
 
 
