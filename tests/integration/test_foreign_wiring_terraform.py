@@ -38,7 +38,22 @@ def test_api_gateway_wiring_applies_serves_replans_clean_and_destroys(tmp_path):
         sqs = cloud.client("sqs")
         messages = sqs.receive_message(QueueUrl=outputs["queue_url"], WaitTimeSeconds=5)["Messages"]
         assert json.loads(messages[0]["Body"]) == {"order": 7}
+        sqs.delete_message(QueueUrl=outputs["queue_url"], ReceiptHandle=messages[0]["ReceiptHandle"])
         assert _post(outputs["http_url"] + "/flows", b"{}")[0] == 401  # the JWT authorizer wants a token
+
+        # REST AWS integrations: a Kinesis PutRecord from a mapping template, an SQS SendMessage by path.
+        status, body = _post(outputs["rest_url"] + "/clicks", b'{"page": "home"}',
+                             {"Content-Type": "application/json"})
+        assert status == 200 and json.loads(body)["ShardId"]
+        kinesis = cloud.client("kinesis")
+        shard = kinesis.list_shards(StreamName="wiring-clicks")["Shards"][0]["ShardId"]
+        iterator = kinesis.get_shard_iterator(StreamName="wiring-clicks", ShardId=shard,
+                                              ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        assert [json.loads(r["Data"]) for r in kinesis.get_records(ShardIterator=iterator)["Records"]] == \
+            [{"page": "home"}]
+        _post(outputs["rest_url"] + "/queue", b"restock", {"Content-Type": "application/json", "X-Shop": "s1"})
+        messages = sqs.receive_message(QueueUrl=outputs["queue_url"], WaitTimeSeconds=5)["Messages"]
+        assert [m["Body"] for m in messages] == ["restock"]
 
         v2 = cloud.client("apigatewayv2")
         api = v2.get_apis()["Items"][0]

@@ -11,6 +11,8 @@ provider "aws" {
   region = "us-east-1"
 }
 
+data "aws_caller_identity" "me" {}
+
 resource "aws_sqs_queue" "orders" { name = "wiring-orders" }
 
 resource "aws_kinesis_stream" "clicks" {
@@ -211,7 +213,7 @@ resource "aws_api_gateway_integration" "queue" {
   http_method             = aws_api_gateway_method.queue.http_method
   type                    = "AWS"
   integration_http_method = "POST"
-  uri                     = "arn:aws:apigateway:us-east-1:sqs:path/${aws_sqs_queue.orders.name}"
+  uri                     = "arn:aws:apigateway:us-east-1:sqs:path/${data.aws_caller_identity.me.account_id}/${aws_sqs_queue.orders.name}"
   credentials             = aws_iam_role.gateway.arn
   passthrough_behavior    = "NEVER"
   request_parameters = {
