@@ -9,7 +9,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from localcloud.terraform.runner import TerraformRunner
 from localcloud.testing import isolated
 
