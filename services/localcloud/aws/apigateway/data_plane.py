@@ -23,7 +23,7 @@ import uuid
 from typing import Any
 from urllib.parse import parse_qs
 
-from localcloud.aws.apigateway import service_actions
+from localcloud.aws.apigateway import authorizers, service_actions
 from localcloud.aws.apigateway.routing import NotRouted, Route, find_api, route
 from localcloud.aws.apigateway.templates import TemplateContext, render
 from localcloud.host import Host
@@ -117,6 +117,10 @@ class DataPlane:
             return _forbidden(exc.message)
         body = read_body(environ)
         request_id = str(uuid.uuid4())
+        try:
+            environ["localcloud.authorizer"] = authorizers.authorize(self, environ, matched, path, body, request_id)
+        except authorizers.Denied as denied:
+            return denied.response
         integration = matched.method.method_integration
         if integration is None:
             return _json(500, {"message": "Internal server error"})
@@ -162,6 +166,7 @@ class DataPlane:
                              "userAgent": environ.get("HTTP_USER_AGENT", ""), "accessKey": None,
                              "accountId": None, "caller": None, "cognitoIdentityId": None, "user": None,
                              "userArn": None},
+                **({"authorizer": environ["localcloud.authorizer"]} if environ.get("localcloud.authorizer") else {}),
             },
             "body": (base64.b64encode(body).decode() if binary else body.decode()) if body else None,
             "isBase64Encoded": binary,
