@@ -25,7 +25,7 @@ STAGE_DEPLOYMENT_ATTR = "localcloud_deployment_id"  # on moto's Stage
 
 
 def _api(request: AwsRequest) -> Any:
-    from moto.apigatewayv2.models import apigatewayv2_backends
+    from localcloud.moto_adapter import apigatewayv2_backends
 
     api_id = request.path.split("/")[3]
     try:

@@ -23,7 +23,7 @@ def create_api(request: AwsRequest):
     target = spec.get("target")
     if answer.status not in (200, 201) or not target or spec.get("protocolType") != "HTTP":
         return answer.status, answer.headers, answer.body
-    from moto.apigatewayv2.models import apigatewayv2_backends
+    from localcloud.moto_adapter import apigatewayv2_backends
 
     document = answer.json()
     api = apigatewayv2_backends[request.account_id][request.region].get_api(document["apiId"])

@@ -31,7 +31,7 @@ class NoRoute(Exception):
 
 
 def find_http_api(api_id: str, account_id: str, preferred_region: str) -> Any | None:
-    from moto.apigatewayv2.models import apigatewayv2_backends
+    from localcloud.moto_adapter import apigatewayv2_backends
 
     regions = apigatewayv2_backends[account_id]
     ordered = [preferred_region, *[r for r in list(regions.keys()) if r != preferred_region]]
