@@ -51,11 +51,15 @@ $(VENV)/.installed: pyproject.toml $(CONSTRAINTS)
 	@# (sed drops pip's warnings about unusable find-links folders in this machine's pip config; pipefail keeps
 	@# pip's exit status)
 	@$(BIN)/pip install --quiet --disable-pip-version-check -c $(CONSTRAINTS) -e '.[dev]' 2>&1 | sed '/is ignored: it is neither a file nor a directory/d'
-	@echo "==> preparing the Lambda Python runtimes (awslambdaric + boto3 per Python version)"
+	@touch $@
+
+# The Lambda runtimes, prepared again when what they hold changes (not only when pyproject.toml does).
+$(VENV)/.runtimes: $(VENV)/.installed services/localcloud/runtime/prepare.py services/localcloud/runtime/node/__init__.py
+	@echo "==> preparing the Lambda runtimes (awslambdaric + boto3 per Python version; the SDK for JavaScript for Node.js)"
 	@$(BIN)/python -m localcloud.runtime.prepare
 	@touch $@
 
-install: $(VENV)/.installed ## Create .venv and install localcloud with its dev tools, at the versions in constraints.txt
+install: $(VENV)/.installed $(VENV)/.runtimes ## Create .venv and install localcloud with its dev tools, at the versions in constraints.txt
 
 lock: ## Re-resolve every dependency to the newest pyproject.toml allows, into constraints.txt (then: make install test)
 	@rm -rf $(LOCK_VENV) && $(PYTHON) -m venv $(LOCK_VENV)

@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING, Any
 
 # "<name>_backends" -> moto's service name as get_backend() knows it (the state store's names too).
 BACKENDS = {
-    "apigateway_backends": "apigateway", "athena_backends": "athena", "cloudwatch_backends": "cloudwatch",
+    "apigateway_backends": "apigateway", "apigatewayv2_backends": "apigatewayv2", "athena_backends": "athena",
+    "cloudwatch_backends": "cloudwatch",
     "dynamodb_backends": "dynamodb", "events_backends": "events", "glue_backends": "glue",
     "iam_backends": "iam", "kinesis_backends": "kinesis", "lambda_backends": "awslambda", "s3_backends": "s3",
     "logs_backends": "logs", "rds_backends": "rds", "scheduler_backends": "scheduler",

@@ -17,6 +17,10 @@ IN_SERVER_LOOPBACK = {
     "moto_patches/stepfunctions.py",
     # the console reads what any SDK would read, through the endpoint (console/context.py says why).
     "console/context.py",
+    # API Gateway service integrations name any action of the service (SQS-ReceiveMessage, Kinesis-PutRecord,
+    # StepFunctions-StartSyncExecution; a REST API's arn:...:{service}:action/{Action}, which
+    # aws/apigateway/service_actions.py sends over HTTP), as a client of that service would: not a delivery.
+    "aws/apigatewayv2/service_integrations.py",
 }
 CLIENT = re.compile(r"boto3\.(client|resource|session|Session)\b|^\s*import boto3\b", re.MULTILINE)
 

@@ -174,11 +174,28 @@ def require_runtime_dir(version: str) -> Path:
 
 
 def main() -> None:
-    """`python -m localcloud.runtime.prepare [python3.12 ...]`: what `make install` runs."""
-    for runtime in sys.argv[1:] or SUPPORTED_PYTHONS:
+    """`python -m localcloud.runtime.prepare [python3.12 ... nodejs]`: what `make install` runs."""
+    for runtime in sys.argv[1:] or [*SUPPORTED_PYTHONS, "nodejs"]:
+        if runtime == "nodejs":
+            _prepare_node()
+            continue
         interpreter = find_interpreter(runtime)
         path = prepare_runtime(interpreter.executable)
         print(f"{runtime}: {path}" + (f" ({interpreter.note})" if interpreter.note else ""))
+
+
+def _prepare_node() -> None:
+    """The Node.js runtime directory: the SDK for JavaScript by npm. Without npm or Node, Python functions
+    are unaffected, so this warns instead of failing the install."""
+    from localcloud.runtime import node
+
+    try:
+        path = node.install_sdk()
+        node.prepared_runtime_dir()
+    except RuntimeNotPrepared as exc:
+        print(f"nodejs: not prepared. {exc}", file=sys.stderr)
+        return
+    print(f"nodejs: {path}")
 
 
 if __name__ == "__main__":

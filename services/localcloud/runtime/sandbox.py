@@ -161,6 +161,21 @@ class Sandbox:
         return {"_LOCALCLOUD_SANDBOX": encode_layout(layout), "HOME": HOME, "PATH": PATH,
                 "LD_LIBRARY_PATH": LD_LIBRARY_PATH, "PYTHONPATH": RUNTIME_DIR}
 
+    def process_environment(self, *, argv: list[str], task: Path, layers: list[Path], runtime: Path | None,
+                            lang: str | None, ephemeral_mb: int) -> dict[str, str]:
+        """The same tree for a worker that is not Python (Node.js, a custom runtime's bootstrap): `lang` is
+        the host installation mounted at /var/lang (None: no /var/lang, as on provided.al2023), `runtime`
+        the directory mounted at /var/runtime (None: an empty one), `argv` the paths inside. sandbox_enter.py
+        itself still runs in the local cloud's Python (command() with sys.executable)."""
+        if self.mode == "root":
+            self._readable_once([task, *layers, *([runtime] if runtime else [])])
+        real = os.path.realpath
+        layout = {"mode": self.mode, "task": real(task), "layers": [real(p) for p in layers],
+                  "runtime": real(runtime) if runtime else "", "lang": real(lang) if lang else "",
+                  "bootstrap": "", "tmp_mb": int(ephemeral_mb), "argv": argv}
+        return {"_LOCALCLOUD_SANDBOX": encode_layout(layout), "HOME": HOME, "PATH": PATH,
+                "LD_LIBRARY_PATH": LD_LIBRARY_PATH}
+
     def _readable_once(self, trees: list[Path]) -> None:
         with self._lock:
             for tree in trees:

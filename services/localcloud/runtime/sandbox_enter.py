@@ -211,7 +211,8 @@ def build(layout: dict) -> None:
     for inside, host in (("/var/task", layout["task"]), ("/var/runtime", layout["runtime"]),
                          ("/var/lang", layout["lang"])):
         _mkdirs(new + inside)
-        bind_read_only("/oldroot" + host, new + inside)
+        if host:  # a custom runtime has no /var/lang (and an empty /var/runtime)
+            bind_read_only("/oldroot" + host, new + inside)
     _opt(new, layout.get("layers") or [])
     _mkdirs(new + "/var/rapid")
     if layout.get("bootstrap"):

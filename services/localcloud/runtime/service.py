@@ -16,11 +16,12 @@ import uuid
 
 from localcloud.config import Settings
 from localcloud.host import Host, subsystem
-from localcloud.runtime import code, destinations, logs, prepare, sandbox
+from localcloud.runtime import code, destinations, launchers, logs, prepare, sandbox
 from localcloud.runtime.async_invoke import AsyncInvoker, Outcomes
 from localcloud.runtime.environment import EnvironmentConfig, ExecutionEnvironment, Invocation
 from localcloud.runtime.functions import FunctionSpec, resolve
 from localcloud.runtime.invocation import RUNTIME_API_PREFIX, InvocationResult
+from localcloud.runtime.launchers import NotRunnable
 from localcloud.runtime.pool import EnvironmentPools
 from localcloud.runtime.runtime_api import RuntimeApi
 from localcloud.runtime.sandbox import Sandbox, SandboxUnavailable
@@ -94,7 +95,6 @@ class LambdaService:
         if invocation_type == "Event":
             if len(payload) > ASYNC_PAYLOAD_LIMIT:
                 raise PayloadTooLarge(ASYNC_PAYLOAD_LIMIT)
-            self._check_runtime(spec)
             request_id = self.events.enqueue(spec, payload, qualifier)
             return InvocationResult(request_id, 202, executed_version=spec.version)
         if len(payload) > SYNC_PAYLOAD_LIMIT:
@@ -105,18 +105,24 @@ class LambdaService:
             log_type: str | None = None, client_context: str | None = None,
             request_id: str | None = None) -> InvocationResult:
         """One synchronous run on an environment of `spec` (used by invoke and by the async queue)."""
-        self._check_runtime(spec)
-        env, _cold = self.pools.acquire(spec, wait_seconds)
         invocation = Invocation(request_id or str(uuid.uuid4()), payload or b"{}", invoked_arn,
                                 client_context=client_context)
         try:
-            env.invoke(invocation)
-        finally:
-            self.pools.release(spec, env)
-        prelude = bytes(env.init_output)
-        env.init_output.clear()
+            env, _cold = self.pools.acquire(spec, wait_seconds)
+        except NotRunnable as exc:  # as an init failure: the function error names what is missing
+            invocation.error = {"errorType": exc.error_type, "errorMessage": str(exc)}
+            stream = logs.stream_name(spec.version)
+            logs.create_stream(spec, stream)
+            prelude = f"localcloud: {exc.error_type}: {exc}\n".encode()
+        else:
+            try:
+                env.invoke(invocation)
+            finally:
+                self.pools.release(spec, env)
+            prelude = bytes(env.init_output)
+            env.init_output.clear()
+            stream = self._stream_of.get(env.id, (spec, ""))[1]
         lines = logs.invocation_lines(spec, invocation, prelude)
-        stream = self._stream_of.get(env.id, (spec, ""))[1]
         try:
             logs.write(spec, stream, lines)
             changes.mark("logs")  # written outside a request when the invocation was asynchronous
@@ -137,13 +143,6 @@ class LambdaService:
         return self._environments.get(env_id)
 
     # -- internals ------------------------------------------------------------------------------------
-    def _check_runtime(self, spec: FunctionSpec) -> None:
-        if not spec.is_python:
-            raise InvalidRuntime(
-                f"The runtime {spec.runtime or '(none)'} of function {spec.name} cannot run in localcloud, "
-                "which runs Python functions (python3.x) only; the function was created but every invoke "
-                "fails. Use a python3.x runtime, or run this function on AWS.")
-
     def _note_once(self, key: str, text: str) -> str | None:
         if key in self._noted:
             return None
@@ -153,9 +152,9 @@ class LambdaService:
         return text
 
     def _spawn(self, spec: FunctionSpec) -> ExecutionEnvironment:
-        interpreter = prepare.find_interpreter(spec.runtime) if spec.is_python else None
-        if interpreter is None:
-            raise InvalidRuntime(spec.runtime)
+        if not spec.is_python:
+            return self._spawn_launched(spec)
+        interpreter = prepare.find_interpreter(spec.runtime)
         runtime_dir = prepare.require_runtime_dir(interpreter.version)
         task_root = code.unpack(self.code_root, spec.code)
         layer_dirs = [code.unpack(self.code_root, layer.code) for layer in spec.layers]
@@ -190,6 +189,29 @@ class LambdaService:
             noted = self._note_once(f"{spec.runtime}:{spec.name}", f"{spec.name}: {interpreter.note}")
             if noted:
                 env.init_output.extend(f"localcloud: {interpreter.note}\n".encode())
+        self._environments[env.id] = env
+        self._stream_of[env.id] = (spec, stream)
+        env.start()
+        return env
+
+    def _spawn_launched(self, spec: FunctionSpec) -> ExecutionEnvironment:
+        """A Node.js or custom-runtime worker (launchers.py); NotRunnable for a runtime this machine lacks."""
+        task_root = code.unpack(self.code_root, spec.code)
+        layer_dirs = [code.unpack(self.code_root, layer.code) for layer in spec.layers]
+        launch = launchers.launch_for(self.sandbox, spec, task_root, layer_dirs)
+        stream = logs.stream_name(spec.version)
+        logs.create_stream(spec, stream)
+        env_id = uuid.uuid4().hex
+        variables = self._worker_env(spec, env_id, [], launch.inside, stream)
+        variables.pop("_LOCALCLOUD_SYS_PATH", None)
+        variables.update({k: v for k, v in launch.inside.items() if k in ("NODE_PATH", "_LOCALCLOUD_SANDBOX")})
+        config = EnvironmentConfig(command=launch.command, cwd=task_root, env=variables,
+                                   timeout=float(spec.timeout), log_stream=stream, memory_mb=spec.memory_size)
+        env = ExecutionEnvironment(config, on_gone=self._gone)
+        env.id = env_id
+        for note in launch.notes:
+            if self._note_once(f"{spec.runtime}:{spec.name}:{note[:40]}", f"{spec.name}: {note}"):
+                env.init_output.extend(f"localcloud: {note}\n".encode())
         self._environments[env.id] = env
         self._stream_of[env.id] = (spec, stream)
         env.start()

@@ -58,7 +58,12 @@ class MotoDispatcher(DomainDispatcherApplication):
         if host is None:
             service, region = DEFAULT_SERVICE_REGION
             host = f"{service}.{region}.amazonaws.com"
-        return self.get_backend_for_host(host)
+        backend = self.get_backend_for_host(host)
+        if backend == "apigateway" and path.startswith("/v2/"):
+            # HTTP and WebSocket APIs sign as apigateway and moto serves them from its apigateway app, but
+            # their state is moto's apigatewayv2 backend and their operations are apigatewayv2's.
+            return "apigatewayv2"
+        return backend
 
     def call(self, environ: dict[str, Any]) -> MotoResponse:
         captured: dict[str, Any] = {}

@@ -6,10 +6,12 @@ import re
 from typing import Any
 
 # The provider builds invoke URLs from the partition's DNS suffix, whatever endpoint it talks to:
-# https://{rest_api_id}.execute-api.{region}.amazonaws.com/{stage_name}[/{path}]
+# https://{rest_api_id}.execute-api.{region}.amazonaws.com/{stage_name}[/{path}]; an HTTP API's $default
+# stage has no name in its URL (https://{api_id}.execute-api.{region}.amazonaws.com/).
 _EXECUTE_API = re.compile(
     r"^https://(?P<api>[A-Za-z0-9]+)\.execute-api\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?"
-    r"/(?P<stage>[^/?#]+)(?P<rest>.*)$")
+    r"(?:/(?P<stage>[^/?#]+)(?P<rest>.*))?/?$")
+DEFAULT_STAGE = "$default"
 
 
 def rewrite_url(value: str, endpoint: str) -> str:
@@ -18,10 +20,11 @@ def rewrite_url(value: str, endpoint: str) -> str:
     match = _EXECUTE_API.match(value)
     if not match:
         return value
-    rest = match.group("rest")
+    rest = match.group("rest") or ""
     if rest and not rest.startswith(("/", "?", "#")):
         rest = "/" + rest
-    return f"{endpoint.rstrip('/')}/restapis/{match.group('api')}/{match.group('stage')}/_user_request_{rest}"
+    stage = match.group("stage") or DEFAULT_STAGE
+    return f"{endpoint.rstrip('/')}/restapis/{match.group('api')}/{stage}/_user_request_{rest}"
 
 
 def rewrite_urls(value: Any, endpoint: str) -> Any:

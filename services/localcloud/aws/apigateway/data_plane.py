@@ -4,7 +4,8 @@ Served at {endpoint}/restapis/{api_id}/{stage}/_user_request_/{path} (LocalStack
 header {api_id}.execute-api.localhost.localstack.cloud:{port}/{stage}/{path}.
 Integrations: AWS_PROXY (Lambda proxy; event and response formats from
 https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html),
-AWS (Lambda, with simple mapping templates), MOCK, HTTP_PROXY. Errors as API Gateway answers them:
+AWS (Lambda, with simple mapping templates; other services in service_actions.py), MOCK, HTTP_PROXY.
+Errors as API Gateway answers them:
 403 {"message": "Missing Authentication Token"} for no such route, 502 {"message": "Internal server
 error"} for a Lambda error or a malformed proxy response.
 """
@@ -22,6 +23,7 @@ import uuid
 from typing import Any
 from urllib.parse import parse_qs
 
+from localcloud.aws.apigateway import authorizers, service_actions
 from localcloud.aws.apigateway.routing import NotRouted, Route, find_api, route
 from localcloud.aws.apigateway.templates import TemplateContext, render
 from localcloud.host import Host
@@ -115,12 +117,18 @@ class DataPlane:
             return _forbidden(exc.message)
         body = read_body(environ)
         request_id = str(uuid.uuid4())
+        try:
+            environ["localcloud.authorizer"] = authorizers.authorize(self, environ, matched, path, body, request_id)
+        except authorizers.Denied as denied:
+            return denied.response
         integration = matched.method.method_integration
         if integration is None:
             return _json(500, {"message": "Internal server error"})
         kind = integration.integration_type
         if kind == "AWS_PROXY":
             return self._lambda_proxy(environ, matched, path, body, request_id)
+        if kind == "AWS" and service_actions.is_service_integration(integration.uri):
+            return service_actions.invoke(self, environ, matched, path, body, request_id)
         if kind == "AWS":
             return self._lambda_custom(environ, matched, path, body, request_id)
         if kind == "MOCK":
@@ -158,6 +166,7 @@ class DataPlane:
                              "userAgent": environ.get("HTTP_USER_AGENT", ""), "accessKey": None,
                              "accountId": None, "caller": None, "cognitoIdentityId": None, "user": None,
                              "userArn": None},
+                **({"authorizer": environ["localcloud.authorizer"]} if environ.get("localcloud.authorizer") else {}),
             },
             "body": (base64.b64encode(body).decode() if binary else body.decode()) if body else None,
             "isBase64Encoded": binary,

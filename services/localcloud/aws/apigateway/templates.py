@@ -2,16 +2,19 @@
 
 Supported: $input.json('<path>'), $input.path('<path>'), $input.body, $input.params('<name>'),
 $input.params().header/querystring/path.get('<name>'), $context.<field>, $stageVariables.<name>,
-$util.escapeJavaScript(...) of those. Anything else (#foreach, #if, #set) is left as written; a template
+$util.escapeJavaScript(...), $util.base64Encode/base64Decode/urlEncode/urlDecode(...) of those (what
+Kinesis and SQS integrations send). Anything else (#foreach, #if, #set) is left as written; a template
 that needs it runs on AWS only, and the log says so.
 https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-mapping-template-reference.html
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import re
+import urllib.parse
 from typing import Any
 
 from localcloud.events.eventbridge_targets import json_path
@@ -42,6 +45,7 @@ class TemplateContext:
 
 _EXPRESSION = re.compile(
     r"\$util\.escapeJavaScript\((?P<inner>[^()]*(?:\([^()]*\))?)\)"
+    r"|\$util\.(?P<util>base64Encode|base64Decode|urlEncode|urlDecode)\((?P<uinner>[^()]*(?:\([^()]*\))?)\)"
     r"|\$input\.json\('(?P<json>[^']*)'\)"
     r"|\$input\.path\('(?P<path>[^']*)'\)"
     r"|\$input\.params\(\)\.(?P<kind>header|querystring|path)\.get\('(?P<kname>[^']*)'\)"
@@ -49,6 +53,14 @@ _EXPRESSION = re.compile(
     r"|\$input\.body"
     r"|\$context\.(?P<context>[A-Za-z.]+)"
     r"|\$stageVariables\.(?P<stage>[A-Za-z0-9_]+)")
+
+
+_UTILS = {
+    "base64Encode": lambda text: base64.b64encode(text.encode()).decode(),
+    "base64Decode": lambda text: base64.b64decode(text.encode()).decode("utf-8", "replace"),
+    "urlEncode": lambda text: urllib.parse.quote(text, safe=""),
+    "urlDecode": urllib.parse.unquote,
+}
 
 
 def render(template: str, values: TemplateContext) -> str:
@@ -59,6 +71,8 @@ def render(template: str, values: TemplateContext) -> str:
         if found.group("inner") is not None:
             text = render(found.group("inner"), values)
             return json.dumps(text)[1:-1]
+        if found.group("util") is not None:
+            return _UTILS[found.group("util")](render(found.group("uinner"), values))
         if found.group("json") is not None:
             return json.dumps(json_path(values.document(), found.group("json")))
         if found.group("path") is not None:

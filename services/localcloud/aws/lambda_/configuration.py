@@ -1,8 +1,9 @@
 """What the runtime needs from CreateFunction / UpdateFunctionConfiguration that moto drops.
 
-moto ignores DeadLetterConfig, and marks every function Active. We keep the dead-letter target on
-moto's function object (read by localcloud.runtime.functions) and mark a function whose runtime cannot
-run here as Failed, with AWS's StateReasonCode, so the failure shows where a person looks first.
+moto ignores DeadLetterConfig. We keep the dead-letter target on moto's function object (read by
+localcloud.runtime.functions). Every function is Active, as on AWS, whatever its runtime: one whose runtime
+this machine cannot run (Java, .NET, Ruby) fails at invoke with a Runtime error naming what is missing
+(runtime/launchers.py), so Terraform that creates it applies as it does on AWS.
 https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html
 """
 
@@ -11,17 +12,11 @@ from __future__ import annotations
 import json
 
 from localcloud.aws.lambda_ import code_checks, configuration_fields
+from localcloud.aws.lambda_.states import with_state_reason
 from localcloud.aws.registry import handles
 from localcloud.moto_adapter import lambda_backends
-from localcloud.runtime.functions import DEAD_LETTER_ATTR, PYTHON_PREFIX
+from localcloud.runtime.functions import DEAD_LETTER_ATTR
 from localcloud.server.requests import AwsRequest
-
-
-def _reason(runtime: str | None) -> str | None:
-    if runtime and not runtime.startswith(PYTHON_PREFIX):
-        return (f"The runtime {runtime} cannot run in localcloud, which runs Python (python3.x) functions "
-                "only; invocations of this function fail. Use a python3.x runtime, or run it on AWS.")
-    return None
 
 
 def _amend(request: AwsRequest, ok_status: int):
@@ -41,10 +36,7 @@ def _amend(request: AwsRequest, ok_status: int):
     dead_letter = getattr(fn, DEAD_LETTER_ATTR, None)
     if dead_letter and dead_letter.get("TargetArn"):
         document["DeadLetterConfig"] = dead_letter
-    reason = _reason(document.get("Runtime"))
-    if reason:
-        fn.state = "Failed"
-        document.update({"State": "Failed", "StateReason": reason, "StateReasonCode": "InvalidRuntime"})
+    with_state_reason(fn, document)
     body = json.dumps(document).encode()
     headers = [(k, v) for k, v in answer.headers if k.lower() != "content-length"]
     return answer.status, headers, body

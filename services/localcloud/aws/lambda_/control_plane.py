@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from localcloud.aws.lambda_.states import with_state_reason
 from localcloud.aws.registry import handles
 from localcloud.moto_adapter import lambda_backends
 from localcloud.runtime.functions import DEAD_LETTER_ATTR
@@ -26,6 +27,7 @@ def _with_dead_letter(request: AwsRequest, configuration: dict[str, Any]) -> Non
     dead_letter = getattr(fn, DEAD_LETTER_ATTR, None)
     if dead_letter and dead_letter.get("TargetArn"):
         configuration["DeadLetterConfig"] = dict(dead_letter)
+    with_state_reason(fn, configuration)
 
 
 def _rewrite(request: AwsRequest, pick) -> Any:
