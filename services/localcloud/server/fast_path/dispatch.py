@@ -21,7 +21,7 @@ HOT: dict[str, frozenset[str]] = {
 
 _serving = threading.local()
 # S3 object operations by method, when the request names no subresource (?tagging, ?uploadId, ?acl, ...):
-# app.py names S3's operation only when something of ours needs it, so the fast path tells them itself.
+# (app.py names S3's operation only when something of ours needs it, so the fast path tells them itself.)
 _S3_OBJECT_OPERATIONS = {"GET": "GetObject", "HEAD": "HeadObject", "PUT": "PutObject", "DELETE": "DeleteObject"}
 # Query keys that leave an object request what it is (botocore's x-id names the operation itself).
 _S3_PLAIN_QUERY_KEYS = frozenset({"x-id", "versionId"})
@@ -58,8 +58,11 @@ class FastPath:
         """moto's answer to a hot request, or None when the request is not one (the caller asks moto)."""
         if not self.enabled:
             return None
-        if operation is None and service == "s3":
-            operation = _s3_operation(environ)
+        if operation is None:  # app.py names operations only for services with hooks of ours
+            if service == "s3":
+                operation = _s3_operation(environ)
+            elif environ.get("HTTP_X_AMZ_TARGET"):  # JSON protocols: Service_Version.Operation
+                operation = environ["HTTP_X_AMZ_TARGET"].rsplit(".", 1)[-1]
         if operation not in HOT.get(service, ()):
             return None
         target = moto_entry.callable_for(service, environ.get("PATH_INFO", ""))

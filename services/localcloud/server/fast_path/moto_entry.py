@@ -10,7 +10,8 @@ the normal way. Callables are looked up at call time, so a patch applied to moto
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from botocore.exceptions import ClientError
 from moto.core.request import Request

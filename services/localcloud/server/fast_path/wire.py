@@ -5,8 +5,9 @@ finalize_request, werkzeug's Response.get_wsgi_response): build a Response — a
 "text/html; charset=utf-8", Content-Length is set from the body, multi-valued headers become one line each,
 non-string values are str()ed; for HEAD moto's own content-length is put back; then werkzeug fixes the headers
 for the status (no Content-Length on 1xx/204, no entity headers on 304) and sends no body for HEAD, 1xx, 204
-and 304. werkzeug's Response is used as is for that: it is not where the time goes (Flask's contexts and
-routing are), and reusing it keeps the rules identical. A werkzeug HTTPException raised by moto is answered as
+and 304. Flask's Response class is used as is for that (outside any app context: it reads none unless cookies
+are set): it is not where the time goes (Flask's contexts and routing are), and reusing it keeps the rules
+identical. A werkzeug HTTPException raised by moto is answered as
 Flask answers it: its own response.
 """
 
@@ -14,8 +15,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import (
+    Response,  # Flask's, not werkzeug's: a missing Content-Type is text/html here, text/plain there
+)
 from werkzeug.exceptions import HTTPException
-from werkzeug.wrappers import Response
 
 Answer = tuple[int, list[tuple[str, str]], bytes]
 
