@@ -33,6 +33,8 @@ SERVICES ?=
 TEST_WORKERS ?= 4
 # REFRESH=1: apply even when nothing changed since the last successful apply (which is otherwise skipped).
 REFRESH ?=
+# make bench BENCH="core lambda": only those bench/bench_<name>.py (all when empty).
+BENCH ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help install lock preflight build up down status outputs seed fixtures test bench parity clean deploy-aws destroy-aws deploy-rehearsal dev
@@ -120,8 +122,8 @@ test: build ## Run every test: unit, service, conformance and integration
 	@$(LOCALCLOUD) preflight --tf-dir $(TF_DIR) --skip-port
 	@$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
-bench: build ## Run the benchmarks; results in bench/results/*.json and a table
-	@$(BIN)/python bench/run_all.py
+bench: build ## Run the benchmarks (BENCH=core: only bench_core.py); results in bench/results/*.json and tables
+	@$(BIN)/python bench/run_all.py $(BENCH)
 
 parity: install ## AWS parity: LocalStack's AWS-recorded tests against a fresh local cloud (SERVICES=...); bench/results/parity.json
 	@$(BIN)/python bench/parity.py $(SERVICES)

@@ -1,5 +1,7 @@
-"""Core figures: start-up to healthy, and simple API latency (S3 PutObject 1 KB, DynamoDB PutItem,
-SQS SendMessage) through boto3 — for localcloud and, in the same run, plain moto server and ministack."""
+"""Core figures: start-up to healthy, and the latency of hot API calls through boto3 (S3 Put/GetObject 1 KB,
+DynamoDB Put/GetItem, SQS SendMessage, Secrets Manager GetSecretValue) — for localcloud and, in the same run,
+localcloud without its fast path (LOCALCLOUD_FAST_PATH=0: the before figure), plain moto server and ministack.
+The machine is shared: compare figures as ratios within one run."""
 
 from __future__ import annotations
 
@@ -17,16 +19,18 @@ from botocore.config import Config
 
 from common import figure, free_port, peer_python, percentile, wait_healthy, write_results
 
-STARTS = 5
-CALLS = 500
+STARTS = int(os.environ.get("BENCH_STARTS", "5"))
+CALLS = int(os.environ.get("BENCH_CALLS", "500"))
 WARMUP = 50
+ROUND = 50  # calls per turn (see latencies)
 
 
 def commands(port: int, state: Path) -> dict[str, tuple[list[str], dict[str, str], str]]:
     venv_bin = Path(sys.executable).parent
+    localcloud = [sys.executable, "-m", "localcloud.server.main", "--port", str(port), "--state-dir", str(state)]
     found = {
-        "localcloud": ([sys.executable, "-m", "localcloud.server.main", "--port", str(port), "--state-dir", str(state)],
-                       {}, "/_localcloud/health"),
+        "localcloud": (localcloud, {"LOCALCLOUD_FAST_PATH": "1"}, "/_localcloud/health"),
+        "localcloud-no-fast-path": (localcloud, {"LOCALCLOUD_FAST_PATH": "0"}, "/_localcloud/health"),
         "moto": ([str(venv_bin / "moto_server"), "-p", str(port)], {}, "/moto-api/"),
     }
     peer = peer_python()
@@ -50,70 +54,97 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         process.kill()
 
 
-def time_calls(call) -> tuple[float, float]:
-    for _ in range(WARMUP):
-        call()
-    samples = []
-    for _ in range(CALLS):
-        began = time.perf_counter()
-        call()
-        samples.append((time.perf_counter() - began) * 1000)
-    return percentile(samples, 0.5), percentile(samples, 0.99)
-
-
-def latencies(port: int) -> dict[str, tuple[float, float]]:
+def setup(port: int) -> dict[str, object]:
+    """Clients and resources on one server, and the calls to time (name -> zero-argument call)."""
     options = dict(endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1", aws_access_key_id="test",
                    aws_secret_access_key="test", config=Config(retries={"max_attempts": 1}))
-    s3, dynamodb, sqs = (boto3.client(name, **options) for name in ("s3", "dynamodb", "sqs"))
+    s3, dynamodb, sqs, secrets = (boto3.client(name, **options) for name in ("s3", "dynamodb", "sqs", "secretsmanager"))
     s3.create_bucket(Bucket="bench-bucket")
     dynamodb.create_table(TableName="bench", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
                           AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
                           BillingMode="PAY_PER_REQUEST")
     queue = sqs.create_queue(QueueName="bench")["QueueUrl"]
     body = os.urandom(512).hex().encode()  # 1 KB
+    s3.put_object(Bucket="bench-bucket", Key="hot", Body=body)
+    dynamodb.put_item(TableName="bench", Item={"pk": {"S": "hot"}, "v": {"S": "x" * 100}})
     counter = iter(range(10**9))
-    return {
-        "s3_put_object_1kb": time_calls(lambda: s3.put_object(Bucket="bench-bucket", Key=f"k{next(counter)}", Body=body)),
-        "dynamodb_put_item": time_calls(lambda: dynamodb.put_item(
-            TableName="bench", Item={"pk": {"S": str(next(counter))}, "v": {"S": "x" * 100}})),
-        "sqs_send_message": time_calls(lambda: sqs.send_message(QueueUrl=queue, MessageBody="x" * 200)),
+    calls = {
+        "s3_put_object_1kb": lambda: s3.put_object(Bucket="bench-bucket", Key=f"k{next(counter)}", Body=body),
+        "s3_get_object_1kb": lambda: s3.get_object(Bucket="bench-bucket", Key="hot")["Body"].read(),
+        "dynamodb_put_item": lambda: dynamodb.put_item(
+            TableName="bench", Item={"pk": {"S": str(next(counter))}, "v": {"S": "x" * 100}}),
+        "dynamodb_get_item": lambda: dynamodb.get_item(TableName="bench", Key={"pk": {"S": "hot"}}),
+        "sqs_send_message": lambda: sqs.send_message(QueueUrl=queue, MessageBody="x" * 200),
     }
+    try:
+        secrets.create_secret(Name="bench", SecretString="x" * 64)
+        calls["secretsmanager_get_secret_value"] = lambda: secrets.get_secret_value(SecretId="bench")
+    except Exception as exc:  # a peer without Secrets Manager: its column stays empty
+        print(f"bench: secretsmanager unavailable on port {port} ({exc}); skipped", file=sys.stderr)
+    return calls
+
+
+def latencies(ports: dict[str, int]) -> dict[str, dict[str, tuple[float, float]]]:
+    """p50/p99 per server and operation. The servers take turns in rounds of ROUND calls, so a change in the
+    machine's load (other people's tests) falls on all of them alike, not on whichever ran at that moment."""
+    calls = {name: setup(port) for name, port in ports.items()}
+    samples: dict[str, dict[str, list[float]]] = {name: {} for name in ports}
+    for operation in next(iter(calls.values())):
+        for name in ports:
+            for _ in range(WARMUP):
+                if operation in calls[name]:
+                    calls[name][operation]()
+        for _ in range(CALLS // ROUND):
+            for name in ports:
+                call = calls[name].get(operation)
+                if call is None:
+                    continue
+                taken = samples[name].setdefault(operation, [])
+                for _ in range(ROUND):
+                    began = time.perf_counter()
+                    call()
+                    taken.append((time.perf_counter() - began) * 1000)
+    return {name: {op: (percentile(s, 0.5), percentile(s, 0.99)) for op, s in ops.items()}
+            for name, ops in samples.items()}
 
 
 def main() -> None:
     figures, peers = [], {}
-    for name in commands(free_port(), Path(tempfile.gettempdir())):
-        starts = []
-        for _ in range(STARTS):
+    names = list(commands(free_port(), Path(tempfile.gettempdir())))
+    starts: dict[str, list[float]] = {name: [] for name in names}
+    for _ in range(STARTS):  # start-up, in turns too
+        for name in names:
             state = Path(tempfile.mkdtemp(prefix=f"bench-{name}-"))
-            port = free_port()
-            process, seconds = start(name, port, state)
-            starts.append(seconds)
+            process, seconds = start(name, free_port(), state)
+            starts[name].append(seconds)
             stop(process)
             shutil.rmtree(state, ignore_errors=True)
-        state = Path(tempfile.mkdtemp(prefix=f"bench-{name}-"))
-        port = free_port()
-        process, _ = start(name, port, state)
-        try:
-            measured = latencies(port)
-        finally:
+    running, ports = [], {}
+    try:
+        for name in names:
+            state = Path(tempfile.mkdtemp(prefix=f"bench-{name}-"))
+            ports[name] = free_port()
+            running.append((start(name, ports[name], state)[0], state))
+        measured = latencies(ports)
+    finally:
+        for process, state in running:
             stop(process)
             shutil.rmtree(state, ignore_errors=True)
-        results = {"startup_to_healthy_s": median(starts),
-                   **{f"{op}_p50_ms": p50 for op, (p50, _) in measured.items()},
-                   **{f"{op}_p99_ms": p99 for op, (_, p99) in measured.items()}}
+    for name in names:
+        results = {"startup_to_healthy_s": median(starts[name]),
+                   **{f"{op}_p50_ms": p50 for op, (p50, _) in measured[name].items()},
+                   **{f"{op}_p99_ms": p99 for op, (_, p99) in measured[name].items()}}
         if name == "localcloud":
             figures.append(figure("startup_to_healthy", results["startup_to_healthy_s"], "s", goal=1.0))
-            for op, (p50, p99) in measured.items():
+            for op, (p50, p99) in measured[name].items():
                 figures.append(figure(f"{op}_p50", p50, "ms", goal=2.0))
                 figures.append(figure(f"{op}_p99", p99, "ms"))
         else:
             peers[name] = {k: round(v, 3) for k, v in results.items()}
-    ours = {f["name"]: f["value"] for f in figures}
-    for peer, values in peers.items():
+    ours = {f"{f['name']}_{f['unit']}": f["value"] for f in figures}
+    for values in peers.values():
         values["ratio_localcloud_over_peer"] = {
-            key: round(ours[key.removesuffix("_s").removesuffix("_ms")] / value, 2)
-            for key, value in values.items() if key.endswith(("_p50_ms", "_s")) and value}
+            key: round(ours[key] / value, 2) for key, value in values.items() if value and key in ours}
     write_results("core", figures, peers=peers)
 
 

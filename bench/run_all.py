@@ -10,6 +10,22 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 
+def print_side_by_side(document: dict) -> None:
+    """One row per figure: localcloud, then each peer measured in the same run, then localcloud ÷ each peer."""
+    peers = document["peers"]
+    ours = {f"{f['name']}_{f['unit']}": f["value"] for f in document["figures"]}
+    names = list(peers)
+    print(f"\n{document['benchmark']}: side by side (same run; ratio = localcloud ÷ peer, below 1 is faster)")
+    header = f"{'figure':<40} {'localcloud':>11}" + "".join(f" {n[:24]:>24}" for n in names)
+    header += "".join(f" {'÷ ' + n[:20]:>22}" for n in names)
+    print(header)
+    for key, value in ours.items():
+        row = f"{key:<40} {value:>11}"
+        row += "".join(f" {str(peers[n].get(key, '—')):>24}" for n in names)
+        row += "".join(f" {str(peers[n].get('ratio_localcloud_over_peer', {}).get(key, '—')):>22}" for n in names)
+        print(row)
+
+
 def main() -> int:
     only = set(sys.argv[1:])
     failed = []
@@ -29,8 +45,10 @@ def main() -> int:
             goal = "" if item["goal"] is None else item["goal"]
             met = {True: "yes", False: "NO", None: ""}[item["met"]]
             print(f"{document['benchmark']:<12} {item['name']:<38} {item['value']:>10} {item['unit']:<5} {goal:>8}  {met}")
-        for peer, values in document.get("peers", {}).items():
-            print(f"{'':<12} peer {peer}: " + ", ".join(f"{k}={v}" for k, v in values.items() if k != "ratio_localcloud_over_peer"))
+    for path in sorted((HERE / "results").glob("*.json")):
+        document = json.loads(path.read_text())
+        if document.get("peers"):
+            print_side_by_side(document)
     if failed:
         print(f"\nfailed: {', '.join(failed)}", file=sys.stderr)
     return 1 if failed else 0

@@ -57,6 +57,13 @@ NAMES: dict[str, tuple[str, str]] = {
     "DEFAULT_SERVICE_REGION": ("moto.moto_server.werkzeug_app", "DEFAULT_SERVICE_REGION"),
     "DomainDispatcherApplication": ("moto.moto_server.werkzeug_app", "DomainDispatcherApplication"),
     "create_backend_app": ("moto.moto_server.werkzeug_app", "create_backend_app"),
+    # moto's response classes and request, as its Flask apps call them (server/fast_path/moto_entry.py)
+    "MotoRequest": ("moto.core.request", "Request"),
+    "S3Response": ("moto.s3.responses", "S3Response"),
+    "DynamoHandler": ("moto.dynamodb.responses", "DynamoHandler"),
+    "SQSResponse": ("moto.sqs.responses", "SQSResponse"),
+    "SecretsManagerResponse": ("moto.secretsmanager.responses", "SecretsManagerResponse"),
+    "request_recorder": ("moto.moto_api", "recorder"),  # moto's server records each request when asked to
     # private to moto, used as moto uses them
     "backend_lock": ("moto.core.base_backend", "backend_lock"),  # snapshots fork while holding it
     "send_s3_event_to_eventbridge": ("moto.s3.notifications", "_send_event_bridge_message"),  # S3 -> EventBridge

@@ -93,12 +93,24 @@ def key_matches(filters: dict[str, Any], key: str) -> bool:
 
 
 # -- the event -----------------------------------------------------------------------------------------
+def _serving_request() -> Any | None:
+    """The request moto is serving on this thread: the fast path's (server/fast_path), else Flask's."""
+    from localcloud.server.fast_path import current_request
+
+    request = current_request()
+    if request is not None:
+        return request
+    from flask import has_request_context
+    from flask import request as flask_request
+
+    return flask_request if has_request_context() else None
+
+
 def _requester() -> tuple[str, str]:
     """(source IP, principal) of the request being served, when moto is serving one."""
     try:
-        from flask import has_request_context, request
-
-        if has_request_context():
+        request = _serving_request()
+        if request is not None:
             auth = request.headers.get("Authorization", "")
             key = auth.split("Credential=", 1)[1].split("/", 1)[0] if "Credential=" in auth else "anonymous"
             return request.remote_addr or "127.0.0.1", f"AWS:{key}"
@@ -136,9 +148,8 @@ def _tagging_side_effect(name: str) -> bool:
     if name != "s3:ObjectTagging:Put":
         return False
     try:
-        from flask import has_request_context, request
-
-        return has_request_context() and "tagging" not in request.args
+        request = _serving_request()
+        return request is not None and "tagging" not in request.args
     except Exception:
         return False
 

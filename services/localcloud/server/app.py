@@ -14,12 +14,20 @@ from localcloud.config import Settings
 from localcloud.host import Subsystems
 from localcloud.server import input_validation
 from localcloud.server.errors import aws_error, json_error_in_protocol, not_implemented, protocol_of
+from localcloud.server.fast_path import FastPath
+from localcloud.server.fast_path import enabled_from_env as fast_path_enabled
 from localcloud.server.guard import CrossOriginPolicy, EndpointGuard, with_cors
 from localcloud.server.health import health_document
 from localcloud.server.moto_backend import MotoDispatcher
 from localcloud.server.persistence import PERSISTED, StateStore
 from localcloud.server.readiness import NotReady, Readiness
-from localcloud.server.requests import AwsRequest, credential_scope, operation_from_headers_or_form, read_body
+from localcloud.server.requests import (
+    AwsRequest,
+    MotoResponse,
+    credential_scope,
+    operation_from_headers_or_form,
+    read_body,
+)
 from localcloud.server.rest_routes import rest_operation
 from localcloud.state.replay import journaled
 
@@ -68,6 +76,7 @@ class LocalCloudApp:
         self.clock = configure_clock(settings.clock_speed)
         self.started_at = time.time()
         self.moto = MotoDispatcher()
+        self.fast_path = FastPath(enabled=fast_path_enabled())
         self._mounts: list[tuple[str, WsgiApp]] = []
         self._intercepts: list[Callable[[dict[str, Any]], Response | None]] = []
         self._cross_origin_policies: list[CrossOriginPolicy] = []
@@ -84,6 +93,7 @@ class LocalCloudApp:
         self.on_start(self.state.hold_snapshots)
         self._draining: list[Callable[[], None]] = []
         self.add_health(self.state.health)
+        self.add_health(self.fast_path.health)
         self.mount("/_localcloud/health", self._health)
         self.mount("/_localstack/health", self._health)
         self.mount("/_localcloud/state", self._state_summary)
@@ -293,6 +303,11 @@ class LocalCloudApp:
         """Apply a journaled request again at restore (no journaling, no waiting for readiness)."""
         return self._handle_aws(environ)[0]
 
+    def _moto(self, service: str, operation: str | None, environ: dict[str, Any]) -> MotoResponse:
+        """moto's answer: hot operations by the fast path (server/fast_path), the rest by moto's WSGI stack.
+        Every hook around this call (guard, readiness, screens, handlers, finishers, journaling) applies to both."""
+        return self.fast_path.call(service, operation, environ) or self.moto.call(environ)
+
     def _handle_aws(self, environ: dict[str, Any]) -> Response:
         body = read_body(environ)
         scope = credential_scope(environ)
@@ -311,14 +326,14 @@ class LocalCloudApp:
                 if found:  # AWS refuses before the service sees the request: nothing changes, nothing is journaled
                     return aws_error(service, 400, "ValidationException", input_validation.message(found))
             request = AwsRequest(environ, service, region, self.settings.account_id, operation, body,
-                                 forward=lambda r: self.moto.call(r.environ))
+                                 forward=lambda r: self._moto(service, operation, r.environ))
             handler = self.handlers.handler_for(service, operation)
             result = self.handlers.screen(service, request)
             if result is not None:
                 return self.handlers.finish(service, request, result)
             result = handler(request) if handler else None
             if result is None:
-                answer = self.moto.call(environ)
+                answer = self._moto(service, operation, environ)
                 if answer.status in (404, 405) and answer.body.lstrip()[:15].lower() == b"<!doctype html>":
                     # Flask found no route: moto has no such operation (REST protocols).
                     return not_implemented(service, operation or self._rest_operation(service, environ))
