@@ -193,7 +193,24 @@ def _glue(operation, params, environ, region, account, body) -> list[Access]:
 
 
 def _athena(operation, params, environ, region, account, body) -> list[Access]:
-    return [(operation, {"WorkGroupName": params.get("WorkGroup") or params.get("Name") or "primary"}, {})]
+    workgroup = params.get("WorkGroup") or params.get("Name")
+    if not workgroup and params.get("QueryExecutionId"):
+        workgroup = _query_workgroup(params["QueryExecutionId"], region, account)
+    return [(operation, {"WorkGroupName": workgroup or "primary"}, {})]
+
+
+def _query_workgroup(execution_id: str, region: str, account: str) -> str:
+    """A query's calls (GetQueryExecution, GetQueryResults, StopQueryExecution) act on its workgroup."""
+    from localcloud.aws.athena import handlers
+
+    runner = handlers._runner
+    execution = runner.executions.get(execution_id) if runner is not None else None
+    if execution is not None:
+        return execution.workgroup
+    from moto.athena.models import athena_backends
+
+    found = getattr(athena_backends[account][region].executions.get(execution_id), "workgroup", None)
+    return found if isinstance(found, str) else getattr(found, "name", "") or ""
 
 
 def _ssm(operation, params, environ, region, account, body) -> list[Access]:
