@@ -7,6 +7,7 @@ Lambda runtime gives each function), so each decision is one plain API call.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import uuid
@@ -74,7 +75,9 @@ def _statement(message: str) -> dict:
 def test_function_without_policy_is_denied_then_allowed_by_the_named_statements(iam_cloud, resources):
     functions = Functions(iam_cloud, policy=None)
     name = functions.create(TRIES, Timeout=60)
-    _, outcome = functions.invoke(name, resources)
+    answer, outcome = functions.invoke(name, resources, LogType="Tail")
+    log_tail = base64.b64decode(answer["LogResult"]).decode()
+    assert "[localcloud iam] AccessDenied: User: " in log_tail and "kms:Decrypt" in log_tail, log_tail
     session = f"arn:aws:sts::{ACCOUNT}:assumed-role/{functions.role_name}/{name}"
     expected = {"dynamodb": ("AccessDeniedException", "dynamodb:PutItem",
                              f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/{resources['table']}"),

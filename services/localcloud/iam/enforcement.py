@@ -83,8 +83,19 @@ def _fix(subject: Subject, action: str, resource: str, decision: Decision, prefi
     return f"add this statement to {place}", statement, place
 
 
+def _tell_function(access_key: str, line: str) -> None:
+    """The function whose environment made the call gets the line in its own log (the runtime knows which
+    environment holds which session keys)."""
+    try:
+        from localcloud.runtime.service import note_for_caller
+
+        note_for_caller(access_key, line)
+    except Exception:  # noqa: BLE001  the runtime is not installed (unit use): the report still has it
+        log.debug("could not write the IAM line to a function log", exc_info=True)
+
+
 def _denied(service: str, subject: Subject, action: str, resource: str, decision: Decision, prefix: str,
-            operation: str) -> Response | None:
+            operation: str, access_key: str) -> Response | None:
     fix, statement, place = _fix(subject, action, resource, decision, prefix)
     on = f" on resource: {resource}" if resource != "*" else ""
     deciding = f": {decision.deciding_policy}" if decision.explicit and decision.deciding_policy.startswith("arn:") \
@@ -95,6 +106,8 @@ def _denied(service: str, subject: Subject, action: str, resource: str, decision
     report.denied(report.Denial(subject.arn, action, resource, decision.reason, decision.deciding_policy, fix,
                                 statement, place, enforced, operation))
     log.warning("IAM %s: %s (%s)", "denied" if enforced else "would deny", message, hint)
+    _tell_function(access_key, f"[localcloud iam] {'AccessDenied' if enforced else 'would be denied'}: "
+                               f"{message} ({hint})")
     if not enforced:
         return None
     status, code = _ERRORS.get(prefix, (403, "AccessDeniedException"))
@@ -147,7 +160,8 @@ def _check(environ: dict[str, Any], access_key: str, describe: Callable[[dict[st
                 decision = evaluate(subject, access.action, resource, access_context, policy,
                                     key_policy_required=prefix in KEY_POLICY_REQUIRED and policy is not None)
                 if not decision.allowed:
-                    return _denied(service, subject, access.action, resource, decision, prefix, mapped.operation)
+                    return _denied(service, subject, access.action, resource, decision, prefix, mapped.operation,
+                                   access_key)
         report.count("allowed")
         return None
     finally:
