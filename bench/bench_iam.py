@@ -19,7 +19,7 @@ import time
 os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
 os.environ["LOCALCLOUD_IAM"] = "enforce"
 
-from common import figure, percentile, write_results  # noqa: E402
+from common import figure, percentile, write_results
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
 CALLS = 5000

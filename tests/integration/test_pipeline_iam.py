@@ -8,7 +8,6 @@ import json
 import urllib.request
 
 import pytest
-
 from test_pipeline_orders import http, order_rows, unique_invoice
 
 pytestmark = pytest.mark.integration

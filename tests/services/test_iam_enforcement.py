@@ -144,7 +144,7 @@ def test_explicit_deny_wins_over_allow(iam_cloud, resources):
 
 
 def test_bucket_policy_grants_a_session_without_identity_policy(iam_cloud, resources):
-    name, arn = _role(iam_cloud)
+    _, arn = _role(iam_cloud)
     s3 = _session(iam_cloud, arn, "s3")
     _denied(lambda: s3.get_object(Bucket=resources["bucket"], Key="data/a.txt"))
     iam_cloud.client("s3").put_bucket_policy(Bucket=resources["bucket"], Policy=json.dumps({

@@ -10,7 +10,6 @@ Sources (IAM User Guide): "Policy evaluation logic" (reference_policies_evaluati
 from __future__ import annotations
 
 import pytest
-
 from localcloud.iam import actions
 from localcloud.iam.conditions import Condition, compile_block
 from localcloud.iam.evaluator import Subject, evaluate
@@ -266,3 +265,70 @@ def test_resource_arns_come_from_the_reference_formats():
         "arn:aws:s3:::b/k/1"]
     assert actions.resources_for("s3:ListAllMyBuckets", {}, "us-east-1", ACCOUNT) == ["*"]
     assert actions.resources_for("dynamodb:PutItem", {}, "us-east-1", ACCOUNT) is None  # names no table
+
+
+def _environ(method="POST", path="/", body=b"", target=None, query="", host="127.0.0.1:4566", **headers):
+    import io
+
+    environ = {"REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": query, "HTTP_HOST": host,
+               "CONTENT_LENGTH": str(len(body)), "wsgi.input": io.BytesIO(body),
+               "CONTENT_TYPE": "application/x-amz-json-1.0" if target else "application/x-www-form-urlencoded"}
+    if target:
+        environ["HTTP_X_AMZ_TARGET"] = target
+    environ.update({f"HTTP_{k.upper()}": v for k, v in headers.items()})
+    return environ
+
+
+def _mapped(service, operation, environ):
+    body = environ["wsgi.input"].getvalue()
+    found = actions.map_request(service, operation, environ, body, "us-east-1", ACCOUNT)
+    return [(a.action, a.resources, a.context) for a in found.accesses] if found.accesses is not None else None
+
+
+def test_s3_requests_map_path_and_virtual_host_style():
+    assert _mapped("s3", "GetObject", _environ("GET", "/b/raw/a b.csv")) == [
+        ("s3:GetObject", ["arn:aws:s3:::b/raw/a b.csv"], {})]
+    assert _mapped("s3", "GetObject", _environ("GET", "/raw/a.csv", host="b.s3.localhost.localstack.cloud:4566")) == [
+        ("s3:GetObject", ["arn:aws:s3:::b/raw/a.csv"], {})]
+    listed = _mapped("s3", "ListObjectsV2", _environ("GET", "/b", query="list-type=2&prefix=raw/"))
+    assert listed == [("s3:ListBucket", ["arn:aws:s3:::b"], {"s3:prefix": ["raw/"]})]
+
+
+def test_s3_copy_is_a_read_of_the_source_and_a_write_of_the_target():
+    copied = _mapped("s3", "CopyObject", _environ("PUT", "/dst/k2", x_amz_copy_source="/src/k1"))
+    assert [(a, r) for a, r, _ in copied] == [("s3:GetObject", ["arn:aws:s3:::src/k1"]),
+                                              ("s3:PutObject", ["arn:aws:s3:::dst/k2"])]
+    # botocore tells PutObject from CopyObject by the header only
+    assert _mapped("s3", "CopyObject", _environ("PUT", "/dst/k2"))[0][0] == "s3:PutObject"
+
+
+def test_dynamodb_batches_and_indexes():
+    import json
+
+    batch = json.dumps({"RequestItems": {"a": [], "b": []}}).encode()
+    assert [(a, r) for a, r, _ in _mapped("dynamodb", "BatchWriteItem",
+                                          _environ(body=batch, target="DynamoDB_20120810.BatchWriteItem"))] == [
+        ("dynamodb:BatchWriteItem", [f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/a"]),
+        ("dynamodb:BatchWriteItem", [f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/b"])]
+    query = json.dumps({"TableName": "t", "IndexName": "by-date"}).encode()
+    assert _mapped("dynamodb", "Query", _environ(body=query, target="DynamoDB_20120810.Query"))[0][1] == [
+        f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/t/index/by-date"]
+
+
+def test_queue_topic_and_function_names_become_arns():
+    import json
+
+    url = f"http://127.0.0.1:4566/{ACCOUNT}/jobs"
+    sqs = _mapped("sqs", "SendMessageBatch", _environ(body=json.dumps({"QueueUrl": url}).encode(),
+                                                        target="AmazonSQS.SendMessageBatch"))
+    assert sqs[0][:2] == ("sqs:SendMessage", [f"arn:aws:sqs:us-east-1:{ACCOUNT}:jobs"])
+    topic = f"arn:aws:sns:eu-west-1:{ACCOUNT}:alerts"
+    sns = _mapped("sns", "Publish", _environ(body=f"Action=Publish&TopicArn={topic}&Message=m".encode()))
+    assert sns[0][:2] == ("sns:Publish", [topic])
+    invoked = _mapped("awslambda", "Invoke", _environ("POST", "/2015-03-31/functions/f/invocations"))
+    assert invoked[0][:2] == ("lambda:InvokeFunction", [f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:f"])
+
+
+def test_calls_that_need_no_permission_and_unmapped_ones():
+    assert actions.map_request("sts", "GetCallerIdentity", _environ(), b"", "us-east-1", ACCOUNT).accesses == []
+    assert actions.map_request("ec2", "DescribeVpcs", _environ(), b"", "us-east-1", ACCOUNT).accesses is None

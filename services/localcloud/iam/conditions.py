@@ -25,9 +25,10 @@ from __future__ import annotations
 import base64
 import ipaddress
 import re
-from datetime import datetime, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any
 
 Context = dict[str, list[str]]  # lower-cased key -> values (a single-valued key has one)
 
@@ -94,9 +95,9 @@ def _number(text: str) -> float:
 def _date(text: str) -> datetime:
     text = str(text).strip()
     if re.fullmatch(r"-?\d+(\.\d+)?", text):  # epoch seconds are accepted as well as ISO 8601
-        return datetime.fromtimestamp(float(text), tz=timezone.utc)
-    parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+        return datetime.fromtimestamp(float(text), tz=UTC)
+    parsed = datetime.fromisoformat(text)  # Python 3.11 reads the Z suffix itself
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _compare(convert: Callable[[str], Any], test: Callable[[Any, Any], bool]) -> Callable[[str, str], bool]:
@@ -180,8 +181,17 @@ def _as_list(value: Any) -> list[str]:
 class Condition:
     """One operator applied to one key, compiled from a policy's Condition block."""
 
-    __slots__ = ("operator", "key", "values", "test", "negated", "if_exists", "qualifier", "is_null",
-                 "variables")
+    __slots__ = (
+        "if_exists",
+        "is_null",
+        "key",
+        "negated",
+        "operator",
+        "qualifier",
+        "test",
+        "values",
+        "variables",
+    )
 
     def __init__(self, operator: str, key: str, values: Any) -> None:
         self.operator = operator
@@ -244,7 +254,7 @@ def compile_block(block: dict[str, Any] | None) -> list[Condition]:
     conditions = []
     for operator, pairs in (block or {}).items():
         if not isinstance(pairs, dict):
-            raise ValueError(f"condition operator {operator!r} must map keys to values")
+            raise TypeError(f"condition operator {operator!r} must map keys to values")
         conditions.extend(Condition(operator, key, values) for key, values in pairs.items())
     return conditions
 

@@ -12,7 +12,7 @@ for a direct call.
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from localcloud.iam.conditions import Context
@@ -23,7 +23,7 @@ def request_context(environ: dict[str, Any], region: str, principal_keys: dict[s
     now = time.time()
     secure = environ.get("wsgi.url_scheme") == "https" or environ.get("HTTP_X_FORWARDED_PROTO") == "https"
     context: Context = {
-        "aws:currenttime": [datetime.fromtimestamp(now, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")],
+        "aws:currenttime": [datetime.fromtimestamp(now, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")],
         "aws:epochtime": [str(int(now))],
         "aws:securetransport": ["true" if secure else "false"],
         "aws:sourceip": [environ.get("REMOTE_ADDR") or "127.0.0.1"],

@@ -13,7 +13,8 @@ import json
 import logging
 import os
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from localcloud.hermetic import LOCAL_ACCESS_KEY_ID
 from localcloud.iam import principals, report
@@ -68,8 +69,9 @@ def _fix(subject: Subject, action: str, resource: str, decision: Decision, prefi
     statement = {"Effect": "Allow", "Action": action, "Resource": resource}
     if decision.explicit:
         where = f"statement {decision.sid!r} of " if decision.sid else ""
-        return (f"an explicit Deny ({where}{decision.deciding_policy}) decides; no Allow overrides it: remove or "
-                "narrow that Deny", {}, "")
+        fix = (f"an explicit Deny ({where}{decision.deciding_policy}) decides; no Allow overrides it: remove or "
+               "narrow that Deny")
+        return fix, {}, ""
     if "permissions boundary" in decision.reason:
         place = f"the permissions boundary {decision.deciding_policy}"
     elif "session policy" in decision.reason:
@@ -90,7 +92,7 @@ def _tell_function(access_key: str, line: str) -> None:
         from localcloud.runtime.service import note_for_caller
 
         note_for_caller(access_key, line)
-    except Exception:  # noqa: BLE001  the runtime is not installed (unit use): the report still has it
+    except Exception:
         log.debug("could not write the IAM line to a function log", exc_info=True)
 
 
@@ -132,6 +134,12 @@ def check(environ: dict[str, Any], describe: Callable[[dict[str, Any]], Describe
         return _check(environ, scope[0], describe, wait_ready, account)
     except NotReady as exc:
         return aws_error("unknown", 503, "ServiceUnavailable", str(exc))
+    except Exception as exc:  # a policy AWS would have refused at Put*Policy, or a bug: fail closed, say so
+        log.exception("IAM evaluation failed for %s", environ.get("PATH_INFO"))
+        return aws_error("unknown", 400, "InternalFailure",
+                         f"localcloud could not evaluate IAM for this request ({type(exc).__name__}: {exc}). Nothing "
+                         "was changed. A malformed policy on the caller or the resource is the usual cause (AWS "
+                         "refuses those when they are put); see the local cloud log.")
 
 
 def _check(environ: dict[str, Any], access_key: str, describe: Callable[[dict[str, Any]], Described],

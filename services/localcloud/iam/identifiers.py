@@ -8,7 +8,6 @@ Placeholder names are the service authorization reference's (`${TableName}`, `${
 
 from __future__ import annotations
 
-import re
 from typing import Any
 from urllib.parse import unquote, urlparse
 from xml.etree import ElementTree

@@ -14,7 +14,15 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote
 
-from localcloud.iam.conditions import Condition, Context, Unresolved, all_hold, compile_block, glob, substitute
+from localcloud.iam.conditions import (
+    Condition,
+    Context,
+    Unresolved,
+    all_hold,
+    compile_block,
+    glob,
+    substitute,
+)
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -142,7 +150,7 @@ def parse_document(document: Any) -> dict[str, Any]:
         document = document.decode("utf-8")
     if isinstance(document, str):
         text = document.strip()
-        if text.startswith("%7B") or text.startswith("%7b"):
+        if text.startswith(("%7B", "%7b")):
             text = unquote(text)  # IAM returns documents URL-encoded; moto keeps some that way
         document = json.loads(text)
     return document
