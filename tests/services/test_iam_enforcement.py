@@ -257,3 +257,25 @@ def test_report_lists_denials_and_report_mode_lets_them_through(iam_cloud, tmp_p
         assert [(d["action"], d["enforced"]) for d in report["denied"]] == [("s3:PutObject", False)]
     finally:
         lenient.stop()
+
+
+def test_step_functions_tasks_run_as_the_state_machine_role(iam_cloud):
+    functions = Functions(iam_cloud)
+    function = functions.arn(functions.create("def handler(event, context):\n    return {'ok': True}\n"))
+    name, arn = _role(iam_cloud)
+    sfn = iam_cloud.client("stepfunctions")
+    machine = sfn.create_state_machine(name=f"m-{uuid.uuid4().hex[:8]}", roleArn=arn, definition=json.dumps(
+        {"StartAt": "Call", "States": {"Call": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                                               "Parameters": {"FunctionName": function}, "End": True}}}))[
+        "stateMachineArn"]
+
+    def finished(execution: str) -> dict:
+        return wait_for(lambda: (d := sfn.describe_execution(executionArn=execution))["status"] != "RUNNING" and d,
+                        what="the execution's end")
+
+    denied = finished(sfn.start_execution(stateMachineArn=machine)["executionArn"])
+    assert denied["status"] == "FAILED"
+    assert f"assumed-role/{name}/" in denied.get("cause", "") and "lambda:InvokeFunction" in denied["cause"], denied
+    iam_cloud.client("iam").put_role_policy(RoleName=name, PolicyName="invoke", PolicyDocument=json.dumps(
+        _allow("lambda:InvokeFunction", function)))
+    assert finished(sfn.start_execution(stateMachineArn=machine)["executionArn"])["status"] == "SUCCEEDED"
