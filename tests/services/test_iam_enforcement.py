@@ -279,3 +279,24 @@ def test_step_functions_tasks_run_as_the_state_machine_role(iam_cloud):
     iam_cloud.client("iam").put_role_policy(RoleName=name, PolicyName="invoke", PolicyDocument=json.dumps(
         _allow("lambda:InvokeFunction", function)))
     assert finished(sfn.start_execution(stateMachineArn=machine)["executionArn"])["status"] == "SUCCEEDED"
+
+
+def test_eventbridge_starts_an_execution_only_if_the_target_role_may(iam_cloud):
+    from support import fire
+
+    sfn, events = iam_cloud.client("stepfunctions"), iam_cloud.client("events")
+    name, role = _role(iam_cloud)
+    machine = sfn.create_state_machine(name=f"m-{uuid.uuid4().hex[:8]}", roleArn=role, definition=json.dumps(
+        {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}))["stateMachineArn"]
+    rule = f"r-{uuid.uuid4().hex[:8]}"
+    events.put_rule(Name=rule, ScheduleExpression="rate(1 day)")
+    events.put_targets(Rule=rule, Targets=[{"Id": "sfn", "Arn": machine, "RoleArn": role}])
+    assert fire(iam_cloud, rule)[0] == 200
+    failed = wait_for(lambda: [d for d in iam_cloud.deliveries(rule) if "AccessDenied" in d["detail"]],
+                      what="the denied delivery in the trace")
+    assert "states:StartExecution" in failed[0]["detail"] and f"assumed-role/{name}/" in failed[0]["detail"]
+    assert sfn.list_executions(stateMachineArn=machine)["executions"] == []
+    iam_cloud.client("iam").put_role_policy(RoleName=name, PolicyName="start", PolicyDocument=json.dumps(
+        _allow("states:StartExecution", machine)))
+    assert fire(iam_cloud, rule)[0] == 200
+    wait_for(lambda: sfn.list_executions(stateMachineArn=machine)["executions"], what="the allowed execution")

@@ -175,3 +175,26 @@ def _check(environ: dict[str, Any], access_key: str, describe: Callable[[dict[st
     finally:
         _timing["evaluated"] += 1
         _timing["seconds"] += time.perf_counter() - started
+
+
+def authorize_role(role_arn: str, session_name: str, action: str, resource: str, region: str) -> str | None:
+    """For calls a service makes in-process as a target's role (EventBridge -> Step Functions with RoleArn):
+    None when allowed (or not enforced); else the AccessDenied message, after recording it."""
+    if _mode is Mode.OFF:
+        return None
+    subject = principals.role_session(role_arn, session_name)
+    prefix = action.split(":", 1)[0]
+    context = request_context({}, region, subject.context, subject.caller.account)
+    decision = evaluate(subject, action, resource, context, policy_for(prefix, resource, region,
+                                                                       subject.caller.account))
+    if decision.allowed:
+        report.count("allowed")
+        return None
+    fix, statement, place = _fix(subject, action, resource, decision, prefix)
+    message = (f"User: {subject.arn} is not authorized to perform: {action} on resource: {resource} "
+               f"{decision.reason}")
+    enforced = _mode is Mode.ENFORCE
+    report.denied(report.Denial(subject.arn, action, resource, decision.reason, decision.deciding_policy, fix,
+                                statement, place, enforced, "target delivery"))
+    log.warning("IAM %s: %s (%s: %s)", "denied" if enforced else "would deny", message, fix, json.dumps(statement))
+    return f"{message} (localcloud: {fix}: {json.dumps(statement)})" if enforced else None

@@ -158,3 +158,14 @@ def subject_for(access_key: str, account: str) -> Subject:
         _holders.pop(key, None)  # the key or its user was deleted
         return subject_for(access_key, account)
     return _user_subject(account, iam, holder)
+
+
+def role_session(role_arn: str, session_name: str) -> Subject:
+    """The subject a service acting as `role_arn` is (EventBridge or Scheduler delivering to a target with
+    its RoleArn), without minting keys: the role's policies, as a session of that role."""
+    from types import SimpleNamespace
+
+    account = role_arn.split(":")[4]
+    session = SimpleNamespace(role_arn=role_arn, session_name=session_name, policy="", account_id=account,
+                              arn=f"arn:aws:sts::{account}:assumed-role/{role_arn.split('/')[-1]}/{session_name}")
+    return _session_subject(account, session)
