@@ -130,6 +130,9 @@ def test_not_principal_deny_spares_only_the_named_principal():
     assert evaluate(_subject(_allow()), "s3:GetObject", "arn:aws:s3:::b/k", {}, policy).allowed
     other = Subject(Caller(frozenset({f"arn:aws:iam::{ACCOUNT}:user/u"}), ACCOUNT), [_policy(_allow())])
     assert not evaluate(other, "s3:GetObject", "arn:aws:s3:::b/k", {}, policy).allowed
+    role_only = _policy({"Effect": "Deny", "NotPrincipal": {"AWS": ROLE}, "Action": "s3:*", "Resource": "*"},
+                        kind="resource")
+    assert not evaluate(_subject(_allow()), "s3:GetObject", "arn:aws:s3:::b/k", {}, role_only).allowed
 
 
 def test_kms_key_policy_must_allow_the_caller_or_the_account():

@@ -90,7 +90,11 @@ class Statement:
             return False
         if self.principal is not None:
             return _principal_hit(self.principal, caller)
-        return not _principal_hit(self.not_principal, caller)  # type: ignore[arg-type]
+        # NotPrincipal spares a role session only when it names the session ARN itself; the role ARN alone
+        # does not ("NotPrincipal", IAM User Guide: specify the assumed-role session ARN as well).
+        exact = Caller(frozenset(n for n in caller.names if ":assumed-role/" in n) or caller.names,
+                       caller.account, caller.service)
+        return not _principal_hit(self.not_principal, exact)  # type: ignore[arg-type]
 
     def applies(self, action: str, resource: str, caller: Caller | None, context: Context, version: str) -> bool:
         return (self.matches_action(action) and self.matches_resource(resource, context, version)
