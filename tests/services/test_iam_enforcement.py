@@ -300,3 +300,26 @@ def test_eventbridge_starts_an_execution_only_if_the_target_role_may(iam_cloud):
         _allow("states:StartExecution", machine)))
     assert fire(iam_cloud, rule)[0] == 200
     wait_for(lambda: sfn.list_executions(stateMachineArn=machine)["executions"], what="the allowed execution")
+
+
+def test_event_source_mapping_needs_a_role_that_may_read_the_source(iam_cloud):
+    """Lambda refuses the mapping when the execution role cannot read the queue (AWS's
+    InvalidParameterValueException), naming what to grant."""
+    functions = Functions(iam_cloud, policy=None)
+    name = functions.create("def handler(event, context):\n    return None\n")
+    sqs = iam_cloud.client("sqs")
+    url = sqs.create_queue(QueueName=f"q-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    queue = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    lam = iam_cloud.client("lambda")
+    with pytest.raises(ClientError) as refused:
+        lam.create_event_source_mapping(EventSourceArn=queue, FunctionName=name)
+    error = refused.value.response["Error"]
+    assert error["Code"] == "InvalidParameterValueException"
+    assert error["Message"].startswith("The provided execution role does not have permissions to call "
+                                       "ReceiveMessage on SQS")
+    statement = _statement(error["Message"])
+    assert statement["Action"] == ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]
+    iam_cloud.client("iam").put_role_policy(RoleName=functions.role_name, PolicyName="read-queue",
+                                            PolicyDocument=json.dumps({"Version": "2012-10-17",
+                                                                       "Statement": [statement]}))
+    assert lam.create_event_source_mapping(EventSourceArn=queue, FunctionName=name)["UUID"]

@@ -198,3 +198,10 @@ def authorize_role(role_arn: str, session_name: str, action: str, resource: str,
                                 statement, place, enforced, "target delivery"))
     log.warning("IAM %s: %s (%s: %s)", "denied" if enforced else "would deny", message, fix, json.dumps(statement))
     return f"{message} (localcloud: {fix}: {json.dumps(statement)})" if enforced else None
+
+
+def missing_actions(role_arn: str, session_name: str, actions: list[str], resource: str, region: str) -> list[str]:
+    """Which of `actions` the role may not perform on `resource` (recorded like any denial); [] when all are
+    allowed or IAM is not enforced (report mode records them and answers [])."""
+    denied = [a for a in actions if authorize_role(role_arn, session_name, a, resource, region) is not None]
+    return denied if _mode is Mode.ENFORCE else []
