@@ -16,11 +16,11 @@ from localcloud.server.requests import AwsRequest
 # source kind -> (actions the execution role needs on the source ARN, AWS's message for a role without them)
 _NEEDS = {
     "kinesis": (("kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:DescribeStream", "kinesis:ListShards"),
-                "Cannot access stream {arn}. Please ensure the role can perform the GetRecords, GetShardIterator, "
-                "DescribeStream, ListShards, and ListStreams Actions on your stream in IAM."),
+                ("Cannot access stream {arn}. Please ensure the role can perform the GetRecords, GetShardIterator, "
+                 "DescribeStream, ListShards, and ListStreams Actions on your stream in IAM.")),
     "dynamodb": (("dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:DescribeStream"),
-                 "Cannot access stream {arn}. Please ensure the role can perform the GetRecords, GetShardIterator, "
-                 "DescribeStream, and ListStreams Actions on your stream in IAM."),
+                 ("Cannot access stream {arn}. Please ensure the role can perform the GetRecords, GetShardIterator, "
+                  "DescribeStream, and ListStreams Actions on your stream in IAM.")),
     "sqs": (("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"),
             "The provided execution role does not have permissions to call {first} on SQS"),
 }
