@@ -259,6 +259,18 @@ def test_report_lists_denials_and_report_mode_lets_them_through(iam_cloud, tmp_p
         lenient.stop()
 
 
+def test_off_mode_evaluates_nothing(tmp_path):
+    cloud = start_cloud(tmp_path / "off-state", LOCALCLOUD_IAM="off")
+    try:
+        cloud.client("s3").create_bucket(Bucket="open")
+        _, arn = _role(cloud)
+        _session(cloud, arn, "s3").put_object(Bucket="open", Key="k", Body=b"v")
+        report = json.loads(cloud.cli("iam", "report", "--json").stdout)
+        assert report["mode"] == "off" and report["counts"] == {} and report["denied"] == []
+    finally:
+        cloud.stop()
+
+
 def test_step_functions_tasks_run_as_the_state_machine_role(iam_cloud):
     functions = Functions(iam_cloud)
     function = functions.arn(functions.create("def handler(event, context):\n    return {'ok': True}\n"))

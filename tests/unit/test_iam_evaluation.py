@@ -335,3 +335,15 @@ def test_queue_topic_and_function_names_become_arns():
 def test_calls_that_need_no_permission_and_unmapped_ones():
     assert actions.map_request("sts", "GetCallerIdentity", _environ(), b"", "us-east-1", ACCOUNT).accesses == []
     assert actions.map_request("ec2", "DescribeVpcs", _environ(), b"", "us-east-1", ACCOUNT).accesses is None
+
+
+def test_mode_comes_from_localcloud_iam(monkeypatch):
+    from localcloud.iam.enforcement import Mode, current_mode
+
+    monkeypatch.delenv("LOCALCLOUD_IAM", raising=False)
+    assert current_mode() is Mode.ENFORCE  # the default
+    monkeypatch.setenv("LOCALCLOUD_IAM", "Report")
+    assert current_mode() is Mode.REPORT
+    monkeypatch.setenv("LOCALCLOUD_IAM", "strict")
+    with pytest.raises(ValueError, match="enforce, report or off"):
+        current_mode()
