@@ -202,7 +202,7 @@ def _query_workgroup(execution_id: str, region: str, account: str) -> str:
     """A query's calls (GetQueryExecution, GetQueryResults, StopQueryExecution) act on its workgroup."""
     from localcloud.aws.athena import handlers
 
-    runner = handlers._runner
+    runner = handlers._runner()
     execution = runner.executions.get(execution_id) if runner is not None else None
     if execution is not None:
         return execution.workgroup
