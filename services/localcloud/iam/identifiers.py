@@ -206,7 +206,7 @@ def _query_workgroup(execution_id: str, region: str, account: str) -> str:
     execution = runner.executions.get(execution_id) if runner is not None else None
     if execution is not None:
         return execution.workgroup
-    from moto.athena.models import athena_backends
+    from localcloud.moto_adapter import athena_backends
 
     found = getattr(athena_backends[account][region].executions.get(execution_id), "workgroup", None)
     return found if isinstance(found, str) else getattr(found, "name", "") or ""

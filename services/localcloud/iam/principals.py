@@ -71,7 +71,7 @@ def _tags(raw: Any) -> dict[str, str]:
 
 
 def _session_subject(account: str, session: Any) -> Subject:
-    from moto.iam.models import iam_backends
+    from localcloud.moto_adapter import iam_backends
 
     iam = _partition_backend(iam_backends, account)
     role_arn = session.role_arn
@@ -127,8 +127,7 @@ def _role(iam: Any, arn: str) -> Any:
 
 
 def _holder(access_key: str, account: str) -> Any:
-    from moto.iam.models import iam_backends
-    from moto.sts.models import sts_backends
+    from localcloud.moto_adapter import iam_backends, sts_backends
 
     sts = _partition_backend(sts_backends, account)
     session = sts.get_assumed_role_from_access_key(access_key) if sts is not None else None
@@ -142,7 +141,7 @@ def _holder(access_key: str, account: str) -> Any:
 
 def subject_for(access_key: str, account: str) -> Subject:
     """The subject for a request signed with `access_key`; moto routes it to `account`."""
-    from moto.iam.models import iam_backends
+    from localcloud.moto_adapter import iam_backends
 
     key = (access_key, account)
     holder = _holders.get(key)

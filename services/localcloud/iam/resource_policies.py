@@ -13,10 +13,9 @@ from localcloud.iam.policy import Policy, compile_policy
 
 
 def _backend(module: str, name: str, account: str, region: str) -> Any:
-    import importlib
+    from localcloud import moto_adapter
 
-    backends = getattr(importlib.import_module(f"moto.{module}.models"), name)
-    per_account = backends[account]
+    per_account = getattr(moto_adapter, name)[account]
     for key in (region, "aws", "global"):
         try:
             return per_account[key]
@@ -57,10 +56,10 @@ def kms_key_arn(key_id: str, region: str, account: str) -> str:
 
 
 def kms_key_of_ciphertext(blob: str, region: str, account: str) -> str:
-    from moto.kms.utils import _deserialize_ciphertext_blob
+    from localcloud.moto_adapter import kms_ciphertext
 
     try:
-        return _deserialize_ciphertext_blob(base64.b64decode(blob)).key_id
+        return kms_ciphertext(base64.b64decode(blob)).key_id
     except Exception:  # noqa: BLE001  not a ciphertext of this local KMS: KMS answers InvalidCiphertext
         return ""
 

@@ -70,7 +70,7 @@ def _keys_of(role_arn: str | None) -> tuple[str, str, str | None]:
     it (localcloud.iam). The local root keys when there is no usable role."""
     if not role_arn or ":role/" not in role_arn:
         return _ROOT_KEYS
-    from moto.sts.models import sts_backends
+    from localcloud.moto_adapter import sts_backends
 
     account = role_arn.split(":")[4]
     sts = sts_backends[account]["aws"]

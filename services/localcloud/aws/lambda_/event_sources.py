@@ -27,7 +27,7 @@ _NEEDS = {
 
 
 def _role_of(request: AwsRequest, function: str) -> str | None:
-    from moto.awslambda.models import lambda_backends
+    from localcloud.moto_adapter import lambda_backends
 
     try:
         return lambda_backends[request.account_id][request.region].get_function(function).role
