@@ -117,6 +117,9 @@ def main() -> None:
         try:
             iam, lam = cloud.client("iam"), cloud.client("lambda")
             role = iam.create_role(RoleName="bench", AssumeRolePolicyDocument=ROLE_POLICY)["Role"]["Arn"]
+            # Step Functions invokes the bench functions as this role (IAM is enforced)
+            iam.put_role_policy(RoleName="bench", PolicyName="bench", PolicyDocument=json.dumps(
+                {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
             step = zip_of("def handler(event, context):\n    return {'n': event['n'] + 1}\n")
             proxy = zip_of("def handler(event, context):\n    return {'statusCode': 200, 'body': event['path']}\n")
             functions = []

@@ -232,6 +232,9 @@ main.add_command(events_group)
 from localcloud.events.mailbox_cli import mailbox  # noqa: E402  (SNS e-mail lands in the local mailbox)
 main.add_command(mailbox)
 
+from localcloud.iam.cli import iam_group  # noqa: E402  (iam report: denied calls, the statement to add)
+main.add_command(iam_group)
+
 from localcloud.console.cli import console as console_verb  # noqa: E402  (the local console's URL, opened)
 main.add_command(console_verb)
 

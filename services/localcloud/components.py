@@ -13,6 +13,7 @@ from localcloud.host import Host
 
 def install_all(app: Host) -> None:
     # One line per subsystem, in start order.
+    from localcloud import iam; iam.install(app)  # IAM as AWS evaluates it: authorizes each AWS request; /_localcloud/iam
     from localcloud.aws import rds; rds.install(app)  # real Postgres/MySQL behind RDS instances
     from localcloud.aws import athena; athena.install(app)  # Athena SQL in DuckDB over Glue tables
     from localcloud import runtime; runtime.install(app)  # Lambda runtime: Runtime API, worker environments

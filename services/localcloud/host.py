@@ -78,6 +78,9 @@ class Host(Protocol):
     def intercept(self, answer: Callable[[dict[str, Any]], Response | None]) -> None:
         """See each request no mount took, before the AWS APIs; answer it or pass with None."""
 
+    def authorize(self, decide: Callable[..., Response | None]) -> None:
+        """Let `decide` refuse an AWS API request before it is journaled or answered (IAM)."""
+
     def allow_cross_origin(self, policy: Any) -> None:
         """Admit browser requests a resource's own CORS configuration allows."""
 

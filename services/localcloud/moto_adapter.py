@@ -29,7 +29,7 @@ BACKENDS = {
     "apigateway_backends": "apigateway", "apigatewayv2_backends": "apigatewayv2", "athena_backends": "athena",
     "cloudwatch_backends": "cloudwatch",
     "dynamodb_backends": "dynamodb", "events_backends": "events", "glue_backends": "glue",
-    "iam_backends": "iam", "kinesis_backends": "kinesis", "lambda_backends": "awslambda", "s3_backends": "s3",
+    "iam_backends": "iam", "kinesis_backends": "kinesis", "kms_backends": "kms", "lambda_backends": "awslambda", "s3_backends": "s3",
     "logs_backends": "logs", "rds_backends": "rds", "scheduler_backends": "scheduler",
     "secretsmanager_backends": "secretsmanager", "sns_backends": "sns", "sqs_backends": "sqs",
     "stepfunctions_backends": "stepfunctions", "sts_backends": "sts",
@@ -67,6 +67,7 @@ NAMES: dict[str, tuple[str, str]] = {
     # private to moto, used as moto uses them
     "backend_lock": ("moto.core.base_backend", "backend_lock"),  # snapshots fork while holding it
     "send_s3_event_to_eventbridge": ("moto.s3.notifications", "_send_event_bridge_message"),  # S3 -> EventBridge
+    "kms_ciphertext": ("moto.kms.utils", "_deserialize_ciphertext_blob"),  # IAM: which key a Decrypt names
 }
 
 if TYPE_CHECKING:  # what type checkers see; at run time each is looked up on use

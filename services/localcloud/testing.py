@@ -122,15 +122,26 @@ def isolated(state_dir: Path, port: int | None = None, **settings: Any) -> Local
     return LocalCloud(Settings.from_env(port=port or free_port(), state_dir=state_dir, **settings))
 
 
+# The execution role of test functions that exercise something other than IAM (events, the runtime): what
+# they call is the point of their test, not its permissions. IAM is enforced (localcloud.iam), so they get
+# everything; the IAM tests pass policy=None for a role with no permissions at all.
+TEST_FUNCTION_POLICY = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+
+
 class Functions:
     """Creates and invokes functions through plain boto3, as an outside program would."""
 
-    def __init__(self, cloud: LocalCloud, runtime: str = "python3.12") -> None:
+    def __init__(self, cloud: LocalCloud, runtime: str = "python3.12",
+                 policy: dict[str, Any] | None = TEST_FUNCTION_POLICY) -> None:
         self.cloud = cloud
         self.runtime = runtime
         self.lam = cloud.client("lambda", read_timeout=120)
-        self.role = cloud.client("iam").create_role(RoleName=f"fn-{uuid.uuid4().hex[:8]}",
-                                                    AssumeRolePolicyDocument=trust_policy())["Role"]["Arn"]
+        iam = cloud.client("iam")
+        self.role_name = f"fn-{uuid.uuid4().hex[:8]}"
+        self.role = iam.create_role(RoleName=self.role_name, AssumeRolePolicyDocument=trust_policy())["Role"]["Arn"]
+        if policy is not None:
+            iam.put_role_policy(RoleName=self.role_name, PolicyName="test-function-access",
+                                PolicyDocument=json.dumps(policy))
 
     def create(self, source: str, *, runtime: str | None = None, files: dict[str, str] | None = None,
                **extra: Any) -> str:

@@ -3,7 +3,10 @@ area needs, with functions, a recorder and a service role on it. Helpers are in 
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from localcloud.testing import TEST_FUNCTION_POLICY
 from support import SERVICE_ROLE_POLICY, Functions, Recorder, start_cloud
 
 
@@ -54,5 +57,9 @@ def orch_functions(orch_cloud) -> Functions:
 @pytest.fixture(scope="module")
 def service_role(orch_cloud) -> str:
     iam = orch_cloud.client("iam")
-    return iam.create_role(RoleName="orchestration-target-role",
-                           AssumeRolePolicyDocument=SERVICE_ROLE_POLICY)["Role"]["Arn"]
+    arn = iam.create_role(RoleName="orchestration-target-role",
+                          AssumeRolePolicyDocument=SERVICE_ROLE_POLICY)["Role"]["Arn"]
+    # Step Functions calls its tasks as this role (IAM is enforced); these tests are about orchestration.
+    iam.put_role_policy(RoleName="orchestration-target-role", PolicyName="test-targets",
+                        PolicyDocument=json.dumps(TEST_FUNCTION_POLICY))
+    return arn

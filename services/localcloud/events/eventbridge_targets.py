@@ -251,6 +251,12 @@ def _check_role(delivery: Delivery, arn: str) -> None:
     account = arn.split(":", 5)[4] or delivery.account_id
     if not _role_exists(role, account):
         raise DeliveryFailed("NoPermissions", f"The target's role {role} does not exist", retryable=False)
+    from localcloud.iam.enforcement import authorize_role
+
+    region = arn.split(":", 5)[3] or delivery.region
+    denied = authorize_role(role, "events-target", "states:StartExecution", arn, region)
+    if denied:  # EventBridge starts the execution as the target's role: that role needs the permission
+        raise DeliveryFailed("AccessDeniedException", denied, retryable=False)
 
 
 def _role_exists(role_arn: str, account: str) -> bool:

@@ -1,61 +1,37 @@
-"""May a service principal (s3.amazonaws.com, sns.amazonaws.com, ...) act on a resource? Read its policy.
+"""May a service principal (s3.amazonaws.com, sns.amazonaws.com, ...) act on a resource? Its policy decides.
 
-Only what destination validation needs: Allow statements whose principal names the service (or "*")
-and whose action covers the call; an aws:SourceArn condition must match the source. Deny statements and
-other condition keys are not evaluated (a local cloud is one account; say so rather than guess).
+Evaluated by the IAM evaluator (localcloud.iam.evaluator) as AWS evaluates a service principal's call: the
+resource-based policy must allow that service (or "*") the action, no statement may deny it, and the
+conditions see what AWS sets for a service acting on behalf of a source: aws:SourceArn, aws:SourceAccount
+(and not aws:SourceOwner, which SNS's default topic policy tests: that policy lets the owner account
+publish, not another service).
 """
 
 from __future__ import annotations
 
-import fnmatch
-import json
 from typing import Any
 
-
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
-def _principal_matches(principal: Any, service: str) -> bool:
-    if principal == "*":
-        return True
-    if isinstance(principal, dict):
-        if service in _as_list(principal.get("Service", [])):
-            return True
-        return "*" in _as_list(principal.get("AWS", []))
-    return False
+from localcloud.iam.evaluator import Subject, evaluate
+from localcloud.iam.policy import Caller, compile_policy
 
 
-def _action_matches(actions: Any, wanted: str) -> bool:
-    return any(fnmatch.fnmatch(wanted.lower(), str(a).lower()) for a in _as_list(actions))
-
-
-def _conditions_allow(condition: dict[str, Any], source_arn: str, source_account: str) -> bool:
-    for operator, pairs in (condition or {}).items():
-        for key, expected in pairs.items():
-            lowered = key.lower()
-            values = [str(v) for v in _as_list(expected)]
-            if lowered == "aws:sourcearn" and not any(fnmatch.fnmatchcase(source_arn, v) for v in values):
-                return False
-            if lowered == "aws:sourceaccount" and source_account not in values:
-                return False
-            if lowered == "aws:sourceowner" and operator.lower().startswith("string"):
-                return False  # SNS's default topic policy: the owner account, not a service, may publish
-    return True
-
-
-def allows(policy: Any, service: str, action: str, source_arn: str, source_account: str) -> bool:
-    """True if `policy` (dict or JSON text) lets `service` call `action` for `source_arn`."""
+def allows(policy: Any, service: str, action: str, source_arn: str, source_account: str,
+           resource: str = "*") -> bool:
+    """True if `policy` (dict or JSON text) lets `service` call `action` on `resource` for `source_arn`."""
     if not policy:
         return False
-    document = json.loads(policy) if isinstance(policy, str) else policy
-    for statement in _as_list(document.get("Statement", [])):
-        if statement.get("Effect") != "Allow":
-            continue
-        if not _principal_matches(statement.get("Principal"), service):
-            continue
-        if not _action_matches(statement.get("Action", []), action):
-            continue
-        if _conditions_allow(statement.get("Condition", {}), source_arn, source_account):
-            return True
-    return False
+    compiled = compile_policy(policy, "resource policy", "resource")
+    subject = Subject(Caller(frozenset(), source_account, service=service))
+    context = {"aws:sourcearn": [source_arn], "aws:sourceaccount": [source_account],
+               "aws:principalservicename": [service]}
+    target = resource if resource != "*" else _any_resource(compiled)
+    return evaluate(subject, action, target, context, compiled).allowed
+
+
+def _any_resource(policy: Any) -> str:
+    """Without the resource's ARN, one its own statements name (the policy is attached to that resource)."""
+    for statement in policy.statements:
+        for pattern in statement.resources or []:
+            if "*" not in pattern and "?" not in pattern:
+                return pattern
+    return "*"

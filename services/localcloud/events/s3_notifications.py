@@ -254,7 +254,7 @@ def _lambda_allows(arn: str, bucket_arn: str, account: str) -> bool:
     except Exception:
         return False
     return policies.allows({"Statement": function.policy.statements}, "s3.amazonaws.com",
-                           "lambda:InvokeFunction", bucket_arn, account)
+                           "lambda:InvokeFunction", bucket_arn, account, resource=function.function_arn)
 
 
 def _queue_allows(arn: str, bucket_arn: str, account: str) -> bool:
@@ -265,7 +265,8 @@ def _queue_allows(arn: str, bucket_arn: str, account: str) -> bool:
         queue_ = sqs_backends[owner][region].queues[name]
     except Exception:
         return False
-    return policies.allows(queue_.policy, "s3.amazonaws.com", "sqs:SendMessage", bucket_arn, account)
+    return policies.allows(queue_.policy, "s3.amazonaws.com", "sqs:SendMessage", bucket_arn, account,
+                           resource=queue_.queue_arn)
 
 
 def _topic_allows(arn: str, bucket_arn: str, account: str) -> bool:
@@ -276,7 +277,7 @@ def _topic_allows(arn: str, bucket_arn: str, account: str) -> bool:
         topic = sns_backends[owner][region].get_topic(arn)
     except Exception:
         return False
-    return policies.allows(topic.policy, "s3.amazonaws.com", "sns:Publish", bucket_arn, account)
+    return policies.allows(topic.policy, "s3.amazonaws.com", "sns:Publish", bucket_arn, account, resource=arn)
 
 
 def send_test_event(account_id: str, bucket: Any) -> None:

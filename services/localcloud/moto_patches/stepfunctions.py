@@ -5,7 +5,8 @@ Why moto's interpreter rather than our own: aws/stepfunctions/engine.py. The ada
    interpreter's backends then replace the plain ones. They are registered under moto's usual name too,
    so the state store persists state machines (Terraform relies on them surviving a restart).
 2. Task integrations call AWS through boto3 at `localhost:$MOTO_PORT`; they reach this server (so Lambda
-   tasks run on our runtime) with one cached client per service and region (boto3.client costs ms).
+   tasks run on our runtime), signed with the state machine role's session keys (so IAM evaluates them as
+   that role, as on AWS), with one cached client per service, region and role (boto3.client costs ms).
 3. Wait states and Retry intervals sleep on the local clock (LOCALCLOUD_CLOCK_SPEED). Task TimeoutSeconds
    and HeartbeatSeconds stay real: they bound real work (a Lambda run does not speed up).
 4. lambda:invoke results keep the SDK metadata AWS returns.
@@ -45,24 +46,55 @@ PATCHES.build("moto.stepfunctions:stepfunctions_backends", was="BackendDict",
               why="the package re-exports the backends; it must name the interpreter's too")(interpreter_backends)
 
 
-@lru_cache(maxsize=64)
-def _cached_client(service: str, region: str, endpoint: str) -> Any:
+@lru_cache(maxsize=256)
+def _cached_client(service: str, region: str, endpoint: str, keys: tuple[str, str, str | None]) -> Any:
     import boto3
     from botocore.config import Config
 
     # Retries off: the state machine's own Retry decides; long read timeout: a Lambda task may run 15 min.
-    return boto3.client(service, region_name=region, endpoint_url=endpoint, aws_access_key_id="test",
-                        aws_secret_access_key="test",
+    return boto3.client(service, region_name=region, endpoint_url=endpoint, aws_access_key_id=keys[0],
+                        aws_secret_access_key=keys[1], aws_session_token=keys[2],
                         config=Config(parameter_validation=False, retries={"total_max_attempts": 1},
                                       connect_timeout=10, read_timeout=900, inject_host_prefix=False,
                                       max_pool_connections=32))
 
 
+_ROOT_KEYS = ("test", "test", None)
+_role_keys: dict[str, tuple[str, str, str | None]] = {}
+_role_lock = threading.Lock()
+
+
+def _keys_of(role_arn: str | None) -> tuple[str, str, str | None]:
+    """The session keys of the state machine's execution role (the interpreter hands its roleArn to every
+    task as state_credentials): Step Functions calls its tasks as that role, so IAM evaluates them against
+    it (localcloud.iam). The local root keys when there is no usable role."""
+    if not role_arn or ":role/" not in role_arn:
+        return _ROOT_KEYS
+    from localcloud.moto_adapter import sts_backends
+
+    account = role_arn.split(":")[4]
+    sts = sts_backends[account]["aws"]
+    with _role_lock:
+        keys = _role_keys.get(role_arn)
+        if keys is not None and sts.get_assumed_role_from_access_key(keys[0]) is not None:
+            return keys
+        try:
+            session = sts.assume_role(region_name="us-east-1", role_session_name="states-execution",
+                                      role_arn=role_arn, policy="", duration=43200, external_id="")
+        except Exception:  # noqa: BLE001  a malformed ARN: the task runs as before, with the root keys
+            return _ROOT_KEYS
+        keys = (session.access_key_id, session.secret_access_key, session.session_token)
+        _role_keys[role_arn] = keys
+        return keys
+
+
 def boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
-    """Task integrations reach this server (moto_patches.configure), one cached client per service/region."""
+    """Task integrations reach this server (moto_patches.configure) signed as the state machine's role, one
+    cached client per service, region and role."""
     from localcloud import moto_patches
 
-    return _cached_client(service, region, moto_patches.endpoint())
+    return _cached_client(service, region, moto_patches.endpoint(),
+                          _keys_of(getattr(state_credentials, "role_arn", None)))
 
 
 # Every module of the interpreter that imported boto_client_for by name (grep "import boto_client_for").

@@ -137,6 +137,16 @@ class ExecutionEnvironment:
         peak = max(self.peak_rss_mb, memory.peak_mb(self.pid) if self.pid else 0.0)
         return max(1, round(peak)) if peak else 0
 
+    def note(self, line: str) -> bool:
+        """Add a line of localcloud's own to the running invocation's log (an IAM denial of its call)."""
+        with self._lock:
+            invocation = self._current
+            if invocation is None or invocation.done.is_set():
+                return False
+            self._drain_locked()  # the function's own output so far comes first
+            invocation.output.extend(line.encode("utf-8", "replace") + b"\n")
+            return True
+
     # -- invoker side ---------------------------------------------------------------------------------
     def invoke(self, invocation: Invocation) -> None:
         """Run one invocation to its end: response, error, timeout or crash. Never raises for those."""

@@ -273,6 +273,20 @@ class LambdaService:
             self.pools.reap_idle(self.idle_ttl)
 
 
+def note_for_caller(access_key: str, line: str) -> bool:
+    """Write `line` into the log of the invocation whose environment signs with `access_key` (each
+    environment has its own session keys); False outside the server or when no running invocation has it."""
+    from localcloud.host import find
+
+    service = find("lambda")
+    if service is None:
+        return False
+    for env in list(service._environments.values()):
+        if env.config.env.get("AWS_ACCESS_KEY_ID") == access_key:
+            return env.note(line)
+    return False
+
+
 def current() -> LambdaService:
     """The running service, which the app owns (host.subsystems["lambda"]); other subsystems invoke
     functions through it. Raises host.NotInstalled outside the server."""

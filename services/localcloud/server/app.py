@@ -35,6 +35,9 @@ log = logging.getLogger("localcloud.server")
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 Response = tuple[int, list[tuple[str, str]], bytes]
+# (environ, describe -> (service, operation, body, region), wait for a service's readiness, account) -> refusal
+Authorizer = Callable[[dict[str, Any], Callable[[dict[str, Any]], tuple[str, "str | None", bytes, str]],
+                       Callable[[str], None], str], "Response | None"]
 
 REASONS = {200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 400: "Bad Request", 403: "Forbidden",
            404: "Not Found", 409: "Conflict", 413: "Request Entity Too Large", 429: "Too Many Requests",
@@ -79,6 +82,7 @@ class LocalCloudApp:
         self.fast_path = FastPath(enabled=fast_path_enabled())
         self._mounts: list[tuple[str, WsgiApp]] = []
         self._intercepts: list[Callable[[dict[str, Any]], Response | None]] = []
+        self._authorize: Authorizer | None = None
         self._cross_origin_policies: list[CrossOriginPolicy] = []
         self.guard = EndpointGuard(settings, self._cross_origin_policies)
         self._health_extras: list[Callable[[], dict[str, object]]] = []
@@ -110,6 +114,11 @@ class LocalCloudApp:
         """Let `answer` see each request the mounts did not take, before the AWS APIs, and answer it by
         returning a response or pass with None (API Gateway invocations by path or by Host name)."""
         self._intercepts.append(answer)
+
+    def authorize(self, decide: Authorizer) -> None:
+        """Let `decide` see each AWS API request before it is journaled or answered, and refuse it with an
+        AWS error response or pass with None (IAM: localcloud.iam.enforcement)."""
+        self._authorize = decide
 
     def allow_cross_origin(self, policy: CrossOriginPolicy) -> None:
         """Let a resource's own CORS configuration admit browser requests from other origins (S3 bucket
@@ -285,8 +294,21 @@ class LocalCloudApp:
         return rest_operation(service, environ["REQUEST_METHOD"], environ.get("PATH_INFO", ""),
                               environ.get("QUERY_STRING", ""))
 
+    def _describe(self, environ: dict[str, Any]) -> tuple[str, str | None, bytes, str]:
+        """(service, operation, body, region) of an AWS request, for the authorizer."""
+        body = read_body(environ)
+        service = self.moto.backend_name(environ)
+        operation = operation_from_headers_or_form(environ, body) or self._rest_operation(service, environ)
+        scope = credential_scope(environ)
+        return service, operation, body, scope[1] if scope else self.settings.region
+
     def handle_aws(self, environ: dict[str, Any]) -> Response:
-        """Mutating requests to persisted services are journaled before they are answered (persistence)."""
+        """The authorizer (IAM) decides first: a refused call changes nothing, so it is never journaled;
+        mutating requests to persisted services are journaled before they are answered (persistence)."""
+        if self._authorize is not None:
+            refused = self._authorize(environ, self._describe, self.readiness.wait, self.settings.account_id)
+            if refused is not None:
+                return refused
         if environ["REQUEST_METHOD"] not in ("GET", "HEAD", "OPTIONS"):
             body = read_body(environ)
             try:

@@ -71,7 +71,7 @@ resource "aws_lambda_function" "processor" {
     }
   }
 
-  depends_on = [aws_cloudwatch_log_group.functions]
+  depends_on = [aws_cloudwatch_log_group.functions, aws_iam_role_policy.pipeline_access]
 }
 
 resource "aws_lambda_function" "worker" {
@@ -91,7 +91,7 @@ resource "aws_lambda_function" "worker" {
     }
   }
 
-  depends_on = [aws_cloudwatch_log_group.functions]
+  depends_on = [aws_cloudwatch_log_group.functions, aws_iam_role_policy.pipeline_access]
 }
 
 resource "aws_lambda_function" "compact" {

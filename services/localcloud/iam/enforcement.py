@@ -1,0 +1,207 @@
+"""The one hook into the request path: decide a signed API request before it is journaled or answered.
+
+LOCALCLOUD_IAM=enforce (default) answers a denied call with the service's own AccessDenied error;
+`report` lets it through and records it; `off` evaluates nothing. Requests signed with the local default
+keys (`test`) are the account's root user and are not evaluated (principals.py), so Terraform, the CLI and
+the developer's scripts keep full access; only calls signed by an assumed role or an IAM user are.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import logging
+import os
+import time
+from collections.abc import Callable
+from typing import Any
+
+from localcloud.hermetic import LOCAL_ACCESS_KEY_ID
+from localcloud.iam import principals, report
+from localcloud.iam.actions import map_request, prefix_of
+from localcloud.iam.context import request_context
+from localcloud.iam.evaluator import Decision, Subject, evaluate
+from localcloud.iam.resource_policies import KEY_POLICY_REQUIRED, policy_for
+from localcloud.server.errors import aws_error
+from localcloud.server.readiness import NotReady
+from localcloud.server.requests import credential_scope
+
+log = logging.getLogger("localcloud.iam")
+
+Response = tuple[int, list[tuple[str, str]], bytes]
+
+
+class Mode(enum.Enum):
+    ENFORCE = "enforce"
+    REPORT = "report"
+    OFF = "off"
+
+
+def current_mode() -> Mode:
+    raw = os.environ.get("LOCALCLOUD_IAM", "").strip().lower() or "enforce"
+    try:
+        return Mode(raw)
+    except ValueError:
+        raise ValueError(f"LOCALCLOUD_IAM={raw!r} is not a mode; set it to enforce, report or off") from None
+
+
+_mode = current_mode()  # read once: a typo fails the server's start, not its first request
+_timing = {"evaluated": 0, "seconds": 0.0}
+
+# (HTTP status, error code) AWS answers an unauthorized call with, per service (each service's API
+# reference, "Common Errors" / the operation's errors); default: 403 AccessDeniedException.
+_ERRORS = {"s3": (403, "AccessDenied"), "sqs": (403, "AccessDenied"), "sns": (403, "AuthorizationError"),
+           "sts": (403, "AccessDenied"), "rds": (403, "AccessDenied"), "iam": (403, "AccessDenied"),
+           "dynamodb": (400, "AccessDeniedException"), "kinesis": (400, "AccessDeniedException"),
+           "kms": (400, "AccessDeniedException"), "secretsmanager": (400, "AccessDeniedException"),
+           "logs": (400, "AccessDeniedException"), "states": (400, "AccessDeniedException"),
+           "events": (400, "AccessDeniedException"), "glue": (400, "AccessDeniedException"),
+           "athena": (400, "AccessDeniedException"), "ssm": (400, "AccessDeniedException")}
+
+
+def health() -> dict[str, object]:
+    evaluated = _timing["evaluated"]
+    mean_ms = round(_timing["seconds"] / evaluated * 1000, 4) if evaluated else 0.0
+    return {"iam": {"mode": _mode.value, "evaluated": evaluated, "mean_ms": mean_ms}}
+
+
+def _fix(subject: Subject, action: str, resource: str, decision: Decision, prefix: str) -> tuple[str, dict, str]:
+    statement = {"Effect": "Allow", "Action": action, "Resource": resource}
+    if decision.explicit:
+        where = f"statement {decision.sid!r} of " if decision.sid else ""
+        fix = (f"an explicit Deny ({where}{decision.deciding_policy}) decides; no Allow overrides it: remove or "
+               "narrow that Deny")
+        return fix, {}, ""
+    if "permissions boundary" in decision.reason:
+        place = f"the permissions boundary {decision.deciding_policy}"
+    elif "session policy" in decision.reason:
+        place = f"the session policy passed to AssumeRole ({decision.deciding_policy})"
+    elif "resource-based policy" in decision.reason:
+        principal = subject.context.get("aws:principalarn", [subject.arn])[0]
+        statement = {"Effect": "Allow", "Principal": {"AWS": principal}, "Action": action, "Resource": "*"}
+        place = f"the {'key' if prefix == 'kms' else 'resource'} policy of {resource}"
+    else:
+        place = f"an identity-based policy of {subject.holder}"
+    return f"add this statement to {place}", statement, place
+
+
+def _tell_function(access_key: str, line: str) -> None:
+    """The function whose environment made the call gets the line in its own log (the runtime knows which
+    environment holds which session keys)."""
+    try:
+        from localcloud.runtime.service import note_for_caller
+
+        note_for_caller(access_key, line)
+    except Exception:
+        log.debug("could not write the IAM line to a function log", exc_info=True)
+
+
+def _denied(service: str, subject: Subject, action: str, resource: str, decision: Decision, prefix: str,
+            operation: str, access_key: str) -> Response | None:
+    fix, statement, place = _fix(subject, action, resource, decision, prefix)
+    on = f" on resource: {resource}" if resource != "*" else ""
+    deciding = f": {decision.deciding_policy}" if decision.explicit and decision.deciding_policy.startswith("arn:") \
+        else ""
+    message = f"User: {subject.arn} is not authorized to perform: {action}{on} {decision.reason}{deciding}"
+    hint = f"{fix}: {json.dumps(statement)}" if statement else fix
+    enforced = _mode is Mode.ENFORCE
+    report.denied(report.Denial(subject.arn, action, resource, decision.reason, decision.deciding_policy, fix,
+                                statement, place, enforced, operation))
+    log.warning("IAM %s: %s (%s)", "denied" if enforced else "would deny", message, hint)
+    _tell_function(access_key, f"[localcloud iam] {'AccessDenied' if enforced else 'would be denied'}: "
+                               f"{message} ({hint})")
+    if not enforced:
+        return None
+    status, code = _ERRORS.get(prefix, (403, "AccessDeniedException"))
+    return aws_error(service, status, code, f"{message} (localcloud: {hint})")
+
+
+Described = tuple[str, "str | None", bytes, str]  # (moto service, operation, body, region)
+
+
+def check(environ: dict[str, Any], describe: Callable[[dict[str, Any]], Described],
+          wait_ready: Callable[[str], None], account: str) -> Response | None:
+    """None to go on with the request; an AWS error response when IAM denies it (enforce mode).
+
+    `describe` names the request's service and operation; it is called only for requests that are
+    evaluated, so the root's requests pay for one header read."""
+    if _mode is Mode.OFF:
+        return None
+    scope = credential_scope(environ)
+    if scope is None or scope[0] == LOCAL_ACCESS_KEY_ID:
+        return None  # unsigned (browser pages, health) or the local root keys
+    try:
+        return _check(environ, scope[0], describe, wait_ready, account)
+    except NotReady as exc:
+        return aws_error("unknown", 503, "ServiceUnavailable", str(exc))
+    except Exception as exc:  # a policy AWS would have refused at Put*Policy, or a bug: fail closed, say so
+        log.exception("IAM evaluation failed for %s", environ.get("PATH_INFO"))
+        return aws_error("unknown", 400, "InternalFailure",
+                         f"localcloud could not evaluate IAM for this request ({type(exc).__name__}: {exc}). Nothing "
+                         "was changed. A malformed policy on the caller or the resource is the usual cause (AWS "
+                         "refuses those when they are put); see the local cloud log.")
+
+
+def _check(environ: dict[str, Any], access_key: str, describe: Callable[[dict[str, Any]], Described],
+           wait_ready: Callable[[str], None], account: str) -> Response | None:
+    started = time.perf_counter()
+    wait_ready("sts")
+    wait_ready("iam")
+    subject = principals.subject_for(access_key, account)
+    if subject.root:
+        return None
+    service, operation, body, region = describe(environ)
+    wait_ready(service)
+    mapped = map_request(service, operation, environ, body, region, subject.caller.account)
+    prefix = prefix_of(service)
+    if mapped.accesses is None:
+        if report.unmapped(prefix, mapped.operation):
+            log.warning("IAM: %s:%s has no action mapping in localcloud yet; allowed without evaluation "
+                        "(see `localcloud iam report`)", prefix, mapped.operation)
+        return None
+    context = request_context(environ, region, subject.context, subject.caller.account)
+    try:
+        for access in mapped.accesses:
+            access_context = {**context, **access.context} if access.context else context
+            for resource in access.resources:
+                policy = policy_for(prefix, resource, region, subject.caller.account)
+                decision = evaluate(subject, access.action, resource, access_context, policy,
+                                    key_policy_required=prefix in KEY_POLICY_REQUIRED and policy is not None)
+                if not decision.allowed:
+                    return _denied(service, subject, access.action, resource, decision, prefix, mapped.operation,
+                                   access_key)
+        report.count("allowed")
+        return None
+    finally:
+        _timing["evaluated"] += 1
+        _timing["seconds"] += time.perf_counter() - started
+
+
+def authorize_role(role_arn: str, session_name: str, action: str, resource: str, region: str) -> str | None:
+    """For calls a service makes in-process as a target's role (EventBridge -> Step Functions with RoleArn):
+    None when allowed (or not enforced); else the AccessDenied message, after recording it."""
+    if _mode is Mode.OFF:
+        return None
+    subject = principals.role_session(role_arn, session_name)
+    prefix = action.split(":", 1)[0]
+    context = request_context({}, region, subject.context, subject.caller.account)
+    decision = evaluate(subject, action, resource, context, policy_for(prefix, resource, region,
+                                                                       subject.caller.account))
+    if decision.allowed:
+        report.count("allowed")
+        return None
+    fix, statement, place = _fix(subject, action, resource, decision, prefix)
+    message = (f"User: {subject.arn} is not authorized to perform: {action} on resource: {resource} "
+               f"{decision.reason}")
+    enforced = _mode is Mode.ENFORCE
+    report.denied(report.Denial(subject.arn, action, resource, decision.reason, decision.deciding_policy, fix,
+                                statement, place, enforced, "target delivery"))
+    log.warning("IAM %s: %s (%s: %s)", "denied" if enforced else "would deny", message, fix, json.dumps(statement))
+    return f"{message} (localcloud: {fix}: {json.dumps(statement)})" if enforced else None
+
+
+def missing_actions(role_arn: str, session_name: str, actions: list[str], resource: str, region: str) -> list[str]:
+    """Which of `actions` the role may not perform on `resource` (recorded like any denial); [] when all are
+    allowed or IAM is not enforced (report mode records them and answers [])."""
+    denied = [a for a in actions if authorize_role(role_arn, session_name, a, resource, region) is not None]
+    return denied if _mode is Mode.ENFORCE else []

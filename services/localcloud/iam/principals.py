@@ -1,0 +1,170 @@
+"""Who signed a request, from the access key in its SigV4 credential scope.
+
+- An assumed-role session's key (what the Lambda runtime hands each environment, from STS AssumeRole of
+  the function's execution role): the session `arn:aws:sts::<account>:assumed-role/<role>/<session>`,
+  evaluated with the role's inline and attached managed policies, its permissions boundary and the
+  session policy given to AssumeRole.
+- An IAM user's access key (iam create-access-key): that user, with its own and its groups' policies.
+- Any other key — the local default `test`/`test`, Terraform's, the CLI's — is the account's root user, as
+  it always was here, so `make up`, Terraform and the developer's own scripts keep full access.
+
+The IAM state is moto's and is read on every request, so a policy put, attached or detached counts from
+the next request on; what is cached is what cannot change: which session or user an access key is, and
+each policy text's compiled form (policy.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from localcloud.iam.evaluator import Subject
+from localcloud.iam.policy import Caller, Policy, compile_policy
+
+_holders: dict[tuple[str, str], Any] = {}  # (access key, account) -> an STS session, an IAM user, or None
+_roles: dict[str, Any] = {}  # role ARN -> moto's Role, checked against the backend on each use
+
+
+def root(account: str) -> Subject:
+    arn = f"arn:aws:iam::{account}:root"
+    return Subject(Caller(frozenset({arn, account}), account), root=True, arn=arn,
+                   context={"aws:principalarn": [arn], "aws:principalaccount": [account],
+                            "aws:principaltype": ["Account"], "aws:userid": [account]})
+
+
+def _partition_backend(backends: Any, account: str) -> Any:
+    per_account = backends[account]
+    for key in ("aws", "global"):
+        try:
+            return per_account[key]
+        except KeyError:
+            continue
+    return None
+
+
+def _managed_policy(policy: Any) -> Policy:
+    version = next((v for v in policy.versions if v.version_id == policy.default_version_id), policy.versions[0])
+    return compile_policy(version.document, policy.arn, "identity")
+
+
+def _identity_policies(holder: Any, kind: str) -> list[Policy]:
+    policies = [compile_policy(document, f"inline policy {name} of {kind} {holder.name}", "identity")
+                for name, document in holder.policies.items()]
+    policies += [_managed_policy(p) for p in holder.managed_policies.values()]
+    return policies
+
+
+def _boundary(iam: Any, arn: str | None) -> Policy | None:
+    if not arn:
+        return None
+    try:
+        policy = iam.get_policy(arn)
+    except Exception:  # noqa: BLE001  a boundary naming a policy that is gone allows nothing
+        return Policy(arn, "boundary", "2012-10-17", [])
+    compiled = _managed_policy(policy)
+    return Policy(compiled.name, "boundary", compiled.version, compiled.statements)
+
+
+def _tags(raw: Any) -> dict[str, str]:
+    if isinstance(raw, dict):
+        return {k: (v.get("Value", "") if isinstance(v, dict) else str(v)) for k, v in raw.items()}
+    return {t.get("Key", ""): t.get("Value", "") for t in raw or [] if isinstance(t, dict)}
+
+
+def _session_subject(account: str, session: Any) -> Subject:
+    from localcloud.moto_adapter import iam_backends
+
+    iam = _partition_backend(iam_backends, account)
+    role_arn = session.role_arn
+    role_name = role_arn.split("/")[-1]
+    names = {session.arn, role_arn}
+    identity: list[Policy] = []
+    boundary = None
+    tags: dict[str, str] = {}
+    role_id = "AROA"
+    role = _role(iam, role_arn)
+    if role is not None:
+        identity = _identity_policies(role, "role")
+        boundary = _boundary(iam, role.permissions_boundary_arn)
+        tags = _tags(role.tags)
+        role_id = role.id
+    session_policy = compile_policy(session.policy, f"session policy of {session.arn}", "session") \
+        if session.policy else None
+    context = {
+        "aws:principalarn": [role_arn], "aws:principalaccount": [account], "aws:principaltype": ["AssumedRole"],
+        "aws:userid": [f"{role_id}:{session.session_name}"], "aws:rolesessionname": [session.session_name],
+        **{f"aws:principaltag/{k.lower()}": [v] for k, v in tags.items()},
+    }
+    return Subject(Caller(frozenset(names), account), identity, boundary, session_policy, context=context,
+                   holder=f"role {role_name}", arn=session.arn)
+
+
+def _user_subject(account: str, iam: Any, user: Any) -> Subject:
+    identity = _identity_policies(user, "user")
+    for group in getattr(iam, "groups", {}).values():
+        if user in getattr(group, "users", []):
+            identity += _identity_policies(group, "group")
+    boundary = _boundary(iam, getattr(user, "permissions_boundary", None) and
+                         getattr(user, "permissions_boundary_arn", None))
+    context = {
+        "aws:principalarn": [user.arn], "aws:principalaccount": [account], "aws:principaltype": ["User"],
+        "aws:userid": [user.id], "aws:username": [user.name],
+        **{f"aws:principaltag/{k.lower()}": [v] for k, v in _tags(user.tags).items()},
+    }
+    return Subject(Caller(frozenset({user.arn}), account), identity, boundary, context=context,
+                   holder=f"user {user.name}", arn=user.arn)
+
+
+def _role(iam: Any, arn: str) -> Any:
+    role = _roles.get(arn)
+    if role is not None and iam.roles.get(role.id) is role:
+        return role
+    try:
+        role = iam.get_role_by_arn(arn=arn)
+    except Exception:  # noqa: BLE001  the role was deleted: the session keeps no permissions
+        return None
+    _roles[arn] = role
+    return role
+
+
+def _holder(access_key: str, account: str) -> Any:
+    from localcloud.moto_adapter import iam_backends, sts_backends
+
+    sts = _partition_backend(sts_backends, account)
+    session = sts.get_assumed_role_from_access_key(access_key) if sts is not None else None
+    if session is not None:
+        return session
+    iam = _partition_backend(iam_backends, account)
+    if iam is not None:
+        return iam.get_user_from_access_key_id(access_key)
+    return None
+
+
+def subject_for(access_key: str, account: str) -> Subject:
+    """The subject for a request signed with `access_key`; moto routes it to `account`."""
+    from localcloud.moto_adapter import iam_backends
+
+    key = (access_key, account)
+    holder = _holders.get(key)
+    if holder is None:
+        holder = _holder(access_key, account)
+        if holder is None:
+            return root(account)  # not cached: the key may become a user's or a session's later
+        _holders[key] = holder
+    if hasattr(holder, "role_arn") and hasattr(holder, "session_name"):
+        return _session_subject(holder.account_id, holder)
+    iam = _partition_backend(iam_backends, account)
+    if iam.get_user_from_access_key_id(access_key) is not holder:
+        _holders.pop(key, None)  # the key or its user was deleted
+        return subject_for(access_key, account)
+    return _user_subject(account, iam, holder)
+
+
+def role_session(role_arn: str, session_name: str) -> Subject:
+    """The subject a service acting as `role_arn` is (EventBridge or Scheduler delivering to a target with
+    its RoleArn), without minting keys: the role's policies, as a session of that role."""
+    from types import SimpleNamespace
+
+    account = role_arn.split(":")[4]
+    session = SimpleNamespace(role_arn=role_arn, session_name=session_name, policy="", account_id=account,
+                              arn=f"arn:aws:sts::{account}:assumed-role/{role_arn.split('/')[-1]}/{session_name}")
+    return _session_subject(account, session)
