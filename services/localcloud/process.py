@@ -158,6 +158,11 @@ def stop_timeout() -> float:
         raise LocalCloudError(str(exc)) from None
 
 
+# A server whose final save ran past the stop's bound still stops its engines and exits after the save;
+# killing it the moment the save's marker goes (found under load) would orphan database servers.
+AFTER_SAVE_GRACE_SECONDS = 10.0
+
+
 def saving(settings: Settings, pid: int) -> bool:
     """True while the server at `pid` is writing a snapshot (its marker names it)."""
     try:
@@ -182,11 +187,20 @@ def stop(settings: Settings, wait_seconds: float | None = None,
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + wait_seconds
     said = False
-    while _alive(pid) and (time.monotonic() < deadline or saving(settings, pid)):
-        if time.monotonic() >= deadline and not said and report is not None:
-            report(f"localcloud (pid {pid}) is still writing its state after {wait_seconds:.0f} s; waiting for "
-                   "the save to finish before stopping it")
-            said = True
+    exit_by = None  # set when a save that ran past the deadline ends: the server then exits by itself
+    while _alive(pid):
+        now = time.monotonic()
+        if saving(settings, pid):
+            if now >= deadline and not said and report is not None:
+                report(f"localcloud (pid {pid}) is still writing its state after {wait_seconds:.0f} s; waiting "
+                       "for the save to finish before stopping it")
+            said = said or now >= deadline
+            exit_by = None
+        elif now >= deadline:
+            if said and exit_by is None:
+                exit_by = now + AFTER_SAVE_GRACE_SECONDS
+            if exit_by is None or now >= exit_by:
+                break
         time.sleep(0.05)
     if _alive(pid):
         if report is not None:

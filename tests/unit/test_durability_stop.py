@@ -14,7 +14,8 @@ import time
 from localcloud import process
 from localcloud.config import Settings
 
-# Ignores SIGTERM (a server busy saving), writes the marker a real saver writes, holds it `save` seconds.
+# Ignores SIGTERM (a server busy saving), writes the marker a real saver writes, holds it `save` seconds,
+# then takes a moment to exit, as a server stopping its database engines does.
 STAND_IN = """import os, signal, sys, time
 signal.signal(signal.SIGTERM, lambda *_: None)
 marker = sys.argv[1]
@@ -25,6 +26,7 @@ if save:
 print("ready", flush=True)
 time.sleep(save if save else 60)
 os.unlink(marker)
+time.sleep(0.5)  # after its save a server still stops its engines before it exits
 """
 
 
