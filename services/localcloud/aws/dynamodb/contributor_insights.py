@@ -7,7 +7,7 @@ contributor data is computed here; the setting is kept on moto's table object (s
 
 from __future__ import annotations
 
-from localcloud.aws.dynamodb.kinesis_destinations import _missing, _table
+from localcloud.aws.dynamodb.table_settings import on_table, settings_on
 from localcloud.aws.registry import handles, json_response
 from localcloud.server.requests import AwsRequest
 
@@ -16,11 +16,7 @@ SETTLED = {"ENABLING": "ENABLED", "DISABLING": "DISABLED"}
 
 
 def _settings(table) -> dict[str, str]:
-    found = getattr(table, INSIGHTS_ATTR, None)
-    if found is None:
-        found = {}
-        setattr(table, INSIGHTS_ATTR, found)
-    return found
+    return settings_on(table, INSIGHTS_ATTR)
 
 
 def _answer(table, index: str | None, status: str) -> dict[str, str]:
@@ -31,11 +27,8 @@ def _answer(table, index: str | None, status: str) -> dict[str, str]:
 
 
 @handles("dynamodb", "DescribeContributorInsights")
-def describe(request: AwsRequest):
-    spec = request.json()
-    table = _table(request, spec.get("TableName"))
-    if table is None:
-        return _missing(spec.get("TableName"))
+@on_table
+def describe(request: AwsRequest, spec: dict, table):
     settings = _settings(table)
     key = spec.get("IndexName") or ""
     status = SETTLED.get(settings.get(key, "DISABLED"), settings.get(key, "DISABLED"))
@@ -48,11 +41,8 @@ def describe(request: AwsRequest):
 
 
 @handles("dynamodb", "UpdateContributorInsights")
-def update(request: AwsRequest):
-    spec = request.json()
-    table = _table(request, spec.get("TableName"))
-    if table is None:
-        return _missing(spec.get("TableName"))
+@on_table
+def update(request: AwsRequest, spec: dict, table):
     status = "ENABLING" if spec.get("ContributorInsightsAction") == "ENABLE" else "DISABLING"
     _settings(table)[spec.get("IndexName") or ""] = status
     return json_response(_answer(table, spec.get("IndexName"), status))

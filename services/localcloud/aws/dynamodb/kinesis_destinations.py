@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from localcloud.aws.dynamodb.table_settings import on_table, settings_on
 from localcloud.aws.dynamodb.tables import table_id
 from localcloud.aws.registry import handles, json_response
 from localcloud.server.errors import aws_error
@@ -19,21 +20,6 @@ from localcloud.server.requests import AwsRequest
 
 DESTINATIONS_ATTR = "_localcloud_kinesis_destinations"
 SETTLED = {"ENABLING": "ACTIVE", "DISABLING": "DISABLED", "UPDATING": "ACTIVE"}
-
-
-def _table(request: AwsRequest, name: str | None):
-    from localcloud.moto_adapter import dynamodb_backends
-
-    backend = dynamodb_backends[request.account_id][request.region]
-    try:
-        return backend.get_table(name or "")
-    except Exception:  # noqa: BLE001  (moto's ResourceNotFoundException)
-        return None
-
-
-def _missing(name: str | None):
-    return aws_error("dynamodb", 400, "ResourceNotFoundException",
-                     f"Requested resource not found: Table: {name} not found")
 
 
 def _stream_exists(request: AwsRequest, arn: str) -> bool:
@@ -44,19 +30,12 @@ def _stream_exists(request: AwsRequest, arn: str) -> bool:
 
 
 def _destinations(table: Any) -> dict[str, dict[str, Any]]:
-    found = getattr(table, DESTINATIONS_ATTR, None)
-    if found is None:
-        found = {}
-        setattr(table, DESTINATIONS_ATTR, found)
-    return found
+    return settings_on(table, DESTINATIONS_ATTR)
 
 
 @handles("dynamodb", "EnableKinesisStreamingDestination")
-def enable(request: AwsRequest):
-    spec = request.json()
-    table = _table(request, spec.get("TableName"))
-    if table is None:
-        return _missing(spec.get("TableName"))
+@on_table
+def enable(request: AwsRequest, spec: dict, table):
     arn = spec.get("StreamArn", "")
     if not _stream_exists(request, arn):
         return aws_error("dynamodb", 400, "ValidationException", f"Stream {arn} does not exist")
@@ -71,11 +50,8 @@ def enable(request: AwsRequest):
 
 
 @handles("dynamodb", "DescribeKinesisStreamingDestination")
-def describe(request: AwsRequest):
-    spec = request.json()
-    table = _table(request, spec.get("TableName"))
-    if table is None:
-        return _missing(spec.get("TableName"))
+@on_table
+def describe(request: AwsRequest, spec: dict, table):
     shown = []
     for destination in _destinations(table).values():
         destination["DestinationStatus"] = SETTLED.get(destination["DestinationStatus"],
@@ -85,11 +61,8 @@ def describe(request: AwsRequest):
 
 
 @handles("dynamodb", "UpdateKinesisStreamingDestination")
-def update(request: AwsRequest):
-    spec = request.json()
-    table = _table(request, spec.get("TableName"))
-    if table is None:
-        return _missing(spec.get("TableName"))
+@on_table
+def update(request: AwsRequest, spec: dict, table):
     config = {k: v for k, v in (spec.get("UpdateKinesisStreamingConfiguration") or {}).items() if v is not None}
     if not config:
         return aws_error("dynamodb", 400, "ValidationException",
@@ -113,11 +86,8 @@ def update(request: AwsRequest):
 
 
 @handles("dynamodb", "DisableKinesisStreamingDestination")
-def disable(request: AwsRequest):
-    spec = request.json()
-    table = _table(request, spec.get("TableName"))
-    if table is None:
-        return _missing(spec.get("TableName"))
+@on_table
+def disable(request: AwsRequest, spec: dict, table):
     arn = spec.get("StreamArn", "")
     destination = _destinations(table).get(arn)
     if destination is None or destination["DestinationStatus"] in ("DISABLING", "DISABLED"):
