@@ -175,25 +175,6 @@ def test_missing_target_is_dead_lettered_without_retries(orch_cloud, queue):
     assert [d["result"] for d in deliveries(orch_cloud, name) if d["result"] != "error"] == ["dead-lettered"]
 
 
-def test_failing_target_is_retried_per_retry_policy_then_dead_lettered(orch_cloud, orch_functions, queue):
-    # A function localcloud cannot run (not Python) fails every delivery with a retryable error.
-    sqs, url, dlq_arn = queue
-    function = orch_functions.create("exports.handler = async () => 1;", runtime="nodejs20.x")
-    target = f"arn:aws:lambda:us-east-1:123456789012:function:{function}"
-    events = orch_cloud.client("events")
-    name = f"retry-{uuid.uuid4().hex[:8]}"
-    events.put_rule(Name=name, ScheduleExpression="rate(1 day)")
-    events.put_targets(Rule=name, Targets=[{"Id": "fn", "Arn": target, "DeadLetterConfig": {"Arn": dlq_arn},
-                                            "RetryPolicy": {"MaximumRetryAttempts": 2,
-                                                            "MaximumEventAgeInSeconds": 3600}}])
-    fire(orch_cloud, name)
-    message = receive(sqs, url)[0]
-    attributes = {k: v["StringValue"] for k, v in message["MessageAttributes"].items()}
-    assert attributes["RETRY_ATTEMPTS"] == "2" and attributes["EXHAUSTED_RETRY_CONDITION"] == "MaximumRetryAttempts"
-    results = [(d["result"], d["attempts"]) for d in deliveries(orch_cloud, name) if d["result"] != "error"]
-    assert results == [("retrying", 1), ("retrying", 2), ("dead-lettered", 3)]
-
-
 def test_rate_rule_fires_on_the_fast_clock_to_lambda(orch_cloud, orch_functions, queue):
     sqs, url, arn = queue
     source = ("import boto3, json, os\n\ndef handler(event, context):\n"
