@@ -184,7 +184,16 @@ class LocalCloudApp:
             except moto_patches.MotoPatchError as exc:
                 self._fail_start(str(exc), [event for _, event in queued[position:]])
                 return
-            except Exception:
+            except Exception as exc:
+                if hook is moto_patches.apply_all:  # e.g. a dependency a patch imports is missing: never go on
+                    # unpatched (the restore would load saved state into moto as it is, and a save could then
+                    # replace the good snapshot)
+                    log.exception("applying the moto patches failed")
+                    self._fail_start(f"localcloud's moto patches could not be applied ({type(exc).__name__}: "
+                                     f"{exc}), so nothing was restored and nothing will be saved; the saved "
+                                     "state is kept as it was. Reinstall the dependencies (`make install`) and "
+                                     "start again.", [event for _, event in queued[position:]])
+                    return
                 log.exception("start hook %r failed", hook)
             finally:
                 done.set()
