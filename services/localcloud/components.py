@@ -23,5 +23,6 @@ def install_all(app: Host) -> None:
     from localcloud.events import schedules_runner; schedules_runner.install(app)  # EventBridge schedules and Scheduler, on the local clock
     from localcloud.aws.apigatewayv2 import data_plane as http_apis; http_apis.install(app)  # HTTP API invocations (before REST's: it answers only HTTP APIs' ids)
     from localcloud.aws.apigateway import data_plane; data_plane.install(app)  # REST API invocations: Lambda proxy, AWS, MOCK, HTTP_PROXY
+    from localcloud.aws import ecr; ecr.install(app)  # the OCI registry API on ECR's registry hosts; blobs under <state>/ecr
     from localcloud.aws.s3 import cors; cors.install(app)  # browser requests from other origins, by bucket CORS
     from localcloud import console; console.install(app)  # the local console at /_localcloud/console/ (pages, event flow, dashboard)

@@ -72,8 +72,12 @@ class Host(Protocol):
     readiness: ReadinessAccess
     subsystems: Subsystems
 
-    def mount(self, prefix: str, app: WsgiApp) -> None:
-        """Route every path under `prefix` to `app`."""
+    def mount(self, prefix: str, app: WsgiApp, when: Callable[[dict[str, Any]], bool] | None = None) -> None:
+        """Route every path under `prefix` to `app` (with `when`: the requests it accepts)."""
+
+    def handle_aws(self, environ: dict[str, Any]) -> Response:
+        """Answer an AWS API request made inside the server as if it came in: authorized, journaled when it
+        changes a persisted service, answered by our handlers or moto (the ECR registry's PutImage)."""
 
     def intercept(self, answer: Callable[[dict[str, Any]], Response | None]) -> None:
         """See each request no mount took, before the AWS APIs; answer it or pass with None."""

@@ -56,7 +56,8 @@ __all__ = [
 ]
 
 # In apply order. core first: it decides how moto's per-service apps are built.
-MODULES = ("core", "iam", "s3", "sqs", "sns", "kinesis", "awslambda", "cloudwatch", "logs", "stepfunctions", "rds")
+MODULES = ("core", "iam", "s3", "sqs", "sns", "kinesis", "awslambda", "cloudwatch", "logs", "stepfunctions", "rds",
+           "ecr")
 
 _applied = threading.Event()
 _endpoint = "http://127.0.0.1:4566"

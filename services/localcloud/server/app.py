@@ -6,7 +6,8 @@ import json
 import logging
 import threading
 import time
-from typing import Any, Callable, Iterable, Protocol
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol
 
 from localcloud import moto_patches
 from localcloud.clock import configure as configure_clock
@@ -80,7 +81,7 @@ class LocalCloudApp:
         self.started_at = time.time()
         self.moto = MotoDispatcher()
         self.fast_path = FastPath(enabled=fast_path_enabled())
-        self._mounts: list[tuple[str, WsgiApp]] = []
+        self._mounts: list[tuple[str, WsgiApp, Callable[[dict[str, Any]], bool] | None]] = []
         self._intercepts: list[Callable[[dict[str, Any]], Response | None]] = []
         self._authorize: Authorizer | None = None
         self._cross_origin_policies: list[CrossOriginPolicy] = []
@@ -105,9 +106,10 @@ class LocalCloudApp:
         # The subsystems' running objects; server/main.py installs them (components.install_all).
         self.subsystems = Subsystems()
 
-    def mount(self, prefix: str, app: WsgiApp) -> None:
-        """Route every path under `prefix` to `app` (runtime API, API Gateway data plane, ...)."""
-        self._mounts.append((prefix, app))
+    def mount(self, prefix: str, app: WsgiApp, when: Callable[[dict[str, Any]], bool] | None = None) -> None:
+        """Route every path under `prefix` to `app` (runtime API, API Gateway data plane, ...); with `when`,
+        only the requests it accepts (the OCI registry's /v2/ shares the prefix with API Gateway v2's)."""
+        self._mounts.append((prefix, app, when))
         self._mounts.sort(key=lambda m: -len(m[0]))
 
     def intercept(self, answer: Callable[[dict[str, Any]], Response | None]) -> None:
@@ -287,8 +289,8 @@ class LocalCloudApp:
         if self.closed and not path.endswith("/health"):
             return _respond(start_response, aws_error("unknown", 503, "ServiceUnavailable",
                                                       "localcloud is stopping; retry once it has started again"))
-        for prefix, app in self._mounts:
-            if path.startswith(prefix):
+        for prefix, app, when in self._mounts:
+            if path.startswith(prefix) and (when is None or when(environ)):
                 return app(environ, start_response)
         for answer in self._intercepts:
             response = answer(environ)

@@ -6,7 +6,7 @@ from localcloud import __version__
 
 # The services this local cloud serves, by the names LocalStack's health endpoint uses.
 SERVICES = (
-    "apigateway", "apigatewayv2", "athena", "cloudwatch", "dynamodb", "dynamodbstreams", "ec2", "events", "glue", "iam",
+    "apigateway", "apigatewayv2", "athena", "cloudwatch", "dynamodb", "dynamodbstreams", "ec2", "ecr", "events", "glue", "iam",
     "kinesis", "kms", "lambda", "logs", "rds", "s3", "scheduler", "secretsmanager", "sns", "sqs", "ssm",
     "stepfunctions", "sts",
 )

@@ -52,7 +52,7 @@ SIDE_EFFECTS = {"rds": ("secretsmanager", "kms"), "awslambda": ("logs",), "s3": 
 # Services whose moto state we keep; at shutdown every one that moto loaded is saved, so state changed by
 # background work (pollers, deliveries, executions) is not lost either.
 PERSISTED = ("apigateway", "apigatewayv2", "athena", "awslambda", "cloudwatch", "dynamodb", "dynamodbstreams",
-             "ec2", "events", "glue", "iam", "kinesis", "kms", "logs", "rds", "s3", "scheduler", "secretsmanager",
+             "ec2", "ecr", "events", "glue", "iam", "kinesis", "kms", "logs", "rds", "s3", "scheduler", "secretsmanager",
              "sns", "sqs", "ssm", "stepfunctions", "sts")
 
 def _env_seconds(name: str, default: float) -> float:
