@@ -112,10 +112,26 @@ def status(state_dir: Path | None, port: int | None, as_json: bool) -> None:
 @main.command()
 @click.option("--source", type=click.Path(path_type=Path), default=Path("lambdas"), show_default=True)
 @click.option("--out", type=click.Path(path_type=Path), default=Path("build"), show_default=True)
-def build(source: Path, out: Path) -> None:
-    """Build deterministic Lambda zips and layers from SOURCE into OUT."""
+@click.option("--image", "image_dir", type=click.Path(path_type=Path, file_okay=False, exists=True),
+              help="Instead: build DIR/Dockerfile into a container image and push it to the local ECR "
+                   "(without Docker, the Lambda subset of Dockerfiles; see docs/images.md).")
+@click.option("--repository", help="The ECR repository to push --image to (it must exist).")
+@click.option("--tag", default="latest", show_default=True, help="The tag to push --image under.")
+@click.option("--region", help="The repository's region (default LOCALCLOUD_REGION).")
+@click.option("--build-arg", "build_args", multiple=True, metavar="KEY=VALUE", help="A Dockerfile ARG value.")
+@click.option("--engine", type=click.Choice(["auto", "docker", "built-in"]), default="auto", show_default=True,
+              help="auto: docker build when a Docker engine answers, else the built-in builder.")
+@port_option
+def build(source: Path, out: Path, image_dir: Path | None, repository: str | None, tag: str, region: str | None,
+          build_args: tuple[str, ...], engine: str, port: int | None) -> None:
+    """Build deterministic Lambda zips and layers from SOURCE into OUT (or, with --image, a container image)."""
     from localcloud.packaging import BuildError, build_all
 
+    if image_dir is not None:
+        from localcloud.imagebuild.cli import build_image
+
+        sys.exit(build_image(Settings.from_env(port=port), image_dir, out, repository, tag, region, build_args,
+                             engine, console))
     try:
         build_all(source, out, report=lambda line: console.print(f"  {line}"))
     except BuildError as exc:
