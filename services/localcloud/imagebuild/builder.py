@@ -39,6 +39,7 @@ OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
 OCI_LAYER_GZIP = "application/vnd.oci.image.layer.v1.tar+gzip"
 SUPPORTED = ("FROM public.ecr.aws/lambda/python:3.x, ARG, ENV, LABEL, WORKDIR, COPY, ADD (local files), "
              "RUN pip install, CMD, ENTRYPOINT, USER")
+EVALUATED = ("ARG", "ENV", "LABEL", "WORKDIR", "USER", "CMD", "ENTRYPOINT", "COPY", "ADD", "RUN")
 SKIPPED_ALWAYS = ("__pycache__", "*.pyc")  # as if .dockerignore held them: caches must not change the digest
 PIP_FLAGS_IGNORED = {"--no-cache-dir", "-U", "--upgrade", "--no-compile", "-q", "--quiet", "--disable-pip-version-check",
                      "--prefer-binary", "--no-warn-script-location", "--compile"}
@@ -113,18 +114,35 @@ class Builder:
             position += 1
         if position >= len(instructions) or instructions[position].keyword != "FROM":
             raise DockerfileError(f"{self.dockerfile}: the first instruction (after ARGs) must be FROM")
+        for instruction in instructions[position + 1:]:  # every refusal before any slow work (pip)
+            self._check(instruction)
         state = self._from(instructions[position], args)
         for instruction in instructions[position + 1:]:
-            handler = getattr(self, f"_{instruction.keyword.lower()}", None)
-            if instruction.keyword == "FROM":
-                self._refuse(instruction, "a second FROM makes a multi-stage build")
-            if handler is None or instruction.keyword in ("ARG_BEFORE_FROM",):
-                self._refuse(instruction, f"{instruction.keyword} is not evaluated by the built-in builder")
             if instruction.keyword == "ARG":
                 self._arg(instruction, state.args)
             else:
-                handler(instruction, state)
+                getattr(self, f"_{instruction.keyword.lower()}")(instruction, state)
         return self._image(state)
+
+    def _check(self, instruction: Instruction) -> None:
+        """Refuse, by its line, an instruction only a Docker engine can evaluate."""
+        if instruction.keyword == "FROM":
+            self._refuse(instruction, "a second FROM makes a multi-stage build")
+        if instruction.keyword not in EVALUATED:
+            self._refuse(instruction, f"{instruction.keyword} is not evaluated by the built-in builder")
+        if instruction.keyword in ("COPY", "ADD") and "from" in instruction.flags:
+            self._refuse(instruction, f"{instruction.keyword} --from needs another stage or image")
+        if instruction.keyword == "RUN":
+            form = instruction.json_form()
+            text = " ".join(form) if form is not None else instruction.arguments
+            try:
+                words = shlex.split(text)
+            except ValueError:
+                words = []
+            if any(word in ("&&", "||", ";", "|") or word.endswith(";") for word in words):
+                self._refuse(instruction, "only a single `pip install` command is evaluated, not a shell command line")
+            if _pip_arguments(words) is None:
+                self._refuse(instruction, "RUN is evaluated only for `pip install ...` (pip, pip3, python -m pip)")
 
     def _refuse(self, instruction: Instruction, reason: str) -> None:
         raise BuildRefused(f"{self.dockerfile}:{instruction.line}: {instruction.keyword} {instruction.arguments} "
@@ -203,8 +221,6 @@ class Builder:
         self._copy(instruction, state)
 
     def _copy(self, instruction: Instruction, state: _State) -> None:
-        if "from" in instruction.flags:
-            self._refuse(instruction, "COPY --from needs another stage or image")
         if "chown" in instruction.flags:
             self.notes.append(f"line {instruction.line}: --chown={instruction.flags['chown']} ignored (Lambda reads "
                               "the image's files as its own user)")
@@ -260,8 +276,6 @@ class Builder:
             words = shlex.split(text)
         except ValueError:
             words = []
-        if any(word in ("&&", "||", ";", "|") or word.endswith(";") for word in words):
-            self._refuse(instruction, "only a single `pip install` command is evaluated, not a shell command line")
         pip = _pip_arguments(words)
         if pip is None:
             self._refuse(instruction, "RUN is evaluated only for `pip install ...` (pip, pip3, python -m pip)")

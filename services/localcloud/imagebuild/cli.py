@@ -43,7 +43,7 @@ def build_image(settings: Any, image_dir: Path, out: Path, repository: str | Non
                                 cache_dir=out / ".cache" / "image-pip",
                                 report=lambda line: console.print(f"  {line}"))
     except DockerfileError as exc:
-        console.print(f"[red]error:[/red] {exc}")
+        console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
         return 1
     except RegistryError as exc:
         console.print(f"[red]error:[/red] pushing to the local ECR failed: {exc}. Is the repository {repository} "
