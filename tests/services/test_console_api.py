@@ -12,7 +12,6 @@ import urllib.request
 import uuid
 
 import pytest
-
 from localcloud.testing import LocalCloud, wait_for
 
 CONSOLE = "/_localcloud/console"

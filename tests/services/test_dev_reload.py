@@ -16,9 +16,8 @@ import uuid
 from pathlib import Path
 
 import pytest
-from support import LAMBDA_ROLE_POLICY, start_cloud, wait_for, zip_of
-
 from localcloud.packaging import build_all
+from support import LAMBDA_ROLE_POLICY, start_cloud, wait_for, zip_of
 
 HANDLER = """import json
 from greeting import WORD

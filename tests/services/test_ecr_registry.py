@@ -256,3 +256,27 @@ def test_resolve_reads_every_uri_form_to_the_pushed_layers(cloud, password, repo
 def test_api_gateway_v2_calls_under_v2_still_reach_api_gateway(cloud):
     api = cloud.client("apigatewayv2").create_api(Name="still-there", ProtocolType="HTTP")
     assert cloud.client("apigatewayv2").get_api(ApiId=api["ApiId"])["Name"] == "still-there"
+
+
+def test_the_control_plane_around_images_answers_as_ecr(cloud, password):
+    """GetAuthorizationToken's token lasts 12 hours; scan on push, tags and lifecycle policies are kept (a
+    scan is never run: scan on push is accepted and does nothing here)."""
+    import datetime
+
+    ecr = cloud.client("ecr")
+    [data] = ecr.get_authorization_token()["authorizationData"]
+    left = data["expiresAt"] - datetime.datetime.now(datetime.UTC)
+    assert datetime.timedelta(hours=11) < left <= datetime.timedelta(hours=12)
+    name = f"scan/{uuid.uuid4().hex[:6]}"
+    created = ecr.create_repository(repositoryName=name, imageScanningConfiguration={"scanOnPush": True},
+                                    tags=[{"Key": "team", "Value": "data"}])["repository"]
+    assert created["repositoryUri"] == f"{cloud.settings.account_id}.dkr.ecr.{cloud.settings.region}.amazonaws.com/{name}"
+    assert ecr.list_tags_for_resource(resourceArn=created["repositoryArn"])["tags"] == [{"Key": "team", "Value": "data"}]
+    policy = {"rules": [{"rulePriority": 1, "description": "expire untagged", "action": {"type": "expire"},
+                         "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed",
+                                       "countUnit": "days", "countNumber": 1}}]}
+    ecr.put_lifecycle_policy(repositoryName=name, lifecyclePolicyText=json.dumps(policy))
+    assert json.loads(ecr.get_lifecycle_policy(repositoryName=name)["lifecyclePolicyText"]) == policy
+    manifest, _, _ = _image(_client(cloud, password, name), "v1", {"a": b"1"})
+    [detail] = ecr.describe_images(repositoryName=name)["imageDetails"]
+    assert detail["imageDigest"] == _digest(manifest)

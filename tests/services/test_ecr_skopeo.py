@@ -10,7 +10,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from localcloud.imagebuild.builder import Builder
 
 pytestmark = pytest.mark.skipif(shutil.which("skopeo") is None,

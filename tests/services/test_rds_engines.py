@@ -16,7 +16,6 @@ import boto3
 import psycopg
 import pymysql
 import pytest
-
 from localcloud.terraform.explain import failure_reasons
 from localcloud.testing import free_port, wait_for
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from datetime import UTC
 from typing import Any
 
 from localcloud.moto_patches.registry import Patches
@@ -65,3 +66,16 @@ def put_image(original: Callable[..., Any], self: Any, repository_name: str, ima
                  if other.get_image_digest() in listed]
         image.localcloud_size = max(sizes, default=0)
     return image
+
+
+@PATCHES.wrap("moto.ecr.responses:ECRResponse.get_authorization_token", signature="(self)")
+def get_authorization_token(original: Callable[..., Any], self: Any) -> Any:
+    """A token expires 12 hours after it is issued ("The authorization token is valid for 12 hours",
+    GetAuthorizationToken); moto's expired in 2015, so credential helpers that honour expiresAt refetch it on
+    every pull."""
+    from datetime import datetime, timedelta
+
+    result = original(self)
+    for entry in result.result.get("authorizationData", []):
+        entry["expiresAt"] = datetime.now(UTC) + timedelta(hours=12)
+    return result
