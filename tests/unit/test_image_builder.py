@@ -12,7 +12,6 @@ import json
 import tarfile
 
 import pytest
-
 from localcloud.imagebuild.builder import Builder, BuildRefused
 from localcloud.imagebuild.dockerfile import parse, substitute
 
