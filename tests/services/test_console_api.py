@@ -12,6 +12,7 @@ import urllib.request
 import uuid
 
 import pytest
+
 from localcloud.testing import LocalCloud, wait_for
 
 CONSOLE = "/_localcloud/console"

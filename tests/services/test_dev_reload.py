@@ -16,8 +16,9 @@ import uuid
 from pathlib import Path
 
 import pytest
-from localcloud.packaging import build_all
 from support import LAMBDA_ROLE_POLICY, start_cloud, wait_for, zip_of
+
+from localcloud.packaging import build_all
 
 HANDLER = """import json
 from greeting import WORD

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import boto3
 import pytest
+
 from localcloud.testing import free_port
 
 LOCALCLOUD = [sys.executable, "-m", "localcloud.cli"]

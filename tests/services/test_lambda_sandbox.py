@@ -17,6 +17,7 @@ import support
 from support import start_cloud, zip_of
 
 
+
 @pytest.fixture(scope="module")
 def functions(lambda_functions):
     """The module's functions on the shared Lambda test cloud (tests/services/conftest.py)."""

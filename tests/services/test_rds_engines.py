@@ -16,6 +16,7 @@ import boto3
 import psycopg
 import pymysql
 import pytest
+
 from localcloud.terraform.explain import failure_reasons
 from localcloud.testing import free_port, wait_for
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import socket
 
 import psycopg
+
 from localcloud.aws.rds.instances import InstanceManager
 from localcloud.testing import wait_for
 

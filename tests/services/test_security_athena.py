@@ -4,7 +4,6 @@ validated as AWS validates them - never lead the mirror outside its directory.""
 from __future__ import annotations
 
 import uuid
-
 import pytest
 from test_athena_queries import run_query
 
