@@ -16,22 +16,18 @@ time, so the same Dockerfile and files give the same digest, and Terraform's ima
 
 from __future__ import annotations
 
-import fnmatch
 import hashlib
-import itertools
 import json
 import os
 import shlex
 import shutil
-import subprocess
-import sys
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from localcloud.imagebuild import base as bases
-from localcloud.imagebuild import layers
+from localcloud.imagebuild import layers, pip_install
+from localcloud.imagebuild.context import BuildContext, ContextError
 from localcloud.imagebuild.dockerfile import DockerfileError, Instruction, key_values, parse, substitute
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
@@ -40,15 +36,6 @@ OCI_LAYER_GZIP = "application/vnd.oci.image.layer.v1.tar+gzip"
 SUPPORTED = ("FROM public.ecr.aws/lambda/python:3.x, ARG, ENV, LABEL, WORKDIR, COPY, ADD (local files), "
              "RUN pip install, CMD, ENTRYPOINT, USER")
 EVALUATED = ("ARG", "ENV", "LABEL", "WORKDIR", "USER", "CMD", "ENTRYPOINT", "COPY", "ADD", "RUN")
-SKIPPED_ALWAYS = ("__pycache__", "*.pyc")  # as if .dockerignore held them: caches must not change the digest
-PIP_FLAGS_IGNORED = {"--no-cache-dir", "-U", "--upgrade", "--no-compile", "-q", "--quiet", "--disable-pip-version-check",
-                     "--prefer-binary", "--no-warn-script-location", "--compile"}
-PIP_FLAGS_KEPT = {"--no-deps", "--no-index", "--pre"}
-PIP_OPTIONS_KEPT = {"-i": "--index-url", "--index-url": "--index-url", "--extra-index-url": "--extra-index-url",
-                    "-f": "--find-links", "--find-links": "--find-links", "-c": "--constraint",
-                    "--constraint": "--constraint"}
-PIP_OPTIONS_IGNORED = {"--root-user-action", "--only-binary", "--progress-bar", "--platform", "--python-version",
-                       "--implementation", "--abi"}
 
 
 class BuildRefused(DockerfileError):
@@ -96,13 +83,12 @@ class _State:
 class Builder:
     def __init__(self, context: Path, dockerfile: Path | None = None, build_args: dict[str, str] | None = None,
                  cache_dir: Path | None = None, report=lambda line: None) -> None:
-        self.context = context.resolve()
+        self.context = BuildContext(context)
         self.dockerfile = dockerfile or context / "Dockerfile"
         self.build_args = dict(build_args or {})
-        self.cache_dir = cache_dir or self.context.parent / ".cache" / "image-pip"
+        self.cache_dir = cache_dir or self.context.root.parent / ".cache" / "image-pip"
         self.report = report
         self.notes: list[str] = []
-        self.ignored = self._dockerignore()
 
     # -- the whole build -----------------------------------------------------------------------------
     def build(self) -> BuiltImage:
@@ -141,7 +127,7 @@ class Builder:
                 words = []
             if any(word in ("&&", "||", ";", "|") or word.endswith(";") for word in words):
                 self._refuse(instruction, "only a single `pip install` command is evaluated, not a shell command line")
-            if _pip_arguments(words) is None:
+            if pip_install.arguments(words) is None:
                 self._refuse(instruction, "RUN is evaluated only for `pip install ...` (pip, pip3, python -m pip)")
 
     def _refuse(self, instruction: Instruction, reason: str) -> None:
@@ -253,7 +239,7 @@ class Builder:
             or any(path.is_dir() for path in matched)
         for path in matched:
             if path.is_dir():
-                for file in self._files_under(path):
+                for file in self.context.files_under(path):
                     image_path = str(PurePosixPath(target) / file.relative_to(path).as_posix())
                     entries[image_path] = self._entry(file, mode)
             else:
@@ -276,100 +262,26 @@ class Builder:
             words = shlex.split(text)
         except ValueError:
             words = []
-        pip = _pip_arguments(words)
+        pip = pip_install.arguments(words)
         if pip is None:
             self._refuse(instruction, "RUN is evaluated only for `pip install ...` (pip, pip3, python -m pip)")
-        installed = self._pip_install(instruction, state, pip)
-        layer = layers.build(installed)
-        state.layers.append(layer)
-        state.history.append({"created_by": f"RUN {instruction.arguments}"})
-
-    # -- pip -----------------------------------------------------------------------------------------
-    def _pip_install(self, instruction: Instruction, state: _State, words: list[str]) -> dict[str, layers.Entry]:
-        target = state.base.site_packages
-        kept: list[str] = []
-        requirement_files: list[Path] = []
-        packages: list[str] = []
-        position = 0
-        while position < len(words):
-            word = words[position]
-            name, equals, inline = word.partition("=") if word.startswith("--") else (word, "", "")
-            value = inline if equals else (words[position + 1] if position + 1 < len(words) else "")
-            takes_value = not equals
-            if name in ("-r", "--requirement"):
-                requirement_files.append(self._context_file(self._absolute(value, state), state, instruction))
-            elif name in ("-t", "--target"):
-                target = self._absolute(value, state)
-            elif name in PIP_OPTIONS_KEPT:
-                if PIP_OPTIONS_KEPT[name] == "--find-links" and "://" not in value:
-                    value = str(self._context_dir(self._absolute(value, state), state, instruction))
-                elif PIP_OPTIONS_KEPT[name] == "--constraint":
-                    value = str(self._context_file(self._absolute(value, state), state, instruction))
-                kept += [PIP_OPTIONS_KEPT[name], value]
-            elif name in PIP_OPTIONS_IGNORED:
-                pass
-            elif word in PIP_FLAGS_IGNORED:
-                takes_value = False
-            elif word in PIP_FLAGS_KEPT:
-                kept.append(word)
-                takes_value = False
-            elif word.startswith("-"):
-                self._refuse(instruction, f"pip option {word} is not supported without Docker")
-            else:
-                if word.startswith((".", "/", "git+")) or "://" in word:
-                    self._refuse(instruction, f"{word}: installing from a path or URL builds from source")
-                packages.append(word)
-                takes_value = False
-            position += 2 if takes_value else 1
-        if not requirement_files and not packages:
-            self._refuse(instruction, "pip install names nothing to install")
-        installed = self._cached_install(state.base, kept, requirement_files, packages)
-        entries: dict[str, layers.Entry] = {}
-        for file in sorted(p for p in installed.rglob("*") if p.is_file()):
-            relative = file.relative_to(installed).as_posix()
-            data = file.read_bytes()
-            if relative.startswith("bin/") and data.startswith(b"#!"):  # console scripts: the image's Python
-                data = f"#!/var/lang/bin/python{state.base.python_version}".encode() + data[data.index(b"\n"):]
-            entries[str(PurePosixPath(target) / relative)] = layers.Entry(data, executable=os.access(file, os.X_OK))
-        state.directories.add(target)
-        return entries
-
-    def _cached_install(self, base: bases.Base, kept: list[str], requirement_files: list[Path],
-                        packages: list[str]) -> Path:
-        arch = "x86_64" if base.architecture == "amd64" else "aarch64"
-        platforms = [f"manylinux2014_{arch}"]
-        if base.python_version in ("3.12", "3.13"):  # Amazon Linux 2023, glibc 2.34
-            platforms.insert(0, f"manylinux_2_28_{arch}")
-        key = hashlib.sha256(json.dumps([base.python_version, platforms, kept, packages]).encode())
-        for file in requirement_files:
-            key.update(file.read_bytes())
-        for option, value in itertools.pairwise(kept):
-            if option == "--find-links" and Path(value).is_dir():
-                for wheel in sorted(Path(value).iterdir()):
-                    key.update(wheel.name.encode() + hashlib.sha256(wheel.read_bytes()).digest())
-        target = self.cache_dir / key.hexdigest()
-        if target.is_dir():
-            self.report(f"pip install: cached ({target.name[:12]})")
-            return target
-        staging = self.cache_dir / f".{key.hexdigest()}.{uuid.uuid4().hex}"
-        staging.mkdir(parents=True)
-        command = [sys.executable, "-m", "pip", "install", "--quiet", "--no-compile", "--disable-pip-version-check",
-                   "--target", str(staging), "--implementation", "cp", "--python-version", base.python_version,
-                   "--only-binary=:all:", *(f"--platform={p}" for p in platforms), *kept,
-                   *(arg for file in requirement_files for arg in ("-r", str(file))), *packages]
-        self.report(f"pip install for Python {base.python_version} linux/{base.architecture}: "
-                    f"{' '.join(packages + [f'-r {f.name}' for f in requirement_files])}")
-        result = subprocess.run(command, check=False, capture_output=True, text=True, timeout=900)
-        if result.returncode != 0:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise DockerfileError(f"pip install for the image failed, so it was not built:\n{result.stderr[-1500:]}\n"
-                                  "Check the package names and that a manylinux wheel exists for Python "
-                                  f"{base.python_version} on {platforms[-1]}.")
+        absolute = lambda path: self._absolute(path, state)
         try:
-            staging.rename(target)
-        except OSError:  # another build installed the same set meanwhile
-            shutil.rmtree(staging, ignore_errors=True)
-        return target
+            wanted = pip_install.plan(pip, absolute)
+        except pip_install.PipRefused as exc:
+            self._refuse(instruction, str(exc))
+        options = list(wanted.options)
+        options += [arg for path in wanted.find_links
+                    for arg in ("--find-links", str(self._context_dir(path, state, instruction)))]
+        options += [arg for path in wanted.constraint_files
+                    for arg in ("--constraint", str(self._context_file(path, state, instruction)))]
+        requirement_files = [self._context_file(path, state, instruction) for path in wanted.requirement_files]
+        installed = pip_install.install(state.base, options, requirement_files, wanted.packages, self.cache_dir,
+                                        self.report)
+        target = wanted.target or state.base.site_packages
+        state.directories.add(target)
+        state.layers.append(layers.build(pip_install.entries(installed, target, state.base.python_version)))
+        state.history.append({"created_by": f"RUN {instruction.arguments}"})
 
     # -- files ---------------------------------------------------------------------------------------
     def _absolute(self, path: str, state: _State) -> str:
@@ -382,44 +294,12 @@ class Builder:
                 parts.append(part)
         return "/" + "/".join(parts)
 
-    def _dockerignore(self) -> list[str]:
-        ignore = self.context / ".dockerignore"
-        patterns = list(SKIPPED_ALWAYS)
-        if ignore.is_file():
-            patterns += [line.strip().rstrip("/") for line in ignore.read_text().splitlines()
-                         if line.strip() and not line.startswith("#") and not line.startswith("!")]
-        return patterns
-
-    def _is_ignored(self, path: Path) -> bool:
-        relative = path.relative_to(self.context).as_posix()
-        parts = relative.split("/")
-        for pattern in self.ignored:
-            pattern = pattern.lstrip("/")
-            if fnmatch.fnmatch(relative, pattern) or fnmatch.fnmatch(relative, pattern + "/*"):
-                return True
-            if "/" not in pattern and any(fnmatch.fnmatch(part, pattern) for part in parts):
-                return True
-        return False
-
     def _sources(self, source: str, instruction: Instruction) -> list[Path]:
-        pattern = source.lstrip("/") or "."
-        found = sorted(self.context.glob(pattern)) if any(c in pattern for c in "*?[") else [self.context / pattern]
-        result = []
-        for path in found:
-            resolved = path.resolve()
-            if resolved != self.context and self.context not in resolved.parents:
-                self._refuse(instruction, f"{source} is outside the build context {self.context}")
-            if not resolved.exists():
-                self._refuse(instruction, f"{source} does not exist in the build context {self.context}")
-            if resolved != self.context and self._is_ignored(resolved):
-                continue
-            result.append(resolved)
-        if not result:
-            self._refuse(instruction, f"{source} matches no file in the build context {self.context}")
-        return result
-
-    def _files_under(self, directory: Path) -> list[Path]:
-        return sorted(p for p in directory.rglob("*") if p.is_file() and not self._is_ignored(p))
+        try:
+            return self.context.sources(source)
+        except ContextError as exc:
+            self._refuse(instruction, str(exc))
+            raise
 
     @staticmethod
     def _entry(path: Path, mode: int | None) -> layers.Entry:
@@ -480,20 +360,3 @@ class Builder:
 
 def _is_archive(path: Path) -> bool:
     return path.name.endswith((".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".txz"))
-
-
-def _pip_arguments(words: list[str]) -> list[str] | None:
-    """The arguments after `install` of a pip command line, or None when it is not one."""
-    if not words:
-        return None
-    program = PurePosixPath(words[0]).name
-    rest = words[1:]
-    if program.startswith("python"):
-        if rest[:2] != ["-m", "pip"]:
-            return None
-        rest = rest[2:]
-    elif not program.startswith("pip"):
-        return None
-    if not rest or rest[0] != "install":
-        return None
-    return rest[1:]
