@@ -102,3 +102,14 @@ def test_a_build_for_a_repository_that_does_not_exist_says_so(cloud, function_di
     result = cloud.cli("build", "--image", str(function_dir), "--out", str(tmp_path / "b"),
                        "--repository", "no-such-repo", "--engine", "built-in")
     assert result.returncode == 1 and "NAME_UNKNOWN" in result.stderr
+
+
+def test_build_and_push_takes_the_repository_url_terraform_reports(cloud, function_dir, tmp_path):
+    """The Terraform runner's entry point: `<repository_url>:<tag>` in, the pushed digest out."""
+    from localcloud.imagebuild import build_and_push
+
+    ecr = cloud.client("ecr")
+    url = ecr.create_repository(repositoryName="tf-image")["repository"]["repositoryUri"]
+    digest = build_and_push(function_dir, f"{url}:v7", endpoint=cloud.endpoint, cache_dir=tmp_path / "cache")
+    [detail] = ecr.describe_images(repositoryName="tf-image")["imageDetails"]
+    assert detail["imageDigest"] == digest and detail["imageTags"] == ["v7"]
