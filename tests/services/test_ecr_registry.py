@@ -280,3 +280,22 @@ def test_the_control_plane_around_images_answers_as_ecr(cloud, password):
     manifest, _, _ = _image(_client(cloud, password, name), "v1", {"a": b"1"})
     [detail] = ecr.describe_images(repositoryName=name)["imageDetails"]
     assert detail["imageDigest"] == _digest(manifest)
+
+
+def test_deleting_a_repository_frees_the_blobs_no_other_repository_needs(cloud, password, ecr):
+    from localcloud.testing import wait_for
+
+    blobs = cloud.settings.state_dir / "ecr" / "blobs" / "sha256"
+    doomed, kept = f"gc/{uuid.uuid4().hex[:6]}", f"gc/{uuid.uuid4().hex[:6]}"
+    for name in (doomed, kept):
+        ecr.create_repository(repositoryName=name)
+    shared = {"shared.py": b"used by both\n"}
+    _, own_config, own_layer = _image(_client(cloud, password, doomed), "v1", {"only.py": os.urandom(64)})
+    _, _, shared_layer = _image(_client(cloud, password, doomed), "v2", shared)
+    _image(_client(cloud, password, kept), "v1", shared)
+    path = lambda data: blobs / _digest(data)[7:9] / _digest(data)[7:]  # noqa: E731
+    assert path(own_layer).is_file() and path(shared_layer).is_file()
+    ecr.delete_repository(repositoryName=doomed, force=True)
+    wait_for(lambda: not path(own_layer).exists() and not path(own_config).exists(), timeout=30)
+    assert path(shared_layer).is_file()
+    assert _client(cloud, password, kept).blob(_digest(shared_layer)) == shared_layer

@@ -6,12 +6,14 @@
 - blobstore.py: content-addressed blob files under <state>/ecr, written whole or not at all.
 - control.py: moto's ECR state (repositories, images) as the data plane sees it; pushes go through the
   ECR API (PutImage) so they are journaled and show in DescribeImages.
+- handlers.py: after BatchDeleteImage / DeleteRepository, blobs nothing needs are removed.
 - images.py: `resolve(image_uri)` for the Lambda runtime; GET /_localcloud/ecr/resolve?uri=<image uri>
   shows what it resolves to (digest, config, layer files), for people and tests.
 """
 
 from __future__ import annotations
 
+from localcloud.aws.ecr import handlers  # noqa: F401  (registers the ECR finisher)
 from localcloud.host import Host
 
 

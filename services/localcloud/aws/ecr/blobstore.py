@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import re
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -125,9 +126,33 @@ class BlobStore:
             raise DigestMismatch(f"the uploaded bytes have digest {actual}, not {expected}")
         private_dir(target.parent)
         os.replace(data_file, target)
+        os.utime(target)  # its age is since it was completed
         fsync_dir(target.parent)
         meta.unlink(missing_ok=True)
         return actual
+
+    def collect_garbage(self, referenced: set[str], min_age: float = 0.0,
+                        upload_age: float = 86400.0) -> tuple[int, int]:
+        """Remove blobs not in `referenced` (completed over `min_age` seconds ago) and uploads left unfinished
+        for `upload_age`. Returns (blobs removed, uploads removed). The caller holds the registry's lock, so
+        a blob completing meanwhile is already linked to its repository (service.RegistryService.lock)."""
+        now = time.time()
+        removed = [0, 0]
+        for path in self.blobs.glob("*/*") if self.blobs.exists() else []:
+            try:
+                if f"sha256:{path.name}" not in referenced and now - path.stat().st_mtime > min_age:
+                    path.unlink()
+                    removed[0] += 1
+            except FileNotFoundError:
+                pass
+        for path in self.uploads.glob("*") if self.uploads.exists() else []:
+            try:
+                if now - path.stat().st_mtime > upload_age:
+                    path.unlink()
+                    removed[1] += path.suffix != ".json"
+            except FileNotFoundError:
+                pass
+        return removed[0], removed[1]
 
     def cancel(self, upload_id: str) -> None:
         for path in self._upload_files(upload_id):

@@ -92,17 +92,28 @@ def link_blob(repo: Any, digest: str, size: int) -> None:
 def blob_linked(repo: Any, digest: str) -> bool:
     """A blob uploaded to this repository, or named by one of its images (a link made by an upload just
     before a crash is not journaled, but the manifest that names it is)."""
-    if digest in repo.layers:
-        return True
-    for image in list(repo.images):
-        try:
-            document = json.loads(image.image_manifest)
-        except ValueError:
-            continue
-        if document.get("config", {}).get("digest") == digest or any(
-                layer.get("digest") == digest for layer in document.get("layers", [])):
-            return True
-    return False
+    return digest in repo.layers or any(digest in _named_by(image.image_manifest) for image in list(repo.images))
+
+
+def _named_by(manifest: str) -> list[str]:
+    try:
+        document = json.loads(manifest)
+    except ValueError:
+        return []
+    config = document.get("config", {}).get("digest")
+    return [*([config] if config else []), *(layer.get("digest") for layer in document.get("layers", []))]
+
+
+def referenced_blobs() -> set[str]:
+    """Every blob some repository of any account and region links or one of its images names."""
+    found: set[str] = set()
+    for regions in list(_backends().values()):
+        for backend in list(regions.values()):
+            for repo in list(backend.repositories.values()):
+                found.update(repo.layers)
+                for image in list(repo.images):
+                    found.update(_named_by(image.image_manifest))
+    return found
 
 
 def call(handle_aws: HandleAws, registry: Registry, operation: str, payload: dict[str, Any]) -> dict[str, Any]:

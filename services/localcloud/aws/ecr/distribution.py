@@ -162,8 +162,8 @@ class DistributionApi:
         raise OciError(405, "UNSUPPORTED", "ECR does not delete blobs; delete the images that use them "
                        "(BatchDeleteImage, or DELETE /v2/<name>/manifests/<digest>)")
 
-    def _stored(self, repo: Any, name: str, digest: str) -> Response:
-        control.link_blob(repo, digest, self.blobs.size(digest))
+    @staticmethod
+    def _stored(name: str, digest: str) -> Response:
         return 201, [("Location", f"/v2/{name}/blobs/{digest}"), ("Docker-Content-Digest", digest)], b""
 
     def _finish(self, repo: Any, name: str, upload_id: str, digest: str | None) -> Response:
@@ -171,12 +171,14 @@ class DistributionApi:
             self.blobs.cancel(upload_id)
             raise OciError(400, "DIGEST_INVALID", f"the digest query parameter {digest!r} is not sha256:<64 hex>",
                            {"digest": digest})
-        try:
-            self.blobs.finish(upload_id, digest)
-        except DigestMismatch as exc:
-            raise OciError(400, "DIGEST_INVALID", f"provided digest did not match uploaded content: {exc}",
-                           {"digest": digest}) from None
-        return self._stored(repo, name, digest)
+        with self.service.lock:  # complete and linked at once, for the garbage collector
+            try:
+                self.blobs.finish(upload_id, digest)
+            except DigestMismatch as exc:
+                raise OciError(400, "DIGEST_INVALID", f"provided digest did not match uploaded content: {exc}",
+                               {"digest": digest}) from None
+            control.link_blob(repo, digest, self.blobs.size(digest))
+        return self._stored(name, digest)
 
     def _uploads_post(self, environ: dict[str, Any], registry: Registry, repo: Any, name: str) -> Response:
         query = self._query(environ)
@@ -185,9 +187,11 @@ class DistributionApi:
             source_name = query.get("from", "")
             source = control.repository(registry, source_name) if source_name else None
             digest = query["mount"]
-            if source is not None and DIGEST.match(digest) and self.blobs.has(digest) \
-                    and control.blob_linked(source, digest):
-                return self._stored(repo, name, digest)
+            with self.service.lock:
+                if source is not None and DIGEST.match(digest) and self.blobs.has(digest) \
+                        and control.blob_linked(source, digest):
+                    control.link_blob(repo, digest, self.blobs.size(digest))
+                    return self._stored(name, digest)
             # not mountable: the client uploads it (distribution spec: 202 and an upload session)
         upload = self.blobs.start(name)
         if "digest" in query:  # monolithic: POST with the whole blob

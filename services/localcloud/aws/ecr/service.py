@@ -3,7 +3,9 @@ ECR API (host.subsystems "ecr-registry"; installed by localcloud.aws.ecr.install
 
 from __future__ import annotations
 
+import logging
 import re
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +17,7 @@ from localcloud.aws.ecr.control import Registry
 # <account>.dkr.ecr.<region>.localhost.localstack.cloud, which public DNS resolves to 127.0.0.1.
 REGISTRY_HOST = re.compile(r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\."
                            r"(?:amazonaws\.com(?:\.cn)?|localhost\.localstack\.cloud)$")
+log = logging.getLogger("localcloud.ecr")
 LOOPBACK = ("localhost", "127.0.0.1", "::1", "[::1]")
 
 
@@ -38,6 +41,23 @@ class RegistryService:
         self.blobs = BlobStore(settings.state_dir / "ecr")
         self.handle_aws = handle_aws
         self._wait_ready = wait_ready
+        # Held while a completed blob is linked to its repository and while garbage is collected: a blob is
+        # never seen complete but unlinked, so the collector needs no grace period.
+        self.lock = threading.Lock()
+
+    def collect_soon(self) -> None:
+        """Free the blobs no image or repository needs any more (after BatchDeleteImage, DeleteRepository),
+        in the background: a delete of a large repository answers at once."""
+        def collect() -> None:
+            try:
+                with self.lock:
+                    blobs, uploads = self.blobs.collect_garbage(control.referenced_blobs())
+                if blobs or uploads:
+                    log.info("removed %d image blobs and %d abandoned uploads no repository needs", blobs, uploads)
+            except Exception:
+                log.exception("collecting unreferenced image blobs failed; they stay on disk")
+
+        threading.Thread(target=collect, name="ecr-blob-gc", daemon=True).start()
 
     def wait_ready(self) -> None:
         """ECR's saved state is restored (and the journal replayed) before the registry reads it."""
