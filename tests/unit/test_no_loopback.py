@@ -10,7 +10,9 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[2] / "services" / "localcloud"
 
 # Run outside the server (command line, test helpers, deploy to real AWS): boto3 against an endpoint is their job.
-CLIENT_SIDE = ("cli.py", "testing.py", "pytest.py", "deploy/", "devloop/", "terraform/", "runtime/cli.py")
+# imagebuild/ is `localcloud build --image` (and the Terraform runner's push): a registry client, never the server.
+CLIENT_SIDE = ("cli.py", "testing.py", "pytest.py", "deploy/", "devloop/", "terraform/", "runtime/cli.py",
+               "imagebuild/")
 # Inside the server on purpose, each for its reason:
 IN_SERVER_LOOPBACK = {
     # moto's ASL interpreter runs aws-sdk:* task integrations through boto3; any API may be named.
