@@ -299,3 +299,18 @@ def test_deleting_a_repository_frees_the_blobs_no_other_repository_needs(cloud, 
     wait_for(lambda: not path(own_layer).exists() and not path(own_config).exists(), timeout=30)
     assert path(shared_layer).is_file()
     assert _client(cloud, password, kept).blob(_digest(shared_layer)) == shared_layer
+
+
+def test_an_immutable_repository_refuses_to_move_a_tag_and_the_catalog_lists_repositories(cloud, password, ecr):
+    name = f"pinned/{uuid.uuid4().hex[:6]}"
+    ecr.create_repository(repositoryName=name, imageTagMutability="IMMUTABLE")
+    client = _client(cloud, password, name)
+    first, _, _ = _image(client, "v1", {"a": b"1"})
+    assert client.push_manifest("v1", first, OCI_MANIFEST) == _digest(first)  # the same image again: fine
+    with pytest.raises(RegistryError) as refused:
+        _image(client, "v1", {"a": b"2"})
+    assert (refused.value.status, refused.value.code) == (400, "TAG_INVALID")
+    assert client.manifest("v1")[0] == first
+    basic = base64.b64encode(f"AWS:{password}".encode()).decode()
+    status, _, body = _raw(cloud, "GET", "/v2/_catalog", headers={"Authorization": f"Basic {basic}"})
+    assert status == 200 and name in json.loads(body)["repositories"]
