@@ -55,6 +55,8 @@ def leftovers(endpoint: str, prefix: str, key_ids: list[str] = ()) -> dict[str, 
                                prefix),
         "db subnet groups": _named([g["DBSubnetGroupName"] for g in
                                     rds.describe_db_subnet_groups()["DBSubnetGroups"]], prefix),
+        "ecr repositories": _named([r["repositoryName"] for r in c("ecr").describe_repositories()["repositories"]],
+                                   prefix),
         "kms aliases": _named([a["AliasName"] for a in kms.list_aliases()["Aliases"]], prefix),
         "kms keys not pending deletion": [k for k in key_ids
                                           if kms.describe_key(KeyId=k)["KeyMetadata"]["KeyState"]

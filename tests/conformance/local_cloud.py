@@ -35,3 +35,25 @@ def running_local_cloud(state_dir: Path) -> Iterator[str]:
 def client(endpoint: str, service: str, region: str = "us-east-1"):
     return boto3.client(service, endpoint_url=endpoint, region_name=region, aws_access_key_id="test",
                         aws_secret_access_key="test")
+
+
+def push_an_image(endpoint: str, repository_url: str) -> str:
+    """Push a minimal image (a config, no layers) to `repository_url` through the OCI API; its digest."""
+    import base64
+    import hashlib
+    import json
+
+    from localcloud.imagebuild.registry_client import RegistryClient
+
+    host, _, repository = repository_url.partition("/")
+    region = host.split(".")[3]
+    token = client(endpoint, "ecr", region).get_authorization_token()["authorizationData"][0]["authorizationToken"]
+    registry = RegistryClient(endpoint, repository, base64.b64decode(token).decode().split(":", 1)[1],
+                              host.replace(".amazonaws.com", ".localhost.localstack.cloud"))
+    config = b'{"architecture":"amd64","os":"linux","config":{}}'
+    registry.push_blob(config)
+    manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                           "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                                      "digest": "sha256:" + hashlib.sha256(config).hexdigest(),
+                                      "size": len(config)}, "layers": []}).encode()
+    return registry.push_manifest("latest", manifest, "application/vnd.oci.image.manifest.v1+json")

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from lambda_packages import build_packages
 from leftovers import leftovers
-from local_cloud import client, running_local_cloud
+from local_cloud import client, push_an_image, running_local_cloud
 from localcloud.terraform.runner import TerraformRunner
 
 pytestmark = pytest.mark.integration
@@ -41,6 +41,8 @@ def test_apply_replan_destroy(tmp_path: Path) -> None:
         created = leftovers(endpoint, prefix, key_ids)
         missing = [kind for kind, names in created.items() if not names and kind != "sns subscriptions"]
         assert missing == [], f"apply reported success, but these were not found afterwards: {missing}"
+
+        push_an_image(endpoint, outputs["image_repository_url"])  # images are not Terraform's: no diff
 
         plan = runner.plan()
         assert plan.exit_code == 0, (

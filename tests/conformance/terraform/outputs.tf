@@ -30,3 +30,7 @@ output "function_names" {
   value = [for f in [aws_lambda_function.ingest, aws_lambda_function.processor, aws_lambda_function.worker,
   aws_lambda_function.compact, aws_lambda_function.api] : f.function_name]
 }
+
+output "image_repository_url" {
+  value = aws_ecr_repository.functions.repository_url
+}
