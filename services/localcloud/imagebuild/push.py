@@ -74,7 +74,9 @@ def build_and_push(context: Path, *, endpoint: str, port: int, account: str, reg
     target = f"{host}/{repository}:{tag}"
     subprocess.run(["docker", "login", "--username", "AWS", "--password-stdin", host], input=password.encode(),
                    check=True, capture_output=True)
-    subprocess.run(["docker", "build", "--provenance=false", "-t", target,
+    # No --provenance flag (the legacy builder lacks it): BuildKit's attestations make the push an index,
+    # which the registry stores and images.resolve picks the linux image from.
+    subprocess.run(["docker", "build", "-t", target,
                     *(arg for key, value in (build_args or {}).items() for arg in ("--build-arg", f"{key}={value}")),
                     str(context)], check=True)
     subprocess.run(["docker", "push", target], check=True)
