@@ -3,8 +3,8 @@
 
 Routing: every /v2/ request whose Host is a registry host (`<account>.dkr.ecr.<region>.localhost.localstack.cloud`
 or `...amazonaws.com` through LOCALCLOUD_ALLOWED_HOSTS), and, on the endpoint's own host, unsigned /v2/
-requests in the API's shape (the path form, `127.0.0.1:<port>/v2/<repository>/...`; API Gateway v2's
-/v2/apis calls are SigV4-signed and go on to moto).
+requests (none, Basic or Bearer auth) in the API's shape (the path form, `127.0.0.1:<port>/v2/<repository>/...`;
+API Gateway v2's /v2/apis calls are SigV4-signed and go on to moto).
 
 Auth as ECR's: `GET /v2/` without credentials answers 401 with a Basic challenge; clients then send
 Basic `AWS:<password>`, the password in GetAuthorizationToken's token (`aws ecr get-login-password`).
@@ -49,8 +49,10 @@ def is_registry_request(environ: dict[str, Any]) -> bool:
     """A request for the registry API, not for an AWS API that shares the /v2 prefix."""
     if registry_of_host(environ.get("HTTP_HOST", "")) is not None:
         return True
-    if environ.get("HTTP_AUTHORIZATION", "").startswith("AWS4-") or "X-Amz-Credential=" in environ.get("QUERY_STRING", ""):
-        return False
+    auth = environ.get("HTTP_AUTHORIZATION", "")
+    if (auth and not auth.lower().startswith(("basic ", "bearer "))) or "X-Amz-Credential=" in environ.get(
+            "QUERY_STRING", ""):
+        return False  # an AWS API call (SigV4, S3's SigV2, presigned): API Gateway v2's /v2/apis, a bucket "v2"
     path = environ.get("PATH_INFO", "")
     return path in ("/v2", "/v2/", "/v2/_catalog") or any(pattern.match(path) for _, pattern in ROUTES)
 
