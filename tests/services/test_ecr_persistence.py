@@ -79,3 +79,33 @@ def test_an_image_pushed_just_before_a_kill_9_is_there_after_the_restart(tmp_pat
             assert "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest() == f"sha256:{path.name}"
     finally:
         cloud.stop()
+
+
+def test_a_chunked_upload_goes_on_after_a_restart(tmp_path):
+    import urllib.request
+
+    cloud = start_cloud(tmp_path / "state", clock_speed=1.0)
+    try:
+        cloud.client("ecr").create_repository(repositoryName="resumed")
+        auth = {"Authorization": "Basic " + base64.b64encode(
+            f"AWS:{cloud.settings.account_id}-auth-token".encode()).decode()}
+
+        def call(method, path, body=None, headers=None):
+            request = urllib.request.Request(cloud.endpoint + path, data=body, method=method,
+                                             headers={**auth, **(headers or {})})
+            with urllib.request.urlopen(request, timeout=30) as answer:
+                return answer.status, dict(answer.headers)
+
+        data = os.urandom(6000)
+        _, headers = call("POST", "/v2/resumed/blobs/uploads/", b"")
+        location = headers["Location"]
+        call("PATCH", location, data[:4000], {"Content-Range": "0-3999"})
+        cloud.stop()
+        cloud.start()
+        status, headers = call("GET", location)
+        assert status == 204 and headers["Range"] == "0-3999"
+        call("PATCH", location, data[4000:], {"Content-Range": "4000-5999"})
+        status, headers = call("PUT", f"{location}?digest={_digest(data)}", b"")
+        assert status == 201 and headers["Docker-Content-Digest"] == _digest(data)
+    finally:
+        cloud.stop()
