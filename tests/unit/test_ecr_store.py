@@ -7,7 +7,6 @@ import hashlib
 import json
 
 import pytest
-
 from localcloud.aws.ecr import manifests
 from localcloud.aws.ecr.blobstore import BlobStore, DigestMismatch, RangeInvalid, UploadUnknown
 from localcloud.aws.ecr.control import Registry
