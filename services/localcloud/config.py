@@ -75,6 +75,7 @@ class Settings:
     moto_api: bool = False
     # Each Lambda environment in namespaces as AWS's (read-only /var/task and /opt, uid 993, private /tmp).
     lambda_sandbox: bool = True
+    lambda_fork_templates: bool = True  # Python cold starts forked from a template that imported boto3 (runtime/template.py)
     # An idle Lambda execution environment is stopped after this many seconds; at most this many run at once.
     lambda_idle_seconds: float = 600.0
     lambda_concurrency: int = 32
@@ -109,6 +110,7 @@ class Settings:
             allowed_origins=_env_list("LOCALCLOUD_ALLOWED_ORIGINS"),
             moto_api=_env_flag("LOCALCLOUD_MOTO_API"),
             lambda_sandbox=_env_flag("LOCALCLOUD_LAMBDA_SANDBOX", default=True),
+            lambda_fork_templates=_env_flag("LOCALCLOUD_LAMBDA_FORK", default=True),
             lambda_idle_seconds=_env_float("LOCALCLOUD_LAMBDA_IDLE_SECONDS", 600.0, "seconds such as 600"),
             lambda_concurrency=int(_env_float("LOCALCLOUD_LAMBDA_CONCURRENCY", 32, "a count such as 32")),
             stop_drain_seconds=_env_float("LOCALCLOUD_STOP_DRAIN_SECONDS", 5.0, "seconds such as 5"),

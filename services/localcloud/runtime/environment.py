@@ -18,6 +18,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from typing import Any
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,6 +62,9 @@ class EnvironmentConfig:
     timeout: float
     log_stream: str
     memory_mb: int = 0  # MemorySize; 0: no limit
+    # Forks the environment from a template (template.py) instead of spawning `command`; None when the
+    # template cannot (then `command` is spawned: a template never fails an invoke).
+    fork: Callable[[], Any] | None = None
 
 
 class ExecutionEnvironment:
@@ -79,16 +83,20 @@ class ExecutionEnvironment:
         self.init_error: dict | None = None
         self.init_duration_ms: float | None = None
         self.init_output = bytearray()  # output before the first invocation (AWS logs it before START)
-        self.process: subprocess.Popen | None = None
+        self.process: subprocess.Popen | None = None  # or a template.ForkedProcess
+        self.forked = False
         self.peak_rss_mb = 0.0  # largest sample of the process tree's resident memory (memory.py)
         self.killed_for_memory = False
 
     # -- lifecycle ------------------------------------------------------------------------------------
     def start(self) -> None:
         self._spawned = time.perf_counter()
-        self.process = subprocess.Popen(self.config.command, cwd=self.config.cwd, env=self.config.env,
-                                        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                        stderr=subprocess.STDOUT, start_new_session=True)
+        self.process = self.config.fork() if self.config.fork is not None else None
+        self.forked = self.process is not None
+        if self.process is None:
+            self.process = subprocess.Popen(self.config.command, cwd=self.config.cwd, env=self.config.env,
+                                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                            stderr=subprocess.STDOUT, start_new_session=True)
         os.set_blocking(self.process.stdout.fileno(), False)
         threading.Thread(target=self._pump_output, name=f"lambda-out-{self.id[:8]}", daemon=True).start()
         threading.Thread(target=self._watch, name=f"lambda-watch-{self.id[:8]}", daemon=True).start()
@@ -113,7 +121,10 @@ class ExecutionEnvironment:
 
     @property
     def pid(self) -> int | None:
-        return self.process.pid if self.process else None
+        """The process MemorySize measures (a forked environment's worker, not its keeper)."""
+        if self.process is None:
+            return None
+        return getattr(self.process, "memory_pid", None) or self.process.pid
 
     @property
     def memory_mb(self) -> int:

@@ -161,6 +161,20 @@ class Sandbox:
         return {"_LOCALCLOUD_SANDBOX": encode_layout(layout), "HOME": HOME, "PATH": PATH,
                 "LD_LIBRARY_PATH": LD_LIBRARY_PATH, "PYTHONPATH": RUNTIME_DIR}
 
+    def template_environment(self, *, interpreter: str, runtime: Path, entry: str) -> dict[str, str]:
+        """The tree for a fork template (template.py): the runtime and the interpreter mounted as for a
+        worker, no code or layers yet, the host kept at HOST_INSIDE and privileges kept, so each
+        environment forked from it mounts its own and then drops them (template_main.py)."""
+        home = lang_home(interpreter)
+        if self.mode == "root" and not _others_can_read(runtime / "awslambdaric" / "__init__.py"):
+            self._readable_once([runtime])
+        real = os.path.realpath
+        layout = {"mode": self.mode, "template": "1", "task": "", "layers": [], "runtime": real(runtime),
+                  "lang": real(home.prefix), "bootstrap": real(entry), "tmp_mb": 1,
+                  "argv": [home.executable, "-I", "-S", "-u", BOOTSTRAP_INSIDE]}
+        return {"_LOCALCLOUD_SANDBOX": encode_layout(layout), "HOME": HOME, "PATH": PATH,
+                "LD_LIBRARY_PATH": LD_LIBRARY_PATH}
+
     def process_environment(self, *, argv: list[str], task: Path, layers: list[Path], runtime: Path | None,
                             lang: str | None, ephemeral_mb: int) -> dict[str, str]:
         """The same tree for a worker that is not Python (Node.js, a custom runtime's bootstrap): `lang` is

@@ -8,6 +8,9 @@ repeating its key (sandbox.encode_layout):
                                     /var/lang (the interpreter's installation, as AWS places it)
     bootstrap                       host file copied to /var/rapid/bootstrap.py (the worker's entry point)
     tmp_mb                          size of the private /tmp (EphemeralStorage)
+    template                        "1": this is a fork template (template.py): the host's root stays at
+                                    HOST_INSIDE and privileges are kept, so each environment forked from
+                                    it can mount its own code, layers, /tmp and /proc (template_main.py)
     mode                            "root": we are real root; drop to uid 993 with setuid.
                                     "userns": we are root of a user namespace mapped to the server's user;
                                     a nested user namespace maps uid 993 to it.
@@ -40,6 +43,7 @@ PR_SET_NO_NEW_PRIVS = 38
 SYSTEM_DIRS = ("/usr", "/etc", "/lib", "/lib64", "/lib32", "/libx32", "/bin", "/sbin")
 MOUNTINFO = "/newroot/proc/self/mountinfo"  # the sandbox's own /proc, mounted first
 DEVICES = ("null", "zero", "full", "random", "urandom", "tty")
+HOST_INSIDE = "/var/rapid/host"  # a fork template's view of the host; each forked environment detaches it
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -221,6 +225,9 @@ def build(layout: dict) -> None:
     _mkdirs(new + "/tmp")
     mount("tmpfs", new + "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"mode=1777,size={int(layout['tmp_mb'])}m")
     _dev(new)
+    if layout.get("template") == "1":
+        os.mkdir(new + HOST_INSIDE, 0o700)
+        mount("/oldroot", new + HOST_INSIDE, None, MS_BIND | MS_REC)
     mount(None, new, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)  # the root itself is read-only
     os.chdir(new)
     pivot_root(".", ".")  # pivot_root(2): the old root ends stacked on "/", and is detached next
@@ -270,7 +277,8 @@ def main() -> None:
     os.umask(0o022)
     try:
         build(layout)
-        drop_privileges(layout["mode"])
+        if layout.get("template") != "1":  # a template drops them in each environment it forks
+            drop_privileges(layout["mode"])
         os.chdir("/var/task")
         argv = layout["argv"]
         os.execve(argv[0], argv, dict(os.environ))

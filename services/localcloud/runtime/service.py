@@ -25,6 +25,7 @@ from localcloud.runtime.launchers import NotRunnable
 from localcloud.runtime.pool import EnvironmentPools
 from localcloud.runtime.runtime_api import RuntimeApi
 from localcloud.runtime.sandbox import Sandbox, SandboxUnavailable
+from localcloud.runtime.template import ForkTemplate, Templates, TemplateUnavailable
 from localcloud.state import changes
 
 log = logging.getLogger("localcloud.lambda")
@@ -49,6 +50,7 @@ class LambdaService:
         self.pools = EnvironmentPools(settings.lambda_concurrency, self._spawn)
         self.code_root = settings.state_dir / "lambda" / "code"
         self.sandbox = Sandbox(settings.lambda_sandbox)
+        self.templates = Templates(settings.lambda_fork_templates)
         self.notes: list[str] = []
         self._noted: set[str] = set()
         self._environments: dict[str, ExecutionEnvironment] = {}
@@ -67,6 +69,7 @@ class LambdaService:
         self._stop.set()
         self.events.stop()
         self.pools.stop_all()
+        self.templates.stop()
 
     def health(self) -> dict[str, object]:
         states: dict[str, int] = {}
@@ -76,7 +79,7 @@ class LambdaService:
         if self.sandbox.enabled and self.sandbox.state().startswith("off"):
             notes.append(self.sandbox.warning())  # `localcloud status` shows it beside the log's warning
         return {"notes": notes, "lambda_environments": states,
-                "lambda_sandbox": self.sandbox.state()}
+                "lambda_sandbox": self.sandbox.state(), "lambda_templates": self.templates.health()}
 
     # -- the in-process API ---------------------------------------------------------------------------
     def resolve(self, name_or_arn: str, qualifier: str | None = None, account_id: str | None = None,
@@ -167,6 +170,7 @@ class LambdaService:
             sys_path += [str(p) for p in code.layer_paths(layer_dir, interpreter.version)]
         sys_path.append(str(runtime_dir))
         inside = {"LAMBDA_TASK_ROOT": str(task_root), "LAMBDA_RUNTIME_DIR": str(runtime_dir)}
+        sandboxed = False
         if self.sandbox.active():
             try:
                 inside = self.sandbox.environment(interpreter=interpreter.executable, handler=spec.handler,
@@ -177,12 +181,17 @@ class LambdaService:
                                 f"{spec.name}: runs without the sandbox, because {exc}.")
             else:
                 command = self.sandbox.command(interpreter.executable)
+                sandboxed = True
                 sys_path = sandbox.sys_path(interpreter.version)
                 inside.update(LAMBDA_TASK_ROOT=sandbox.TASK_ROOT, LAMBDA_RUNTIME_DIR=sandbox.RUNTIME_DIR)
         config = EnvironmentConfig(
             command=command, cwd=task_root,
             env=self._worker_env(spec, env_id, sys_path, inside, stream),
             timeout=float(spec.timeout), log_stream=stream, memory_mb=spec.memory_size)
+        template = self.templates.ready(interpreter.executable, interpreter.version, runtime_dir,
+                                        self.sandbox if sandboxed else None)
+        if template is not None and template.shadowed_by(task_root, layer_dirs) is None:
+            config.fork = self._forker(template, config, spec, task_root, layer_dirs, sandboxed)
         env = ExecutionEnvironment(config, on_gone=self._gone)
         env.id = env_id
         if interpreter.note:
@@ -193,6 +202,30 @@ class LambdaService:
         self._stream_of[env.id] = (spec, stream)
         env.start()
         return env
+
+    @staticmethod
+    def _forker(template: ForkTemplate, config: EnvironmentConfig, spec: FunctionSpec, task_root, layer_dirs,
+                sandboxed: bool):
+        """The environment forked from `template`: the same variables, argv and tree a spawned worker
+        gets (sandbox_enter.py builds it there, template_main.py here); None makes it spawn instead."""
+        variables = {k: v for k, v in config.env.items() if k != "_LOCALCLOUD_SANDBOX"}
+        if sandboxed:
+            real = os.path.realpath
+            box = {"task": real(task_root), "layers": [real(p) for p in layer_dirs],
+                   "tmp_mb": int(spec.ephemeral_storage_mb)}
+            argv, cwd = [sandbox.BOOTSTRAP_INSIDE, spec.handler], sandbox.TASK_ROOT
+        else:
+            box, argv, cwd = None, [WORKER_BOOTSTRAP, spec.handler], str(task_root)
+
+        def fork():
+            try:
+                return template.fork(variables, argv, cwd, box)
+            except TemplateUnavailable as exc:
+                log.warning("the python%s fork template is gone (%s); %s spawns its worker instead, and a new "
+                            "template starts", template.version, exc, spec.name)
+                return None
+
+        return fork
 
     def _spawn_launched(self, spec: FunctionSpec) -> ExecutionEnvironment:
         """A Node.js or custom-runtime worker (launchers.py); NotRunnable for a runtime this machine lacks."""
