@@ -203,8 +203,7 @@ class LambdaService:
         env.start()
         return env
 
-    @staticmethod
-    def _forker(template: ForkTemplate, config: EnvironmentConfig, spec: FunctionSpec, task_root, layer_dirs,
+    def _forker(self, template: ForkTemplate, config: EnvironmentConfig, spec: FunctionSpec, task_root, layer_dirs,
                 sandboxed: bool):
         """The environment forked from `template`: the same variables, argv and tree a spawned worker
         gets (sandbox_enter.py builds it there, template_main.py here); None makes it spawn instead."""
@@ -223,6 +222,7 @@ class LambdaService:
             except TemplateUnavailable as exc:
                 log.warning("the python%s fork template is gone (%s); %s spawns its worker instead, and a new "
                             "template starts", template.version, exc, spec.name)
+                self.templates.ready(template.interpreter, template.version, template.runtime_dir, template.sandbox)
                 return None
 
         return fork

@@ -96,6 +96,7 @@ class ForkTemplate:
         self.interpreter, self.version, self.runtime_dir, self.sandbox = interpreter, version, runtime_dir, sandbox
         self.names: frozenset[str] = frozenset()
         self.pid: int | None = None  # the forker's, for health and tests
+        self.broken: str | None = None  # why environments cannot be forked here (then none are, until restart)
         self.forked = 0  # environments forked so far (health: tests see which road a cold start took)
         self.ready = threading.Event()
         self.gone = threading.Event()
@@ -135,11 +136,34 @@ class ForkTemplate:
         if not message:
             self._failed(ours)
             return
-        ours.settimeout(None)
+        # The control socket proper is handed over now: `unshare` keeps the first one open as long as it runs,
+        # so on that one the forker's death would look like silence, not like a closed socket.
+        control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            socket.send_fds(ours, [b"control"], [theirs.fileno()])
+        except OSError as exc:
+            log.warning("the python%s fork template went away as it started (%s)", self.version, exc)
+            control.close()
+            self._failed(ours)
+            return
+        finally:
+            theirs.close()
+        ours.close()
         self.names = frozenset(json.loads(message)["ready"])
-        self.pid, self._control = pid, ours
+        self.pid, self._control = pid, control
         self.ready.set()
         threading.Thread(target=self._drain_stderr, name=f"lambda-template-{self.version}", daemon=True).start()
+        threading.Thread(target=self._watch_control, args=(control,), name=f"lambda-template-watch-{self.version}",
+                         daemon=True).start()
+
+    def _watch_control(self, control: socket.socket) -> None:
+        """The forker never writes after its ready message: the end of the socket is its death (the PID 1
+        above it stays while environments it forked run, so the process itself does not end)."""
+        try:
+            control.recv(1)
+        except OSError:
+            pass
+        self.gone.set()
 
     def _failed(self, ours: socket.socket) -> None:
         said = b""
@@ -191,6 +215,11 @@ class ForkTemplate:
             if hello != b"pid\n" or pid is None:
                 raise TemplateUnavailable("the template did not fork the environment")
             hello, worker_pid = _passed_pid(ours)
+            if hello.startswith(b"failed "):  # it cannot build a sandbox here: never again, spawn instead
+                self.broken = hello[7:].decode(errors="replace").strip()
+                log.warning("the python%s fork template cannot set up an environment (%s); cold starts spawn "
+                            "workers as before", self.version, self.broken)
+                raise TemplateUnavailable(self.broken)
             if hello != b"worker\n" or worker_pid is None:
                 raise TemplateUnavailable("the forked environment did not start")
             ours.settimeout(None)
@@ -243,6 +272,8 @@ class Templates:
             if self._stopped:
                 return None
             template = self._templates.get(key)
+            if template is not None and template.broken:
+                return None
             if template is None or template.gone.is_set():
                 if template is not None:
                     template.retire()
@@ -264,7 +295,7 @@ class Templates:
     def health(self) -> dict[str, object]:
         with self._lock:
             return {f"python{t.version}": {"pid": t.pid, "ready": t.alive(), "sandboxed": key[2] is not None,
-                                         "forked": t.forked}
+                                         "forked": t.forked, **({"broken": t.broken} if t.broken else {})}
                     for key, t in self._templates.items()}
 
     def stop(self) -> None:

@@ -86,12 +86,16 @@ def _mount_function(enter, host, box):
 def _worker(request, enter, host, worker, status):
     code = 1
     try:
+        try:
+            ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # the keeper's death ends us
+            if request.get("sandbox"):
+                _mount_function(enter, host, request["sandbox"])
+            os.chdir(request["cwd"])
+        except BaseException as exc:  # noqa: BLE001  the server spawns this environment instead
+            status.sendall(f"failed {exc!r}\n".encode())
+            raise
         status.sendall(b"worker\n")  # our PID as the server sees it: its memory watch measures us, not the keeper
         status.close()
-        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # the keeper's death ends us
-        if request.get("sandbox"):
-            _mount_function(enter, host, request["sandbox"])
-        os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
         sys.argv = list(request["argv"])
@@ -193,7 +197,11 @@ def main():
     names = preload(runtime_dir)
     sys.path.remove(runtime_dir)  # each worker puts back AWS's whole path (_LOCALCLOUD_SYS_PATH), in order
     control.send(json.dumps({"ready": names}).encode())
-    serve(control, enter, host, worker)
+    _, fds, _, _ = socket.recv_fds(control, 64, 1)  # the socket to serve on (template.py says why)
+    control.close()
+    if len(fds) != 1:
+        return
+    serve(socket.socket(fileno=fds[0]), enter, host, worker)
 
 
 if __name__ == "__main__":
