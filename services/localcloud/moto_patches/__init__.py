@@ -48,6 +48,9 @@ __all__ = [
     "applied",
     "apply",
     "apply_all",
+    "apply_deferred",
+    "apply_first",
+    "deferred_services",
     "configure",
     "endpoint",
     "problem",
@@ -58,6 +61,10 @@ __all__ = [
 # In apply order. core first: it decides how moto's per-service apps are built.
 MODULES = ("core", "iam", "s3", "sqs", "sns", "kinesis", "awslambda", "cloudwatch", "logs", "stepfunctions", "rds",
            "ecr")
+# Applied after the others, holding only their own service (apply_deferred): moto's Step Functions
+# interpreter pulls moto.batch and moto.ec2, moto.rds pulls moto.ec2 (its region and zone tables: ~1 s of CPU
+# for json.loads), together 5x the rest; no other service needs them.
+DEFERRED = {"stepfunctions": ("stepfunctions",), "rds": ("rds",)}  # patch module -> the moto services it holds
 
 _applied = threading.Event()
 _endpoint = "http://127.0.0.1:4566"
@@ -70,10 +77,30 @@ def all_patches() -> list[Patch]:
     return patches
 
 
+def _patches_of(names: tuple[str, ...] | list[str]) -> list[Patch]:
+    return [patch for name in names for patch in importlib.import_module(f"{__name__}.{name}").PATCHES]
+
+
 def apply_all() -> None:
     """Install every patch (idempotent), or raise MotoPatchError and install none."""
     apply(all_patches())
     _applied.set()
+
+
+def apply_first() -> None:
+    """Every patch but the DEFERRED modules' (the start thread, holding every service), or raise
+    MotoPatchError and install none of them."""
+    apply(_patches_of([name for name in MODULES if name not in DEFERRED]))
+
+
+def apply_deferred() -> None:
+    """The DEFERRED modules' patches, after apply_first (holding only their services: server/app.py)."""
+    apply(_patches_of(list(DEFERRED)))
+    _applied.set()
+
+
+def deferred_services() -> set[str]:
+    return {service for services in DEFERRED.values() for service in services}
 
 
 def wait_applied(timeout: float = 120.0) -> bool:

@@ -168,10 +168,14 @@ class LocalCloudApp:
         # state they swap the backend of, with IAM's (slow to rebuild); the late hooks (database servers);
         # then the journal's replay, once moto's delivery hooks and engines are ours. A data service is
         # answered as soon as its own holds are released.
-        swapped = {service for _, holds in self._early for service in holds}
+        # moto's deferred patches (the Step Functions interpreter: moto_patches.DEFERRED) are applied as the
+        # first early hook, holding only their services, whose state is restored after them.
+        deferred = moto_patches.deferred_services()
+        swapped = {service for _, holds in self._early for service in holds} | deferred
         held = lambda hooks: [(hook, self.readiness.hold(*holds)) for hook, holds in hooks]
-        queued = [(moto_patches.apply_all, self.readiness.hold_all()),
+        queued = [(moto_patches.apply_first, self.readiness.hold_all()),
                   (lambda: self.state.restore_all(skip=swapped), threading.Event()), *held(self._background),
+                  (moto_patches.apply_deferred, self.readiness.hold(*deferred)),
                   *held(self._early), (self.state.restore_rest, threading.Event()), *held(self._late),
                   (lambda: self.state.finish_restore(self), threading.Event())]
         threading.Thread(target=self._run_background, args=(queued,), name="start-background", daemon=True).start()
@@ -187,7 +191,7 @@ class LocalCloudApp:
                 self._fail_start(str(exc), [event for _, event in queued[position:]])
                 return
             except Exception as exc:
-                if hook is moto_patches.apply_all:  # e.g. a dependency a patch imports is missing: never go on
+                if hook in (moto_patches.apply_first, moto_patches.apply_deferred):  # e.g. a dependency a patch imports is missing: never go on
                     # unpatched (the restore would load saved state into moto as it is, and a save could then
                     # replace the good snapshot)
                     log.exception("applying the moto patches failed")

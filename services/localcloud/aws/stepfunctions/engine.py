@@ -20,7 +20,8 @@ log = logging.getLogger("localcloud.stepfunctions")
 
 
 def install(app: Host) -> None:
-    """Nothing to start: the interpreter is enabled with every other moto patch (moto_patches.apply_all),
+    """Nothing to start: the interpreter is enabled by its moto patch (moto_patches.apply_deferred, holding
+    Step Functions alone),
     before saved state is restored, and runs in the requests' threads. Called from components.install_all."""
 
 
