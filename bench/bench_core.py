@@ -1,7 +1,11 @@
-"""Core figures: start-up to healthy, and the latency of hot API calls through boto3 (S3 Put/GetObject 1 KB,
+"""Core figures: start-up to healthy and to the first successful S3 ListBuckets, DynamoDB ListTables and SQS
+ListQueues, and the latency of hot API calls through boto3 (S3 Put/GetObject 1 KB,
 DynamoDB Put/GetItem, SQS SendMessage, Secrets Manager GetSecretValue) — for localcloud and, in the same run,
 localcloud without its fast path (LOCALCLOUD_FAST_PATH=0: the before figure), plain moto server and ministack.
-The machine is shared: compare figures as ratios within one run."""
+The machine is shared: compare figures as ratios within one run.
+
+BENCH_BEFORE_SRC=<a checkout's services/ directory> adds "localcloud-before": that code's server, started
+with this venv's Python, for before/after start-up figures in the same run (e.g. `git archive main`)."""
 
 from __future__ import annotations
 
@@ -33,6 +37,10 @@ def commands(port: int, state: Path) -> dict[str, tuple[list[str], dict[str, str
         "localcloud-no-fast-path": (localcloud, {"LOCALCLOUD_FAST_PATH": "0"}, "/_localcloud/health"),
         "moto": ([str(venv_bin / "moto_server"), "-p", str(port)], {}, "/moto-api/"),
     }
+    before = os.environ.get("BENCH_BEFORE_SRC")
+    if before:
+        found["localcloud-before"] = (localcloud, {"LOCALCLOUD_FAST_PATH": "1", "PYTHONPATH": before},
+                                      "/_localcloud/health")
     peer = peer_python()
     if peer:
         found["ministack"] = ([str(peer.parent / "ministack")], {"GATEWAY_PORT": str(port)}, "/_localstack/health")
@@ -44,6 +52,36 @@ def start(name: str, port: int, state: Path) -> tuple[subprocess.Popen[bytes], f
     process = subprocess.Popen(argv, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                cwd=state)
     return process, wait_healthy(f"http://127.0.0.1:{port}{health}", process)
+
+
+FIRST_CALLS = {"s3": lambda c: c.list_buckets(), "dynamodb": lambda c: c.list_tables(),
+               "sqs": lambda c: c.list_queues()}
+
+
+def start_to_first_calls(name: str, port: int, state: Path) -> tuple[subprocess.Popen[bytes], dict[str, float]]:
+    """Seconds from the spawn until health answers, until S3 ListBuckets first succeeds, then DynamoDB
+    ListTables, then SQS ListQueues (each polled every 5 ms; a 503 'still starting' is not a success).
+    The clients are built before the spawn: their cost is the SDK's, not the server's."""
+    argv, env, health = commands(port, state)[name]
+    options = dict(endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1", aws_access_key_id="test",
+                   aws_secret_access_key="test",
+                   config=Config(retries={"max_attempts": 1}, connect_timeout=1, read_timeout=30))
+    clients = {service: boto3.client(service, **options) for service in FIRST_CALLS}
+    began = time.perf_counter()
+    process = subprocess.Popen(argv, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               cwd=state)
+    seconds = {"healthy": wait_healthy(f"http://127.0.0.1:{port}{health}", process)}
+    for service, call in FIRST_CALLS.items():
+        while True:
+            if process.poll() is not None or time.perf_counter() - began > 60:
+                raise RuntimeError(f"{name}: no successful {service} call within 60 s")
+            try:
+                call(clients[service])
+                break
+            except Exception:  # noqa: BLE001  not up yet (refused, 503)
+                time.sleep(0.005)
+        seconds[service] = time.perf_counter() - began
+    return process, seconds
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
@@ -111,14 +149,16 @@ def latencies(ports: dict[str, int]) -> dict[str, dict[str, tuple[float, float]]
 def main() -> None:
     figures, peers = [], {}
     names = list(commands(free_port(), Path(tempfile.gettempdir())))
-    starts: dict[str, list[float]] = {name: [] for name in names}
+    starts: dict[str, dict[str, list[float]]] = {name: {} for name in names}
     for _ in range(STARTS):  # start-up, in turns too
         for name in names:
             state = Path(tempfile.mkdtemp(prefix=f"bench-{name}-"))
-            process, seconds = start(name, free_port(), state)
-            starts[name].append(seconds)
+            process, seconds = start_to_first_calls(name, free_port(), state)
+            for key, value in seconds.items():
+                starts[name].setdefault(key, []).append(value)
             stop(process)
             shutil.rmtree(state, ignore_errors=True)
+    names = [name for name in names if name != "localcloud-before"]  # start-up only
     running, ports = [], {}
     try:
         for name in names:
@@ -130,12 +170,22 @@ def main() -> None:
         for process, state in running:
             stop(process)
             shutil.rmtree(state, ignore_errors=True)
+    startup = {name: {"startup_to_healthy_s": median(found["healthy"]),
+                      "startup_to_first_call_s": median(found["s3"]),  # the first successful API call
+                      **{f"startup_to_first_{service}_call_s": median(found[service]) for service in FIRST_CALLS}}
+               for name, found in starts.items()}
+    if "localcloud-before" in startup:
+        peers["localcloud-before"] = {k: round(v, 3) for k, v in startup["localcloud-before"].items()}
     for name in names:
-        results = {"startup_to_healthy_s": median(starts[name]),
+        results = {**startup[name],
                    **{f"{op}_p50_ms": p50 for op, (p50, _) in measured[name].items()},
                    **{f"{op}_p99_ms": p99 for op, (_, p99) in measured[name].items()}}
         if name == "localcloud":
-            figures.append(figure("startup_to_healthy", results["startup_to_healthy_s"], "s", goal=1.0))
+            figures.append(figure("startup_to_healthy", results["startup_to_healthy_s"], "s"))
+            figures.append(figure("startup_to_first_call", results["startup_to_first_call_s"], "s", goal=0.4))
+            for service in FIRST_CALLS:
+                key = f"startup_to_first_{service}_call"
+                figures.append(figure(key, results[f"{key}_s"], "s"))
             for op, (p50, p99) in measured[name].items():
                 figures.append(figure(f"{op}_p50", p50, "ms", goal=2.0))
                 figures.append(figure(f"{op}_p99", p99, "ms"))

@@ -18,9 +18,9 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from typing import Any
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from localcloud.runtime import memory
 

@@ -27,7 +27,7 @@ import threading
 from pathlib import Path
 
 from localcloud.runtime import code
-from localcloud.runtime.sandbox import HOME, ENTER, Sandbox, SandboxUnavailable
+from localcloud.runtime.sandbox import ENTER, HOME, Sandbox, SandboxUnavailable
 
 log = logging.getLogger("localcloud.lambda")
 

@@ -91,7 +91,7 @@ def _worker(request, enter, host, worker, status):
             if request.get("sandbox"):
                 _mount_function(enter, host, request["sandbox"])
             os.chdir(request["cwd"])
-        except BaseException as exc:  # noqa: BLE001  the server spawns this environment instead
+        except BaseException as exc:
             status.sendall(f"failed {exc!r}\n".encode())
             raise
         status.sendall(b"worker\n")  # our PID as the server sees it: its memory watch measures us, not the keeper
