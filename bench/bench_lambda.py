@@ -163,8 +163,13 @@ def main() -> None:
         # Memory of idle environments: the worker processes the server spawned.
         time.sleep(0.5)
         server = psutil.Process(int(cloud.settings.pid_file.read_text()))
-        workers = [p for p in server.children(recursive=True) if "bootstrap.py" in " ".join(p.cmdline())]
+        python = [p for p in server.children(recursive=True) if "bootstrap.py" in " ".join(p.cmdline())]
+        # The workers are the leaves: a fork template's PID 1 and forker, and each forked environment's
+        # keeper, have children of their own (runtime/template_main.py).
+        workers = [p for p in python if not any(c in python for c in p.children())]
         rss = [p.memory_info().rss / 2**20 for p in workers]
+        # RSS counts the pages a forked worker shares with its template; USS is what it alone holds.
+        uss = [p.memory_full_info().uss / 2**20 for p in workers]
     finally:
         cloud.stop()
 
@@ -176,7 +181,8 @@ def main() -> None:
         figure("warm_invoke_p99", percentile(warm, 0.99), "ms", 5.0),
         figure("cold_start_boto3_p50", median(cold), "ms", 150.0, init_duration_p50_ms=round(median(init), 1)),
         figure("event_burst_200_drained", drained, "s", 2.0, accepted_s=round(accepted, 3), lost=lost),
-        figure("idle_environment_rss", median(rss) if rss else 0.0, "MiB", None, environments=len(rss)),
+        figure("idle_environment_rss", median(rss) if rss else 0.0, "MiB", None, environments=len(rss),
+               uss_mib=round(median(uss), 1) if uss else 0.0),
     ]
     ours = {f"{f['name']}_{f['unit']}": f["value"] for f in figures}
     for values in peers.values():
