@@ -84,7 +84,6 @@ class ExecutionEnvironment:
         self.init_duration_ms: float | None = None
         self.init_output = bytearray()  # output before the first invocation (AWS logs it before START)
         self.process: subprocess.Popen | None = None  # or a template.ForkedProcess
-        self.forked = False
         self.peak_rss_mb = 0.0  # largest sample of the process tree's resident memory (memory.py)
         self.killed_for_memory = False
 
@@ -92,7 +91,6 @@ class ExecutionEnvironment:
     def start(self) -> None:
         self._spawned = time.perf_counter()
         self.process = self.config.fork() if self.config.fork is not None else None
-        self.forked = self.process is not None
         if self.process is None:
             self.process = subprocess.Popen(self.config.command, cwd=self.config.cwd, env=self.config.env,
                                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
