@@ -48,6 +48,11 @@ def current_mode() -> Mode:
 _mode = current_mode()  # read once: a typo fails the server's start, not its first request
 _timing = {"evaluated": 0, "seconds": 0.0}
 
+
+def mode() -> Mode:
+    """The mode this server runs in (read once at start)."""
+    return _mode
+
 # (HTTP status, error code) AWS answers an unauthorized call with, per service (each service's API
 # reference, "Common Errors" / the operation's errors); default: 403 AccessDeniedException.
 _ERRORS = {"s3": (403, "AccessDenied"), "sqs": (403, "AccessDenied"), "sns": (403, "AuthorizationError"),
@@ -105,11 +110,11 @@ def _denied(service: str, subject: Subject, action: str, resource: str, decision
     message = f"User: {subject.arn} is not authorized to perform: {action}{on} {decision.reason}{deciding}"
     hint = f"{fix}: {json.dumps(statement)}" if statement else fix
     enforced = _mode is Mode.ENFORCE
-    report.denied(report.Denial(subject.arn, action, resource, decision.reason, decision.deciding_policy, fix,
-                                statement, place, enforced, operation))
+    denial = report.Denial(subject.arn, action, resource, decision.reason, decision.deciding_policy, fix,
+                           statement, place, enforced, operation, message=message)
+    report.denied(denial)
     log.warning("IAM %s: %s (%s)", "denied" if enforced else "would deny", message, hint)
-    _tell_function(access_key, f"[localcloud iam] {'AccessDenied' if enforced else 'would be denied'}: "
-                               f"{message} ({hint})")
+    _tell_function(access_key, denial.line)  # the same line as the report's and the delivery trace's
     if not enforced:
         return None
     status, code = _ERRORS.get(prefix, (403, "AccessDeniedException"))
@@ -177,9 +182,12 @@ def _check(environ: dict[str, Any], access_key: str, describe: Callable[[dict[st
         _timing["seconds"] += time.perf_counter() - started
 
 
-def authorize_role(role_arn: str, session_name: str, action: str, resource: str, region: str) -> str | None:
-    """For calls a service makes in-process as a target's role (EventBridge -> Step Functions with RoleArn):
-    None when allowed (or not enforced); else the AccessDenied message, after recording it."""
+def authorize_role(role_arn: str, session_name: str, action: str, resource: str, region: str,
+                   operation: str = "target delivery") -> str | None:
+    """For calls a service makes in-process as a role the user gave it (EventBridge and Scheduler targets'
+    RoleArn, API Gateway integration credentials): None when allowed (or not enforced); else the IAM line
+    (report.line: AWS's AccessDenied text and the statement to add), after recording it. `operation` says
+    what was being done, for the report ("EventBridge rule r -> target")."""
     if _mode is Mode.OFF:
         return None
     subject = principals.role_session(role_arn, session_name)
@@ -194,10 +202,11 @@ def authorize_role(role_arn: str, session_name: str, action: str, resource: str,
     message = (f"User: {subject.arn} is not authorized to perform: {action} on resource: {resource} "
                f"{decision.reason}")
     enforced = _mode is Mode.ENFORCE
-    report.denied(report.Denial(subject.arn, action, resource, decision.reason, decision.deciding_policy, fix,
-                                statement, place, enforced, "target delivery"))
-    log.warning("IAM %s: %s (%s: %s)", "denied" if enforced else "would deny", message, fix, json.dumps(statement))
-    return f"{message} (localcloud: {fix}: {json.dumps(statement)})" if enforced else None
+    denial = report.Denial(subject.arn, action, resource, decision.reason, decision.deciding_policy, fix,
+                           statement, place, enforced, operation, message=message)
+    report.denied(denial)
+    log.warning("IAM %s: %s", "denied" if enforced else "would deny", denial.line)
+    return denial.line if enforced else None
 
 
 def missing_actions(role_arn: str, session_name: str, actions: list[str], resource: str, region: str) -> list[str]:
