@@ -245,3 +245,82 @@ def test_http_api_sqs_integration_sends_as_its_credentials_role(cloud):
         "Version": "2012-10-17", "Statement": [denial["statement"]]}))
     assert _get(endpoint, "POST", b'{"id": 2}') == 200
     assert [json.loads(m["Body"]) for m in receive(sqs, url)] == [{"id": 2}]
+
+
+# -- Athena reads and writes with its caller's permissions ------------------------------------------------
+def test_athena_query_by_a_role_needs_its_glue_and_s3_permissions(cloud):
+    """Each missing permission fails the query with Athena's StateChangeReason; adding the statement the
+    report names moves it on to the next, until it succeeds (Athena User Guide, access to Glue and S3)."""
+    import boto3
+    from botocore.config import Config
+
+    s3, glue, iam = cloud.client("s3"), cloud.client("glue"), cloud.client("iam")
+    tag = uuid.uuid4().hex[:8]
+    lake, results, database = f"lake-{tag}", f"results-{tag}", f"db_{tag}"
+    for bucket in (lake, results):
+        s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=lake, Key="data/readings/part-0.csv", Body=b"a,1\nb,2\n")
+    glue.create_database(DatabaseInput={"Name": database})
+    glue.create_table(DatabaseName=database, TableInput={
+        "Name": "readings", "TableType": "EXTERNAL_TABLE",
+        "StorageDescriptor": {"Columns": [{"Name": "k", "Type": "string"}, {"Name": "v", "Type": "bigint"}],
+                              "Location": f"s3://{lake}/data/readings/",
+                              "InputFormat": "org.apache.hadoop.mapred.TextInputFormat",
+                              "SerdeInfo": {"SerializationLibrary": "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe",
+                                            "Parameters": {"field.delim": ","}}}})
+    role = f"analyst-{tag}"
+    role_arn = iam.create_role(RoleName=role, AssumeRolePolicyDocument=trust_policy("lambda.amazonaws.com"))[
+        "Role"]["Arn"]
+    statements = [{"Effect": "Allow", "Action": ["athena:StartQueryExecution", "athena:GetQueryExecution"],
+                   "Resource": f"arn:aws:athena:us-east-1:{ACCOUNT}:workgroup/primary"}]
+
+    def grant() -> None:
+        iam.put_role_policy(RoleName=role, PolicyName="athena", PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": statements}))
+
+    grant()
+    keys = cloud.client("sts").assume_role(RoleArn=role_arn, RoleSessionName="analyst")["Credentials"]
+    athena = boto3.client("athena", endpoint_url=cloud.endpoint, region_name="us-east-1",
+                          aws_access_key_id=keys["AccessKeyId"], aws_secret_access_key=keys["SecretAccessKey"],
+                          aws_session_token=keys["SessionToken"], config=Config(retries={"max_attempts": 1}))
+    session = f"arn:aws:sts::{ACCOUNT}:assumed-role/{role}/analyst"
+
+    def run() -> dict:
+        execution = athena.start_query_execution(
+            QueryString="SELECT k, v FROM readings ORDER BY k", QueryExecutionContext={"Database": database},
+            ResultConfiguration={"OutputLocation": f"s3://{results}/out/"})["QueryExecutionId"]
+        return wait_for(lambda: (s := athena.get_query_execution(QueryExecutionId=execution)["QueryExecution"][
+            "Status"])["State"] in ("SUCCEEDED", "FAILED") and s, what="the query's end")
+
+    def missing(action: str, resource_start: str) -> dict:
+        denial = next(d for d in reversed(_report(cloud)["denied"]) if d["principal"] == session)
+        assert denial["action"] == action and denial["resource"].startswith(resource_start), denial
+        return denial
+
+    status = run()
+    assert status["State"] == "FAILED"
+    assert status["StateChangeReason"].startswith("Insufficient permissions to execute the query. Error: "), status
+    assert "glue:GetDatabase" in status["StateChangeReason"]
+    missing("glue:GetDatabase", f"arn:aws:glue:us-east-1:{ACCOUNT}:catalog")
+    glue_arns = [f"arn:aws:glue:us-east-1:{ACCOUNT}:catalog", f"arn:aws:glue:us-east-1:{ACCOUNT}:database/{database}",
+                 f"arn:aws:glue:us-east-1:{ACCOUNT}:table/{database}/*"]
+    statements.append({"Effect": "Allow", "Action": ["glue:GetDatabase", "glue:GetTable"], "Resource": glue_arns})
+    grant()
+
+    status = run()
+    assert status["State"] == "FAILED" and status["StateChangeReason"].startswith(
+        f"Permission denied on S3 path: s3://{lake}/data/readings/"), status
+    missing("s3:GetBucketLocation", f"arn:aws:s3:::{lake}")
+    statements.append({"Effect": "Allow", "Action": ["s3:GetBucketLocation", "s3:ListBucket"],
+                       "Resource": [f"arn:aws:s3:::{lake}", f"arn:aws:s3:::{results}"]})
+    statements.append({"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{lake}/data/*"})
+    grant()
+
+    status = run()
+    assert status["State"] == "FAILED" and status["StateChangeReason"].startswith(
+        f"Access denied when writing output to url: s3://{results}/out/"), status
+    missing("s3:PutObject", f"arn:aws:s3:::{results}/out/")
+    statements.append({"Effect": "Allow", "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{results}/out/*"})
+    grant()
+
+    assert run()["State"] == "SUCCEEDED"

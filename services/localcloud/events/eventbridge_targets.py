@@ -286,8 +286,11 @@ def _check_permission(delivery: Delivery, arn: str, service: str) -> None:
     if delivery.source_attribute == "SCHEDULE_ARN" or service == "states":
         _check_role(delivery, arn, service)
         return
+    from localcloud.events.policies import target_exists
     from localcloud.iam.delivery import service_principal
 
+    if not target_exists(arn):
+        return  # the delivery itself fails with ResourceNotFoundException
     account = arn.split(":", 5)[4] or delivery.account_id
     denied = service_principal("events.amazonaws.com", _ACTIONS[service], arn, source_arn=delivery.source,
                                source_account=delivery.account_id or account,

@@ -189,8 +189,11 @@ def _may_deliver(sub: Any, action: str) -> bool:
     """SNS delivers to a queue or a function as sns.amazonaws.com, under the endpoint's resource policy with
     aws:SourceArn = the topic (sns-sqs-as-subscriber.html, sns-lambda-as-subscriber.html). When it does not
     allow, AWS drops the message (no retry can help); the trace says so with the IAM line."""
+    from localcloud.events.policies import target_exists
     from localcloud.iam.delivery import service_principal
 
+    if not target_exists(sub.endpoint):
+        return True  # deleted after subscribing: the delivery layer drops it as not found
     topic = sub.topic.arn
     parts = topic.split(":")
     denied = service_principal("sns.amazonaws.com", action, sub.endpoint, source_arn=topic, source_account=parts[4],

@@ -190,17 +190,35 @@ def authorize_role(role_arn: str, session_name: str, action: str, resource: str,
     what was being done, for the report ("EventBridge rule r -> target")."""
     if _mode is Mode.OFF:
         return None
-    subject = principals.role_session(role_arn, session_name)
+    return _decide(principals.role_session(role_arn, session_name), action, resource, region, operation)
+
+
+def authorize_caller(access_key: str, account: str, action: str, resource: str, region: str, operation: str,
+                     extra_context: dict[str, list[str]] | None = None) -> str | None:
+    """For what a service does in-process on its caller's behalf (Athena reading Glue and S3, writing the
+    results): the principal that signed the original request, evaluated for `action` on `resource`. None
+    when allowed, the caller is the root or IAM is not enforced; else the IAM line, after recording it."""
+    if _mode is Mode.OFF or not access_key or access_key == LOCAL_ACCESS_KEY_ID:
+        return None
+    subject = principals.subject_for(access_key, account)
+    if subject.root:
+        return None
+    return _decide(subject, action, resource, region, operation, extra_context)
+
+
+def _decide(subject: Subject, action: str, resource: str, region: str, operation: str,
+            extra_context: dict[str, list[str]] | None = None) -> str | None:
     prefix = action.split(":", 1)[0]
-    context = request_context({}, region, subject.context, subject.caller.account)
-    decision = evaluate(subject, action, resource, context, policy_for(prefix, resource, region,
-                                                                       subject.caller.account))
+    context = {**request_context({}, region, subject.context, subject.caller.account), **(extra_context or {})}
+    policy = policy_for(prefix, resource, region, subject.caller.account)
+    decision = evaluate(subject, action, resource, context, policy,
+                        key_policy_required=prefix in KEY_POLICY_REQUIRED and policy is not None)
     if decision.allowed:
         report.count("allowed")
         return None
     fix, statement, place = _fix(subject, action, resource, decision, prefix)
-    message = (f"User: {subject.arn} is not authorized to perform: {action} on resource: {resource} "
-               f"{decision.reason}")
+    on = f" on resource: {resource}" if resource != "*" else ""
+    message = f"User: {subject.arn} is not authorized to perform: {action}{on} {decision.reason}"
     enforced = _mode is Mode.ENFORCE
     denial = report.Denial(subject.arn, action, resource, decision.reason, decision.deciding_policy, fix,
                            statement, place, enforced, operation, message=message)
