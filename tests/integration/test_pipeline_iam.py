@@ -91,7 +91,7 @@ def least_privilege_problems(stack) -> list[str]:
     account = stack.client("sts").get_caller_identity()["Account"]
     for role, used_by in sorted(_stack_roles(stack).items()):
         for where, statement in _role_statements(iam, role):
-            said = f"role {role} ({used_by}), {where}, statement {statement.get('Sid') or statement}"
+            said = f"role {role} ({used_by}), {where}, statement {statement.get('Sid') or statement!r}"
             if statement.get("Effect") != "Allow":
                 continue
             for element in ("NotAction", "NotResource"):
