@@ -15,7 +15,7 @@ import urllib.request
 import pytest
 from test_pipeline_orders import http, order_rows, unique_invoice
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.localcloud_only]  # reads the local cloud's IAM report
 
 
 def _orders_api_role(stack) -> tuple[str, str]:
