@@ -324,3 +324,29 @@ def test_athena_query_by_a_role_needs_its_glue_and_s3_permissions(cloud):
     grant()
 
     assert run()["State"] == "SUCCEEDED"
+
+
+# -- Lambda sends async records as the execution role ------------------------------------------------------
+def test_async_failure_destination_is_written_as_the_execution_role(cloud):
+    """invocation-async-retain-records.html: Lambda sends to a destination with the execution role's
+    permissions; without sqs:SendMessage the record is dropped, and the trace and the report say why."""
+    from support import Functions
+
+    url, arn = _queue(cloud)
+    functions = Functions(cloud, policy=None)
+    name = functions.create("def handler(event, context):\n    raise ValueError('cannot process')\n")
+    lam = cloud.client("lambda")
+    lam.put_function_event_invoke_config(FunctionName=name, MaximumRetryAttempts=0,
+                                         DestinationConfig={"OnFailure": {"Destination": arn}})
+    lam.invoke(FunctionName=name, InvocationType="Event", Payload=b'{"n": 1}')
+    source = f"lambda:{functions.arn(name)}"
+    dropped = wait_for(lambda: [d for d in cloud.deliveries(arn) if d["source"].startswith(source)
+                                and d["result"] == "dropped"], what="the refused destination record")
+    denial = _denials(cloud, f"arn:aws:sts::{ACCOUNT}:assumed-role/{functions.role_name}/{name}", arn)[-1]
+    assert denial["action"] == "sqs:SendMessage" and dropped[-1]["detail"] == denial["line"]
+    cloud.client("iam").put_role_policy(RoleName=functions.role_name, PolicyName="destination",
+                                        PolicyDocument=json.dumps({"Version": "2012-10-17",
+                                                                   "Statement": [denial["statement"]]}))
+    lam.invoke(FunctionName=name, InvocationType="Event", Payload=b'{"n": 2}')
+    record = json.loads(receive(cloud.client("sqs"), url)[0]["Body"])
+    assert record["requestPayload"] == {"n": 2} and record["requestContext"]["condition"] == "RetriesExhausted"

@@ -105,3 +105,24 @@ def as_credentials_or_service(credentials: str | None, service: str, action: str
 # The session name a service uses when it assumes a role the user gave it (what CloudTrail shows locally).
 SESSION_NAMES = {"apigateway.amazonaws.com": "apigateway-integration", "events.amazonaws.com": "events-target",
                  "scheduler.amazonaws.com": "scheduler-target"}
+
+
+# What Lambda needs of the execution role to send an asynchronous invocation's record, or a mapping's
+# failed batch, to a destination or DLQ (invocation-async-retain-records.html: "Lambda uses the execution
+# role's permissions"; sqs/sns/lambda/events per destination type).
+DESTINATION_ACTIONS = {"sqs": "sqs:SendMessage", "sns": "sns:Publish", "lambda": "lambda:InvokeFunction",
+                       "events": "events:PutEvents", "s3": "s3:PutObject"}
+
+
+def execution_role_may_send(role_arn: str, function_name: str, destination: str, region: str,
+                            operation: str) -> str | None:
+    """None when the function's execution role may send to `destination` (or IAM is not enforced); else the
+    IAM line. The session is the one the runtime gives the function (session name = function name)."""
+    service = destination.split(":")[2] if destination.count(":") >= 5 else ""
+    action = DESTINATION_ACTIONS.get(service)
+    if action is None or ":role/" not in (role_arn or ""):
+        return None
+    from localcloud.iam.enforcement import authorize_role
+
+    return authorize_role(role_arn, function_name, action, destination, destination.split(":")[3] or region,
+                          operation=operation)
