@@ -21,6 +21,7 @@ from typing import Any
 
 from localcloud.engines.athena.results import AthenaQueryError
 
+
 class PermissionFailure(AthenaQueryError):
     """Athena's reason for a permission failure is the sentence alone, without an ERROR_NAME: prefix."""
 
