@@ -107,3 +107,23 @@ def fire(cloud: LocalCloud, name: str) -> tuple[int, dict]:
 
 def deliveries(cloud: LocalCloud, source: str) -> list[dict]:
     return cloud.deliveries(source)
+
+
+# -- resource policies a service principal needs to deliver (IAM is enforced on deliveries too) -----------
+def queue_policy(queue_arn: str, service: str, source_arn: str) -> str:
+    """A queue policy letting `service` (sns.amazonaws.com, events.amazonaws.com) send for `source_arn`, the
+    statement AWS's guides give (sns-sqs-as-subscriber.html, eb-use-resource-based.html#eb-sqs-permissions)."""
+    return json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": service}, "Action": "sqs:SendMessage", "Resource": queue_arn,
+        "Condition": {"ArnLike": {"aws:SourceArn": source_arn}}}]})
+
+
+def allow_queue(sqs, queue_url: str, service: str, source_arn: str) -> None:
+    arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sqs.set_queue_attributes(QueueUrl=queue_url, Attributes={"Policy": queue_policy(arn, service, source_arn)})
+
+
+def allow_invoke(lam, function: str, service: str, source_arn: str) -> None:
+    """lambda add-permission, as Terraform's aws_lambda_permission does."""
+    lam.add_permission(FunctionName=function, StatementId=f"{service.split('.')[0]}-{uuid.uuid4().hex[:8]}",
+                       Action="lambda:InvokeFunction", Principal=service, SourceArn=source_arn)

@@ -8,6 +8,7 @@ import urllib.error
 import urllib.request
 
 import pytest
+from support import allow_invoke
 
 AUTHORIZER = """\
 def handler(event, context):
@@ -52,6 +53,9 @@ def guarded(lambda_cloud, lambda_functions):
         apigateway.put_integration(restApiId=api, resourceId=resource, httpMethod="GET", type="AWS_PROXY",
                                    integrationHttpMethod="POST", uri=uri.format(echo_arn))
     apigateway.create_deployment(restApiId=api, stageName="v1")
+    # API Gateway invokes the function (and the authorizer) under its function policy
+    allow_invoke(lambda_cloud.client("lambda"), echo_arn, "apigateway.amazonaws.com",
+                 f"arn:aws:execute-api:us-east-1:123456789012:{api}/*")
     return f"{lambda_cloud.endpoint}/restapis/{api}/v1/_user_request_"
 
 

@@ -14,6 +14,7 @@ import urllib.request
 import uuid
 
 import pytest
+from support import allow_invoke
 
 ECHO = """import json
 def handler(event, context):
@@ -52,6 +53,9 @@ class Api:
         resource = self.resource(path)
         self.apigw.put_method(restApiId=self.id, resourceId=resource, httpMethod=method, authorizationType="NONE")
         arn = f"arn:aws:lambda:us-east-1:123456789012:function:{function}"
+        if "${" not in function:  # API Gateway invokes under the function policy, as Terraform users grant it
+            allow_invoke(self.cloud.client("lambda"), function, "apigateway.amazonaws.com",
+                         f"arn:aws:execute-api:us-east-1:123456789012:{self.id}/*")
         self.apigw.put_integration(
             restApiId=self.id, resourceId=resource, httpMethod=method, type=kind, integrationHttpMethod="POST",
             uri=f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{arn}/invocations", **integration)

@@ -12,6 +12,7 @@ import urllib.request
 
 import pytest
 from botocore.exceptions import ClientError
+from support import allow_invoke, trust_policy
 
 ECHO = ("import json\n"
         "def handler(event, context):\n"
@@ -52,6 +53,8 @@ def http_api(lambda_cloud, lambda_functions):
     v2.create_route(ApiId=api, RouteKey="GET /me", Target=f"integrations/{v2_integration}",
                     AuthorizationType="JWT", AuthorizerId=jwt["AuthorizerId"])
     v2.create_stage(ApiId=api, StageName="$default", AutoDeploy=True)
+    allow_invoke(lambda_cloud.client("lambda"), echo, "apigateway.amazonaws.com",
+                 f"arn:aws:execute-api:us-east-1:123456789012:{api}/*")  # what Terraform users grant
     return api, f"{lambda_cloud.endpoint}/restapis/{api}/$default/_user_request_"
 
 
@@ -93,10 +96,16 @@ def test_cors_preflight_and_headers_from_the_api_configuration(http_api):
 def test_sqs_service_integration_sends_the_body(lambda_cloud):
     v2, sqs = lambda_cloud.client("apigatewayv2"), lambda_cloud.client("sqs")
     queue = sqs.create_queue(QueueName="v2-orders")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    iam = lambda_cloud.client("iam")
+    role = iam.create_role(RoleName="apigw-sqs", AssumeRolePolicyDocument=trust_policy("apigateway.amazonaws.com"))[
+        "Role"]["Arn"]  # API Gateway sends as this role
+    iam.put_role_policy(RoleName="apigw-sqs", PolicyName="send", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": queue_arn}]}))
     api = v2.create_api(Name="v2-sqs", ProtocolType="HTTP")["ApiId"]
     integration = v2.create_integration(
         ApiId=api, IntegrationType="AWS_PROXY", IntegrationSubtype="SQS-SendMessage", PayloadFormatVersion="1.0",
-        CredentialsArn="arn:aws:iam::123456789012:role/apigw-sqs",
+        CredentialsArn=role,
         RequestParameters={"QueueUrl": queue, "MessageBody": "$request.body.order"})["IntegrationId"]
     v2.create_route(ApiId=api, RouteKey="POST /orders", Target=f"integrations/{integration}")
     v2.create_stage(ApiId=api, StageName="prod")
@@ -152,6 +161,8 @@ def test_quick_create_makes_a_route_and_an_auto_deployed_default_stage(lambda_cl
     v2 = lambda_cloud.client("apigatewayv2")
     echo = lambda_functions.arn(lambda_functions.create(ECHO))
     api = v2.create_api(Name="v2-quick", ProtocolType="HTTP", Target=echo)["ApiId"]
+    allow_invoke(lambda_cloud.client("lambda"), echo, "apigateway.amazonaws.com",
+                 f"arn:aws:execute-api:us-east-1:123456789012:{api}/*")
     assert [r["RouteKey"] for r in v2.get_routes(ApiId=api)["Items"]] == ["$default"]
     stage = v2.get_stage(ApiId=api, StageName="$default")
     assert stage["AutoDeploy"] is True and stage["ApiGatewayManaged"] is True

@@ -11,7 +11,7 @@ import uuid
 
 import pytest
 from botocore.exceptions import ClientError
-from support import wait_for
+from support import allow_queue, wait_for
 
 # Held until the test says go, which it can only do once its PUT has answered: if S3 ran the handler
 # inside the PUT, the handler would give up waiting (bounded) and record that it was never released.
@@ -201,8 +201,9 @@ def test_eventbridge_notifications_reach_matching_rules_on_the_default_bus(event
     url = sqs.create_queue(QueueName=f"q-{uuid.uuid4().hex[:8]}")["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     rule = f"s3-{uuid.uuid4().hex[:8]}"
-    events.put_rule(Name=rule, EventPattern=json.dumps({"source": ["aws.s3"], "detail-type": ["Object Created"],
-                                                        "detail": {"bucket": {"name": [bucket]}}}))
+    rule_arn = events.put_rule(Name=rule, EventPattern=json.dumps({
+        "source": ["aws.s3"], "detail-type": ["Object Created"], "detail": {"bucket": {"name": [bucket]}}}))["RuleArn"]
+    allow_queue(sqs, url, "events.amazonaws.com", rule_arn)
     events.put_targets(Rule=rule, Targets=[{"Id": "q", "Arn": queue_arn}])
     s3.put_bucket_notification_configuration(Bucket=bucket,
                                              NotificationConfiguration={"EventBridgeConfiguration": {}})

@@ -12,7 +12,7 @@ import threading
 import uuid
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
-from support import wait_for
+from support import allow_invoke, allow_queue, wait_for
 
 
 def _topic_and_queue(cloud) -> tuple[str, str, str]:
@@ -20,6 +20,7 @@ def _topic_and_queue(cloud) -> tuple[str, str, str]:
     topic = sns.create_topic(Name=f"t-{uuid.uuid4().hex[:8]}")["TopicArn"]
     url = sqs.create_queue(QueueName=f"q-{uuid.uuid4().hex[:8]}")["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    allow_queue(sqs, url, "sns.amazonaws.com", topic)  # SNS delivers under the queue's policy
     return topic, url, arn
 
 
@@ -47,6 +48,7 @@ def test_raw_delivery_and_filter_policies_on_attributes_and_body(events_cloud):
     topic, raw_url, raw_arn = _topic_and_queue(events_cloud)
     body_url = sqs.create_queue(QueueName=f"q-{uuid.uuid4().hex[:8]}")["QueueUrl"]
     body_arn = sqs.get_queue_attributes(QueueUrl=body_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    allow_queue(sqs, body_url, "sns.amazonaws.com", topic)
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=raw_arn, Attributes={
         "RawMessageDelivery": "true", "FilterPolicy": json.dumps({"kind": ["order"]})})
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=body_arn, Attributes={
@@ -69,6 +71,7 @@ def test_lambda_subscription_is_invoked_with_the_sns_event(events_cloud, recorde
     sns, lam = events_cloud.client("sns"), events_cloud.client("lambda")
     topic = sns.create_topic(Name=f"t-{uuid.uuid4().hex[:8]}")["TopicArn"]
     name = recorder.function()
+    allow_invoke(lam, name, "sns.amazonaws.com", topic)
     sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=lam.get_function(FunctionName=name)
                   ["Configuration"]["FunctionArn"])
     sns.publish(TopicArn=topic, Message="to lambda", Subject="s")

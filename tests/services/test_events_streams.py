@@ -12,7 +12,7 @@ import json
 import time
 import uuid
 
-from support import wait_for
+from support import allow_queue, wait_for
 
 # Processes records in order until the bad one, then reports it and everything after it as failed
 # (the ordered-stream pattern), so records before it are written exactly once.
@@ -198,6 +198,7 @@ def test_dynamodb_records_past_their_maximum_age_go_to_an_sns_destination(events
     )["TableDescription"]["LatestStreamArn"]
     topic = sns.create_topic(Name=f"failed-{uuid.uuid4().hex[:6]}")["TopicArn"]
     url, queue_arn = _queue(events_cloud)
+    allow_queue(sqs, url, "sns.amazonaws.com", topic)
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
     events_cloud.client("lambda").create_event_source_mapping(
         EventSourceArn=stream_arn, FunctionName=events_functions.create(FAILING), StartingPosition="LATEST",

@@ -78,6 +78,12 @@ def test_function_without_policy_is_denied_then_allowed_by_the_named_statements(
     answer, outcome = functions.invoke(name, resources, LogType="Tail")
     log_tail = base64.b64decode(answer["LogResult"]).decode()
     assert "[localcloud iam] AccessDenied: User: " in log_tail and "kms:Decrypt" in log_tail, log_tail
+    # The function's log, the report and the delivery trace carry the same line for each denial.
+    report = json.loads(iam_cloud.cli("iam", "report", "--json").stdout)
+    decrypt = next(d for d in reversed(report["denied"]) if d["action"] == "kms:Decrypt"
+                   and d["principal"].endswith(f"/{name}"))
+    assert decrypt["line"] in log_tail, (decrypt["line"], log_tail)
+    assert decrypt["line"] in [d["detail"] for d in iam_cloud.deliveries(f"iam:{decrypt['principal']}")]
     session = f"arn:aws:sts::{ACCOUNT}:assumed-role/{functions.role_name}/{name}"
     expected = {"dynamodb": ("AccessDeniedException", "dynamodb:PutItem",
                              f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/{resources['table']}"),

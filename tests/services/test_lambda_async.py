@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import uuid
 
-from support import receive, wait_for
+from support import allow_queue, receive, wait_for
 
 FAILING = """import json
 def handler(event, context):
@@ -127,7 +127,8 @@ def _bus_rule_to_queue(cloud, pattern: dict):
     sqs, url, arn = _queue(cloud, f"bus-{uuid.uuid4().hex[:8]}")
     events = cloud.client("events")
     rule = f"watch-{uuid.uuid4().hex[:8]}"
-    events.put_rule(Name=rule, EventPattern=json.dumps(pattern))
+    rule_arn = events.put_rule(Name=rule, EventPattern=json.dumps(pattern))["RuleArn"]
+    allow_queue(sqs, url, "events.amazonaws.com", rule_arn)  # the rule delivers under the queue's policy
     events.put_targets(Rule=rule, Targets=[{"Id": "q", "Arn": arn}])
     return sqs, url
 
@@ -153,6 +154,7 @@ def test_sns_dead_letter_target_gets_the_event_and_error_attributes(lambda_funct
     sqs, url, queue_arn = _queue(lambda_cloud, f"dlq-topic-{uuid.uuid4().hex[:8]}")
     sns = lambda_cloud.client("sns")
     topic = sns.create_topic(Name=f"dlq-{uuid.uuid4().hex[:8]}")["TopicArn"]
+    allow_queue(sqs, url, "sns.amazonaws.com", topic)
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
     name = lambda_functions.create(FAILING, DeadLetterConfig={"TargetArn": topic})
     lambda_functions.lam.put_function_event_invoke_config(FunctionName=name, MaximumRetryAttempts=0)

@@ -14,7 +14,7 @@ import uuid
 
 import pytest
 from botocore.exceptions import ClientError
-from support import deliveries, fire, receive, wait_for
+from support import allow_invoke, allow_queue, deliveries, fire, receive, wait_for
 
 
 @pytest.fixture
@@ -22,6 +22,8 @@ def queue(orch_cloud):
     sqs = orch_cloud.client("sqs")
     url = sqs.create_queue(QueueName=f"q-{uuid.uuid4().hex[:8]}")["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    # Any rule of the account may send to it (as target or DLQ): EventBridge delivers under the queue policy.
+    allow_queue(sqs, url, "events.amazonaws.com", "arn:aws:events:us-east-1:123456789012:rule/*")
     return sqs, url, arn
 
 
@@ -183,7 +185,8 @@ def test_rate_rule_fires_on_the_fast_clock_to_lambda(orch_cloud, orch_functions,
     function_arn = f"arn:aws:lambda:us-east-1:123456789012:function:{function}"
     events = orch_cloud.client("events")
     name = f"tick-{uuid.uuid4().hex[:8]}"
-    events.put_rule(Name=name, ScheduleExpression="rate(1 minute)")  # at clock speed 60: every second
+    rule_arn = events.put_rule(Name=name, ScheduleExpression="rate(1 minute)")["RuleArn"]  # at 60x: every second
+    allow_invoke(orch_cloud.client("lambda"), function, "events.amazonaws.com", rule_arn)
     events.put_targets(Rule=name, Targets=[{"Id": "fn", "Arn": function_arn}])
     started = time.monotonic()
     messages = receive(sqs, url, 2)

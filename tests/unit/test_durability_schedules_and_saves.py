@@ -3,6 +3,7 @@ once (not once per missed period), and a save that fails is reported with its re
 
 from __future__ import annotations
 
+import json
 import time
 
 from localcloud.clock import clock
@@ -19,6 +20,11 @@ def test_a_run_missed_while_stopped_fires_once_and_the_schedule_keeps_its_phase(
     events = events_backends[account][region]
     rule = events.put_rule("every-minute", scheduled_expression="rate(1 minute)", state="ENABLED")
     events.put_targets("every-minute", None, [{"Id": "q", "Arn": queue.queue_arn}])
+    # EventBridge delivers under the queue's policy (IAM is enforced on deliveries): let the rule send.
+    sqs_backends[account][region].set_queue_attributes("missed-runs", {"Policy": json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
+                                                 "Action": "sqs:SendMessage", "Resource": queue.queue_arn,
+                                                 "Condition": {"ArnEquals": {"aws:SourceArn": rule.arn}}}]})})
     now = clock().now()
     runner = ScheduleRunner()
     # Saved by the previous run: first seen 10 min ago, last fired 3.5 periods ago; stopped since.

@@ -164,11 +164,28 @@ class BasePoller(threading.Thread):
         }
         from localcloud.events.targets import DeliveryContext, TargetError, deliver
 
+        denied = self._role_may_send(destination)
+        if denied:  # Lambda sends the record as the function's execution role
+            trace.record(f"{self.service}:{self.source_arn}", destination, "dropped", attempts=attempts,
+                         detail=denied)
+            return
         try:
             deliver(destination, json.dumps(document), DeliveryContext(source=f"{self.service}:{self.source_arn}"))
         except TargetError as exc:
             log.error("mapping %s could not send a failed batch to its on-failure destination: %s",
                       self.esm.uuid, exc)
+
+    def _role_may_send(self, destination: str) -> str | None:
+        from localcloud.iam.delivery import execution_role_may_send
+        from localcloud.moto_adapter import lambda_backends
+
+        parts = self.esm.function_arn.split(":")
+        try:
+            function = lambda_backends[parts[4]][parts[3]].get_function(parts[6])
+        except Exception:  # noqa: BLE001  the function is gone: nothing to send as
+            return None
+        return execution_role_may_send(function.role, function.function_name, destination, parts[3],
+                                       f"event source mapping {self.esm.uuid}: failed batch -> {destination}")
 
     def backoff(self, attempt: int) -> None:
         """Between retries of a failed batch: short, growing, on the local clock."""

@@ -195,9 +195,31 @@ def _attempt_once(delivery: Delivery) -> bool:
     return True
 
 
+def _metric(delivery: Delivery, name: str) -> None:
+    """A rule's AWS/Events metric (eb-monitoring.html): FailedInvocations for a delivery that ended without
+    reaching its target, InvocationsSentToDLQ / InvocationsFailedToBeSentToDLQ for its dead-lettering."""
+    if delivery.source_attribute != "RULE_ARN" or ":rule/" not in delivery.source:
+        return
+    from datetime import UTC, datetime
+
+    from localcloud.moto_adapter import cloudwatch_backends
+    from localcloud.state import changes
+
+    try:
+        metrics = cloudwatch_backends[delivery.account_id][delivery.region]
+        # moto keeps metric timestamps as naive UTC (its utcnow())
+        metrics.put_metric_data("AWS/Events", [{
+            "MetricName": name, "Value": 1.0, "Unit": "Count", "Timestamp": datetime.now(UTC).replace(tzinfo=None),
+            "Dimensions": [{"Name": "RuleName", "Value": delivery.source.rsplit("/", 1)[-1]}]}])
+        changes.mark("cloudwatch")
+    except Exception:  # a metric is a side note: never let it change the delivery's outcome
+        log.debug("could not record %s for %s", name, delivery.source, exc_info=True)
+
+
 def _dead_letter(delivery: Delivery, failure: DeliveryFailed, exhausted: str, latency: float) -> None:
     arn = delivery.target.get("Arn", "")
     dlq = (delivery.target.get("DeadLetterConfig") or {}).get("Arn")
+    _metric(delivery, "FailedInvocations")
     if not dlq:
         trace.record(delivery.source, arn, "dropped", latency_ms=latency, attempts=delivery.attempts,
                      detail=f"{failure.code}: {failure} (no DeadLetterConfig on the target)")
@@ -210,10 +232,13 @@ def _dead_letter(delivery: Delivery, failure: DeliveryFailed, exhausted: str, la
                               message_attributes={k: {"DataType": "String", "StringValue": v}
                                                   for k, v in attributes.items()}, record=False)
     try:
+        _check_dlq(delivery, dlq)
         deliver(dlq, delivery.payload, context)
         trace.record(delivery.source, arn, "dead-lettered", latency_ms=latency, attempts=delivery.attempts,
                      detail=f"{failure.code}: {failure}; sent to {dlq}")
+        _metric(delivery, "InvocationsSentToDLQ")
     except Exception as exc:
+        _metric(delivery, "InvocationsFailedToBeSentToDLQ")
         trace.record(delivery.source, arn, "dropped", latency_ms=latency, attempts=delivery.attempts,
                      detail=f"{failure.code}: {failure}; the DLQ {dlq} refused it too: {exc}")
 
@@ -227,8 +252,7 @@ def _send(delivery: Delivery) -> str:
     if service not in ("states", "sqs", "lambda", "sns"):
         raise DeliveryFailed("UnsupportedTarget", f"localcloud delivers EventBridge events to Lambda, Step "
                              f"Functions, SQS and SNS targets, not {service}", retryable=False)
-    if service == "states":
-        _check_role(delivery, arn)
+    _check_permission(delivery, arn, service)
     context = DeliveryContext(source=delivery.source, account_id=delivery.account_id, region=delivery.region,
                               message_group_id=(delivery.target.get("SqsParameters") or {}).get("MessageGroupId"),
                               record=False)  # _attempt_once records the outcome with its attempts
@@ -240,23 +264,81 @@ def _send(delivery: Delivery) -> str:
         code = exc.cause if service == "states" else exc.code if service == "sqs" else (
             "InternalException" if exc.retryable else "ResourceNotFoundException")
         raise DeliveryFailed(code, str(exc), retryable=exc.retryable) from exc
-    return f"{result.detail} as {delivery.target['RoleArn']}" if service == "states" else ""
-
-
-def _check_role(delivery: Delivery, arn: str) -> None:
     role = delivery.target.get("RoleArn")
+    if service == "states" or delivery.source_attribute == "SCHEDULE_ARN":
+        return f"{result.detail} as {role}".strip()
+    return ""
+
+
+# The action each target kind is delivered with (the target's resource policy or the role must allow it).
+_ACTIONS = {"lambda": "lambda:InvokeFunction", "sqs": "sqs:SendMessage", "sns": "sns:Publish",
+            "states": "states:StartExecution"}
+# EventBridge's DLQ ERROR_CODE for a delivery IAM refused (eb-rule-dlq.html lists NO_PERMISSIONS): not
+# retried, "until action is taken to resolve the underlying issue".
+NO_PERMISSIONS = "NO_PERMISSIONS"
+
+
+def _check_permission(delivery: Delivery, arn: str, service: str) -> None:
+    """Who AWS evaluates for this delivery (eb-use-resource-based.html, scheduler's
+    setting-up.html#setting-up-execution-role): a rule's Lambda, SQS and SNS targets by their resource
+    policy, for events.amazonaws.com with aws:SourceArn = the rule; a rule's Step Functions target, and
+    every Scheduler target, as the target's RoleArn."""
+    if delivery.source_attribute == "SCHEDULE_ARN" or service == "states":
+        _check_role(delivery, arn, service)
+        return
+    from localcloud.events.policies import target_exists
+    from localcloud.iam.delivery import service_principal
+
+    if not target_exists(arn):
+        return  # the delivery itself fails with ResourceNotFoundException
+    account = arn.split(":", 5)[4] or delivery.account_id
+    denied = service_principal("events.amazonaws.com", _ACTIONS[service], arn, source_arn=delivery.source,
+                               source_account=delivery.account_id or account,
+                               region=arn.split(":", 5)[3] or delivery.region,
+                               operation=f"EventBridge rule {delivery.source} -> {arn}")
+    if denied:
+        raise DeliveryFailed(NO_PERMISSIONS, denied, retryable=False)
+
+
+def _check_role(delivery: Delivery, arn: str, service: str) -> None:
+    role = delivery.target.get("RoleArn")
+    who = "Scheduler" if delivery.source_attribute == "SCHEDULE_ARN" else "EventBridge"
     if not role:
-        raise DeliveryFailed("NoPermissions", f"Target {arn} needs a RoleArn that Step Functions lets "
-                             "EventBridge assume (states:StartExecution)", retryable=False)
+        raise DeliveryFailed(NO_PERMISSIONS, f"Target {arn} needs a RoleArn that {who} can assume, allowed "
+                             f"{_ACTIONS[service]} on the target", retryable=False)
     account = arn.split(":", 5)[4] or delivery.account_id
     if not _role_exists(role, account):
-        raise DeliveryFailed("NoPermissions", f"The target's role {role} does not exist", retryable=False)
+        raise DeliveryFailed(NO_PERMISSIONS, f"The target's role {role} does not exist", retryable=False)
     from localcloud.iam.enforcement import authorize_role
 
     region = arn.split(":", 5)[3] or delivery.region
-    denied = authorize_role(role, "events-target", "states:StartExecution", arn, region)
-    if denied:  # EventBridge starts the execution as the target's role: that role needs the permission
-        raise DeliveryFailed("AccessDeniedException", denied, retryable=False)
+    session = "scheduler-target" if who == "Scheduler" else "events-target"
+    denied = authorize_role(role, session, _ACTIONS[service], arn, region,
+                            operation=f"{who} {delivery.source} -> {arn} as {role}")
+    if denied:  # the service calls the target as that role: the role needs the permission
+        raise DeliveryFailed(NO_PERMISSIONS, denied, retryable=False)
+
+
+def _check_dlq(delivery: Delivery, dlq: str) -> None:
+    """The DLQ is written like a target: a rule's by events.amazonaws.com under the queue's policy
+    (eb-rule-dlq.html, "Granting permissions to the dead-letter queue"), a schedule's as its execution role
+    (Scheduler's configuring-schedule-dlq.html: the role needs sqs:SendMessage on the queue)."""
+    if delivery.source_attribute == "SCHEDULE_ARN":
+        from localcloud.iam.enforcement import authorize_role
+
+        role = delivery.target.get("RoleArn") or ""
+        denied = authorize_role(role, "scheduler-target", "sqs:SendMessage", dlq,
+                                dlq.split(":", 5)[3] or delivery.region,
+                                operation=f"Scheduler {delivery.source} -> dead-letter queue {dlq} as {role}") \
+            if role else "the schedule has no RoleArn"
+    else:
+        from localcloud.iam.delivery import service_principal
+
+        denied = service_principal("events.amazonaws.com", "sqs:SendMessage", dlq, source_arn=delivery.source,
+                                   source_account=delivery.account_id, region=dlq.split(":", 5)[3] or delivery.region,
+                                   operation=f"EventBridge rule {delivery.source} -> dead-letter queue {dlq}")
+    if denied:
+        raise DeliveryFailed(NO_PERMISSIONS, denied, retryable=False)
 
 
 def _role_exists(role_arn: str, account: str) -> bool:

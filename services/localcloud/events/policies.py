@@ -35,3 +35,26 @@ def _any_resource(policy: Any) -> str:
             if "*" not in pattern and "?" not in pattern:
                 return pattern
     return "*"
+
+
+def target_exists(arn: str) -> bool:
+    """Whether the Lambda function, SQS queue or SNS topic an ARN names exists: a delivery to one that does
+    not fails as ResourceNotFound (the delivery layer says so), not as a permission problem."""
+    from localcloud import moto_adapter
+
+    parts = arn.split(":", 6)
+    if len(parts) < 6:
+        return False
+    service, region, account = parts[2], parts[3], parts[4]
+    try:
+        if service == "lambda":
+            moto_adapter.lambda_backends[account][region].get_function(parts[6].split(":")[0] if len(parts) > 6
+                                                                        else parts[5])
+            return True
+        if service == "sqs":
+            return parts[5] in moto_adapter.sqs_backends[account][region].queues
+        if service == "sns":
+            return arn in moto_adapter.sns_backends[account][region].topics
+    except Exception:  # noqa: BLE001  moto's not-found errors
+        return False
+    return True

@@ -175,12 +175,33 @@ def _to_sqs(sub: Any, message: str, message_id: str, subject: str | None, attrib
         sqs_attributes = {}
     from localcloud.events.targets import DeliveryContext, TargetError, deliver
 
+    if not _may_deliver(sub, "sqs:SendMessage"):
+        return
     context = DeliveryContext(source=f"sns:{sub.topic.arn}", message_attributes=sqs_attributes,
                               message_group_id=group_id, deduplication_id=deduplication_id)
     try:
         deliver(sub.endpoint, body, context)
     except TargetError:
         pass  # queue deleted: AWS drops it (or sends to the subscription's DLQ); deliver() traced it
+
+
+def _may_deliver(sub: Any, action: str) -> bool:
+    """SNS delivers to a queue or a function as sns.amazonaws.com, under the endpoint's resource policy with
+    aws:SourceArn = the topic (sns-sqs-as-subscriber.html, sns-lambda-as-subscriber.html). When it does not
+    allow, AWS drops the message (no retry can help); the trace says so with the IAM line."""
+    from localcloud.events.policies import target_exists
+    from localcloud.iam.delivery import service_principal
+
+    if not target_exists(sub.endpoint):
+        return True  # deleted after subscribing: the delivery layer drops it as not found
+    topic = sub.topic.arn
+    parts = topic.split(":")
+    denied = service_principal("sns.amazonaws.com", action, sub.endpoint, source_arn=topic, source_account=parts[4],
+                               region=parts[3], operation=f"SNS {topic} -> {sub.protocol} subscription {sub.arn}")
+    if denied:
+        trace.record(f"sns:{topic}", sub.endpoint, "dropped", detail=denied)
+        return False
+    return True
 
 
 def _deliver_async(sub: Any, document: dict[str, Any], raw: bool) -> None:
@@ -191,6 +212,8 @@ def _deliver_async(sub: Any, document: dict[str, Any], raw: bool) -> None:
         if sub.protocol == "lambda":
             from localcloud.events.targets import DeliveryContext, TargetError, deliver
 
+            if not _may_deliver(sub, "lambda:InvokeFunction"):
+                return
             try:
                 deliver(sub.endpoint, json.dumps(lambda_event(sub, document)), DeliveryContext(source=source))
             except TargetError:

@@ -38,7 +38,7 @@ _sequence = itertools.count(1)
 
 def record(source: str, target: str, result: str, *, latency_ms: float = 0.0, attempts: int = 1,
            detail: str = "") -> Delivery:
-    delivery = Delivery(source, target, result, round(latency_ms, 3), attempts, detail[:500])
+    delivery = Delivery(source, target, result, round(latency_ms, 3), attempts, detail[:2000])
     with _lock:
         delivery.seq = next(_sequence)
         _deliveries.append(delivery)

@@ -48,6 +48,11 @@ def current_mode() -> Mode:
 _mode = current_mode()  # read once: a typo fails the server's start, not its first request
 _timing = {"evaluated": 0, "seconds": 0.0}
 
+
+def mode() -> Mode:
+    """The mode this server runs in (read once at start)."""
+    return _mode
+
 # (HTTP status, error code) AWS answers an unauthorized call with, per service (each service's API
 # reference, "Common Errors" / the operation's errors); default: 403 AccessDeniedException.
 _ERRORS = {"s3": (403, "AccessDenied"), "sqs": (403, "AccessDenied"), "sns": (403, "AuthorizationError"),
@@ -105,11 +110,11 @@ def _denied(service: str, subject: Subject, action: str, resource: str, decision
     message = f"User: {subject.arn} is not authorized to perform: {action}{on} {decision.reason}{deciding}"
     hint = f"{fix}: {json.dumps(statement)}" if statement else fix
     enforced = _mode is Mode.ENFORCE
-    report.denied(report.Denial(subject.arn, action, resource, decision.reason, decision.deciding_policy, fix,
-                                statement, place, enforced, operation))
+    denial = report.Denial(subject.arn, action, resource, decision.reason, decision.deciding_policy, fix,
+                           statement, place, enforced, operation, message=message)
+    report.denied(denial)
     log.warning("IAM %s: %s (%s)", "denied" if enforced else "would deny", message, hint)
-    _tell_function(access_key, f"[localcloud iam] {'AccessDenied' if enforced else 'would be denied'}: "
-                               f"{message} ({hint})")
+    _tell_function(access_key, denial.line)  # the same line as the report's and the delivery trace's
     if not enforced:
         return None
     status, code = _ERRORS.get(prefix, (403, "AccessDeniedException"))
@@ -177,27 +182,49 @@ def _check(environ: dict[str, Any], access_key: str, describe: Callable[[dict[st
         _timing["seconds"] += time.perf_counter() - started
 
 
-def authorize_role(role_arn: str, session_name: str, action: str, resource: str, region: str) -> str | None:
-    """For calls a service makes in-process as a target's role (EventBridge -> Step Functions with RoleArn):
-    None when allowed (or not enforced); else the AccessDenied message, after recording it."""
+def authorize_role(role_arn: str, session_name: str, action: str, resource: str, region: str,
+                   operation: str = "target delivery") -> str | None:
+    """For calls a service makes in-process as a role the user gave it (EventBridge and Scheduler targets'
+    RoleArn, API Gateway integration credentials): None when allowed (or not enforced); else the IAM line
+    (report.line: AWS's AccessDenied text and the statement to add), after recording it. `operation` says
+    what was being done, for the report ("EventBridge rule r -> target")."""
     if _mode is Mode.OFF:
         return None
-    subject = principals.role_session(role_arn, session_name)
+    return _decide(principals.role_session(role_arn, session_name), action, resource, region, operation)
+
+
+def authorize_caller(access_key: str, account: str, action: str, resource: str, region: str, operation: str,
+                     extra_context: dict[str, list[str]] | None = None) -> str | None:
+    """For what a service does in-process on its caller's behalf (Athena reading Glue and S3, writing the
+    results): the principal that signed the original request, evaluated for `action` on `resource`. None
+    when allowed, the caller is the root or IAM is not enforced; else the IAM line, after recording it."""
+    if _mode is Mode.OFF or not access_key or access_key == LOCAL_ACCESS_KEY_ID:
+        return None
+    subject = principals.subject_for(access_key, account)
+    if subject.root:
+        return None
+    return _decide(subject, action, resource, region, operation, extra_context)
+
+
+def _decide(subject: Subject, action: str, resource: str, region: str, operation: str,
+            extra_context: dict[str, list[str]] | None = None) -> str | None:
     prefix = action.split(":", 1)[0]
-    context = request_context({}, region, subject.context, subject.caller.account)
-    decision = evaluate(subject, action, resource, context, policy_for(prefix, resource, region,
-                                                                       subject.caller.account))
+    context = {**request_context({}, region, subject.context, subject.caller.account), **(extra_context or {})}
+    policy = policy_for(prefix, resource, region, subject.caller.account)
+    decision = evaluate(subject, action, resource, context, policy,
+                        key_policy_required=prefix in KEY_POLICY_REQUIRED and policy is not None)
     if decision.allowed:
         report.count("allowed")
         return None
     fix, statement, place = _fix(subject, action, resource, decision, prefix)
-    message = (f"User: {subject.arn} is not authorized to perform: {action} on resource: {resource} "
-               f"{decision.reason}")
+    on = f" on resource: {resource}" if resource != "*" else ""
+    message = f"User: {subject.arn} is not authorized to perform: {action}{on} {decision.reason}"
     enforced = _mode is Mode.ENFORCE
-    report.denied(report.Denial(subject.arn, action, resource, decision.reason, decision.deciding_policy, fix,
-                                statement, place, enforced, "target delivery"))
-    log.warning("IAM %s: %s (%s: %s)", "denied" if enforced else "would deny", message, fix, json.dumps(statement))
-    return f"{message} (localcloud: {fix}: {json.dumps(statement)})" if enforced else None
+    denial = report.Denial(subject.arn, action, resource, decision.reason, decision.deciding_policy, fix,
+                           statement, place, enforced, operation, message=message)
+    report.denied(denial)
+    log.warning("IAM %s: %s", "denied" if enforced else "would deny", denial.line)
+    return denial.line if enforced else None
 
 
 def missing_actions(role_arn: str, session_name: str, actions: list[str], resource: str, region: str) -> list[str]:

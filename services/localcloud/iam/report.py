@@ -30,7 +30,20 @@ class Denial:
     add_to: str  # where that statement goes: "an identity-based policy of role R", "the key policy of K"
     enforced: bool  # False in report mode: the call went through
     operation: str = ""
+    message: str = ""  # AWS's AccessDenied text ("User: ... is not authorized to perform: ...")
+    line: str = ""  # the one line the report, the delivery trace and the function's log all carry (line())
     at: float = field(default_factory=time.time)
+
+
+def line(denial: Denial) -> str:
+    """The IAM line for a denial: verdict, AWS's message, and the fix with the statement to add."""
+    if denial.line:
+        return denial.line
+    verdict = "AccessDenied" if denial.enforced else "would be denied"
+    hint = f"{denial.fix}: {json.dumps(denial.statement)}" if denial.statement else denial.fix
+    message = denial.message or (f"{denial.principal} is not authorized to perform: {denial.action} on resource: "
+                                 f"{denial.resource} {denial.reason}")
+    return f"[localcloud iam] {verdict}: {message} ({hint})"
 
 
 _denials: deque[Denial] = deque(maxlen=CAPACITY)
@@ -46,11 +59,12 @@ def count(outcome: str) -> None:
 def denied(denial: Denial) -> None:
     from localcloud.events import trace
 
+    denial.line = line(denial)
     with _lock:
         _denials.append(denial)
     count("denied" if denial.enforced else "would-deny")
     trace.record(f"iam:{denial.principal}", denial.resource, "denied" if denial.enforced else "would-deny",
-                 detail=f"{denial.action} {denial.reason}; {denial.fix}")
+                 detail=denial.line)
 
 
 def unmapped(service: str, operation: str) -> bool:
@@ -94,11 +108,15 @@ def render(doc: dict[str, Any]) -> str:
     for d in doc["denied"]:
         verdict = "DENIED" if d["enforced"] else "would be denied (report mode)"
         lines.append(f"\n{verdict}: {d['principal']}\n  {d['action']} on {d['resource']}\n  {d['reason']}")
+        if d.get("operation"):
+            lines.append(f"  during: {d['operation']}")
         if d["deciding_policy"]:
             lines.append(f"  decided by: {d['deciding_policy']}")
         lines.append(f"  fix: {d['fix']}")
         if d["statement"]:
             lines.append("  " + json.dumps(d["statement"]))
+        if d.get("line"):
+            lines.append(f"  line (as in the delivery trace and the function's log): {d['line']}")
     if doc["unmapped"]:
         lines.append("\nAllowed without evaluation (no action mapping yet): " +
                      ", ".join(f"{k} x{v}" for k, v in sorted(doc["unmapped"].items())))

@@ -88,10 +88,10 @@ def _lambda(arn: str, region: str, account: str) -> str | None:
     backend = _backend("awslambda", "lambda_backends", account, region)
     try:
         function = backend.get_function(rest.split(":")[1])
-        policy = function.policy.get_policy()
+        statements = function.policy.statements  # (moto's get_policy() wraps them in {"Policy": ...})
     except Exception:  # noqa: BLE001  no function or no policy
         return None
-    return None if not policy.get("Statement") else policy
+    return {"Version": "2012-10-17", "Statement": statements} if statements else None
 
 
 def _kms(arn: str, region: str, account: str) -> str | None:

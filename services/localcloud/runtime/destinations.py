@@ -61,6 +61,15 @@ def _context(event: AsyncEvent, success: bool, attributes: dict[str, str] | None
 
 def _deliver(event: AsyncEvent, arn: str, body: str, success: bool,
              attributes: dict[str, str] | None = None) -> None:
+    from localcloud.events import trace
+    from localcloud.iam.delivery import execution_role_may_send
+
+    denied = execution_role_may_send(event.spec.role, event.spec.name, arn, event.spec.region,
+                                     f"Lambda {event.spec.qualified_arn}: async invocation record -> {arn}")
+    if denied:  # Lambda sends as the execution role; without the permission the record is lost
+        trace.record(f"lambda:{event.spec.qualified_arn}", arn, "dropped", detail=denied)
+        log.warning("the outcome of an async invoke of %s is dropped: %s", event.spec.name, denied)
+        return
     try:
         deliver(arn, body, _context(event, success, attributes))
     except TargetError as exc:

@@ -221,6 +221,16 @@ resource "aws_lambda_permission" "rest" {
   source_arn    = "${aws_api_gateway_rest_api.imported.execution_arn}/*"
 }
 
+# The resource added beside the import invokes another function: it needs its own permission (on AWS the
+# method answers 500, "Invalid permissions on Lambda function", without it).
+resource "aws_lambda_permission" "rest_extra" {
+  statement_id  = "rest-api-extra"
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.fn["foreign-cjs"].function_name
+  principal     = "apigateway.amazonaws.com"
+  source_arn    = "${aws_api_gateway_rest_api.imported.execution_arn}/*/GET/extra"
+}
+
 output "http_url" { value = aws_apigatewayv2_stage.default.invoke_url }
 output "http_live_url" { value = aws_apigatewayv2_stage.live.invoke_url }
 output "rest_url" { value = aws_api_gateway_stage.imported.invoke_url }

@@ -6,8 +6,11 @@
 locals {
   function_name = "${var.name_prefix}-${replace(var.name, "_", "-")}"
   # What Lambda needs to attach a function to a VPC (the content of AWSLambdaVPCAccessExecutionRole).
-  vpc_eni_actions = ["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets",
-  "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"]
+  vpc_describe_actions = ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"]
+  vpc_eni_actions = ["ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses",
+  "ec2:UnassignPrivateIpAddresses"]
+  ec2_arn_prefix = join(":", ["arn", data.aws_partition.current.partition, "ec2", data.aws_region.current.name,
+  data.aws_caller_identity.current.account_id])
 }
 
 data "aws_iam_policy_document" "assume" {
@@ -32,15 +35,32 @@ data "aws_iam_policy_document" "baseline" {
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
     resources = ["${aws_cloudwatch_log_group.this.arn}:*"]
   }
+  # Describe* take no resource ARN (service authorization reference: no resource types; Lambda's guide,
+  # configuration-vpc.html: "only works if it's allowed on all resources"); the others are scoped to the
+  # account's network interfaces and the function's own subnets and security groups.
   dynamic "statement" {
     for_each = var.vpc == null ? [] : [1]
     content {
-      sid       = "VpcNetworkInterfaces"
-      actions   = local.vpc_eni_actions
+      sid       = "VpcDescribe"
+      actions   = local.vpc_describe_actions
       resources = ["*"]
     }
   }
+  dynamic "statement" {
+    for_each = var.vpc == null ? [] : [var.vpc]
+    content {
+      sid     = "VpcNetworkInterfaces"
+      actions = local.vpc_eni_actions
+      resources = concat(["${local.ec2_arn_prefix}:network-interface/*"],
+        [for subnet in statement.value.subnet_ids : "${local.ec2_arn_prefix}:subnet/${subnet}"],
+      [for group in statement.value.security_group_ids : "${local.ec2_arn_prefix}:security-group/${group}"])
+    }
+  }
 }
+
+data "aws_region" "current" {}
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
 
 data "aws_iam_policy_document" "this" {
   source_policy_documents = [data.aws_iam_policy_document.baseline.json, var.policy_json]

@@ -62,6 +62,11 @@ def _by_host(environ: dict[str, Any]) -> tuple[str, str, str] | None:
 
 
 INTERNAL_ERROR = (502, [("Content-Type", "application/json")], b'{"message": "Internal server error"}')
+# API Gateway may not invoke the function (no function policy for it, or its credentials role may not): AWS
+# answers 500, its execution log "Execution failed due to configuration error: Invalid permissions on Lambda
+# function".
+CONFIGURATION_ERROR = (500, [("Content-Type", "application/json")], b'{"message": "Internal server error"}')
+NOT_PERMITTED = object()  # what _call_lambda returns then
 
 
 class DataPlane:
@@ -176,6 +181,8 @@ class DataPlane:
                       request_id: str) -> Response:
         event = self.proxy_event(environ, matched, path, body, request_id)
         result = self._call_lambda(matched, json.dumps(event).encode())
+        if result is NOT_PERMITTED:
+            return CONFIGURATION_ERROR
         if result is None or result.function_error:
             return INTERNAL_ERROR
         return _proxy_response(result.payload, request_id)
@@ -187,6 +194,8 @@ class DataPlane:
         template = _pick_template(integration.request_templates, environ.get("CONTENT_TYPE", ""))
         payload = render(template, values).encode() if template is not None else (body or b"{}")
         result = self._call_lambda(matched, payload)
+        if result is NOT_PERMITTED:
+            return CONFIGURATION_ERROR
         if result is None:
             return INTERNAL_ERROR
         error_message = ""
@@ -236,11 +245,28 @@ class DataPlane:
         arn = found.group("arn")
         for name, value in (matched.stage.variables or {}).items():
             arn = arn.replace("${stageVariables." + name + "}", value)
+        denied = self._may_invoke(matched, arn)
+        if denied:  # AWS: 500 "Internal server error" ("Invalid permissions on Lambda function" in its log)
+            log.warning("API %s: API Gateway may not invoke %s: %s", matched.api.id, arn, denied)
+            return NOT_PERMITTED
         try:
             return current().invoke(arn, payload, "RequestResponse")
         except Exception as exc:  # not found, throttled, not runnable: API Gateway answers 5xx
             log.warning("API %s: invoking %s failed: %s", matched.api.id, arn, exc)
             return None
+
+    def _may_invoke(self, matched: Route, function: str) -> str | None:
+        """The integration's `credentials` role must allow lambda:InvokeFunction; without credentials the
+        function policy must allow apigateway.amazonaws.com for this method's execute-api ARN
+        (apigateway/latest/developerguide/permissions.html, set-up-lambda-proxy-integrations.html)."""
+        from localcloud.iam.delivery import as_credentials_or_service
+
+        region = function.split(":")[3] if function.count(":") >= 6 else self.settings.region
+        account = matched.api.account_id or self.settings.account_id
+        return as_credentials_or_service(
+            getattr(matched.method.method_integration, "credentials", None), "apigateway.amazonaws.com",
+            "lambda:InvokeFunction", function, source_arn=execute_api_arn(region, account, matched),
+            source_account=account, region=region, operation=f"API Gateway {matched.api.id} -> {function}")
 
     def _template_values(self, environ: dict[str, Any], matched: Route, path: str, body: bytes,
                          request_id: str) -> TemplateContext:
@@ -249,6 +275,14 @@ class DataPlane:
                   "header": event["headers"] or {}}
         return TemplateContext(body.decode(errors="replace"), params, event["requestContext"],
                                dict(matched.stage.variables or {}))
+
+
+def execute_api_arn(region: str, account: str, matched: Route) -> str:
+    """arn:aws:execute-api:{region}:{account}:{api-id}/{stage}/{METHOD}/{resource path}: what a function
+    policy's aws:SourceArn is compared with (api-gateway-control-access-using-iam-policies-to-invoke-api.html)."""
+    method = getattr(matched.method, "http_method", None) or "*"
+    method = "*" if method == "ANY" else method
+    return f"arn:aws:execute-api:{region}:{account}:{matched.api.id}/{matched.stage.name}/{method}{matched.resource_path}"
 
 
 def _headers(environ: dict[str, Any]) -> tuple[dict[str, str], dict[str, list[str]]]:

@@ -8,8 +8,9 @@ The integration URI names the service and the call (https://docs.aws.amazon.com/
   arn:aws:apigateway:{region}:{service}:path/{path}       a request to that path (SQS: path/{account}/{queue},
                                                            with a form body such as Action=SendMessage&...)
 The integration's static header parameters ('...') are sent; the service's status selects the integration
-response, as for HTTP integrations. The call carries the local cloud's test credentials: the integration's
-role is not assumed.
+response, as for HTTP integrations. The call is signed as the integration's `credentials` role (a session
+minted through the local STS, localcloud.iam.sessions), so IAM evaluates it as that role, as API Gateway's
+call is on AWS; without credentials it carries the local root keys (AWS refuses such an integration).
 """
 
 from __future__ import annotations
@@ -44,19 +45,22 @@ def _metadata(service: str) -> dict[str, Any]:
         return {"protocol": "json", "signingName": service}
 
 
-def _authorization(region: str, signing_name: str) -> str:
+def _authorization(region: str, signing_name: str, access_key: str = "test") -> str:
     day = datetime.now(UTC).strftime("%Y%m%d")
-    return (f"AWS4-HMAC-SHA256 Credential=test/{day}/{region}/{signing_name}/aws4_request, "
+    return (f"AWS4-HMAC-SHA256 Credential={access_key}/{day}/{region}/{signing_name}/aws4_request, "
             "SignedHeaders=host;x-amz-date, Signature=0")
 
 
-def build_request(endpoint: str, uri: str, body: bytes, headers: dict[str, str]) -> urllib.request.Request:
+def build_request(endpoint: str, uri: str, body: bytes, headers: dict[str, str],
+                  keys: tuple[str, str, str] | None = None) -> urllib.request.Request:
     found = SERVICE_URI.match(uri)
     region, service, kind, rest = found.group("region", "service", "kind", "rest")
     metadata = _metadata(service)
     signing = metadata.get("signingName") or metadata.get("endpointPrefix") or service
-    sent = {"Authorization": _authorization(region, signing),
+    sent = {"Authorization": _authorization(region, signing, keys[0] if keys else "test"),
             "X-Amz-Date": datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ"), **headers}
+    if keys:
+        sent["X-Amz-Security-Token"] = keys[2]
     path = "/"
     if kind == "action":
         action = rest.split("?", 1)[0]
@@ -73,8 +77,9 @@ def build_request(endpoint: str, uri: str, body: bytes, headers: dict[str, str])
     return urllib.request.Request(endpoint.rstrip("/") + path, data=body, method="POST", headers=sent)
 
 
-def call(endpoint: str, uri: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
-    request = build_request(endpoint, uri, body, headers)
+def call(endpoint: str, uri: str, body: bytes, headers: dict[str, str],
+         keys: tuple[str, str, str] | None = None) -> tuple[int, bytes]:
+    request = build_request(endpoint, uri, body, headers, keys)
     try:
         with urllib.request.urlopen(request, timeout=29) as answer:  # API Gateway's 29 s integration limit
             return answer.status, answer.read()
@@ -110,6 +115,10 @@ def invoke(plane: Any, environ: dict[str, Any], matched: Any, path: str, body: b
     template = _pick_template(integration.request_templates, environ.get("CONTENT_TYPE", ""))
     payload = render(template, values).encode() if template is not None else body
     endpoint = plane.settings.endpoint.replace("0.0.0.0", "127.0.0.1")
-    status, answer = call(endpoint, integration.uri, payload, static_headers(integration.request_parameters))
+    from localcloud.iam.sessions import role_keys
+
+    keys = role_keys(integration.credentials, "apigateway-integration") if getattr(
+        integration, "credentials", None) else None
+    status, answer = call(endpoint, integration.uri, payload, static_headers(integration.request_parameters), keys)
     return _integration_response(integration, str(status), response_text(answer), status >= 400, values,
                                  request_id, by_status=True)

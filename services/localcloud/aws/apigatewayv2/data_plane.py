@@ -85,6 +85,10 @@ class HttpApiPlane:
         function = found.group("arn") if found else uri
         for name, value in (matched.stage.stage_variables or {}).items():
             function = function.replace("${stageVariables." + name + "}", value)
+        denied = _may_invoke(matched, integration, function, self.settings)
+        if denied:  # AWS: 500 {"message": "Internal Server Error"}; the access log's integrationErrorMessage
+            log.warning("HTTP API %s: API Gateway may not invoke %s: %s", matched.api.api_id, function, denied)
+            return events.INTERNAL_ERROR
         try:
             result = current().invoke(function, json.dumps(event).encode(), "RequestResponse")
         except Exception as exc:  # noqa: BLE001  not found, throttled: API Gateway answers 500
@@ -113,6 +117,31 @@ class HttpApiPlane:
             return exc.code, list(exc.headers.items()), exc.read()
         except OSError:
             return 504, [("Content-Type", "application/json")], b'{"message":"Service Unavailable"}'
+
+
+def execute_api_arn(matched: Any, region: str, account: str) -> str:
+    """arn:aws:execute-api:{region}:{account}:{api-id}/{stage}/{METHOD}/{path} for the route ("$default" for the
+    default route), what a function policy's aws:SourceArn is compared with."""
+    key = matched.route.route_key or ""
+    if key == "$default":
+        tail = "$default"
+    else:
+        method, _, path = key.partition(" ")
+        tail = f"{'*' if method == 'ANY' else method}{path}"
+    return f"arn:aws:execute-api:{region}:{account}:{matched.api.api_id}/{matched.stage.name}/{tail}"
+
+
+def _may_invoke(matched: Any, integration: Any, function: str, settings: Any) -> str | None:
+    """The integration's credentials role, or else the function policy for apigateway.amazonaws.com with
+    aws:SourceArn = the route's execute-api ARN (http-api-develop-integrations-lambda.html)."""
+    from localcloud.iam.delivery import as_credentials_or_service
+
+    region = function.split(":")[3] if function.count(":") >= 6 else matched.api.arn.split(":")[3]
+    account = function.split(":")[4] if function.count(":") >= 6 else settings.account_id
+    return as_credentials_or_service(
+        getattr(integration, "credentials_arn", None), "apigateway.amazonaws.com", "lambda:InvokeFunction", function,
+        source_arn=execute_api_arn(matched, region, account), source_account=account, region=region,
+        operation=f"HTTP API {matched.api.api_id} route {matched.route.route_key} -> {function}")
 
 
 def install(app: Any) -> HttpApiPlane:

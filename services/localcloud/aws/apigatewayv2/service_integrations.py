@@ -95,8 +95,16 @@ def call(integration: Any, environ: dict[str, Any], matched: Any, body: bytes, a
         entry = {k: _value(str(v), environ, matched, body, context) for k, v in (integration.request_parameters or {}).items()}
         parameters = {"Entries": [{k: v for k, v in entry.items() if v}]}
     region = integration_region(matched.api)
+    from localcloud.iam.sessions import role_keys
+
+    # Signed as the integration's credentials role (AWS requires one for these subtypes), so IAM evaluates the
+    # call as that role's session; the local root keys when it names none.
+    keys = role_keys(integration.credentials_arn, "apigateway-integration") if getattr(
+        integration, "credentials_arn", None) else None
+    signing = {"aws_access_key_id": keys[0], "aws_secret_access_key": keys[1], "aws_session_token": keys[2]} \
+        if keys else {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
     client = boto3.client(service, endpoint_url=settings.endpoint.replace("0.0.0.0", "127.0.0.1"), region_name=region,
-                          aws_access_key_id="test", aws_secret_access_key="test")
+                          **signing)
     try:
         answer = getattr(client, method)(**parameters)
     except botocore.exceptions.ParamValidationError as exc:

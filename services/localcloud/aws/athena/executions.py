@@ -48,6 +48,7 @@ class Execution:
     completed: float | None = None
     result: QueryResult | None = None
     connection: Any = None
+    caller: Any = None  # on_behalf.Caller: whose permissions Athena reads Glue and S3 with (None: the root)
 
 
 def csv_text(result: QueryResult) -> bytes:
@@ -87,13 +88,14 @@ class QueryRunner:
             return self._engines[key]
 
     def submit(self, query: str, database: str, catalog: str, workgroup: str, output_location: str,
-               account_id: str, region: str) -> Execution:
+               account_id: str, region: str, caller: Any = None) -> Execution:
         execution_id = str(uuid.uuid4())
         statement = statements.classify(query)
         prefix = output_location.rstrip("/") + "/"
         execution = Execution(execution_id, query, database, catalog, workgroup,
                               prefix + result_name(statement, execution_id), account_id, region,
                               statement.statement_type, statement.substatement_type, prefix, query)
+        execution.caller = caller
         self.executions[execution_id] = execution
         self._pool.submit(self._run, execution)
         return execution
@@ -114,6 +116,12 @@ class QueryRunner:
             if not bucket_exists(execution.account_id, split_s3(execution.output_prefix)[0]):
                 raise AthenaQueryError("INVALID_OUTPUT_LOCATION", "Unable to verify/create output bucket "
                                        f"{split_s3(execution.output_prefix)[0]}")
+            if execution.caller is not None:  # Athena reads and writes with its caller's permissions
+                from localcloud.aws.athena import on_behalf
+
+                if execution.statement_type == "DML":
+                    on_behalf.check_tables(execution.caller, execution.run_sql, execution.database, execution.id)
+                on_behalf.check_output(execution.caller, execution.output_location, execution.id)
             result = self.engine(execution.account_id, execution.region).run(
                 execution.run_sql, execution.database, on_connection=lambda c: setattr(execution, "connection", c),
                 context=RunContext(execution.id, execution.output_prefix, catalog=execution.catalog))

@@ -6,7 +6,7 @@ operation about query executions is ours.
 
 from __future__ import annotations
 
-from localcloud.aws.athena import prepared
+from localcloud.aws.athena import on_behalf, prepared
 from localcloud.aws.athena.executions import Execution, QueryRunner
 from localcloud.aws.registry import handles, json_response
 from localcloud.host import find
@@ -94,7 +94,8 @@ def start_query_execution(request: AwsRequest):
     # A quoted name (awswrangler's repair_table sends "`db`") names the same database.
     execution = _runner().submit(query, (context.get("Database") or "default").strip('`"').lower(),
                                context.get("Catalog") or "AwsDataCatalog", name, location,
-                               request.account_id, request.region)
+                               request.account_id, request.region,
+                               on_behalf.caller_of(request.environ, request.account_id, request.region))
     execution.query = body.get("QueryString", "")
     if token:
         _runner().by_token[token] = execution.id
