@@ -84,7 +84,7 @@ def set_function_code(original: Callable[..., Any], self: Any, updated_spec: dic
     from localcloud.runtime.functions import IMAGE_DIGEST_ATTR
 
     try:
-        digest = resolve_digest(updated_spec["ImageUri"])
+        digest = resolve_digest(updated_spec["ImageUri"], (self.architectures or ["x86_64"])[0])
     except ImageRefused as refused:
         raise LambdaClientError("InvalidParameterValueException", str(refused)) from None
     self.code_sha_256 = digest.removeprefix("sha256:")

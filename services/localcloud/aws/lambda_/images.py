@@ -27,17 +27,19 @@ class ImageRefused(Exception):
     """str() is AWS's message (InvalidParameterValueException)."""
 
 
-def resolve_digest(image_uri: str) -> str:
-    """The manifest digest ("sha256:...") `image_uri` names in the local ECR, or ImageRefused."""
+def resolve_digest(image_uri: str, architecture: str = "x86_64") -> str:
+    """The manifest digest ("sha256:...") `image_uri` names in the local ECR, or ImageRefused. AWS wants a
+    tag or a digest in the URI (hashicorp/terraform#27963: without one, "is not valid")."""
+    not_valid = f"Source image {image_uri} is not valid. Provide a valid source image."
     if not isinstance(image_uri, str) or not ECR_IMAGE_URI.match(image_uri):
-        raise ImageRefused(f"Source image {image_uri} is not valid. Provide a valid source image.")
+        raise ImageRefused(not_valid)
+    from localcloud.aws.ecr import images
+
     try:
-        from localcloud.aws.ecr import images
-    except ImportError:  # the store is not installed: nothing can exist
-        raise ImageRefused(f"Source image {image_uri} does not exist. Provide a valid source image.") from None
-    try:
-        image = images.resolve(image_uri)
-    except Exception:  # noqa: BLE001  (no such repository, tag or digest: what AWS says is "does not exist")
+        image = images.resolve(image_uri, architecture=architecture)
+    except images.NotAnEcrImage:
+        raise ImageRefused(not_valid) from None
+    except images.ImageNotFound:
         raise ImageRefused(f"Source image {image_uri} does not exist. Provide a valid source image.") from None
     return image.digest
 
