@@ -5,12 +5,13 @@ Only hashicorp/aws is available (no null or external provider), so Terraform can
 A configuration that deploys images lists them in `images.json` beside its .tf files:
 
     {"images": [{"repository": "aws_ecr_repository.records_to_parquet",
-                 "context": "../../lambdas", "dockerfile": "records_to_parquet/Dockerfile", "tag": "latest"}]}
+                 "context": "../../lambdas", "dockerfile": "records_to_parquet/Dockerfile", "tag": "latest",
+                 "when": {"records_package_type": "Image"}}]}
 
-(`context` relative to the configuration directory, `dockerfile` relative to the context.) Before the full
-apply, the runner applies those repositories alone (`-target`), builds each image whose repository now
-exists (a repository with `count = 0` is a variant that is off) and pushes it to `<repository_url>:<tag>`,
-then applies everything; the configuration reads the pushed digest with `data "aws_ecr_image"`. Locally the
+(`context` relative to the configuration directory, `dockerfile` relative to the context; `when`: the
+variables, as Terraform resolves them, that turn the image on, so a stack without it pays nothing.) Before
+the full apply, the runner applies those repositories alone (`-target`), builds each image whose repository
+now exists and pushes it to `<repository_url>:<tag>`, then applies everything; the configuration reads the pushed digest with `data "aws_ecr_image"`. Locally the
 build is `localcloud build`'s (no Docker needed); against AWS, `docker build` and `docker push`.
 """
 
@@ -19,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,7 @@ class ImageSpec:
     context: Path
     dockerfile: Path
     tag: str = "latest"
+    when: tuple[tuple[str, str], ...] = ()  # (variable, value) pairs that must all hold
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,7 @@ def load(directory: Path) -> list[ImageSpec]:
         for entry in document["images"]:
             context = (directory / entry["context"]).resolve()
             specs.append(ImageSpec(entry["repository"], context, context / entry.get("dockerfile", "Dockerfile"),
-                                   entry.get("tag", "latest")))
+                                   entry.get("tag", "latest"), tuple(sorted((entry.get("when") or {}).items()))))
     except (ValueError, KeyError, TypeError) as exc:
         raise ImageManifestError(f"{path} is not {{\"images\": [{{\"repository\": ..., \"context\": ...}}]}} "
                                  f"({exc!r}); nothing was applied. Fix the file.") from None
@@ -66,6 +68,19 @@ def load(directory: Path) -> list[ImageSpec]:
             raise ImageManifestError(f"{path}: the Dockerfile {spec.dockerfile} of {spec.repository} does not "
                                      "exist; nothing was applied.")
     return specs
+
+
+def enabled(specs: list[ImageSpec], directory: Path, var_files: Sequence[Path],
+            variables: Mapping[str, str]) -> list[ImageSpec]:
+    """The images whose `when` variables hold: -var, TF_VAR_<name>, the last .tfvars setting it, its default."""
+    from localcloud.terraform.stack_vars import variable_value
+
+    def value(name: str) -> str | None:
+        if name not in variables and f"TF_VAR_{name}" in os.environ:
+            return os.environ[f"TF_VAR_{name}"]
+        return variable_value(directory, name, var_files, variables)
+
+    return [spec for spec in specs if all(value(name) == wanted for name, wanted in spec.when)]
 
 
 def repository_urls(state: dict[str, Any], address: str) -> list[str]:

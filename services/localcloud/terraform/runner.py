@@ -110,7 +110,8 @@ class TerraformRunner:
     def push_images(self, timeout: float = 1800, refresh: bool = True) -> list[container_images.PushedImage]:
         """The images of images.json (container_images.py): their repositories applied alone, then each image
         built and pushed to the repository that exists; [] when the configuration deploys none."""
-        specs = container_images.load(self.directory)
+        specs = container_images.enabled(container_images.load(self.directory), self.directory, self.var_files,
+                                         self.variables)
         if not specs:
             return []
         with self._generated_files():
@@ -162,7 +163,8 @@ class TerraformRunner:
         local = fingerprint.local_fingerprint(
             self.directory, self.paths.state_file, self.var_files, self.variables, self.binary, self.endpoint,
             self.region, override.GENERATED_FILES, previous)
-        images = container_images.load(self.directory)
+        images = container_images.enabled(container_images.load(self.directory), self.directory, self.var_files,
+                                          self.variables)
         if images:  # a changed handler is a new image: the build contexts count as inputs too
             local["images"] = container_images.context_digest(images)
         if self.targets:
