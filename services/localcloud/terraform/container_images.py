@@ -86,8 +86,8 @@ def enabled(specs: list[ImageSpec], directory: Path, var_files: Sequence[Path],
 def repository_urls(state: dict[str, Any], address: str) -> list[str]:
     """The repository_url of each instance of `address` (aws_ecr_repository.x or module.m.aws_ecr_repository.x)
     in a Terraform state document (`terraform state pull`, or the local state file)."""
-    module, _, resource = address.rpartition(".aws_ecr_repository.")
-    if not resource:
+    module, found, resource = address.rpartition(".aws_ecr_repository.")
+    if not found:
         module, resource = "", address.removeprefix("aws_ecr_repository.")
     urls = []
     for entry in state.get("resources", []):
