@@ -132,3 +132,23 @@ def test_a_non_python_image_is_active_but_its_invoke_says_docker_is_needed(lambd
     assert answer["FunctionError"] == "Unhandled"
     assert body["errorType"] == "Runtime.InvalidEntrypoint"
     assert "needs a Docker engine" in body["errorMessage"] and "/usr/local/bin/npx" in body["errorMessage"]
+
+
+def test_an_image_built_by_localcloud_build_runs(lambda_cloud, lambda_functions, images, tmp_path):
+    """The builder's synthesised base (no /var/lang/bin/python3.x, a label naming the base) is recognised."""
+    from localcloud.imagebuild import build_and_push
+
+    _, _, repository = images
+    _, url = repository()
+    (tmp_path / "Dockerfile").write_text("FROM public.ecr.aws/lambda/python:3.11\n"
+                                         "COPY app.py ${LAMBDA_TASK_ROOT}/\n"
+                                         "ENV GREETING=built\n"
+                                         'CMD ["app.handler"]\n')
+    (tmp_path / "app.py").write_text("import os, sys\n"
+                                     "def handler(event, context):\n"
+                                     "    return {'greeting': os.environ['GREETING'], 'python': sys.version[:4]}\n")
+    build_and_push(tmp_path, f"{url}:v1", endpoint=lambda_cloud.endpoint)
+    name = _create(lambda_functions, url)
+    answer, body = lambda_functions.invoke(name)
+    assert answer.get("FunctionError") is None, body
+    assert body == {"greeting": "built", "python": "3.11"}

@@ -91,9 +91,9 @@ def test_image_config_overrides_command_and_working_directory(tmp_path):
     assert (plan.handler, plan.working_directory) == ("other.main", "/var/task/sub")
 
 
-def test_the_python_version_may_come_from_a_base_label(tmp_path):
-    config = {"config": {**AWS_CONFIG["config"],
-                         "Labels": {"org.opencontainers.image.base.name": "public.ecr.aws/lambda/python:3.13"}}}
+@pytest.mark.parametrize("label", ["localcloud.base-image", "org.opencontainers.image.base.name"])
+def test_the_python_version_may_come_from_a_base_label(tmp_path, label):
+    config = {"config": {**AWS_CONFIG["config"], "Labels": {label: "public.ecr.aws/lambda/python:3.13"}}}
     plan = image_functions.plan("repo:1", config, _unpacked(tmp_path, {"var/task/app.py": b""}), ImageOverrides())
     assert plan.python_version == "3.13"
 

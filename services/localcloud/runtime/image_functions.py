@@ -26,8 +26,9 @@ from localcloud.runtime.image_layers import UnpackedImage
 
 LAMBDA_ENTRYPOINT = "/lambda-entrypoint.sh"
 EXECUTION_ENV = "AWS_Lambda_Image"  # AWS_EXECUTION_ENV inside every container-image function
-# Labels a builder may set naming the base (the OCI annotation, and localcloud build's own).
-BASE_LABELS = ("org.opencontainers.image.base.name", "com.amazonaws.lambda.base-image")
+# Labels naming the base: localcloud build's (imagebuild/base.py, on the base it synthesises) and the OCI
+# annotation some builders copy into the config.
+BASE_LABELS = ("localcloud.base-image", "org.opencontainers.image.base.name")
 PYTHON_BASE = re.compile(r"lambda/python:(3\.\d+)")
 # Variables the sandbox sets to AWS's values; the base image declares the same ones, which name paths
 # only the sandbox has (outside it they would point at the host's missing /var/lang).
