@@ -5,7 +5,6 @@ and a non-Python image fails at invoke with a message that says a Docker engine 
 
 from __future__ import annotations
 
-import json
 import uuid
 
 import botocore.exceptions

@@ -103,8 +103,8 @@ def _inside(staging: Path, destination: str) -> Path | None:
 
 def _apply_layer(staging: Path, layer: Path, seen: dict[str, set[str]]) -> None:
     try:
-        archive = tarfile.open(layer, mode="r:*")  # plain tar or gzip; zstd is not in the standard library
-    except (tarfile.TarError, OSError) as exc:
+        archive = tarfile.open(layer, mode="r:*")  # noqa: SIM115  (closed by the `with` below)
+    except (tarfile.TarError, OSError) as exc:  # plain tar or gzip; zstd is not in the standard library
         raise UnreadableImage(f"the layer {layer.name} is not a tar or gzip tar archive ({exc}); localcloud reads "
                               "uncompressed and gzip layers (zstd layers need a Docker engine)") from None
     with archive:

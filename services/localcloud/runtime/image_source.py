@@ -18,6 +18,14 @@ class ImageUnavailable(Exception):
     """The function's image cannot run here; str() says why and what to do."""
 
 
+class NeedsDocker(ImageUnavailable):
+    """The image is readable but not an AWS-Python-base image: only a Docker engine can run it."""
+
+    def __init__(self, message: str, image) -> None:
+        super().__init__(message)
+        self.image = image  # the store's Image: its digest and repository, for `docker run`
+
+
 @dataclass(frozen=True)
 class PreparedImage:
     unpacked: image_layers.UnpackedImage
@@ -53,8 +61,11 @@ def prepare(cache_root: Path, spec: FunctionSpec) -> PreparedImage:
     image = resolve(uri)
     try:
         unpacked = image_layers.unpack(cache_root, image.digest, list(image.layers))
+    except image_layers.UnreadableImage as exc:
+        raise NeedsDocker(f"The image {spec.image_uri} cannot be unpacked here: {exc}.", image) from None
+    try:
         image_plan = image_functions.plan(spec.image_uri or uri, image.config, unpacked,
                                           image_functions.ImageOverrides.from_config(dict(spec.image_config)))
-    except (image_layers.UnreadableImage, image_functions.ImageNotRunnable) as exc:
-        raise ImageUnavailable(str(exc)) from None
+    except image_functions.ImageNotRunnable as exc:
+        raise NeedsDocker(str(exc), image) from None
     return PreparedImage(unpacked, image_plan)

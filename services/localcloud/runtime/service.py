@@ -17,7 +17,16 @@ import uuid
 
 from localcloud.config import Settings
 from localcloud.host import Host, subsystem
-from localcloud.runtime import code, destinations, image_functions, launchers, logs, prepare, sandbox
+from localcloud.runtime import (
+    code,
+    destinations,
+    image_docker,
+    image_functions,
+    launchers,
+    logs,
+    prepare,
+    sandbox,
+)
 from localcloud.runtime.async_invoke import AsyncInvoker, Outcomes
 from localcloud.runtime.environment import EnvironmentConfig, ExecutionEnvironment, Invocation
 from localcloud.runtime.functions import FunctionSpec, resolve
@@ -172,6 +181,10 @@ class LambdaService:
 
         try:
             prepared = image_source.prepare(self.image_root, spec)
+        except image_source.NeedsDocker as exc:
+            if image_docker.available():
+                return self._spawn_docker(spec, exc.image)
+            raise NotRunnable("Runtime.InvalidEntrypoint", str(exc)) from None
         except image_source.ImageUnavailable as exc:
             raise NotRunnable("Runtime.InvalidEntrypoint", str(exc)) from None
         image_plan = prepared.plan
@@ -179,6 +192,29 @@ class LambdaService:
         return self._spawn_python(run_spec, prepared.unpacked.task, [prepared.unpacked.lang_layer, prepared.unpacked.opt],
                                   image_env=image_plan.environment, workdir=image_plan.working_directory,
                                   execution_env=image_functions.EXECUTION_ENV)
+
+    def _spawn_docker(self, spec: FunctionSpec, image) -> ExecutionEnvironment:
+        """UNTESTED (no Docker engine here): the image run by `docker run` (image_docker.py)."""
+        stream = logs.stream_name(spec.version)
+        logs.create_stream(spec, stream)
+        env_id = uuid.uuid4().hex
+        inside = {"LAMBDA_TASK_ROOT": sandbox.TASK_ROOT, "LAMBDA_RUNTIME_DIR": sandbox.RUNTIME_DIR}
+        variables = self._worker_env(spec, env_id, [], inside, stream, execution_env=image_functions.EXECUTION_ENV)
+        variables.pop("_LOCALCLOUD_SYS_PATH", None)
+        overrides = image_functions.ImageOverrides.from_config(dict(spec.image_config))
+        pulled = f"127.0.0.1:{self.settings.port}/{image.repository}@{image.digest}"
+        command = image_docker.command(env_id, pulled, {k: v for k, v in variables.items() if k != "PATH"},
+                                       spec.memory_size, overrides.entry_point, overrides.command)
+        config = EnvironmentConfig(command=command, cwd=self.image_root, env=variables, timeout=float(spec.timeout),
+                                   log_stream=stream, memory_mb=0)  # docker's --memory is the limit
+        env = ExecutionEnvironment(config, on_gone=self._gone)
+        env.id = env_id
+        env.in_docker = True
+        self._environments[env.id] = env
+        self._stream_of[env.id] = (spec, stream)
+        self.image_root.mkdir(parents=True, exist_ok=True)
+        env.start()
+        return env
 
     def _spawn_python(self, spec: FunctionSpec, task_root, layer_dirs, *, image_env: dict[str, str] | None = None,
                       workdir: str = sandbox.TASK_ROOT, execution_env: str | None = None) -> ExecutionEnvironment:
@@ -277,6 +313,8 @@ class LambdaService:
         return env
 
     def _gone(self, env: ExecutionEnvironment) -> None:
+        if getattr(env, "in_docker", False):
+            image_docker.remove_later(env.id)
         self.pools.forget(env)
         self._environments.pop(env.id, None)
         self._stream_of.pop(env.id, None)

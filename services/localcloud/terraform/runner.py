@@ -110,8 +110,7 @@ class TerraformRunner:
     def push_images(self, timeout: float = 1800, refresh: bool = True) -> list[container_images.PushedImage]:
         """The images of images.json (container_images.py): their repositories applied alone, then each image
         built and pushed to the repository that exists; [] when the configuration deploys none."""
-        specs = container_images.enabled(container_images.load(self.directory), self.directory, self.var_files,
-                                         self.variables)
+        specs = self.enabled_images()
         if not specs:
             return []
         with self._generated_files():
@@ -126,6 +125,11 @@ class TerraformRunner:
         for image in pushed:
             self.console.print(f"pushed {image.target} ({image.digest})", highlight=False)
         return pushed
+
+    def enabled_images(self) -> list[container_images.ImageSpec]:
+        """The images of images.json this stack's variables turn on."""
+        return container_images.enabled(container_images.load(self.directory), self.directory, self.var_files,
+                                        self.variables)
 
     def _build_and_push(self, spec: container_images.ImageSpec, target: str) -> str:
         from localcloud.terraform import image_push
@@ -163,8 +167,7 @@ class TerraformRunner:
         local = fingerprint.local_fingerprint(
             self.directory, self.paths.state_file, self.var_files, self.variables, self.binary, self.endpoint,
             self.region, override.GENERATED_FILES, previous)
-        images = container_images.enabled(container_images.load(self.directory), self.directory, self.var_files,
-                                          self.variables)
+        images = self.enabled_images()
         if images:  # a changed handler is a new image: the build contexts count as inputs too
             local["images"] = container_images.context_digest(images)
         if self.targets:
