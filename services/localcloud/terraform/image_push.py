@@ -38,8 +38,11 @@ def push_with_docker(spec: ImageSpec, target: str, region: str, env: Mapping[str
         token = boto3.client("ecr", region_name=region).get_authorization_token()["authorizationData"][0]
         password = base64.b64decode(token["authorizationToken"]).decode().partition(":")[2]
         _docker(["login", "--username", "AWS", "--password-stdin", registry], env, stdin=password)
-        _docker(["build", "--platform", "linux/amd64", "--provenance=false", "-f", str(spec.dockerfile),
-                 "-t", target, str(spec.context)], env)
+        # BuildKit (buildx) attaches a provenance attestation, which makes the push an index that Lambda
+        # refuses ("image manifest ... media type is not supported"); the legacy builder has no such flag.
+        attest = ["--provenance=false"] if _has_buildx(env) else []
+        _docker(["build", "--platform", "linux/amd64", *attest, "-f", str(spec.dockerfile), "-t", target,
+                 str(spec.context)], env)
         _docker(["push", target], env)
         inspected = _docker(["image", "inspect", "--format", "{{index .RepoDigests 0}}", target], env)
     except (OSError, subprocess.CalledProcessError) as exc:
@@ -47,6 +50,14 @@ def push_with_docker(spec: ImageSpec, target: str, region: str, env: Mapping[str
                              "nothing else was applied. `make deploy-aws` needs a running Docker engine to "
                              "build container images.") from None
     return inspected.strip().rpartition("@")[2]
+
+
+def _has_buildx(env: Mapping[str, str]) -> bool:
+    try:
+        _docker(["buildx", "version"], env)
+    except (OSError, subprocess.CalledProcessError):
+        return False
+    return True
 
 
 def _docker(args: list[str], env: Mapping[str, str], stdin: str | None = None) -> str:
