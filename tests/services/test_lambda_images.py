@@ -151,3 +151,33 @@ def test_an_image_built_by_localcloud_build_runs(lambda_cloud, lambda_functions,
     answer, body = lambda_functions.invoke(name)
     assert answer.get("FunctionError") is None, body
     assert body == {"greeting": "built", "python": "3.11"}
+
+
+def test_an_image_function_created_just_before_a_kill_9_runs_after_the_restart(tmp_path):
+    """The CreateFunction is replayed from the journal after the images it names (the digest it resolved is
+    the same again), and the image blobs and unpacked layers are read back from the state directory."""
+    import os
+    import signal
+
+    from localcloud import process
+    from localcloud.testing import Functions
+    from support import start_cloud, wait_for
+
+    cloud = start_cloud(tmp_path / "state", clock_speed=1.0)
+    try:
+        functions = Functions(cloud)
+        url = cloud.client("ecr").create_repository(repositoryName="durable")["repository"]["repositoryUri"]
+        wait_for(lambda: process.health(cloud.settings)["persistence"]["snapshot_seq"] > 0, timeout=60,
+                 what="a snapshot holding the repository, so what follows lives only in the journal")
+        digest = Pusher(cloud).push("durable", "v1", _app_layers(), config(["app.handler"], env=["GREETING=kept"]))
+        name = _create(functions, url)
+        os.kill(process.read_pid(cloud.settings), signal.SIGKILL)
+        wait_for(lambda: process.read_pid(cloud.settings) is None, what="the killed server to be gone")
+        cloud.start()
+        assert functions.lam.get_function(FunctionName=name)["Configuration"]["CodeSha256"] == digest[7:]
+        assert process.health(cloud.settings)["persistence"]["replayed"] >= 1
+        answer, body = functions.invoke(name)
+        assert answer.get("FunctionError") is None, body
+        assert body["greeting"] == "kept"
+    finally:
+        cloud.stop()
