@@ -167,7 +167,10 @@ def test_an_image_function_created_just_before_a_kill_9_runs_after_the_restart(t
     try:
         functions = Functions(cloud)
         url = cloud.client("ecr").create_repository(repositoryName="durable")["repository"]["repositoryUri"]
-        wait_for(lambda: process.health(cloud.settings)["persistence"]["snapshot_seq"] > 0, timeout=60,
+        def snapshot_seq() -> int:  # health is None while the server cannot answer it
+            return ((process.health(cloud.settings) or {}).get("persistence") or {}).get("snapshot_seq", 0)
+
+        wait_for(lambda: snapshot_seq() > 0, timeout=60,
                  what="a snapshot holding the repository, so what follows lives only in the journal")
         digest = Pusher(cloud).push("durable", "v1", _app_layers(), config(["app.handler"], env=["GREETING=kept"]))
         name = _create(functions, url)
