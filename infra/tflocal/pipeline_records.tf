@@ -39,12 +39,34 @@ locals {
   ]
 }
 
+# The image variant (records_package_type = "Image"): the same code and pyarrow in one container image. The
+# repository is created first, the image pushed to it (tag latest), then the function created from the digest
+# the tag names now, so a rebuilt image is an in-place code update and an unchanged one no change at all.
+resource "aws_ecr_repository" "records_to_parquet" {
+  count                = var.records_package_type == "Image" ? 1 : 0
+  name                 = "${local.name_prefix}-records-to-parquet"
+  image_tag_mutability = "MUTABLE"
+  force_delete         = true # destroy removes the pushed images with it
+  image_scanning_configuration {
+    scan_on_push = true
+  }
+}
+
+data "aws_ecr_image" "records_to_parquet" {
+  count           = var.records_package_type == "Image" ? 1 : 0
+  repository_name = aws_ecr_repository.records_to_parquet[0].name
+  image_tag       = "latest"
+}
+
 module "records_to_parquet" {
   source             = "./modules/function"
   name               = "records_to_parquet"
   name_prefix        = local.name_prefix
   description        = "Converts CSV under input/ to Parquet."
   package            = "${local.lambda_dir}/records_to_parquet.zip"
+  package_type       = var.records_package_type
+  image_uri = (var.records_package_type == "Image" ?
+  "${aws_ecr_repository.records_to_parquet[0].repository_url}@${data.aws_ecr_image.records_to_parquet[0].image_digest}" : null)
   artifacts_bucket   = local.artifacts_bucket
   runtime            = var.lambda_python_runtime
   log_retention_days = var.log_retention_days

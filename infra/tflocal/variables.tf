@@ -33,6 +33,20 @@ variable "lambda_python_runtime" {
   default     = "python3.11"
 }
 
+variable "records_package_type" {
+  description = <<-EOT
+    How records_to_parquet is deployed: Zip (the zip and the pyarrow layer) or Image (the container image built
+    from lambdas/records_to_parquet/Dockerfile and pushed to its ECR repository; the kit's runner builds and pushes
+    it between creating the repository and the function, see images.json).
+  EOT
+  type        = string
+  default     = "Zip"
+  validation {
+    condition     = contains(["Zip", "Image"], var.records_package_type)
+    error_message = "records_package_type is Zip or Image."
+  }
+}
+
 variable "db_instance_class" {
   description = "Instance class of the pipeline databases."
   type        = string

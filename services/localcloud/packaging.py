@@ -187,7 +187,9 @@ def build_function(function_dir: Path, out_dir: Path) -> tuple[Path, bool]:
     deps = cached_requirements(function_dir / "requirements.txt", out_dir.parent / CACHE_DIR)
     with tempfile.TemporaryDirectory() as scratch:
         code = Path(scratch) / "code"
-        shutil.copytree(function_dir, code, ignore=shutil.ignore_patterns("requirements.txt", *SKIP_PARTS))
+        # A Dockerfile builds the function's image variant (container_images.py); the zip does not carry it.
+        shutil.copytree(function_dir, code, ignore=shutil.ignore_patterns("requirements.txt", "Dockerfile",
+                                                                           ".dockerignore", *SKIP_PARTS))
         write_zip([*([(deps, "")] if deps else []), *((d, "") for d in shared_sources), (code, "")], target)
     _stamp(target, digest)
     return target, True

@@ -118,6 +118,8 @@ class AwsDeployment:
             self.say(f"warning: {note}")
         self.say(f"AWS account {identity.account} as {identity.arn}, region {identity.region}")
         runner = self.runner(backend_args)
+        if not destroy:
+            self._push_images(runner, identity)
         summary = self.last_plan = runner.plan_to_file(destroy=destroy)
         self.say(f"plan: {summary['create']} to add, {summary['update']} to change, {summary['delete']} to destroy")
         if summary["create"] + summary["update"] + summary["delete"] == 0:
@@ -131,6 +133,19 @@ class AwsDeployment:
         outputs = runner.outputs()
         self.smoke(outputs, identity.region)
         return outputs
+
+    def _push_images(self, runner: BackendRunner, identity: preflight.Identity) -> None:
+        """Container images (infra/tflocal/images.json, container_images.py) exist before the plan reads
+        their digests: their repositories are applied alone, then each image is built and pushed with Docker."""
+        images = runner.enabled_images()
+        if not images:
+            return
+        listed = ", ".join(spec.repository for spec in images)
+        if not self.confirm(f"Create the ECR repositories {listed} in account {identity.account} "
+                            f"({identity.region}) and push their images (docker build + push) before the plan?"):
+            raise PreflightError(f"Not confirmed. {NOTHING_CHANGED}")
+        for image in runner.push_images():
+            self.say(f"image: pushed {image.target} ({image.digest})")
 
     def smoke(self, outputs: dict[str, Any], region: str) -> None:
         """Harmless checks: outputs readable, and each function named in them answers a DryRun invoke."""

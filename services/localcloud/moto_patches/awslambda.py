@@ -67,3 +67,29 @@ def update_event_source_mapping(original: Callable[..., Any], self: Any, uuid: s
     if mapping is not None:
         wakeup.notify(mapping.event_source_arn)
     return mapping
+
+
+@PATCHES.wrap("moto.awslambda.models:LambdaFunction._set_function_code", signature="(self, updated_spec)")
+def set_function_code(original: Callable[..., Any], self: Any, updated_spec: dict[str, Any]) -> None:
+    """Code.ImageUri resolves in the local ECR, as AWS resolves it at CreateFunction/UpdateFunctionCode: a
+    missing image is refused (InvalidParameterValueException), CodeSha256 is the manifest digest's hex and the
+    digest is kept on the function, which runs that image until its code is updated (aws/lambda_/images.py).
+    moto would hash the URI text, or look in its ECR with a tag parser that breaks on a host with a port."""
+    from_update = updated_spec is not self.code
+    if "ImageUri" not in updated_spec or (from_update and updated_spec.get("DryRun")):
+        return original(self, updated_spec)
+    from moto.awslambda.exceptions import LambdaClientError
+
+    from localcloud.aws.lambda_.images import ImageRefused, resolve_digest
+    from localcloud.runtime.functions import IMAGE_DIGEST_ATTR
+
+    try:
+        digest = resolve_digest(updated_spec["ImageUri"], (self.architectures or ["x86_64"])[0])
+    except ImageRefused as refused:
+        raise LambdaClientError("InvalidParameterValueException", str(refused)) from None
+    self.code_sha_256 = digest.removeprefix("sha256:")
+    self.code_size = 0  # AWS reports CodeSize 0 for an image function
+    setattr(self, IMAGE_DIGEST_ATTR, digest)
+    if from_update:
+        self.code["ImageUri"] = updated_spec["ImageUri"]
+    return None

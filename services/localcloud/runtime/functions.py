@@ -15,6 +15,7 @@ from localcloud.moto_adapter import lambda_backends
 # Runtimes this machine can run; others fail clearly (function state and invoke error).
 PYTHON_PREFIX = "python3."
 DEAD_LETTER_ATTR = "localcloud_dead_letter_config"  # moto drops DeadLetterConfig; we keep it on its object
+IMAGE_DIGEST_ATTR = "localcloud_image_digest"  # the manifest digest Code.ImageUri resolved to at create/update
 
 
 class FunctionNotFound(Exception):
@@ -51,6 +52,10 @@ class FunctionSpec:
     dead_letter_arn: str | None = field(compare=False, default=None)
     event_invoke_config: dict[str, Any] = field(compare=False, default_factory=dict)
     ephemeral_storage_mb: int = 512  # EphemeralStorage.Size: the size of /tmp
+    package_type: str = "Zip"  # or "Image": the code is Code.ImageUri, pinned to image_digest
+    image_uri: str | None = None
+    image_digest: str | None = None  # "sha256:..."; AWS resolves a tag once, at create/update
+    image_config: tuple[tuple[str, Any], ...] = ()  # ImageConfig: Command, EntryPoint, WorkingDirectory
 
     @property
     def qualified_arn(self) -> str:
@@ -71,11 +76,15 @@ class FunctionSpec:
         """Changes when UpdateFunctionCode/UpdateFunctionConfiguration change what an environment runs."""
         return json.dumps([self.code_sha256, self.runtime, self.handler, self.timeout, self.memory_size,
                            self.role, self.variables, [layer.arn for layer in self.layers],
-                           self.ephemeral_storage_mb])
+                           self.ephemeral_storage_mb, self.image_digest, self.image_config])
+
+    @property
+    def is_image(self) -> bool:
+        return self.package_type == "Image"
 
     @property
     def is_python(self) -> bool:
-        return self.runtime.startswith(PYTHON_PREFIX)
+        return self.package_type != "Image" and self.runtime.startswith(PYTHON_PREFIX)
 
     @property
     def log_group(self) -> str:
@@ -133,5 +142,18 @@ def resolve(account_id: str, region: str, name_or_arn: str, qualifier: str | Non
         # moto appends on each Put and reads the first; the last one put is the one in force.
         event_invoke_config=dict(invoke_configs[-1].config) if invoke_configs else {},
         ephemeral_storage_mb=int(getattr(fn, "ephemeral_storage", None) or 512),
+        **_image_fields(fn),
     )
+
+
+def _image_fields(fn: Any) -> dict[str, Any]:
+    if getattr(fn, "package_type", "Zip") != "Image":
+        return {}
+    image_config = getattr(fn, "image_config", None)
+    overrides = {"Command": list(getattr(image_config, "cmd", None) or []),
+                 "EntryPoint": list(getattr(image_config, "entry_point", None) or []),
+                 "WorkingDirectory": getattr(image_config, "working_directory", None)}
+    digest = getattr(fn, IMAGE_DIGEST_ATTR, None) or (f"sha256:{fn.code_sha_256}" if fn.code_sha_256 else None)
+    return {"package_type": "Image", "image_uri": (fn.code or {}).get("ImageUri"), "image_digest": digest,
+            "image_config": tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in overrides.items())}
 

@@ -147,8 +147,9 @@ class Sandbox:
         return [self._unshare, *namespaces, lang_home(interpreter).host_executable, "-I", "-S", ENTER]
 
     def environment(self, *, interpreter: str, handler: str, task: Path, layers: list[Path], runtime: Path,
-                    ephemeral_mb: int, bootstrap: str) -> dict[str, str]:
-        """The variables that tell sandbox_enter.py what to build, and AWS's paths for the worker."""
+                    ephemeral_mb: int, bootstrap: str, cwd: str = TASK_ROOT) -> dict[str, str]:
+        """The variables that tell sandbox_enter.py what to build, and AWS's paths for the worker; `cwd` is
+        the working directory inside (an image's WORKDIR)."""
         home = lang_home(interpreter)
         if self.mode == "root":
             self._readable_once([task, *layers])
@@ -158,6 +159,8 @@ class Sandbox:
         layout = {"mode": self.mode, "task": real(task), "layers": [real(p) for p in layers], "runtime": real(runtime),
                   "lang": real(home.prefix), "bootstrap": real(bootstrap), "tmp_mb": int(ephemeral_mb),
                   "argv": [home.executable, "-I", "-S", "-u", BOOTSTRAP_INSIDE, handler]}
+        if cwd != TASK_ROOT:
+            layout["cwd"] = cwd
         return {"_LOCALCLOUD_SANDBOX": encode_layout(layout), "HOME": HOME, "PATH": PATH,
                 "LD_LIBRARY_PATH": LD_LIBRARY_PATH, "PYTHONPATH": RUNTIME_DIR}
 

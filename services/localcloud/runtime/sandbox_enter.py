@@ -279,7 +279,7 @@ def main() -> None:
         build(layout)
         if layout.get("template") != "1":  # a template drops them in each environment it forks
             drop_privileges(layout["mode"])
-        os.chdir("/var/task")
+        os.chdir(layout.get("cwd") or "/var/task")  # an image's WORKDIR, else Lambda's
         argv = layout["argv"]
         os.execve(argv[0], argv, dict(os.environ))
     except (SetupError, OSError) as exc:

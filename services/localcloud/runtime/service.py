@@ -8,6 +8,7 @@ The in-process API other subsystems call (event source pollers, S3 notifications
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -16,7 +17,16 @@ import uuid
 
 from localcloud.config import Settings
 from localcloud.host import Host, subsystem
-from localcloud.runtime import code, destinations, launchers, logs, prepare, sandbox
+from localcloud.runtime import (
+    code,
+    destinations,
+    image_docker,
+    image_functions,
+    launchers,
+    logs,
+    prepare,
+    sandbox,
+)
 from localcloud.runtime.async_invoke import AsyncInvoker, Outcomes
 from localcloud.runtime.environment import EnvironmentConfig, ExecutionEnvironment, Invocation
 from localcloud.runtime.functions import FunctionSpec, resolve
@@ -49,6 +59,7 @@ class LambdaService:
         self.idle_ttl = settings.lambda_idle_seconds
         self.pools = EnvironmentPools(settings.lambda_concurrency, self._spawn)
         self.code_root = settings.state_dir / "lambda" / "code"
+        self.image_root = settings.state_dir / "lambda" / "images"  # unpacked container images, by digest
         self.sandbox = Sandbox(settings.lambda_sandbox)
         self.templates = Templates(settings.lambda_fork_templates)
         self.notes: list[str] = []
@@ -155,12 +166,60 @@ class LambdaService:
         return text
 
     def _spawn(self, spec: FunctionSpec) -> ExecutionEnvironment:
+        if spec.is_image:
+            return self._spawn_image(spec)
         if not spec.is_python:
             return self._spawn_launched(spec)
-        interpreter = prepare.find_interpreter(spec.runtime)
-        runtime_dir = prepare.require_runtime_dir(interpreter.version)
         task_root = code.unpack(self.code_root, spec.code)
         layer_dirs = [code.unpack(self.code_root, layer.code) for layer in spec.layers]
+        return self._spawn_python(spec, task_root, layer_dirs)
+
+    def _spawn_image(self, spec: FunctionSpec) -> ExecutionEnvironment:
+        """A container-image function built on AWS's Python base: its unpacked /var/task, site-packages and
+        /opt, run as a zip function's (image_functions.py); NotRunnable for any other image."""
+        from localcloud.runtime import image_source
+
+        try:
+            prepared = image_source.prepare(self.image_root, spec)
+        except image_source.NeedsDocker as exc:
+            if image_docker.available():
+                return self._spawn_docker(spec, exc.image)
+            raise NotRunnable("Runtime.InvalidEntrypoint", str(exc)) from None
+        except image_source.ImageUnavailable as exc:
+            raise NotRunnable("Runtime.InvalidEntrypoint", str(exc)) from None
+        image_plan = prepared.plan
+        run_spec = dataclasses.replace(spec, runtime=f"python{image_plan.python_version}", handler=image_plan.handler)
+        return self._spawn_python(run_spec, prepared.unpacked.task, [prepared.unpacked.lang_layer, prepared.unpacked.opt],
+                                  image_env=image_plan.environment, workdir=image_plan.working_directory,
+                                  execution_env=image_functions.EXECUTION_ENV)
+
+    def _spawn_docker(self, spec: FunctionSpec, image) -> ExecutionEnvironment:
+        """UNTESTED (no Docker engine here): the image run by `docker run` (image_docker.py)."""
+        stream = logs.stream_name(spec.version)
+        logs.create_stream(spec, stream)
+        env_id = uuid.uuid4().hex
+        inside = {"LAMBDA_TASK_ROOT": sandbox.TASK_ROOT, "LAMBDA_RUNTIME_DIR": sandbox.RUNTIME_DIR}
+        variables = self._worker_env(spec, env_id, [], inside, stream, execution_env=image_functions.EXECUTION_ENV)
+        variables.pop("_LOCALCLOUD_SYS_PATH", None)
+        overrides = image_functions.ImageOverrides.from_config(dict(spec.image_config))
+        pulled = f"127.0.0.1:{self.settings.port}/{image.repository}@{image.digest}"
+        command = image_docker.command(env_id, pulled, {k: v for k, v in variables.items() if k != "PATH"},
+                                       spec.memory_size, overrides.entry_point, overrides.command)
+        config = EnvironmentConfig(command=command, cwd=self.image_root, env=variables, timeout=float(spec.timeout),
+                                   log_stream=stream, memory_mb=0)  # docker's --memory is the limit
+        env = ExecutionEnvironment(config, on_gone=self._gone)
+        env.id = env_id
+        env.in_docker = True
+        self._environments[env.id] = env
+        self._stream_of[env.id] = (spec, stream)
+        self.image_root.mkdir(parents=True, exist_ok=True)
+        env.start()
+        return env
+
+    def _spawn_python(self, spec: FunctionSpec, task_root, layer_dirs, *, image_env: dict[str, str] | None = None,
+                      workdir: str = sandbox.TASK_ROOT, execution_env: str | None = None) -> ExecutionEnvironment:
+        interpreter = prepare.find_interpreter(spec.runtime)
+        runtime_dir = prepare.require_runtime_dir(interpreter.version)
         stream = logs.stream_name(spec.version)
         logs.create_stream(spec, stream)
         env_id = uuid.uuid4().hex
@@ -171,11 +230,13 @@ class LambdaService:
         sys_path.append(str(runtime_dir))
         inside = {"LAMBDA_TASK_ROOT": str(task_root), "LAMBDA_RUNTIME_DIR": str(runtime_dir)}
         sandboxed = False
+        cwd = image_functions.host_directory(workdir, task_root, layer_dirs)
         if self.sandbox.active():
             try:
                 inside = self.sandbox.environment(interpreter=interpreter.executable, handler=spec.handler,
                                                   task=task_root, layers=layer_dirs, runtime=runtime_dir,
-                                                  ephemeral_mb=spec.ephemeral_storage_mb, bootstrap=WORKER_BOOTSTRAP)
+                                                  ephemeral_mb=spec.ephemeral_storage_mb, bootstrap=WORKER_BOOTSTRAP,
+                                                  cwd=workdir)
             except SandboxUnavailable as exc:
                 self._note_once(f"sandbox:{interpreter.executable}",
                                 f"{spec.name}: runs without the sandbox, because {exc}.")
@@ -185,13 +246,14 @@ class LambdaService:
                 sys_path = sandbox.sys_path(interpreter.version)
                 inside.update(LAMBDA_TASK_ROOT=sandbox.TASK_ROOT, LAMBDA_RUNTIME_DIR=sandbox.RUNTIME_DIR)
         config = EnvironmentConfig(
-            command=command, cwd=task_root,
-            env=self._worker_env(spec, env_id, sys_path, inside, stream),
+            command=command, cwd=cwd,
+            env=self._worker_env(spec, env_id, sys_path, inside, stream, image_env=image_env,
+                                 execution_env=execution_env),
             timeout=float(spec.timeout), log_stream=stream, memory_mb=spec.memory_size)
         template = self.templates.ready(interpreter.executable, interpreter.version, runtime_dir,
                                         self.sandbox if sandboxed else None)
         if template is not None and template.shadowed_by(task_root, layer_dirs) is None:
-            config.fork = self._forker(template, config, spec, task_root, layer_dirs, sandboxed)
+            config.fork = self._forker(template, config, spec, task_root, layer_dirs, sandboxed, workdir)
         env = ExecutionEnvironment(config, on_gone=self._gone)
         env.id = env_id
         if interpreter.note:
@@ -204,7 +266,7 @@ class LambdaService:
         return env
 
     def _forker(self, template: ForkTemplate, config: EnvironmentConfig, spec: FunctionSpec, task_root, layer_dirs,
-                sandboxed: bool):
+                sandboxed: bool, workdir: str = sandbox.TASK_ROOT):
         """The environment forked from `template`: the same variables, argv and tree a spawned worker
         gets (sandbox_enter.py builds it there, template_main.py here); None makes it spawn instead."""
         variables = {k: v for k, v in config.env.items() if k != "_LOCALCLOUD_SANDBOX"}
@@ -212,9 +274,9 @@ class LambdaService:
             real = os.path.realpath
             box = {"task": real(task_root), "layers": [real(p) for p in layer_dirs],
                    "tmp_mb": int(spec.ephemeral_storage_mb)}
-            argv, cwd = [sandbox.BOOTSTRAP_INSIDE, spec.handler], sandbox.TASK_ROOT
+            argv, cwd = [sandbox.BOOTSTRAP_INSIDE, spec.handler], workdir  # an image's WORKDIR, else /var/task
         else:
-            box, argv, cwd = None, [WORKER_BOOTSTRAP, spec.handler], str(task_root)
+            box, argv, cwd = None, [WORKER_BOOTSTRAP, spec.handler], str(config.cwd)
 
         def fork():
             try:
@@ -251,12 +313,15 @@ class LambdaService:
         return env
 
     def _gone(self, env: ExecutionEnvironment) -> None:
+        if getattr(env, "in_docker", False):
+            image_docker.remove_later(env.id)
         self.pools.forget(env)
         self._environments.pop(env.id, None)
         self._stream_of.pop(env.id, None)
 
     def _worker_env(self, spec: FunctionSpec, env_id: str, sys_path: list[str], inside: dict[str, str],
-                    stream: str) -> dict[str, str]:
+                    stream: str, *, image_env: dict[str, str] | None = None,
+                    execution_env: str | None = None) -> dict[str, str]:
         """`inside`: LAMBDA_TASK_ROOT and LAMBDA_RUNTIME_DIR, and in the sandbox AWS's HOME, PATH,
         LD_LIBRARY_PATH, PYTHONPATH and the layout for sandbox_enter.py."""
         host = "127.0.0.1" if self.settings.host in ("0.0.0.0", "") else self.settings.host
@@ -267,6 +332,7 @@ class LambdaService:
             "LD_LIBRARY_PATH": os.environ.get("LD_LIBRARY_PATH", ""), "HOME": sandbox.HOME,
         }
         env.update({k: v for k, v in inside.items() if k in ("PATH", "LD_LIBRARY_PATH", "PYTHONPATH", "HOME")})
+        env.update(image_env or {})  # an image's ENV; the function's Environment wins over it, as on AWS
         env.update(dict(spec.variables))
         env.update(self._credentials(spec))
         env["AWS_ACCESS_KEY"] = env["AWS_ACCESS_KEY_ID"]  # AWS sets both names
@@ -274,7 +340,7 @@ class LambdaService:
         # https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime
         env.update({
             "_HANDLER": spec.handler, "AWS_REGION": spec.region, "AWS_DEFAULT_REGION": spec.region,
-            "AWS_EXECUTION_ENV": f"AWS_Lambda_{spec.runtime}", "AWS_LAMBDA_FUNCTION_NAME": spec.name,
+            "AWS_EXECUTION_ENV": execution_env or f"AWS_Lambda_{spec.runtime}", "AWS_LAMBDA_FUNCTION_NAME": spec.name,
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_size),
             "AWS_LAMBDA_FUNCTION_VERSION": spec.version, "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
             "AWS_LAMBDA_LOG_GROUP_NAME": spec.log_group, "AWS_LAMBDA_LOG_STREAM_NAME": stream,

@@ -22,7 +22,7 @@ from typing import Any
 from rich.console import Console
 
 from localcloud.hermetic import local_aws_environment
-from localcloud.terraform import backend, cli_config, fingerprint, override
+from localcloud.terraform import backend, cli_config, container_images, fingerprint, override
 from localcloud.terraform.command import Finished, TerraformError, find_terraform, run
 from localcloud.terraform.endpoint_keys import PROVIDER_VERSION
 from localcloud.terraform.hcl_scan import directory_blocks
@@ -59,6 +59,9 @@ class TerraformRunner:
     plugin_mirror: Path | None = None
     console: Console = field(default_factory=lambda: Console(stderr=True))
     extra_env: Mapping[str, str] = field(default_factory=dict)
+    # -target addresses for apply and plan (a part of a configuration, as tests apply one pipeline); destroy
+    # always removes everything the state holds.
+    targets: Sequence[str] = ()
 
     def __post_init__(self) -> None:
         self.directory = Path(self.directory).resolve()
@@ -95,13 +98,57 @@ class TerraformRunner:
         no-change re-apply then takes seconds instead of the provider's read delays (the S3 lifecycle read
         alone sleeps 2 x 5 s), at the price of not noticing changes made outside Terraform."""
         self.init()
+        self.push_images(timeout, refresh)
         with self._generated_files():
             finished = self._terraform(["apply", "-auto-approve", "-input=false", "-no-color",
-                                        *([] if refresh else ["-refresh=false"]),
+                                        *([] if refresh else ["-refresh=false"]), *self._target_args(),
                                         *self._parallelism(), *self._var_args()], "terraform apply", timeout)
         self._raise_unless_ok(finished, "apply", "Resources listed as complete before the error exist; "
                               "fix the cause and apply again to finish.")
         return finished
+
+    def push_images(self, timeout: float = 1800, refresh: bool = True) -> list[container_images.PushedImage]:
+        """The images of images.json (container_images.py): their repositories applied alone, then each image
+        built and pushed to the repository that exists; [] when the configuration deploys none."""
+        specs = self.enabled_images()
+        if not specs:
+            return []
+        with self._generated_files():
+            finished = self._terraform(["apply", "-auto-approve", "-input=false", "-no-color",
+                                        *([] if refresh else ["-refresh=false"]),
+                                        *(f"-target={spec.repository}" for spec in specs),
+                                        *self._parallelism(), *self._var_args()],
+                                       "terraform apply (the image repositories)", timeout)
+        self._raise_unless_ok(finished, "apply", "The image repositories listed as complete exist; no image was "
+                              "pushed and nothing else was applied.")
+        pushed = container_images.push_all(specs, self.state(), self._build_and_push)
+        for image in pushed:
+            self.console.print(f"pushed {image.target} ({image.digest})", highlight=False)
+        return pushed
+
+    def enabled_images(self) -> list[container_images.ImageSpec]:
+        """The images of images.json this stack's variables turn on."""
+        return container_images.enabled(container_images.load(self.directory), self.directory, self.var_files,
+                                        self.variables)
+
+    def _build_and_push(self, spec: container_images.ImageSpec, target: str) -> str:
+        from localcloud.terraform import image_push
+
+        if self.endpoint:
+            return image_push.push_local(spec, target, self.endpoint, self.region)
+        return image_push.push_with_docker(spec, target, self.region, self._environment())
+
+    def state(self) -> dict[str, Any]:
+        """The stack's Terraform state document (the local state file, or `terraform state pull`)."""
+        if self.endpoint:
+            try:
+                return json.loads(self.paths.state_file.read_text())
+            except (FileNotFoundError, ValueError):
+                return {}
+        with self._generated_files():
+            finished = self._terraform(["state", "pull"], "terraform state pull")
+        self._raise_unless_ok(finished, "state pull", "Nothing was changed.")
+        return json.loads(_json_part(finished.output))
 
     def apply_if_changed(self, timeout: float = 1800, refresh: bool = True,
                          force: bool = False) -> Finished | None:
@@ -120,13 +167,19 @@ class TerraformRunner:
         local = fingerprint.local_fingerprint(
             self.directory, self.paths.state_file, self.var_files, self.variables, self.binary, self.endpoint,
             self.region, override.GENERATED_FILES, previous)
+        images = self.enabled_images()
+        if images:  # a changed handler is a new image: the build contexts count as inputs too
+            local["images"] = container_images.context_digest(images)
+        if self.targets:
+            local["targets"] = sorted(self.targets)
         return fingerprint.Fingerprint(local, fingerprint.cloud_fingerprint(self.endpoint))
 
     def plan(self, timeout: float = 900) -> PlanResult:
         self.init()
         with self._generated_files():
             finished = self._terraform(["plan", "-detailed-exitcode", "-input=false", "-no-color", "-lock=false",
-                                        *self._parallelism(), *self._var_args()], "terraform plan", timeout)
+                                        *self._target_args(), *self._parallelism(), *self._var_args()],
+                                       "terraform plan", timeout)
         if finished.code not in (0, 2):
             self._raise_unless_ok(finished, "plan", "Nothing was changed.")
         return PlanResult(finished.code, finished.output)
@@ -253,6 +306,9 @@ class TerraformRunner:
         args = [f"-var-file={path}" for path in self.var_files]
         args += [f"-var={name}={value}" for name, value in self.variables.items()]
         return args
+
+    def _target_args(self) -> list[str]:
+        return [f"-target={target}" for target in self.targets]
 
     def _parallelism(self) -> list[str]:
         return [f"-parallelism={self.parallelism}"] if self.parallelism else []

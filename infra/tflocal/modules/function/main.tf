@@ -83,6 +83,7 @@ resource "aws_cloudwatch_log_group" "this" {
 # From S3 they are created in parallel; it is also the path AWS requires for code over 50 MB. The key carries
 # the zip's hash, so a rebuilt zip is a new object and an in-place code update.
 resource "aws_s3_object" "package" {
+  count       = var.package_type == "Zip" ? 1 : 0
   bucket      = var.artifacts_bucket
   key         = "functions/${var.name}-${filesha256(var.package)}.zip"
   source      = var.package
@@ -93,14 +94,17 @@ resource "aws_lambda_function" "this" {
   function_name    = local.function_name
   description      = var.description
   role             = aws_iam_role.this.arn
-  runtime          = var.runtime
-  handler          = "handler.handler"
-  s3_bucket        = aws_s3_object.package.bucket
-  s3_key           = aws_s3_object.package.key
-  source_code_hash = filebase64sha256(var.package)
+  package_type     = var.package_type
+  # An image carries its runtime and handler (FROM public.ecr.aws/lambda/python:3.x, CMD), and no layers.
+  runtime          = var.package_type == "Zip" ? var.runtime : null
+  handler          = var.package_type == "Zip" ? "handler.handler" : null
+  s3_bucket        = one(aws_s3_object.package[*].bucket)
+  s3_key           = one(aws_s3_object.package[*].key)
+  source_code_hash = var.package_type == "Zip" ? filebase64sha256(var.package) : null
+  image_uri        = var.package_type == "Image" ? var.image_uri : null
   timeout          = var.timeout
   memory_size      = var.memory_size
-  layers           = var.layers
+  layers           = var.package_type == "Zip" ? var.layers : []
   environment {
     variables = var.environment
   }
@@ -124,4 +128,11 @@ resource "aws_lambda_permission" "invoke" {
   principal      = each.value.principal
   source_arn     = each.value.source_arn
   source_account = each.value.source_account
+}
+
+# aws_s3_object.package gained a count (none for an image function); the zip of a stack applied before keeps
+# its object instead of Terraform deleting and uploading it again.
+moved {
+  from = aws_s3_object.package
+  to   = aws_s3_object.package[0]
 }

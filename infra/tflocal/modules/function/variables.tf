@@ -13,8 +13,24 @@ variable "description" {
 }
 
 variable "package" {
-  description = "Path of the function's zip, as `make build` writes it."
+  description = "Path of the function's zip, as `make build` writes it (read only when package_type is Zip)."
   type        = string
+}
+
+variable "package_type" {
+  description = "Zip (the zip in `package`, with `runtime` and `layers`) or Image (the container image `image_uri`)."
+  type        = string
+  default     = "Zip"
+  validation {
+    condition     = contains(["Zip", "Image"], var.package_type)
+    error_message = "package_type is Zip or Image."
+  }
+}
+
+variable "image_uri" {
+  description = "The function's container image in ECR (<repository_url>@sha256:...) when package_type is Image."
+  type        = string
+  default     = null
 }
 
 variable "artifacts_bucket" {

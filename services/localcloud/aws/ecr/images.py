@@ -113,7 +113,12 @@ def resolve(image_uri: str, *, architecture: str = "x86_64", service: RegistrySe
 
     service = service or host.subsystem("ecr-registry")
     ref = parse(image_uri)
-    service.wait_ready()
+    from localcloud.state.replay import replaying
+
+    if not replaying():
+        # A request replayed from the journal (a CreateFunction naming an image) runs while ECR is being
+        # restored: waiting for that would wait for itself. The replay is in order, so what it names is there.
+        service.wait_ready()
     registry = ref.registry or service.path_form_registry(ref.repository)
     repo = control.repository(registry, ref.repository)
     if repo is None:

@@ -60,7 +60,9 @@ def refusal(request: AwsRequest, code: dict[str, Any] | None):
 
 @handles("awslambda", "UpdateFunctionCode")
 def update_function_code(request: AwsRequest):
-    return refusal(request, request.json())
+    from localcloud.aws.lambda_.control_plane import rewrite  # (it imports the registry, as this module does)
+
+    return refusal(request, request.json()) or rewrite(request, lambda document: document)
 
 
 @handles("awslambda", "PublishLayerVersion")

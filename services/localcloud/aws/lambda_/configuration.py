@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 
-from localcloud.aws.lambda_ import code_checks, configuration_fields
+from localcloud.aws.lambda_ import code_checks, configuration_fields, images
 from localcloud.aws.lambda_.states import with_state_reason
 from localcloud.aws.registry import handles
 from localcloud.moto_adapter import lambda_backends
@@ -37,6 +37,7 @@ def _amend(request: AwsRequest, ok_status: int):
     if dead_letter and dead_letter.get("TargetArn"):
         document["DeadLetterConfig"] = dead_letter
     with_state_reason(fn, document)
+    images.reshape_configuration(document)
     body = json.dumps(document).encode()
     headers = [(k, v) for k, v in answer.headers if k.lower() != "content-length"]
     return answer.status, headers, body

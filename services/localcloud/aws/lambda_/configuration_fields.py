@@ -9,6 +9,7 @@ https://docs.aws.amazon.com/lambda/latest/api/API_FunctionConfiguration.html:
   once more when AWS finishes applying the change: the answer to an update and the next read differ.
 - RuntimeVersionConfig.RuntimeVersionArn for zip functions (the managed runtime version in use).
 - Environment as sent: {"Variables": {}} stays, moto drops it.
+- ImageConfig sent by UpdateFunctionConfiguration (moto ignores it there).
 - Layers only when the function has layers.
 - CreateFunction answers State Pending ("The function is being created.", Creating) and updates answer
   LastUpdateStatus InProgress: AWS applies both asynchronously; the next read says Active / Successful
@@ -39,6 +40,9 @@ def remember(fn: Any, spec: dict[str, Any]) -> None:
         setattr(fn, LOGGING_ATTR, merged)
     if "Environment" in spec:
         setattr(fn, ENVIRONMENT_SENT_ATTR, True)
+    if isinstance(spec.get("ImageConfig"), dict) and hasattr(fn, "image_config"):
+        # moto keeps ImageConfig from CreateFunction only; an update replaces all of it, as on AWS
+        fn.image_config = type(fn.image_config)(spec["ImageConfig"])
 
 
 def logging_config(function_name: str, sent: dict[str, Any] | None) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from localcloud.aws.lambda_ import images
 from localcloud.aws.lambda_.states import with_state_reason
 from localcloud.aws.registry import handles
 from localcloud.moto_adapter import lambda_backends
@@ -19,6 +20,7 @@ from localcloud.server.requests import AwsRequest
 
 
 def _with_dead_letter(request: AwsRequest, configuration: dict[str, Any]) -> None:
+    images.reshape_configuration(configuration)
     name = configuration.get("FunctionArn") or configuration.get("FunctionName")
     try:
         fn = lambda_backends[request.account_id][request.region].get_function(name)
@@ -30,11 +32,13 @@ def _with_dead_letter(request: AwsRequest, configuration: dict[str, Any]) -> Non
     with_state_reason(fn, configuration)
 
 
-def _rewrite(request: AwsRequest, pick) -> Any:
+def rewrite(request: AwsRequest, pick) -> Any:
+    """moto's answer with the FunctionConfiguration that `pick(document)` finds completed as AWS's."""
     answer = request.to_moto()
     if answer.status != 200:
         return answer.status, answer.headers, answer.body
     document = answer.json()
+    images.reshape_code(document)
     configuration = pick(document)
     if isinstance(configuration, dict):
         _with_dead_letter(request, configuration)
@@ -45,9 +49,9 @@ def _rewrite(request: AwsRequest, pick) -> Any:
 
 @handles("awslambda", "GetFunction")
 def get_function(request: AwsRequest):
-    return _rewrite(request, lambda document: document.get("Configuration"))
+    return rewrite(request, lambda document: document.get("Configuration"))
 
 
 @handles("awslambda", "GetFunctionConfiguration")
 def get_function_configuration(request: AwsRequest):
-    return _rewrite(request, lambda document: document)
+    return rewrite(request, lambda document: document)
