@@ -109,3 +109,34 @@ def test_contributor_insights_disabled_until_enabled(ddb, table):
     assert ddb.describe_contributor_insights(TableName=table)["ContributorInsightsStatus"] == "DISABLED"
     ddb.update_contributor_insights(TableName=table, ContributorInsightsAction="ENABLE")
     assert ddb.describe_contributor_insights(TableName=table)["ContributorInsightsStatus"] == "ENABLED"
+
+
+def _stream_records(cloud, ddb, table_name: str) -> list[dict]:
+    streams = cloud.client("dynamodbstreams")
+    arn = ddb.describe_table(TableName=table_name)["Table"]["LatestStreamArn"]
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard,
+                                          ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    return streams.get_records(ShardIterator=iterator)["Records"]
+
+
+def test_stream_has_no_record_for_a_write_that_changes_nothing_and_sizes_records_as_items(cloud, ddb):
+    # Streams.html: "If you perform a PutItem or UpdateItem operation that does not change any data in an
+    # item, DynamoDB Streams does not write a stream record for that operation." StreamRecord.SizeBytes: the
+    # record's size (item-size rules: attribute name + value bytes) over its Keys and images.
+    name = f"parity-stream-{uuid.uuid4().hex[:8]}"
+    ddb.create_table(TableName=name, AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                     KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}], BillingMode="PAY_PER_REQUEST",
+                     StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"})
+    ddb.put_item(TableName=name, Item={"id": {"S": "Fred"}})
+    ddb.put_item(TableName=name, Item={"id": {"S": "Fred"}})  # the same item again: no change, no record
+    ddb.update_item(TableName=name, Key={"id": {"S": "Fred"}}, UpdateExpression="SET v = :v",
+                    ExpressionAttributeValues={":v": {"S": "x"}})
+    ddb.delete_item(TableName=name, Key={"id": {"S": "Fred"}})
+    ddb.delete_item(TableName=name, Key={"id": {"S": "nobody"}})  # nothing deleted: no record
+    records = _stream_records(cloud, ddb, name)
+    assert [r["eventName"] for r in records] == ["INSERT", "MODIFY", "REMOVE"]
+    assert {r["eventVersion"] for r in records} == {"1.1"}
+    assert {r["awsRegion"] for r in records} == {cloud.client("sts").meta.region_name}
+    # Keys id=Fred (2+4) + NewImage (6) = 12; MODIFY: Keys 6 + NewImage 6+(1+1) + OldImage 6 = 20.
+    assert [r["dynamodb"]["SizeBytes"] for r in records] == [12, 20, 14]
