@@ -140,3 +140,15 @@ def test_stream_has_no_record_for_a_write_that_changes_nothing_and_sizes_records
     assert {r["awsRegion"] for r in records} == {cloud.client("sts").meta.region_name}
     # Keys id=Fred (2+4) + NewImage (6) = 12; MODIFY: Keys 6 + NewImage 6+(1+1) + OldImage 6 = 20.
     assert [r["dynamodb"]["SizeBytes"] for r in records] == [12, 20, 14]
+
+
+def test_update_table_answers_updating_and_the_next_read_is_active(ddb):
+    # API_UpdateTable: "UpdateTable is an asynchronous operation; while it's executing, the table status changes
+    # from ACTIVE to UPDATING."
+    name = f"parity-{uuid.uuid4().hex[:8]}"
+    ddb.create_table(TableName=name, AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                     KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}], BillingMode="PAY_PER_REQUEST")
+    updated = ddb.update_table(TableName=name, StreamSpecification={"StreamEnabled": True,
+                                                                    "StreamViewType": "KEYS_ONLY"})
+    assert updated["TableDescription"]["TableStatus"] == "UPDATING"
+    assert ddb.describe_table(TableName=name)["Table"]["TableStatus"] == "ACTIVE"

@@ -37,6 +37,11 @@ VALIDATED_SERVICES = frozenset({"awslambda", "dynamodb", "stepfunctions", "kines
 # Members AWS does not check against their modelled pattern (the model is stricter than the service).
 # (service, shape name) -> why
 UNCHECKED_PATTERNS: dict[tuple[str, str], str] = {}
+# Enums the service checks itself, with its own error (so not the front end's ValidationException).
+# (service, shape name) -> why
+UNCHECKED_ENUMS: dict[tuple[str, str], str] = {
+    ("awslambda", "Runtime"): "Lambda answers InvalidParameterValueException itself (aws/lambda_/runtimes.py)",
+}
 
 
 @lru_cache(maxsize=None)
@@ -165,7 +170,7 @@ def _violations(service: str, shape: Shape, value: Any, where: str, depth: int =
             if "max" in meta and size > meta["max"]:
                 yield prefix + f"Member must have length less than or equal to {meta['max']}"
     if kind == "string" and isinstance(value, str):
-        if shape.enum and value not in shape.enum:
+        if shape.enum and value not in shape.enum and (service, shape.name) not in UNCHECKED_ENUMS:
             yield prefix + f"Member must satisfy enum value set: [{', '.join(shape.enum)}]"
         pattern = meta.get("pattern")
         if pattern and (service, shape.name) not in UNCHECKED_PATTERNS:

@@ -9,7 +9,9 @@ https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TableDescript
 - WarmThroughput: on-demand tables and their indexes 12000 reads / 4000 writes per second, provisioned ones
   their provisioned capacity (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/warm-throughput.html);
   absent from CreateTable's answer unless the request set it (then UPDATING).
-- CreateTable answers TableStatus CREATING and DeleteTable DELETING with only the members AWS returns for
+- CreateTable answers TableStatus CREATING, UpdateTable UPDATING ("UpdateTable is an asynchronous operation;
+  while it's executing, the table status changes from ACTIVE to UPDATING", API_UpdateTable.html) and
+  DeleteTable DELETING with only the members AWS returns for
   a table being deleted; the next DescribeTable says ACTIVE (tables are ready at once here).
 """
 
@@ -88,6 +90,8 @@ def shape_description(request: AwsRequest, description: dict[str, Any]) -> None:
         for key in [k for k in description if k not in DELETING_MEMBERS]:
             description.pop(key)
     else:
+        if request.operation == "UpdateTable":  # applied asynchronously on AWS: ACTIVE again at the next read
+            description["TableStatus"] = "UPDATING"
         if not description.get("WarmThroughput"):
             description["WarmThroughput"] = _warm(throughput, on_demand)
         for index in description.get("GlobalSecondaryIndexes", ()):

@@ -54,7 +54,15 @@ def _error_code(response: Response, document: dict[str, Any]) -> str | None:
     return code.split(":", 1)[0].rsplit("#", 1)[-1] if isinstance(code, str) else None
 
 
-def _shape_error(response: Response) -> Response:
+# moto's wording of a not-found -> AWS's (and its status): the message names the resource by its ARN.
+AWS_WORDING = {
+    re.compile(r"^Cannot find alias arn: (?P<arn>\S+)$"): ("Alias not found: {arn}", 404),
+    re.compile(r"^Event source mapping (?P<uuid>[0-9a-f-]+) not found\.$"): (
+        "Event source mapping not found: arn:aws:lambda:{region}:{account}:event-source-mapping:{uuid}", 404),
+}
+
+
+def _shape_error(request: AwsRequest, response: Response) -> Response:
     try:
         document = json.loads(response[2] or b"{}")
     except ValueError:
@@ -65,11 +73,17 @@ def _shape_error(response: Response) -> Response:
     if not code or code == "ValidationException":  # the front-end's validation error has only a message
         return response
     text = document.get("Message") or document.get("message") or ""
+    status = response[0]
+    for wrong, (right, right_status) in AWS_WORDING.items():
+        found = wrong.match(text) if code == "ResourceNotFoundException" else None
+        if found:
+            text = right.format(**found.groupdict(), region=request.region, account=request.account_id)
+            status = right_status
     shaped = {key: value for key, value in document.items() if key not in ("message", "Message", "__type")}
     shaped["Type"] = document.get("Type") or ("User" if response[0] < 500 else "Service")
     shaped[_message_member(code)] = text
     headers = [(k, v) for k, v in response[1] if k.lower() != "x-amzn-errortype"]
-    return _with_body((response[0], [*headers, ("x-amzn-ErrorType", code)], response[2]), shaped)
+    return _with_body((status, [*headers, ("x-amzn-ErrorType", code)], response[2]), shaped)
 
 
 def _configurations(shape, value: Any, found: list[dict[str, Any]]) -> None:
@@ -105,12 +119,12 @@ def finish(request: AwsRequest, response: Response) -> Response:
     if request.operation is None:
         return response
     if response[0] >= 400:
-        return _shape_error(response)
+        return _shape_error(request, response)
     operation = _model().operation_model(request.operation)
     if request.method != "GET" and response[0] < 300 and request.operation not in NOT_CHANGES:
         _note_change(request, operation)
-    status = operation.http.get("responseCode", 200)
-    status = status if response[0] == 200 and status != 200 else response[0]
+    # A success answers the model's code whatever moto chose (moto: GetAlias 201, CreateEventSourceMapping 201).
+    status = operation.http.get("responseCode", 200) if response[0] < 300 else response[0]
     if operation.output_shape is None or not response[2]:
         return response if status == response[0] else (status, response[1], response[2])
     if operation.output_shape.serialization.get("payload"):

@@ -8,6 +8,8 @@ UpdateFunctionConfiguration answer InvalidParameterValueException, as AWS does.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from localcloud.aws.registry import screens
 from localcloud.server.errors import aws_error
 from localcloud.server.requests import AwsRequest
@@ -19,6 +21,20 @@ BLOCKED = frozenset({
     "ruby2.5", "ruby2.7", "go1.x", "provided",
 })
 CHECKED_OPERATIONS = ("CreateFunction", "UpdateFunctionConfiguration")
+# In the model's enum but not (yet) a runtime a function can be created with.
+NOT_YET_RUNTIMES = frozenset({"custom"})
+
+
+@lru_cache(maxsize=None)
+def creatable_runtimes() -> tuple[str, ...]:
+    """The runtimes AWS accepts in CreateFunction: the model's Runtime enum without the blocked ones. An unknown
+    runtime is the service's InvalidParameterValueException ("Value PYTHON3.9 at 'runtime' failed to satisfy
+    constraint: Member must satisfy enum value set: [...] or be a valid ARN"), not the front end's
+    ValidationException; the list is in the model's order (AWS's own order is its service's, not documented)."""
+    import botocore.session
+
+    enum = botocore.session.get_session().get_service_model("lambda").shape_for("Runtime").enum
+    return tuple(r for r in enum if r not in BLOCKED and r not in NOT_YET_RUNTIMES)
 
 
 @screens("awslambda")
@@ -29,6 +45,11 @@ def blocked_runtime(request: AwsRequest):
         runtime = request.json().get("Runtime")
     except ValueError:
         return None
+    if isinstance(runtime, str) and runtime not in creatable_runtimes():
+        if runtime not in BLOCKED:
+            return aws_error("lambda", 400, "InvalidParameterValueException",
+                             f"Value {runtime} at 'runtime' failed to satisfy constraint: Member must satisfy enum "
+                             f"value set: [{', '.join(creatable_runtimes())}] or be a valid ARN")
     if runtime in BLOCKED:
         return aws_error("lambda", 400, "InvalidParameterValueException",
                          f"The runtime parameter of {runtime} is no longer supported for creating or updating AWS "
