@@ -121,3 +121,37 @@ def test_unknown_runtime_is_the_services_invalid_parameter_value(functions, runt
     message = answer["Error"]["Message"]
     assert message.startswith(f"Value {runtime} at 'runtime' failed to satisfy constraint: Member must satisfy enum")
     assert message.endswith("] or be a valid ARN") and "python3.12" in message and "python2.7" not in message
+
+
+def test_environment_over_4_kb_is_refused_and_exactly_4_kb_is_accepted(functions):
+    # gettingstarted-limits.html: "The total size of all environment variables doesn't exceed 4 KB" (as JSON).
+    name = functions.create(SOURCE)
+    overhead = len('{"BIG":""}')
+    accepted = functions.lam.update_function_configuration(
+        FunctionName=name, Environment={"Variables": {"BIG": "x" * (4096 - overhead)}})
+    assert len(accepted["Environment"]["Variables"]["BIG"]) == 4096 - overhead
+    answer = _error(lambda: functions.lam.update_function_configuration(
+        FunctionName=name, Environment={"Variables": {"BIG": "x" * (4097 - overhead)}}))
+    assert answer["Error"]["Code"] == "InvalidParameterValueException"
+    assert answer["Error"]["Message"].startswith("Lambda was unable to configure your environment variables because "
+                                                 "the environment variables you have provided exceeded the 4KB limit.")
+
+
+def test_vpc_config_naming_a_missing_security_group_or_subnet_is_refused(cloud, functions):
+    # configuration-vpc.html: Lambda looks the security groups and subnets up in EC2 (security groups first).
+    ec2 = cloud.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.20.1.0/24")["Subnet"]["SubnetId"]
+    group = ec2.create_security_group(GroupName=f"fn-{uuid.uuid4().hex[:6]}", Description="fn", VpcId=vpc)["GroupId"]
+    name = functions.create(SOURCE)
+    missing_group = _error(lambda: functions.lam.update_function_configuration(
+        FunctionName=name, VpcConfig={"SubnetIds": ["subnet-0000000000"], "SecurityGroupIds": ["sg-0000000000"]}))
+    assert missing_group["Error"]["Code"] == "InvalidParameterValueException"
+    assert "InvalidGroup.NotFound" in missing_group["Error"]["Message"] and "'sg-0000000000'" in \
+        missing_group["Error"]["Message"]
+    missing_subnet = _error(lambda: functions.lam.update_function_configuration(
+        FunctionName=name, VpcConfig={"SubnetIds": ["subnet-0000000000"], "SecurityGroupIds": [group]}))
+    assert "InvalidSubnetID.NotFound" in missing_subnet["Error"]["Message"]
+    wired = functions.lam.update_function_configuration(FunctionName=name,
+                                                        VpcConfig={"SubnetIds": [subnet], "SecurityGroupIds": [group]})
+    assert wired["VpcConfig"]["SecurityGroupIds"] == [group]

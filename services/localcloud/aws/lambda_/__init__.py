@@ -6,4 +6,4 @@ from localcloud.aws.lambda_ import responses  # noqa: F401,E402  (AWS's shape fo
 from localcloud.aws.lambda_ import runtimes, function_only  # noqa: F401,E402  (requests AWS refuses up front)
 from localcloud.aws.lambda_ import event_sources  # noqa: F401,E402  (the execution role may read the source)
 from localcloud.aws.lambda_ import function_names  # noqa: F401,E402  (every spelling of a function name, resolved)
-from localcloud.aws.lambda_ import account_settings, event_source_mapping_shape  # noqa: F401,E402
+from localcloud.aws.lambda_ import account_settings, configuration_limits, event_source_mapping_shape  # noqa: F401,E402

@@ -1,0 +1,69 @@
+"""Function configurations AWS refuses at CreateFunction / UpdateFunctionConfiguration, beyond the model.
+
+- Environment variables over 4 KB: "The total size of all environment variables doesn't exceed 4 KB"
+  (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html), measured on the variables as
+  compact JSON, and refused with InvalidParameterValueException quoting the string measured.
+- VpcConfig naming security groups or subnets that do not exist: Lambda looks them up in EC2 and answers
+  InvalidParameterValueException with EC2's error (security groups first, then subnets), so a function
+  wired to a deleted or mistyped security group fails here as it does on AWS rather than at the first
+  network call. (https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html)
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from localcloud.aws.registry import screens
+from localcloud.server.errors import aws_error
+from localcloud.server.requests import AwsRequest
+
+CHECKED_OPERATIONS = ("CreateFunction", "UpdateFunctionConfiguration")
+ENVIRONMENT_LIMIT = 4096  # bytes
+
+
+def environment_refusal(variables: Any) -> str | None:
+    if not isinstance(variables, dict) or not variables:
+        return None
+    measured = json.dumps(variables, separators=(",", ":"), ensure_ascii=False)
+    if len(measured.encode()) <= ENVIRONMENT_LIMIT:
+        return None
+    return ("Lambda was unable to configure your environment variables because the environment variables you have "
+            f"provided exceeded the 4KB limit. String measured: {measured}")
+
+
+def vpc_refusal(request: AwsRequest, vpc: Any) -> str | None:
+    if not isinstance(vpc, dict) or not (vpc.get("SecurityGroupIds") or vpc.get("SubnetIds")):
+        return None
+    from localcloud.moto_adapter import backend
+
+    ec2 = backend("ec2", request.account_id, request.region)
+    for group in vpc.get("SecurityGroupIds") or ():
+        if ec2.get_security_group_from_id(group) is None:
+            return ("Error occurred while DescribeSecurityGroups. EC2 Error Code: InvalidGroup.NotFound. "
+                    f"EC2 Error Message: The security group '{group}' does not exist")
+    for subnet in vpc.get("SubnetIds") or ():
+        try:
+            ec2.get_subnet(subnet)
+        except Exception:  # noqa: BLE001  (moto's InvalidSubnetIdError)
+            return ("Error occurred while DescribeSubnets. EC2 Error Code: InvalidSubnetID.NotFound. "
+                    f"EC2 Error Message: The subnet ID '{subnet}' does not exist")
+    return None
+
+
+@screens("awslambda")
+def refuse_configuration(request: AwsRequest):
+    if request.operation not in CHECKED_OPERATIONS:
+        return None
+    try:
+        spec = request.json()
+    except ValueError:
+        return None
+    if not isinstance(spec, dict):
+        return None
+    environment = spec.get("Environment")
+    message = environment_refusal(environment.get("Variables") if isinstance(environment, dict) else None) \
+        or vpc_refusal(request, spec.get("VpcConfig"))
+    if message:
+        return aws_error("lambda", 400, "InvalidParameterValueException", message)
+    return None
