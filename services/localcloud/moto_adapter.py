@@ -51,6 +51,7 @@ NAMES: dict[str, tuple[str, str]] = {
     "StateMachineType": ("moto.stepfunctions.parser.api", "StateMachineType"),
     "SyncExecution": ("moto.stepfunctions.parser.backend.execution", "SyncExecution"),
     "unix_time_millis": ("moto.core.utils", "unix_time_millis"),
+    "unix_time": ("moto.core.utils", "unix_time"),  # DynamoDB's CreationDateTime on the wire (TableId seed)
     # exceptions
     "QueueDoesNotExist": ("moto.sqs.exceptions", "QueueDoesNotExist"),
     # moto's HTTP layer (server/moto_backend.py routes requests through it)

@@ -152,3 +152,70 @@ def test_update_table_answers_updating_and_the_next_read_is_active(ddb):
                                                                     "StreamViewType": "KEYS_ONLY"})
     assert updated["TableDescription"]["TableStatus"] == "UPDATING"
     assert ddb.describe_table(TableName=name)["Table"]["TableStatus"] == "ACTIVE"
+
+
+def _table(ddb, **extra) -> str:
+    name = f"parity-{uuid.uuid4().hex[:8]}"
+    ddb.create_table(TableName=name, AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                     KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}], BillingMode="PAY_PER_REQUEST", **extra)
+    return name
+
+
+def test_errors_are_worded_as_aws_words_them(ddb):
+    # CreateTable (PAY_PER_REQUEST with ProvisionedThroughput) and BatchWriteItem (an item without its key):
+    # AWS's messages; a PutItem without its key keeps naming the key.
+    with pytest.raises(ClientError) as caught:
+        ddb.create_table(TableName=f"parity-{uuid.uuid4().hex[:8]}", BillingMode="PAY_PER_REQUEST",
+                         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                         KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                         ProvisionedThroughput={"ReadCapacityUnits": 1, "WriteCapacityUnits": 1})
+    assert caught.value.response["Error"]["Message"] == (
+        "One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits can be "
+        "specified when BillingMode is PAY_PER_REQUEST")
+    name = _table(ddb)
+    with pytest.raises(ClientError) as caught:
+        ddb.batch_write_item(RequestItems={name: [{"PutRequest": {"Item": {"other": {"S": "x"}}}}]})
+    assert caught.value.response["Error"]["Message"] == "The provided key element does not match the schema"
+    with pytest.raises(ClientError) as caught:
+        ddb.put_item(TableName=name, Item={"other": {"S": "x"}})
+    assert caught.value.response["Error"]["Message"] == ("One or more parameter values were invalid: Missing the "
+                                                         "key id in the item")
+
+
+def test_condition_check_failure_carries_the_item_and_no_modelled_message_member(ddb):
+    # ReturnValuesOnConditionCheckFailure ALL_OLD: the error holds Item; AWS sends its text as "Message", so
+    # the modelled lowercase `message` member is absent from the parsed error.
+    name = _table(ddb)
+    ddb.put_item(TableName=name, Item={"id": {"S": "1"}, "price": {"N": "650"}})
+    with pytest.raises(ClientError) as caught:
+        ddb.delete_item(TableName=name, Key={"id": {"S": "1"}}, ConditionExpression="price < :p",
+                        ExpressionAttributeValues={":p": {"N": "600"}}, ReturnValuesOnConditionCheckFailure="ALL_OLD")
+    answer = caught.value.response
+    assert answer["Error"] == {"Code": "ConditionalCheckFailedException", "Message": "The conditional request failed"}
+    assert answer["Item"] == {"id": {"S": "1"}, "price": {"N": "650"}} and "message" not in answer
+
+
+def test_table_id_in_error_messages_is_the_one_describe_table_gives(cloud, ddb):
+    name = _table(ddb)
+    table_id = ddb.describe_table(TableName=name)["Table"]["TableId"]
+    kinesis = cloud.client("kinesis")
+    stream = f"parity-{uuid.uuid4().hex[:8]}"
+    kinesis.create_stream(StreamName=stream, ShardCount=1)
+    arn = kinesis.describe_stream(StreamName=stream)["StreamDescription"]["StreamARN"]
+    ddb.enable_kinesis_streaming_destination(TableName=name, StreamArn=arn, EnableKinesisStreamingConfiguration={
+        "ApproximateCreationDateTimePrecision": "MICROSECOND"})
+    with pytest.raises(ClientError) as caught:
+        ddb.update_kinesis_streaming_destination(TableName=name, StreamArn=arn, UpdateKinesisStreamingConfiguration={
+            "ApproximateCreationDateTimePrecision": "MICROSECOND"})
+    assert f"for tableId: {table_id}, kdsArn: {arn}" in caught.value.response["Error"]["Message"]
+
+
+def test_default_table_encryption_key_is_aws_managed_and_an_sse_change_answers_updating(cloud, ddb):
+    # SSESpecification KMS without a key: DynamoDB uses the AWS managed key alias/aws/dynamodb.
+    name = _table(ddb, SSESpecification={"Enabled": True, "SSEType": "KMS"})
+    key_arn = ddb.describe_table(TableName=name)["Table"]["SSEDescription"]["KMSMasterKeyArn"]
+    key = cloud.client("kms").describe_key(KeyId=key_arn)["KeyMetadata"]
+    assert key["KeyManager"] == "AWS"
+    assert key["Description"] == "Default key that protects my DynamoDB data when no other key is defined"
+    updated = ddb.update_table(TableName=name, SSESpecification={"Enabled": False})
+    assert updated["TableDescription"]["SSEDescription"]["Status"] == "UPDATING"

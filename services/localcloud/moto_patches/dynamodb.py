@@ -52,3 +52,21 @@ def stream_record(original: Callable[..., Any], self: Any, table: Any, *args: An
     self.record["eventVersion"] = EVENT_VERSION
     self.record["awsRegion"] = getattr(table, "region_name", None) or self.record.get("awsRegion")
     self.record["dynamodb"]["SizeBytes"] = record_size(self.record["dynamodb"])
+
+
+AWS_MANAGED_KEY_DESCRIPTION = "Default key that protects my DynamoDB data when no other key is defined"
+
+
+@PATCHES.wrap("moto.dynamodb.models.table:Table._get_default_encryption_key", signature="(self, account_id, region)")
+def default_encryption_key(original: Callable[..., Any], self: Any, account_id: str, region: str) -> str:
+    """The key behind alias/aws/dynamodb is an AWS managed key (KeyManager AWS, AWS's description), which
+    DynamoDB creates the first time a table is encrypted with KMS and no key is named
+    (https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#aws-managed-cmk); moto made a
+    customer managed key of it."""
+    arn = original(self, account_id, region)
+    from localcloud.moto_adapter import kms_backends
+
+    key = kms_backends[account_id][region].describe_key(arn)
+    key.key_manager = "AWS"
+    key.description = AWS_MANAGED_KEY_DESCRIPTION
+    return arn

@@ -67,6 +67,41 @@ def _not_found(request: AwsRequest, params: dict[str, Any], response: Response) 
     return response
 
 
+# (operation or None for any, error code, moto's message) -> AWS's message.
+AWS_WORDING = {
+    (None, "ValidationException", "ProvisionedThroughput cannot be specified when BillingMode is PAY_PER_REQUEST"):
+        "One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits can be "
+        "specified when BillingMode is PAY_PER_REQUEST",
+}
+# BatchWriteItem names no key: a request item without its table's key is "The provided key element does not match
+# the schema" (PutItem's own wording names the missing key).
+BATCH_KEY_MISSING = "One or more parameter values were invalid: Missing the key "
+# Errors whose text AWS sends as "Message" (botocore keeps a lowercase "message" as a member of the modelled error:
+# ConditionalCheckFailedException answers carry only Item beside the error).
+CAPITALISED_MESSAGE = frozenset({"ConditionalCheckFailedException"})
+
+
+def _reworded(request: AwsRequest, response: Response) -> Response:
+    try:
+        document = json.loads(response[2] or b"{}")
+    except ValueError:
+        return response
+    if not isinstance(document, dict):
+        return response
+    code = str(document.get("__type", "")).rsplit("#", 1)[-1]
+    text = document.get("message") if "message" in document else document.get("Message")
+    if not isinstance(text, str):
+        return response
+    new = AWS_WORDING.get((None, code, text)) or AWS_WORDING.get((request.operation, code, text))
+    if request.operation == "BatchWriteItem" and code == "ValidationException" and text.startswith(BATCH_KEY_MISSING):
+        new = "The provided key element does not match the schema"
+    if new is None and not (code in CAPITALISED_MESSAGE and "message" in document):
+        return response
+    document.pop("message", None)
+    document["Message" if code in CAPITALISED_MESSAGE else "message"] = new or text
+    return _with_body(response, document)
+
+
 @finishes("dynamodb")
 def finish(request: AwsRequest, response: Response) -> Response:
     if request.operation is None:
@@ -78,6 +113,7 @@ def finish(request: AwsRequest, response: Response) -> Response:
     if not isinstance(params, dict):
         return response
     if response[0] >= 400:
+        response = _reworded(request, response)
         if request.operation not in ITEM_OPERATIONS:
             return _not_found(request, params, response)
         return response

@@ -17,7 +17,9 @@ https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TableDescript
 
 from __future__ import annotations
 
+import math
 import uuid
+from datetime import datetime
 from typing import Any
 
 from localcloud.server.requests import AwsRequest
@@ -31,7 +33,12 @@ DELETING_MEMBERS = ("TableName", "TableArn", "TableId", "TableStatus", "TableSiz
 
 
 def table_id(description: dict[str, Any]) -> str:
-    seed = f"{description.get('TableArn')}|{description.get('CreationDateTime')}"
+    created = description.get("CreationDateTime")
+    if isinstance(created, datetime):  # moto's own describe(): the wire says the same instant in epoch seconds,
+        from localcloud.moto_adapter import unix_time  # to the millisecond
+
+        created = math.floor(unix_time(created) * 1000) / 1000
+    seed = f"{description.get('TableArn')}|{created}"
     return str(uuid.uuid5(TABLE_ID_NAMESPACE, seed))
 
 
@@ -92,6 +99,8 @@ def shape_description(request: AwsRequest, description: dict[str, Any]) -> None:
     else:
         if request.operation == "UpdateTable":  # applied asynchronously on AWS: ACTIVE again at the next read
             description["TableStatus"] = "UPDATING"
+            if request.json().get("SSESpecification") and isinstance(description.get("SSEDescription"), dict):
+                description["SSEDescription"]["Status"] = "UPDATING"
         if not description.get("WarmThroughput"):
             description["WarmThroughput"] = _warm(throughput, on_demand)
         for index in description.get("GlobalSecondaryIndexes", ()):
