@@ -7,3 +7,4 @@ from localcloud.aws.lambda_ import runtimes, function_only  # noqa: F401,E402  (
 from localcloud.aws.lambda_ import event_sources  # noqa: F401,E402  (the execution role may read the source)
 from localcloud.aws.lambda_ import function_names  # noqa: F401,E402  (every spelling of a function name, resolved)
 from localcloud.aws.lambda_ import account_settings, configuration_limits, event_source_mapping_shape  # noqa: F401,E402
+from localcloud.aws.lambda_ import permissions  # noqa: F401,E402  (after function_names: sees the derived qualifier)

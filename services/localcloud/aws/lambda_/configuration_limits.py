@@ -3,6 +3,10 @@
 - Environment variables over 4 KB: "The total size of all environment variables doesn't exceed 4 KB"
   (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html), measured on the variables as
   compact JSON, and refused with InvalidParameterValueException quoting the string measured.
+- Layers: two versions of one layer in a function ("Two different versions of the same layer are not allowed
+  to be referenced in the same function. A and B are versions of the same layer."), or a layer version that
+  does not exist ("Layer version ARN does not exist."), both InvalidParameterValueException; moto attached
+  whatever it was given.
 - VpcConfig naming security groups or subnets that do not exist: Lambda looks them up in EC2 and answers
   InvalidParameterValueException with EC2's error (security groups first, then subnets), so a function
   wired to a deleted or mistyped security group fails here as it does on AWS rather than at the first
@@ -30,6 +34,28 @@ def environment_refusal(variables: Any) -> str | None:
         return None
     return ("Lambda was unable to configure your environment variables because the environment variables you have "
             f"provided exceeded the 4KB limit. String measured: {measured}")
+
+
+def layers_refusal(request: AwsRequest, layers: Any) -> str | None:
+    if not isinstance(layers, list):
+        return None
+    seen: dict[str, str] = {}
+    for arn in layers:
+        if not isinstance(arn, str) or ":layer:" not in arn:
+            continue
+        layer = arn.rsplit(":", 1)[0]
+        if layer in seen:
+            return ("Two different versions of the same layer are not allowed to be referenced in the same function. "
+                    f"{seen[layer]} and {arn} are versions of the same layer.")
+        seen[layer] = arn
+    from localcloud.moto_adapter import lambda_backends
+
+    store = lambda_backends[request.account_id][request.region]._layers  # moto's LayerStorage: by name and version
+    for arn in layers:
+        if isinstance(arn, str) and ":layer:" in arn and ":awslayer:" not in arn:
+            if arn.split(":")[4] == request.account_id and store.get_layer_version_by_arn(arn) is None:
+                return f"Layer version {arn} does not exist."
+    return None
 
 
 def vpc_refusal(request: AwsRequest, vpc: Any) -> str | None:
@@ -63,7 +89,7 @@ def refuse_configuration(request: AwsRequest):
         return None
     environment = spec.get("Environment")
     message = environment_refusal(environment.get("Variables") if isinstance(environment, dict) else None) \
-        or vpc_refusal(request, spec.get("VpcConfig"))
+        or layers_refusal(request, spec.get("Layers")) or vpc_refusal(request, spec.get("VpcConfig"))
     if message:
         return aws_error("lambda", 400, "InvalidParameterValueException", message)
     return None

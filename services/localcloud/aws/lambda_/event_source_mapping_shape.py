@@ -4,7 +4,9 @@ Sources: https://docs.aws.amazon.com/lambda/latest/api/API_CreateEventSourceMapp
 API_EventSourceMappingConfiguration.html, botocore lambda service-2.json.
 - StartingPosition is required for stream sources (Kinesis, DynamoDB Streams): AWS refuses a mapping
   without it; moto quietly chose TRIM_HORIZON, so a mapping that fails on AWS read every old record here.
-- A mapping with no event source is "Unrecognized event source."; one for a function that does not exist
+- A mapping with no event source is "Unrecognized event source."; a queue source takes no DestinationConfig
+  ("Unsupported DestinationConfig parameter for given event source mapping type."; destinations are for
+  stream and Kafka sources, API_DestinationConfig.html); one for a function that does not exist
   is InvalidParameterValueException "Function does not exist" (400), not a 404.
 - Get/Update/Delete of an unknown UUID: 404 ResourceNotFoundException (moto answered Delete and Update 202
   with an empty body, as if something had been deleted).
@@ -81,6 +83,9 @@ def refuse_mappings_aws_refuses(request: AwsRequest) -> Response | None:
         return aws_error("lambda", 400, "InvalidParameterValueException", "Unrecognized event source.")
     if source_kind(spec.get("EventSourceArn")) == "stream" and not spec.get("StartingPosition"):
         return aws_error("lambda", 400, "InvalidParameterValueException", STARTING_POSITION_NULL)
+    if source_kind(spec.get("EventSourceArn")) == "queue" and spec.get("DestinationConfig"):
+        return aws_error("lambda", 400, "InvalidParameterValueException",
+                         "Unsupported DestinationConfig parameter for given event source mapping type.")
     name = spec.get("FunctionName")
     if isinstance(name, str) and not _function_exists(request, name):
         return aws_error("lambda", 400, "InvalidParameterValueException", "Function does not exist")

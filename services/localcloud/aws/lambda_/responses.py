@@ -55,10 +55,15 @@ def _error_code(response: Response, document: dict[str, Any]) -> str | None:
 
 
 # moto's wording of a not-found -> AWS's (and its status): the message names the resource by its ARN.
+# (Permission operations keep "Cannot find alias arn: ..." - AWS's words there too.)
 AWS_WORDING = {
-    re.compile(r"^Cannot find alias arn: (?P<arn>\S+)$"): ("Alias not found: {arn}", 404),
-    re.compile(r"^Event source mapping (?P<uuid>[0-9a-f-]+) not found\.$"): (
+    ("UpdateAlias",): (re.compile(r"^Cannot find alias arn: (?P<arn>\S+)$"), "Alias not found: {arn}", 404),
+    ("TagResource", "UntagResource", "ListTags"): (
+        re.compile(r"^Event source mapping (?P<uuid>[0-9a-f-]+) not found\.$"),
         "Event source mapping not found: arn:aws:lambda:{region}:{account}:event-source-mapping:{uuid}", 404),
+    ("PutFunctionConcurrency",): (  # AWS names the version the concurrency would apply to
+        re.compile(r"^Function not found: (?P<arn>arn:[^:]+:lambda:[^:]+:\d{12}:function:[^:]+)$"),
+        "Function not found: {arn}:$LATEST", 404),
 }
 
 
@@ -74,8 +79,8 @@ def _shape_error(request: AwsRequest, response: Response) -> Response:
         return response
     text = document.get("Message") or document.get("message") or ""
     status = response[0]
-    for wrong, (right, right_status) in AWS_WORDING.items():
-        found = wrong.match(text) if code == "ResourceNotFoundException" else None
+    for operations, (wrong, right, right_status) in AWS_WORDING.items():
+        found = wrong.match(text) if code == "ResourceNotFoundException" and request.operation in operations else None
         if found:
             text = right.format(**found.groupdict(), region=request.region, account=request.account_id)
             status = right_status
@@ -123,8 +128,10 @@ def finish(request: AwsRequest, response: Response) -> Response:
     operation = _model().operation_model(request.operation)
     if request.method != "GET" and response[0] < 300 and request.operation not in NOT_CHANGES:
         _note_change(request, operation)
-    # A success answers the model's code whatever moto chose (moto: GetAlias 201, CreateEventSourceMapping 201).
-    status = operation.http.get("responseCode", 200) if response[0] < 300 else response[0]
+    # A success with content answers the model's code (moto: GetAlias 201, CreateEventSourceMapping 201). A 204
+    # stays: DeleteFunction answers 204 on AWS, where the model's responseCode is 200 (its StatusCode member
+    # carries the real one).
+    status = operation.http.get("responseCode", 200) if response[0] in (200, 201, 202) else response[0]
     if operation.output_shape is None or not response[2]:
         return response if status == response[0] else (status, response[1], response[2])
     if operation.output_shape.serialization.get("payload"):

@@ -1,0 +1,91 @@
+"""Lambda resource policies, layers and function-level answers as AWS gives them (issue 17).
+
+Sources: the Lambda API reference (AddPermission, GetPolicy, RemovePermission, UpdateFunctionConfiguration
+Layers, PutFunctionConcurrency, DeleteFunction), cited per test.
+"""
+
+import pytest
+from botocore.exceptions import ClientError
+from localcloud.testing import Functions, zip_of
+
+SOURCE = "def handler(event, context):\n    return event\n"
+
+
+@pytest.fixture(scope="module")
+def functions(cloud) -> Functions:
+    return Functions(cloud)
+
+
+def _error(call) -> dict:
+    with pytest.raises(ClientError) as caught:
+        call()
+    return caught.value.response
+
+
+def _grant(functions, name, sid="s3", **extra):
+    return functions.lam.add_permission(FunctionName=name, StatementId=sid, Action="lambda:InvokeFunction",
+                                        Principal=extra.pop("Principal", "s3.amazonaws.com"), **extra)
+
+
+def test_add_permission_refuses_latest_an_invalid_principal_and_a_taken_statement_id(functions):
+    name = functions.create(SOURCE)
+    latest = _error(lambda: _grant(functions, f"{name}:$LATEST", Qualifier="$LATEST"))
+    assert latest["Error"] == {"Code": "InvalidParameterValueException",
+                               "Message": "We currently do not support adding policies for $LATEST."}
+    principal = _error(lambda: _grant(functions, name, Principal="invalid.nonaws.com"))
+    assert principal["Error"]["Message"] == ("The provided principal was invalid. Please check the principal and "
+                                             "try again.")
+    assert _grant(functions, name, Principal="123456789012")["ResponseMetadata"]["HTTPStatusCode"] == 201
+    taken = _error(lambda: _grant(functions, name, sid="s3-again") and _grant(functions, name, sid="s3-again"))
+    assert taken["ResponseMetadata"]["HTTPStatusCode"] == 409
+    assert taken["Error"]["Code"] == "ResourceConflictException"
+    assert "(s3-again) provided already exists" in taken["Error"]["Message"]
+
+
+def test_policy_of_missing_functions_versions_and_aliases_is_not_found_in_aws_words(functions):
+    name = functions.create(SOURCE)
+    arn = functions.arn(name)
+    cases = [
+        (lambda: functions.lam.get_policy(FunctionName=f"{name}-gone"), "The resource you requested does not exist."),
+        (lambda: functions.lam.get_policy(FunctionName=name, Qualifier="77"),
+         "The resource you requested does not exist."),
+        (lambda: functions.lam.remove_permission(FunctionName=f"{name}-gone", StatementId="s3"),
+         f"No policy found for: {arn}-gone"),
+        (lambda: functions.lam.remove_permission(FunctionName=name, StatementId="s3"),
+         "No policy is associated with the given resource."),
+        (lambda: _grant(functions, name, Qualifier="no-such-alias"), f"Cannot find alias arn: {arn}:no-such-alias"),
+    ]
+    for call, message in cases:
+        answer = _error(call)
+        assert (answer["ResponseMetadata"]["HTTPStatusCode"], answer["Error"]["Message"]) == (404, message)
+
+
+def test_layers_two_versions_of_one_layer_or_a_missing_version_are_refused(functions):
+    # UpdateFunctionConfiguration Layers: InvalidParameterValueException for either.
+    name = functions.create(SOURCE)
+    first = functions.lam.publish_layer_version(LayerName=f"{name}-layer", Content={"ZipFile": zip_of({"a.py": "1"})})
+    second = functions.lam.publish_layer_version(LayerName=f"{name}-layer", Content={"ZipFile": zip_of({"a.py": "2"})})
+    both = _error(lambda: functions.lam.update_function_configuration(
+        FunctionName=name, Layers=[first["LayerVersionArn"], second["LayerVersionArn"]]))
+    assert both["Error"]["Code"] == "InvalidParameterValueException"
+    assert both["Error"]["Message"] == (
+        "Two different versions of the same layer are not allowed to be referenced in the same function. "
+        f"{first['LayerVersionArn']} and {second['LayerVersionArn']} are versions of the same layer.")
+    missing = _error(lambda: functions.lam.update_function_configuration(
+        FunctionName=name, Layers=[f"{first['LayerArn']}:9"]))
+    assert missing["Error"]["Message"] == f"Layer version {first['LayerArn']}:9 does not exist."
+    attached = functions.lam.update_function_configuration(FunctionName=name, Layers=[second["LayerVersionArn"]])
+    assert [layer["Arn"] for layer in attached["Layers"]] == [second["LayerVersionArn"]]
+
+
+def test_concurrency_for_a_missing_function_names_its_latest_version(functions):
+    arn = functions.arn(functions.create(SOURCE))
+    answer = _error(lambda: functions.lam.put_function_concurrency(FunctionName=f"{arn}-gone",
+                                                                  ReservedConcurrentExecutions=1))
+    assert answer["Error"]["Message"] == f"Function not found: {arn}-gone:$LATEST"
+
+
+def test_delete_function_answers_204(functions):
+    # DeleteFunction: 204 No Content on AWS (its StatusCode member carries it).
+    answer = functions.lam.delete_function(FunctionName=functions.create(SOURCE))
+    assert answer["ResponseMetadata"]["HTTPStatusCode"] == 204 and answer["StatusCode"] == 204
