@@ -89,3 +89,49 @@ def test_delete_function_answers_204(functions):
     # DeleteFunction: 204 No Content on AWS (its StatusCode member carries it).
     answer = functions.lam.delete_function(FunctionName=functions.create(SOURCE))
     assert answer["ResponseMetadata"]["HTTPStatusCode"] == 204 and answer["StatusCode"] == 204
+
+
+def test_invoking_a_missing_function_names_its_latest_version(functions):
+    arn = functions.arn(functions.create(SOURCE))
+    answer = _error(lambda: functions.lam.invoke(FunctionName=f"{arn}-gone"))
+    assert answer["Error"]["Message"] == f"Function not found: {arn}-gone:$LATEST"
+
+
+def test_delete_function_qualifier_is_a_version_and_a_missing_version_is_already_deleted(functions):
+    # API_DeleteFunction: only a version can be deleted by qualifier; deleting one that is not there succeeds.
+    name = functions.create(SOURCE)
+    assert functions.lam.delete_function(FunctionName=name, Qualifier="1233")["ResponseMetadata"]["HTTPStatusCode"] == 204
+    alias = _error(lambda: functions.lam.delete_function(FunctionName=name, Qualifier="live"))
+    assert alias["Error"] == {"Code": "InvalidParameterValueException",
+                              "Message": "Deletion of aliases is not currently supported."}
+    assert functions.lam.get_function(FunctionName=name)["Configuration"]["FunctionName"] == name
+
+
+def test_reserved_concurrency_leaves_the_account_100_unreserved(functions):
+    # configuration-concurrency.html: reserving may not leave fewer than 100 unreserved executions (of 1,000).
+    name = functions.create(SOURCE)
+    refused = _error(lambda: functions.lam.put_function_concurrency(FunctionName=name,
+                                                                   ReservedConcurrentExecutions=1000))
+    assert refused["Error"]["Code"] == "InvalidParameterValueException"
+    assert refused["Error"]["Message"] == ("Specified ReservedConcurrentExecutions for function decreases account's "
+                                           "UnreservedConcurrentExecution below its minimum value of [100].")
+    assert functions.lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=5)[
+        "ReservedConcurrentExecutions"] == 5
+
+
+def test_a_second_function_url_is_a_conflict(functions):
+    name = functions.create(SOURCE)
+    functions.lam.create_function_url_config(FunctionName=name, AuthType="NONE")
+    answer = _error(lambda: functions.lam.create_function_url_config(FunctionName=name, AuthType="NONE"))
+    assert answer["ResponseMetadata"]["HTTPStatusCode"] == 409
+    assert answer["Error"]["Code"] == "ResourceConflictException"
+
+
+def test_a_published_version_has_no_policy_of_its_own(functions):
+    # Permissions apply to the function, a version or an alias: a version starts without a policy.
+    name = functions.create(SOURCE)
+    _grant(functions, name)
+    version = functions.lam.publish_version(FunctionName=name)["Version"]
+    assert "Statement" in functions.lam.get_policy(FunctionName=name)["Policy"]
+    answer = _error(lambda: functions.lam.get_policy(FunctionName=name, Qualifier=version))
+    assert answer["Error"]["Message"] == "The resource you requested does not exist."

@@ -9,8 +9,9 @@ has no such operation (it answered NotImplemented), and tools read it before set
 
 from __future__ import annotations
 
-from localcloud.aws.registry import handles, json_response
+from localcloud.aws.registry import handles, json_response, screens
 from localcloud.moto_adapter import lambda_backends
+from localcloud.server.errors import aws_error
 from localcloud.server.requests import AwsRequest
 
 TOTAL_CODE_SIZE = 75 * 1024 ** 3
@@ -30,3 +31,32 @@ def get_account_settings(request: AwsRequest):
                          "UnreservedConcurrentExecutions": CONCURRENT_EXECUTIONS - reserved},
         "AccountUsage": {"TotalCodeSize": code_size, "FunctionCount": len(functions)},
     })
+
+
+MINIMUM_UNRESERVED = 100  # "Lambda keeps 100 units of concurrency unreserved" (lambda-concurrency.html)
+BELOW_MINIMUM = ("Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution "
+                 "below its minimum value of [{minimum}].")
+
+
+@screens("awslambda")
+def reserve_within_the_account(request: AwsRequest):
+    """PutFunctionConcurrency may not leave the account fewer than 100 unreserved executions
+    (https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html): InvalidParameterValueException.
+    moto reserved any number."""
+    if request.operation != "PutFunctionConcurrency":
+        return None
+    try:
+        wanted = int(request.json().get("ReservedConcurrentExecutions"))
+    except (TypeError, ValueError):
+        return None
+    name = request.path.rstrip("/").split("/")[-2]
+    backend = lambda_backends[request.account_id][request.region]
+    try:
+        target = backend.get_function(name)
+    except Exception:  # noqa: BLE001  (not found: moto answers, as AWS)
+        return None
+    others = sum(int(getattr(fn, "reserved_concurrency", None) or 0) for fn in backend.list_functions()
+                 if fn.function_arn != target.function_arn)
+    if CONCURRENT_EXECUTIONS - others - wanted < MINIMUM_UNRESERVED:
+        return aws_error("lambda", 400, "InvalidParameterValueException", BELOW_MINIMUM.format(minimum=MINIMUM_UNRESERVED))
+    return None

@@ -8,7 +8,7 @@ https://docs.aws.amazon.com/lambda/latest/api/API_AddPermission.html:
 - A statement ID already in the policy: 409 ResourceConflictException (moto added a second statement).
 - A qualifier naming no alias: 404 "Cannot find alias arn: ARN:QUALIFIER" (a missing version keeps moto's
   "Function not found: ARN:VERSION", AWS's words too).
-- GetPolicy of a function or version that does not exist: 404 "The resource you requested does not exist.";
+- GetPolicy of a function or version that does not exist, or has no policy: 404 "The resource you requested does not exist.";
   RemovePermission of a missing function: "No policy found for: ARN", of one without a policy: "No policy is
   associated with the given resource."
 Runs after function_names (the name's qualifier is the Qualifier by then).
@@ -57,8 +57,12 @@ def policy_answers(request: AwsRequest):
     if request.operation == "AddPermission":
         return refuse_permission(request, params, name, qualifier)
     fn = _function(request, name)
-    if request.operation == "GetPolicy":
-        if fn is None or (qualifier and _function(request, name, qualifier) is None):
+    if request.operation == "GetPolicy":  # a version has its own policy: none until one is added to it
+        target = _function(request, name, qualifier) if fn is not None and qualifier else fn
+        statements = target.policy.statements if target is not None else []
+        if qualifier:  # moto copies $LATEST's statements into a published version: keep the version's own
+            statements = [s for s in statements if str(s.get("Resource", "")).endswith(f":{qualifier}")]
+        if not statements:
             return aws_error("lambda", 404, "ResourceNotFoundException", "The resource you requested does not exist.")
         return None
     if fn is None:

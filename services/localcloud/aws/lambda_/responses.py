@@ -61,7 +61,7 @@ AWS_WORDING = {
     ("TagResource", "UntagResource", "ListTags"): (
         re.compile(r"^Event source mapping (?P<uuid>[0-9a-f-]+) not found\.$"),
         "Event source mapping not found: arn:aws:lambda:{region}:{account}:event-source-mapping:{uuid}", 404),
-    ("PutFunctionConcurrency",): (  # AWS names the version the concurrency would apply to
+    ("PutFunctionConcurrency", "Invoke"): (  # AWS names the version the call would reach
         re.compile(r"^Function not found: (?P<arn>arn:[^:]+:lambda:[^:]+:\d{12}:function:[^:]+)$"),
         "Function not found: {arn}:$LATEST", 404),
 }
