@@ -155,3 +155,23 @@ def test_vpc_config_naming_a_missing_security_group_or_subnet_is_refused(cloud, 
     wired = functions.lam.update_function_configuration(FunctionName=name,
                                                         VpcConfig={"SubnetIds": [subnet], "SecurityGroupIds": [group]})
     assert wired["VpcConfig"]["SecurityGroupIds"] == [group]
+
+
+@pytest.mark.parametrize("pattern", ['{"eventName": ["INSERT"=123}', '"INSERT"', '{"eventName": "INSERT"}', "{}"])
+def test_filter_pattern_that_is_not_an_eventbridge_pattern_is_refused(functions, stream_arn, pattern):
+    # invocation-eventfiltering.html: FilterCriteria patterns use EventBridge's pattern syntax.
+    name = functions.create(SOURCE)
+    answer = _error(lambda: functions.lam.create_event_source_mapping(
+        FunctionName=name, EventSourceArn=stream_arn, StartingPosition="LATEST",
+        FilterCriteria={"Filters": [{"Pattern": pattern}]}))
+    assert (answer["Error"]["Code"], answer["Error"]["Message"]) == ("InvalidParameterValueException",
+                                                                      "Invalid filter pattern definition.")
+
+
+def test_filter_pattern_in_eventbridge_syntax_is_accepted(functions, stream_arn):
+    name = functions.create(SOURCE)
+    pattern = '{"eventName": ["INSERT"], "dynamodb": {"NewImage": {"id": {"S": [{"prefix": "a"}]}}}}'
+    created = functions.lam.create_event_source_mapping(FunctionName=name, EventSourceArn=stream_arn,
+                                                        StartingPosition="LATEST",
+                                                        FilterCriteria={"Filters": [{"Pattern": pattern}]})
+    assert created["FilterCriteria"]["Filters"][0]["Pattern"] == pattern

@@ -8,6 +8,8 @@ API_EventSourceMappingConfiguration.html, botocore lambda service-2.json.
   ("Unsupported DestinationConfig parameter for given event source mapping type."; destinations are for
   stream and Kafka sources, API_DestinationConfig.html); one for a function that does not exist
   is InvalidParameterValueException "Function does not exist" (400), not a 404.
+- FilterCriteria patterns must be EventBridge patterns (a JSON object of objects and non-empty arrays):
+  otherwise "Invalid filter pattern definition." (moto stored any string; the poller then matched nothing).
 - Get/Update/Delete of an unknown UUID: 404 ResourceNotFoundException (moto answered Delete and Update 202
   with an empty body, as if something had been deleted).
 - Answers carry the defaults AWS reports for the source kind (stream sources: BisectBatchOnFunctionError
@@ -70,6 +72,12 @@ def refuse_mappings_aws_refuses(request: AwsRequest) -> Response | None:
         uuid = request.path.rstrip("/").rsplit("/", 1)[-1]
         if _backend(request).get_event_source_mapping(uuid) is None:
             return aws_error("lambda", 404, "ResourceNotFoundException", NOT_FOUND)
+        if request.operation == "UpdateEventSourceMapping":
+            try:
+                spec = request.json()
+            except ValueError:
+                return None
+            return filters_refusal(spec) if isinstance(spec, dict) else None
         return None
     if request.operation != "CreateEventSourceMapping":
         return None
@@ -89,6 +97,27 @@ def refuse_mappings_aws_refuses(request: AwsRequest) -> Response | None:
     name = spec.get("FunctionName")
     if isinstance(name, str) and not _function_exists(request, name):
         return aws_error("lambda", 400, "InvalidParameterValueException", "Function does not exist")
+    return filters_refusal(spec)
+
+
+def _valid_pattern_node(node: Any) -> bool:
+    """EventBridge's pattern grammar, which FilterCriteria use: an object whose every value is an object or a
+    non-empty array of matches (https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventfiltering.html)."""
+    if not isinstance(node, dict) or not node:
+        return False
+    return all(_valid_pattern_node(value) if isinstance(value, dict) else isinstance(value, list) and bool(value)
+               for value in node.values())
+
+
+def filters_refusal(spec: dict[str, Any]) -> Response | None:
+    for entry in (spec.get("FilterCriteria") or {}).get("Filters") or ():
+        pattern = entry.get("Pattern") if isinstance(entry, dict) else None
+        try:
+            parsed = json.loads(pattern) if isinstance(pattern, str) else None
+        except ValueError:
+            parsed = None
+        if not _valid_pattern_node(parsed):
+            return aws_error("lambda", 400, "InvalidParameterValueException", "Invalid filter pattern definition.")
     return None
 
 
