@@ -135,3 +135,44 @@ def test_a_published_version_has_no_policy_of_its_own(functions):
     assert "Statement" in functions.lam.get_policy(FunctionName=name)["Policy"]
     answer = _error(lambda: functions.lam.get_policy(FunctionName=name, Qualifier=version))
     assert answer["Error"]["Message"] == "The resource you requested does not exist."
+
+
+def test_a_qualifier_that_cannot_be_an_alias_name_is_a_missing_version(functions):
+    # Alias names match (?!^[0-9]+$)([a-zA-Z0-9-_]+); a qualifier with '$' can only name a version.
+    name = functions.create(SOURCE)
+    answer = _error(lambda: _grant(functions, name, Qualifier="valid-with-$-but-missing"))
+    assert answer["Error"]["Message"] == f"Function not found: {functions.arn(name)}:valid-with-$-but-missing"
+
+
+def test_layer_version_answer_has_description_and_the_runtimes_sent_and_no_empty_license(functions):
+    layer = functions.lam.publish_layer_version(LayerName=f"layer-{functions.create(SOURCE)}", CompatibleRuntimes=[],
+                                                Content={"ZipFile": zip_of({"a.py": "1"})})
+    assert layer["Description"] == "" and layer["CompatibleRuntimes"] == [] and "LicenseInfo" not in layer
+
+
+def test_layer_of_another_region_is_refused(functions):
+    name = functions.create(SOURCE)
+    arn = f"arn:aws:lambda:eu-west-1:{functions.arn(name).split(':')[4]}:layer:elsewhere:1"
+    answer = _error(lambda: functions.lam.update_function_configuration(FunctionName=name, Layers=[arn]))
+    assert answer["Error"]["Message"] == ("Layers are not in the same region as the function. Layers are expected to "
+                                          "be in region us-east-1.")
+
+
+def test_a_published_version_has_its_own_revision_and_publishing_leaves_latest_unchanged(functions):
+    name = functions.create(SOURCE)
+    latest = functions.lam.get_function(FunctionName=name)["Configuration"]["RevisionId"]
+    published = functions.lam.publish_version(FunctionName=name)
+    assert published["RevisionId"] != latest
+    again = functions.lam.publish_version(FunctionName=name)  # nothing changed: the same version
+    assert (again["Version"], again["RevisionId"]) == (published["Version"], published["RevisionId"])
+    assert functions.lam.get_function(FunctionName=name)["Configuration"]["RevisionId"] == latest
+    version = functions.lam.get_function(FunctionName=name, Qualifier=published["Version"])["Configuration"]
+    assert version["RevisionId"] == published["RevisionId"]
+
+
+def test_list_member_constraints_end_with_must_not_be_null(cloud):
+    # ValidationException for a list of plain values lists every member constraint and "Member must not be null".
+    lam = cloud.client("lambda", parameter_validation=False)
+    answer = _error(lambda: lam.update_function_configuration(FunctionName="any-function", Layers=["not-an-arn"]))
+    assert answer["Error"]["Code"] == "ValidationException"
+    assert answer["Error"]["Message"].endswith(", Member must not be null]")

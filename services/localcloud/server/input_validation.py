@@ -217,7 +217,8 @@ def _constraints(shape: Shape) -> list[str]:
     if meta.get("pattern"):
         found.append(f"Member must satisfy regular expression pattern: {meta['pattern']}")
     if shape.enum:
-        found.extend([f"Member must satisfy enum value set: [{', '.join(shape.enum)}]", "Member must not be null"])
+        found.append(f"Member must satisfy enum value set: [{', '.join(shape.enum)}]")
+    found.append("Member must not be null")  # a list's members are never null (AWS lists it last, always)
     return found
 
 

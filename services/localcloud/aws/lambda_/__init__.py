@@ -8,4 +8,4 @@ from localcloud.aws.lambda_ import event_sources  # noqa: F401,E402  (the execut
 from localcloud.aws.lambda_ import function_names  # noqa: F401,E402  (every spelling of a function name, resolved)
 from localcloud.aws.lambda_ import account_settings, configuration_limits, event_source_mapping_shape  # noqa: F401,E402
 from localcloud.aws.lambda_ import permissions  # noqa: F401,E402  (after function_names: sees the derived qualifier)
-from localcloud.aws.lambda_ import function_guards  # noqa: F401,E402
+from localcloud.aws.lambda_ import function_guards, layers  # noqa: F401,E402

@@ -28,6 +28,7 @@ LOGGING_ATTR = "_localcloud_logging_config"
 ENVIRONMENT_SENT_ATTR = "_localcloud_environment_sent"
 REVISION_ATTR = "_localcloud_revision_id"
 SETTLING_ATTR = "_localcloud_revision_settling"
+REVISION_OWNER_ATTR = "_localcloud_revision_owner"  # the version whose RevisionId REVISION_ATTR is
 UPDATES = ("UpdateFunctionConfiguration", "UpdateFunctionCode")
 BEING_CREATED = "The function is being created."
 
@@ -59,12 +60,16 @@ def logging_config(function_name: str, sent: dict[str, Any] | None) -> dict[str,
 
 def revision_id(fn: Any, settle: bool) -> str:
     """The function's current RevisionId: new after each change (changed()), and once more at the first read
-    after it, as AWS's own finishing of the change (Pending -> Active) is a change too."""
+    after it, as AWS's own finishing of the change (Pending -> Active) is a change too. A published version
+    has a RevisionId of its own (moto copies $LATEST's object, attributes and all, into the version)."""
     if fn is None:
         return str(uuid.uuid4())
-    if getattr(fn, REVISION_ATTR, None) is None or (settle and getattr(fn, SETTLING_ATTR, False)):
+    owner = getattr(fn, "version", None)
+    if getattr(fn, REVISION_ATTR, None) is None or getattr(fn, REVISION_OWNER_ATTR, owner) != owner \
+            or (settle and getattr(fn, SETTLING_ATTR, False)):
         setattr(fn, REVISION_ATTR, str(uuid.uuid4()))
         setattr(fn, SETTLING_ATTR, False)
+    setattr(fn, REVISION_OWNER_ATTR, owner)
     return getattr(fn, REVISION_ATTR)
 
 
@@ -112,9 +117,6 @@ def complete(request: AwsRequest, configuration: dict[str, Any]) -> None:
     elif request.operation in UPDATES and configuration.get("LastUpdateStatus") == "Successful":
         configuration.update({"LastUpdateStatus": "InProgress", "LastUpdateStatusReason": BEING_CREATED,
                               "LastUpdateStatusReasonCode": "Creating"})
-    if request.operation == "PublishVersion" and fn is not None and getattr(fn, REVISION_ATTR, None) is None:
-        latest = function_object(request, name)
-        setattr(fn, REVISION_ATTR, revision_id(latest, settle=True))  # a version keeps $LATEST's at publish
     configuration["RevisionId"] = revision_id(fn, settle=request.method == "GET")
     if request.operation in LISTS:
         for member in STATE_MEMBERS:

@@ -5,7 +5,8 @@
   compact JSON, and refused with InvalidParameterValueException quoting the string measured.
 - Layers: two versions of one layer in a function ("Two different versions of the same layer are not allowed
   to be referenced in the same function. A and B are versions of the same layer."), or a layer version that
-  does not exist ("Layer version ARN does not exist."), both InvalidParameterValueException; moto attached
+  does not exist ("Layer version ARN does not exist."), or one of another region ("Layers are not in the same
+  region as the function."), all InvalidParameterValueException; moto attached
   whatever it was given.
 - VpcConfig naming security groups or subnets that do not exist: Lambda looks them up in EC2 and answers
   InvalidParameterValueException with EC2's error (security groups first, then subnets), so a function
@@ -39,6 +40,10 @@ def environment_refusal(variables: Any) -> str | None:
 def layers_refusal(request: AwsRequest, layers: Any) -> str | None:
     if not isinstance(layers, list):
         return None
+    for arn in layers:
+        if isinstance(arn, str) and arn.startswith("arn:") and ":layer:" in arn and arn.split(":")[3] != request.region:
+            return ("Layers are not in the same region as the function. Layers are expected to be in region "
+                    f"{request.region}.")
     seen: dict[str, str] = {}
     for arn in layers:
         if not isinstance(arn, str) or ":layer:" not in arn:

@@ -39,8 +39,12 @@ def _function(request: AwsRequest, name: str, qualifier: str | None = None):
         return None
 
 
+# An alias name (botocore lambda Alias pattern: not all digits); any other qualifier names a version.
+ALIAS_NAME = re.compile(r"^(?!\d+$)[a-zA-Z0-9-_]+$")
+
+
 def _missing_alias(request: AwsRequest, fn, name: str, qualifier: str | None):
-    if qualifier and not qualifier.isdigit() and qualifier != "$LATEST" and _function(request, name, qualifier) is None:
+    if qualifier and ALIAS_NAME.match(qualifier) and _function(request, name, qualifier) is None:
         return aws_error("lambda", 404, "ResourceNotFoundException",
                          f"Cannot find alias arn: {fn.function_arn}:{qualifier}")
     return None

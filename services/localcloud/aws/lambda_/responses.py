@@ -106,8 +106,8 @@ def _configurations(shape, value: Any, found: list[dict[str, Any]]) -> None:
             _configurations(shape.member, item, found)
 
 
-# Requests that change no function's RevisionId.
-NOT_CHANGES = ("Invoke", "InvokeAsync", "InvokeWithResponseStream", "DeleteFunction")
+# Requests that change no function's RevisionId (publishing makes a version; $LATEST stays as it was).
+NOT_CHANGES = ("Invoke", "InvokeAsync", "InvokeWithResponseStream", "DeleteFunction", "PublishVersion")
 
 
 def _note_change(request: AwsRequest, operation) -> None:
