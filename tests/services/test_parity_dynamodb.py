@@ -219,3 +219,17 @@ def test_default_table_encryption_key_is_aws_managed_and_an_sse_change_answers_u
     assert key["Description"] == "Default key that protects my DynamoDB data when no other key is defined"
     updated = ddb.update_table(TableName=name, SSESpecification={"Enabled": False})
     assert updated["TableDescription"]["SSEDescription"]["Status"] == "UPDATING"
+
+
+def test_stream_records_an_item_created_by_update_once_and_batch_writes_in_request_order(cloud, ddb):
+    # One stream record per item change (Streams.html); a batch's writes in the order the request lists them.
+    name = _table(ddb, StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"})
+    ddb.put_item(TableName=name, Item={"id": {"S": "Fred"}})
+    ddb.update_item(TableName=name, Key={"id": {"S": "New"}}, UpdateExpression="SET a = :a",
+                    ExpressionAttributeValues={":a": {"S": "1"}})
+    ddb.batch_write_item(RequestItems={name: [{"DeleteRequest": {"Key": {"id": {"S": "New"}}}},
+                                              {"PutRequest": {"Item": {"id": {"S": "Fred"}, "n": {"S": "F"}}}}]})
+    records = _stream_records(cloud, ddb, name)
+    assert [(r["eventName"], r["dynamodb"]["Keys"]["id"]["S"]) for r in records] == [
+        ("INSERT", "Fred"), ("INSERT", "New"), ("REMOVE", "New"), ("MODIFY", "Fred")]
+    assert records[1]["dynamodb"]["NewImage"] == {"id": {"S": "New"}, "a": {"S": "1"}}

@@ -8,12 +8,15 @@ StreamRecord shapes (botocore dynamodbstreams service-2.json):
 - SizeBytes is "the size of the stream record, in bytes": the item-size rules (attribute name + value
   bytes; https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/CapacityUnitCalculations.html)
   over the record's Keys and the images it carries. moto put the length of its own JSON there.
+- One record per write: an UpdateItem that creates an item records one INSERT (moto: a bare-key INSERT,
+  then a second one), and a BatchWriteItem's writes are applied, and recorded, in the request's order.
 - eventVersion is "1.1" on records DynamoDB writes today; awsRegion is the table's region (moto: "1.0" and
   always us-east-1).
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -34,10 +37,43 @@ def record_size(stream_record: dict[str, Any]) -> int:
     return sum(_attribute_bytes(stream_record.get(part) or {}) for part in ("Keys", "NewImage", "OldImage"))
 
 
+# UpdateItem of a new key: moto first puts the bare key (Table.put_item, one INSERT record), then records the
+# finished item (a second INSERT). DynamoDB writes one record, with the item as the update left it.
+_update = threading.local()
+
+
+@PATCHES.wrap("moto.dynamodb.models:DynamoDBBackend.update_item",
+              signature="(self, table_name, key, update_expression, expression_attribute_names, "
+                        "expression_attribute_values, attribute_updates=None, expected=None, "
+                        "condition_expression=None, return_values_on_condition_check_failure=None)")
+def update_item(original: Callable[..., Any], self: Any, *args: Any, **kwargs: Any) -> Any:
+    """Marks the update in progress: the bare-key put it makes for a new item records nothing (see add)."""
+    _update.depth = getattr(_update, "depth", 0) + 1
+    try:
+        return original(self, *args, **kwargs)
+    finally:
+        _update.depth -= 1
+
+
+@PATCHES.wrap("moto.dynamodb.models.table:Table.put_item",
+              signature="(self, item_attrs, expected=None, condition_expression=None, "
+                        "expression_attribute_names=None, expression_attribute_values=None, overwrite=False, "
+                        "return_values_on_condition_check_failure=None)")
+def put_item(original: Callable[..., Any], self: Any, *args: Any, **kwargs: Any) -> Any:
+    """A put made by an update in progress is the update's first step, not a write of its own."""
+    silenced = getattr(_update, "depth", 0) > 0
+    _update.silenced = silenced
+    try:
+        return original(self, *args, **kwargs)
+    finally:
+        _update.silenced = False
+
+
 @PATCHES.wrap("moto.dynamodb.models.table:StreamShard.add", signature="(self, old, new)")
 def add(original: Callable[..., Any], self: Any, old: Any, new: Any) -> None:
-    """No record for a write that changed nothing (an identical put or update), nor for nothing at all."""
-    if old is None and new is None:
+    """No record for a write that changed nothing (an identical put or update), nor for nothing at all, nor for
+    the bare-key put inside an update (the update records the item once, finished)."""
+    if (old is None and new is None) or getattr(_update, "silenced", False):
         return None
     if old is not None and new is not None and old.attrs == new.attrs:
         return None
@@ -70,3 +106,42 @@ def default_encryption_key(original: Callable[..., Any], self: Any, account_id: 
     key.key_manager = "AWS"
     key.description = AWS_MANAGED_KEY_DESCRIPTION
     return arn
+
+
+@PATCHES.replace("moto.dynamodb.responses:DynamoHandler.batch_write_item", signature="(self)")
+def batch_write_item(self: Any) -> Any:
+    """The writes of a batch in the order the request lists them, as DynamoDB applies them (their stream
+    records come in that order: a delete listed before a put is recorded first); moto applied every put, then
+    every delete. Validation and answer as moto's."""
+    from moto.dynamodb.responses import (ActionResult, MockValidationException, dynamo_json_dump,
+                                         validate_put_has_empty_keys)
+
+    table_batches = self.body["RequestItems"]
+    writes: list[tuple[str, str, Any]] = []
+    for table_name, table_requests in table_batches.items():
+        table = self.dynamodb_backend.get_table(table_name)
+        for table_request in table_requests:
+            request_type, request = next(iter(table_request.items()))
+            if request_type == "PutRequest":
+                validate_put_has_empty_keys(
+                    request["Item"], table,
+                    custom_error_msg="One or more parameter values are not valid. The AttributeValue for a key "
+                                     "attribute cannot contain an empty string value. Key: {}")
+                writes.append(("put", table_name, request["Item"]))
+            elif request_type == "DeleteRequest":
+                writes.append(("delete", table_name, request["Key"]))
+    for kind in ("put", "delete"):
+        dumped = [dynamo_json_dump(payload) for what, _, payload in writes if what == kind]
+        if len(dumped) != len(set(dumped)):
+            raise MockValidationException("Provided list of item keys contains duplicates")
+    for kind, table_name, payload in writes:
+        if kind == "put":
+            self.dynamodb_backend.put_item(table_name, payload)
+        else:
+            self.dynamodb_backend.delete_item(table_name, payload)
+    return ActionResult({
+        "ConsumedCapacity": [{"TableName": name, "CapacityUnits": 1.0, "Table": {"CapacityUnits": 1.0}}
+                             for name in table_batches],
+        "ItemCollectionMetrics": {},
+        "UnprocessedItems": {},
+    })
