@@ -233,3 +233,14 @@ def test_stream_records_an_item_created_by_update_once_and_batch_writes_in_reque
     assert [(r["eventName"], r["dynamodb"]["Keys"]["id"]["S"]) for r in records] == [
         ("INSERT", "Fred"), ("INSERT", "New"), ("REMOVE", "New"), ("MODIFY", "Fred")]
     assert records[1]["dynamodb"]["NewImage"] == {"id": {"S": "New"}, "a": {"S": "1"}}
+
+
+def test_describe_stream_pages_shards_after_the_exclusive_start_shard(cloud, ddb):
+    # API_streams_DescribeStream: ExclusiveStartShardId - "The shard ID of the first item that this operation
+    # will evaluate", exclusive: the named shard is not in the answer.
+    name = _table(ddb, StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"})
+    streams = cloud.client("dynamodbstreams")
+    arn = ddb.describe_table(TableName=name)["Table"]["LatestStreamArn"]
+    first = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    after = streams.describe_stream(StreamArn=arn, ExclusiveStartShardId=first)["StreamDescription"]
+    assert first not in [shard["ShardId"] for shard in after["Shards"]]
