@@ -106,6 +106,12 @@ def _configurations(shape, value: Any, found: list[dict[str, Any]]) -> None:
             _configurations(shape.member, item, found)
 
 
+def _status_is_a_member(operation) -> bool:
+    output = operation.output_shape
+    return output is not None and any(member.serialization.get("location") == "statusCode"
+                                      for member in output.members.values())
+
+
 # Requests that change no function's RevisionId (publishing makes a version; $LATEST stays as it was).
 NOT_CHANGES = ("Invoke", "InvokeAsync", "InvokeWithResponseStream", "DeleteFunction", "PublishVersion")
 
@@ -128,10 +134,10 @@ def finish(request: AwsRequest, response: Response) -> Response:
     operation = _model().operation_model(request.operation)
     if request.method != "GET" and response[0] < 300 and request.operation not in NOT_CHANGES:
         _note_change(request, operation)
-    # A success with content answers the model's code (moto: GetAlias 201, CreateEventSourceMapping 201). A 204
-    # stays: DeleteFunction answers 204 on AWS, where the model's responseCode is 200 (its StatusCode member
-    # carries the real one).
-    status = operation.http.get("responseCode", 200) if response[0] in (200, 201, 202) else response[0]
+    # A success answers the model's code (moto: GetAlias 201, CreateEventSourceMapping 201), unless the output
+    # carries the status itself (a member bound to the status code: Invoke 200/202/204, DeleteFunction 204).
+    status = response[0] if _status_is_a_member(operation) or response[0] >= 300 else \
+        operation.http.get("responseCode", 200)
     if operation.output_shape is None or not response[2]:
         return response if status == response[0] else (status, response[1], response[2])
     if operation.output_shape.serialization.get("payload"):
