@@ -175,3 +175,12 @@ def test_filter_pattern_in_eventbridge_syntax_is_accepted(functions, stream_arn)
                                                         StartingPosition="LATEST",
                                                         FilterCriteria={"Filters": [{"Pattern": pattern}]})
     assert created["FilterCriteria"]["Filters"][0]["Pattern"] == pattern
+
+
+def test_mapping_for_a_dynamodb_stream_that_does_not_exist_is_invalid(functions):
+    arn = "arn:aws:dynamodb:us-east-1:123456789012:table/no-such-table/stream/2025-02-22T03:03:25.490"
+    answer = _error(lambda: functions.lam.create_event_source_mapping(
+        FunctionName=functions.create(SOURCE), EventSourceArn=arn, StartingPosition="LATEST"))
+    assert answer["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert (answer["Error"]["Code"], answer["Error"]["Message"]) == ("InvalidParameterValueException",
+                                                                      f"Stream not found: {arn}")

@@ -132,8 +132,22 @@ def shape_mapping(operation: str, mapping: dict[str, Any]) -> None:
         mapping["State"] = TRANSITIONS[operation]
 
 
+def _missing_stream(request: AwsRequest, response: Response) -> Response:
+    """A DynamoDB stream that does not exist: 400 InvalidParameterValueException "Stream not found: ARN" (moto:
+    404 ResourceNotFoundException "Invalid EventSourceArn")."""
+    try:
+        arn = request.json().get("EventSourceArn")
+    except (ValueError, AttributeError):
+        return response
+    if b"Invalid EventSourceArn" in (response[2] or b"") and isinstance(arn, str) and ":dynamodb:" in arn:
+        return aws_error("lambda", 400, "InvalidParameterValueException", f"Stream not found: {arn}")
+    return response
+
+
 @finishes("awslambda")
 def finish(request: AwsRequest, response: Response) -> Response:
+    if request.operation == "CreateEventSourceMapping" and response[0] >= 400:
+        return _missing_stream(request, response)
     if request.operation not in SHAPED or response[0] >= 300 or not response[2]:
         return response
     try:
