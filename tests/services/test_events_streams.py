@@ -187,6 +187,24 @@ def test_dynamodb_stream_insert_modify_remove(events_cloud, recorder):
     assert "NewImage" not in records[2]["dynamodb"]
 
 
+def test_dynamodb_stream_record_with_a_binary_attribute_reaches_the_function_base64(events_cloud, recorder):
+    # Lambda's DynamoDB event carries B values base64, as DynamoDB's JSON wire does; such a record had
+    # stopped the mapping's poller (it retried the shard forever).
+    ddb = events_cloud.client("dynamodb")
+    table = f"t-{uuid.uuid4().hex[:8]}"
+    stream_arn = ddb.create_table(
+        TableName=table, KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+    )["TableDescription"]["LatestStreamArn"]
+    events_cloud.client("lambda").create_event_source_mapping(
+        EventSourceArn=stream_arn, FunctionName=recorder.function(), StartingPosition="TRIM_HORIZON")
+    ddb.put_item(TableName=table, Item={"id": {"S": "b"}, "blob": {"B": b"foobar"}})
+    records = wait_for(lambda: [x for x in _all_records(recorder) if x.get("eventSourceARN") == stream_arn],
+                       what="the binary record")
+    assert records[0]["dynamodb"]["NewImage"]["blob"] == {"B": base64.b64encode(b"foobar").decode()}
+
+
 def test_dynamodb_records_past_their_maximum_age_go_to_an_sns_destination(events_cloud, events_functions):
     """MaximumRecordAgeInSeconds (minimum 60 local seconds: one wall second at 60x) bounds retries."""
     ddb, sns, sqs = (events_cloud.client(s) for s in ("dynamodb", "sns", "sqs"))

@@ -10,6 +10,7 @@ expires) bound the retries, after which the on-failure destination gets a pointe
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import threading
@@ -33,9 +34,13 @@ class Item:
     arrival: float  # epoch seconds
 
 
-def _epoch(value: Any) -> float:
+def _epoch(value: Any) -> float | str:
+    """JSON for what moto keeps in a stream record: times as epoch seconds, binary attribute values (B, BS)
+    base64, as DynamoDB's wire format and the Lambda event carry them (a B value stopped the poller)."""
     if isinstance(value, datetime):
         return value.timestamp()
+    if isinstance(value, (bytes, bytearray)):
+        return base64.b64encode(value).decode("ascii")
     return float(value)
 
 
