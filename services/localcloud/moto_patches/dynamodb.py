@@ -113,8 +113,12 @@ def batch_write_item(self: Any) -> Any:
     """The writes of a batch in the order the request lists them, as DynamoDB applies them (their stream
     records come in that order: a delete listed before a put is recorded first); moto applied every put, then
     every delete. Validation and answer as moto's."""
-    from moto.dynamodb.responses import (ActionResult, MockValidationException, dynamo_json_dump,
-                                         validate_put_has_empty_keys)
+    from moto.dynamodb.responses import (
+        ActionResult,
+        MockValidationException,
+        dynamo_json_dump,
+        validate_put_has_empty_keys,
+    )
 
     table_batches = self.body["RequestItems"]
     writes: list[tuple[str, str, Any]] = []

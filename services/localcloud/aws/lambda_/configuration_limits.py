@@ -57,9 +57,9 @@ def layers_refusal(request: AwsRequest, layers: Any) -> str | None:
 
     store = lambda_backends[request.account_id][request.region]._layers  # moto's LayerStorage: by name and version
     for arn in layers:
-        if isinstance(arn, str) and ":layer:" in arn and ":awslayer:" not in arn:
-            if arn.split(":")[4] == request.account_id and store.get_layer_version_by_arn(arn) is None:
-                return f"Layer version {arn} does not exist."
+        ours = isinstance(arn, str) and ":layer:" in arn and arn.split(":")[4] == request.account_id
+        if ours and store.get_layer_version_by_arn(arn) is None:
+            return f"Layer version {arn} does not exist."
     return None
 
 

@@ -45,11 +45,10 @@ def blocked_runtime(request: AwsRequest):
         runtime = request.json().get("Runtime")
     except ValueError:
         return None
-    if isinstance(runtime, str) and runtime not in creatable_runtimes():
-        if runtime not in BLOCKED:
-            return aws_error("lambda", 400, "InvalidParameterValueException",
-                             f"Value {runtime} at 'runtime' failed to satisfy constraint: Member must satisfy enum "
-                             f"value set: [{', '.join(creatable_runtimes())}] or be a valid ARN")
+    if isinstance(runtime, str) and runtime not in creatable_runtimes() and runtime not in BLOCKED:
+        return aws_error("lambda", 400, "InvalidParameterValueException",
+                         f"Value {runtime} at 'runtime' failed to satisfy constraint: Member must satisfy enum "
+                         f"value set: [{', '.join(creatable_runtimes())}] or be a valid ARN")
     if runtime in BLOCKED:
         return aws_error("lambda", 400, "InvalidParameterValueException",
                          f"The runtime parameter of {runtime} is no longer supported for creating or updating AWS "
