@@ -170,9 +170,15 @@ def test_a_published_version_has_its_own_revision_and_publishing_leaves_latest_u
     assert version["RevisionId"] == published["RevisionId"]
 
 
-def test_list_member_constraints_end_with_must_not_be_null(cloud):
-    # ValidationException for a list of plain values lists every member constraint and "Member must not be null".
-    lam = cloud.client("lambda", parameter_validation=False)
-    answer = _error(lambda: lam.update_function_configuration(FunctionName="any-function", Layers=["not-an-arn"]))
-    assert answer["Error"]["Code"] == "ValidationException"
-    assert answer["Error"]["Message"].endswith(", Member must not be null]")
+
+def test_create_with_publish_answers_latests_revision_and_version_1_has_its_own(functions):
+    from localcloud.testing import zip_of as package
+
+    name = f"fn-pub-{functions.create(SOURCE)[-8:]}"
+    created = functions.lam.create_function(FunctionName=name, Runtime="python3.12", Role=functions.role,
+                                            Handler="handler.handler", Publish=True,
+                                            Code={"ZipFile": package({"handler.py": SOURCE})})
+    version = functions.lam.get_function(FunctionName=name, Qualifier="1")["Configuration"]["RevisionId"]
+    latest = functions.lam.get_function(FunctionName=name)["Configuration"]["RevisionId"]
+    assert len({created["RevisionId"], version, latest}) == 3
+    assert functions.lam.publish_version(FunctionName=name)["RevisionId"] == version

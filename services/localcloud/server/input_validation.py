@@ -217,8 +217,7 @@ def _constraints(shape: Shape) -> list[str]:
     if meta.get("pattern"):
         found.append(f"Member must satisfy regular expression pattern: {meta['pattern']}")
     if shape.enum:
-        found.append(f"Member must satisfy enum value set: [{', '.join(shape.enum)}]")
-    found.append("Member must not be null")  # a list's members are never null (AWS lists it last, always)
+        found.extend([f"Member must satisfy enum value set: [{', '.join(shape.enum)}]", "Member must not be null"])
     return found
 
 

@@ -103,7 +103,10 @@ STATE_MEMBERS = ("State", "StateReason", "StateReasonCode", "LastUpdateStatus", 
 def complete(request: AwsRequest, configuration: dict[str, Any]) -> None:
     name = configuration.get("FunctionName", "")
     version = configuration.get("Version")
-    fn = function_object(request, name, version if version not in (None, "$LATEST") else None)
+    # CreateFunction with Publish answers version 1's configuration, but its RevisionId is $LATEST's (the version
+    # gets one of its own, which its first read shows).
+    qualified = version not in (None, "$LATEST") and request.operation != "CreateFunction"
+    fn = function_object(request, name, version if qualified else None)
     configuration["LoggingConfig"] = logging_config(name, getattr(fn, LOGGING_ATTR, None))
     if not configuration.get("Layers"):
         configuration.pop("Layers", None)
