@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import time
 import uuid
 
@@ -228,6 +229,9 @@ def test_dynamodb_records_past_their_maximum_age_go_to_an_sns_destination(events
     assert pointer["requestContext"]["condition"] == "RecordAgeExceeded"
     assert pointer["responseContext"]["functionError"] == "Unhandled"
     assert pointer["DDBStreamBatchInfo"]["streamArn"] == stream_arn and pointer["DDBStreamBatchInfo"]["batchSize"] == 1
+    # DynamoDB's record times are to the second, and DDBStreamBatchInfo says them so: 2022-07-13T13:48:01Z
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ",
+                        pointer["DDBStreamBatchInfo"]["approximateArrivalOfFirstRecord"])
 
 
 def test_at_timestamp_starts_at_the_first_record_on_or_after_it(events_cloud, recorder):

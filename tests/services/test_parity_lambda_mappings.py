@@ -184,3 +184,4 @@ def test_mapping_for_a_dynamodb_stream_that_does_not_exist_is_invalid(functions)
     assert answer["ResponseMetadata"]["HTTPStatusCode"] == 400
     assert (answer["Error"]["Code"], answer["Error"]["Message"]) == ("InvalidParameterValueException",
                                                                       f"Stream not found: {arn}")
+    assert answer["Type"] == "User"

@@ -31,6 +31,10 @@ def iso_millis(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
+def iso_seconds(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 class BasePoller(threading.Thread):
     def __init__(self, esm: Any, checkpoints: Any) -> None:
         super().__init__(name=f"esm-{esm.uuid[:8]}", daemon=True)
@@ -159,7 +163,8 @@ class BasePoller(threading.Thread):
                                "functionArn": self.esm.function_arn, "condition": condition,
                                "approximateInvokeCount": attempts},
             "responseContext": {"statusCode": last.status_code if last else 0, "executedVersion": "$LATEST",
-                                "functionError": (last.function_error if last else None) or ""},
+                                # null when the function returned (a partial batch response failed it)
+                                "functionError": (last.function_error if last else None) or None},
             "version": "1.0", "timestamp": iso_millis(time.time()), info_key: info,
         }
         from localcloud.events.targets import DeliveryContext, TargetError, deliver

@@ -21,7 +21,7 @@ from typing import Any
 
 from localcloud.clock import clock
 from localcloud.events import trace, wakeup
-from localcloud.events.esm_common import BasePoller, iso_millis
+from localcloud.events.esm_common import BasePoller, iso_millis, iso_seconds
 
 log = logging.getLogger("localcloud.events.esm")
 
@@ -273,10 +273,13 @@ class StreamPoller(BasePoller):
         return None
 
     def _pointer(self, shard_id: str, part: list[Item]) -> dict[str, Any]:
+        # DynamoDB stream records carry their time to the second (ApproximateCreationDateTime), and AWS's
+        # DDBStreamBatchInfo says it so ("2022-07-13T13:48:01Z"); Kinesis arrivals keep milliseconds.
+        when = iso_seconds if ":dynamodb:" in self.source_arn else iso_millis
         return {"shardId": shard_id, "startSequenceNumber": part[0].sequence,
                 "endSequenceNumber": part[-1].sequence,
-                "approximateArrivalOfFirstRecord": iso_millis(part[0].arrival),
-                "approximateArrivalOfLastRecord": iso_millis(part[-1].arrival),
+                "approximateArrivalOfFirstRecord": when(part[0].arrival),
+                "approximateArrivalOfLastRecord": when(part[-1].arrival),
                 "batchSize": len(part), "streamArn": self.source_arn}
 
     def filter_view(self, record: dict[str, Any]) -> dict[str, Any]:

@@ -140,7 +140,10 @@ def _missing_stream(request: AwsRequest, response: Response) -> Response:
     except (ValueError, AttributeError):
         return response
     if b"Invalid EventSourceArn" in (response[2] or b"") and isinstance(arn, str) and ":dynamodb:" in arn:
-        return aws_error("lambda", 400, "InvalidParameterValueException", f"Stream not found: {arn}")
+        from localcloud.aws.lambda_.responses import _shape_error  # runs before this finisher: shape ours too
+
+        return _shape_error(request, aws_error("lambda", 400, "InvalidParameterValueException",
+                                               f"Stream not found: {arn}"))
     return response
 
 
