@@ -182,3 +182,24 @@ def test_create_with_publish_answers_latests_revision_and_version_1_has_its_own(
     latest = functions.lam.get_function(FunctionName=name)["Configuration"]["RevisionId"]
     assert len({created["RevisionId"], version, latest}) == 3
     assert functions.lam.publish_version(FunctionName=name)["RevisionId"] == version
+
+
+def test_function_url_invoke_mode_is_the_models_enum_and_answered_on_create_only_when_set(functions):
+    name = functions.create(SOURCE)
+    created = functions.lam.create_function_url_config(FunctionName=name, AuthType="NONE")
+    assert "InvokeMode" not in created
+    assert functions.lam.get_function_url_config(FunctionName=name)["InvokeMode"] == "BUFFERED"
+
+
+def test_a_version_takes_a_statement_id_its_function_already_uses(functions):
+    # Permissions apply per function, version or alias: the same StatementId may be used on each.
+    name = functions.create(SOURCE)
+    _grant(functions, name)
+    version = functions.lam.publish_version(FunctionName=name)["Version"]
+    assert _grant(functions, name, Qualifier=version)["ResponseMetadata"]["HTTPStatusCode"] == 201
+
+
+def test_deleting_a_version_of_a_missing_function_names_the_function(functions):
+    arn = functions.arn(functions.create(SOURCE))
+    answer = _error(lambda: functions.lam.delete_function(FunctionName=f"{arn}-gone", Qualifier="3"))
+    assert answer["Error"]["Message"] == f"Function not found: {arn}-gone"

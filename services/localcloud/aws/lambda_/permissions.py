@@ -43,6 +43,15 @@ def _function(request: AwsRequest, name: str, qualifier: str | None = None):
 ALIAS_NAME = re.compile(r"^(?!\d+$)[a-zA-Z0-9-_]+$")
 
 
+def _own_statements(target, qualifier: str | None) -> list:
+    """The statements of the function, version or alias itself: moto copies $LATEST's statements into a version
+    it publishes, where AWS starts the version without a policy."""
+    statements = list(target.policy.statements)
+    if qualifier:
+        statements = [s for s in statements if str(s.get("Resource", "")).endswith(f":{qualifier}")]
+    return statements
+
+
 def _missing_alias(request: AwsRequest, fn, name: str, qualifier: str | None):
     if qualifier and ALIAS_NAME.match(qualifier) and _function(request, name, qualifier) is None:
         return aws_error("lambda", 404, "ResourceNotFoundException",
@@ -63,10 +72,7 @@ def policy_answers(request: AwsRequest):
     fn = _function(request, name)
     if request.operation == "GetPolicy":  # a version has its own policy: none until one is added to it
         target = _function(request, name, qualifier) if fn is not None and qualifier else fn
-        statements = target.policy.statements if target is not None else []
-        if qualifier:  # moto copies $LATEST's statements into a published version: keep the version's own
-            statements = [s for s in statements if str(s.get("Resource", "")).endswith(f":{qualifier}")]
-        if not statements:
+        if not (_own_statements(target, qualifier) if target is not None else []):
             return aws_error("lambda", 404, "ResourceNotFoundException", "The resource you requested does not exist.")
         return None
     if fn is None:
@@ -97,7 +103,7 @@ def refuse_permission(request: AwsRequest, params: dict, name: str, qualifier: s
         return refused
     target = _function(request, name, qualifier) if qualifier else fn
     sid = params.get("StatementId")
-    if target is not None and any(statement.get("Sid") == sid for statement in target.policy.statements):
+    if target is not None and any(statement.get("Sid") == sid for statement in _own_statements(target, qualifier)):
         return aws_error("lambda", 409, "ResourceConflictException",
                          f"The statement id ({sid}) provided already exists. Please provide a new statement id, or "
                          "remove the existing statement.")
