@@ -44,6 +44,7 @@ NAMES: dict[str, tuple[str, str]] = {
     "LimitedSizeDict": ("moto.dynamodb.models.dynamo_type", "LimitedSizeDict"),  # restore loads items unchecked
     "EventPattern": ("moto.events.models", "EventPattern"),  # ESM filter criteria use EventBridge's grammar
     "IAMBackend": ("moto.iam.models", "IAMBackend"),
+    "iam_policy_validator": ("moto.iam.policy_validation", "IAMPolicyDocumentValidator"),  # simulator inputs
     "MasterUserSecret": ("moto.rds.models", "MasterUserSecret"),
     "MetricDatum": ("moto.cloudwatch.models", "MetricDatum"),
     "MotoRandom": ("moto.moto_api._internal.moto_random", "MotoRandom"),  # journal replay draws moto's ids

@@ -226,8 +226,13 @@ def map_request(service: str, operation: str | None, environ: dict[str, Any], bo
         # The same method and URI: botocore tells the copies by their x-amz-copy-source header.
         operation = "PutObject" if operation == "CopyObject" else "UploadPart"
     params = parameters(service, operation, environ, body)
+    from localcloud.iam.request_tags import s3_tag_context, tag_context
+
+    tags = s3_tag_context(operation, environ, body) if prefix == "s3" else tag_context(params)
     accesses = []
     for operation_name, names, context in reader(operation, params, environ, region, account, body):
+        if tags:
+            context = {**tags, **context}
         action = action_name(prefix, operation_name)
         if action is None:
             return Mapped(None, operation)

@@ -17,14 +17,19 @@ from collections.abc import Callable
 from typing import Any
 
 from localcloud.hermetic import LOCAL_ACCESS_KEY_ID
-from localcloud.iam import principals, report
+from localcloud.iam import principals, report, trust
 from localcloud.iam.actions import map_request, prefix_of
 from localcloud.iam.context import request_context
 from localcloud.iam.evaluator import Decision, Subject, evaluate
-from localcloud.iam.resource_policies import KEY_POLICY_REQUIRED, policy_for
+from localcloud.iam.resource_policies import (
+    TRUST_POLICY_ACTIONS,
+    policy_for,
+    resource_account,
+    resource_policy_required,
+)
 from localcloud.server.errors import aws_error
 from localcloud.server.readiness import NotReady
-from localcloud.server.requests import credential_scope
+from localcloud.server.requests import credential_scope, read_body
 
 log = logging.getLogger("localcloud.iam")
 
@@ -81,6 +86,11 @@ def _fix(subject: Subject, action: str, resource: str, decision: Decision, prefi
         place = f"the permissions boundary {decision.deciding_policy}"
     elif "session policy" in decision.reason:
         place = f"the session policy passed to AssumeRole ({decision.deciding_policy})"
+    elif "resource-based policy" in decision.reason and action in TRUST_POLICY_ACTIONS:
+        principal = subject.context.get("aws:principalarn", [subject.arn])[0]
+        kind = "Federated" if action == "sts:AssumeRoleWithWebIdentity" else "AWS"
+        statement = {"Effect": "Allow", "Principal": {kind: principal}, "Action": action}  # no Resource in trust
+        place = f"the trust policy (AssumeRolePolicyDocument) of {resource}"
     elif "resource-based policy" in decision.reason:
         principal = subject.context.get("aws:principalarn", [subject.arn])[0]
         statement = {"Effect": "Allow", "Principal": {"AWS": principal}, "Action": action, "Resource": "*"}
@@ -107,7 +117,10 @@ def _denied(service: str, subject: Subject, action: str, resource: str, decision
     on = f" on resource: {resource}" if resource != "*" else ""
     deciding = f": {decision.deciding_policy}" if decision.explicit and decision.deciding_policy.startswith("arn:") \
         else ""
-    message = f"User: {subject.arn} is not authorized to perform: {action}{on} {decision.reason}{deciding}"
+    message = trust.denial_message(action, subject.arn, resource) or \
+        f"User: {subject.arn} is not authorized to perform: {action}{on} {decision.reason}{deciding}"
+    if action in TRUST_POLICY_ACTIONS:
+        fix = f"{decision.reason.removeprefix('because ')}: {fix}"
     hint = f"{fix}: {json.dumps(statement)}" if statement else fix
     enforced = _mode is Mode.ENFORCE
     denial = report.Denial(subject.arn, action, resource, decision.reason, decision.deciding_policy, fix,
@@ -133,10 +146,23 @@ def check(environ: dict[str, Any], describe: Callable[[dict[str, Any]], Describe
     if _mode is Mode.OFF:
         return None
     scope = credential_scope(environ)
-    if scope is None or scope[0] == LOCAL_ACCESS_KEY_ID:
-        return None  # unsigned (browser pages, health) or the local root keys
+    if scope is None:
+        # Unsigned (browser pages, health), except STS AssumeRoleWithWebIdentity: its trust policy decides.
+        if environ.get("REQUEST_METHOD") not in ("POST", "GET") or "wsgi.input" not in environ:
+            return None
+        body = read_body(environ) if environ.get("REQUEST_METHOD") == "POST" else b""
+        if not trust.is_web_identity_request(environ, body):
+            return None
+        params = trust.web_identity_params(environ, body)
+        role_account = str(params.get("RoleArn", "")).split(":")[4:5] or [account]
+        subject = trust.web_identity_subject(params, role_account[0] or account)
+        access_key = ""
+    elif scope[0] == LOCAL_ACCESS_KEY_ID and scope[2] != "sts":
+        return None  # the local root keys: not evaluated (their AssumeRole calls are: the trust policy decides)
+    else:
+        subject, access_key = None, scope[0]
     try:
-        return _check(environ, scope[0], describe, wait_ready, account)
+        return _check(environ, access_key, describe, wait_ready, account, subject)
     except NotReady as exc:
         return aws_error("unknown", 503, "ServiceUnavailable", str(exc))
     except Exception as exc:  # a policy AWS would have refused at Put*Policy, or a bug: fail closed, say so
@@ -148,17 +174,20 @@ def check(environ: dict[str, Any], describe: Callable[[dict[str, Any]], Describe
 
 
 def _check(environ: dict[str, Any], access_key: str, describe: Callable[[dict[str, Any]], Described],
-           wait_ready: Callable[[str], None], account: str) -> Response | None:
+           wait_ready: Callable[[str], None], account: str, subject: Subject | None = None) -> Response | None:
     started = time.perf_counter()
     wait_ready("sts")
     wait_ready("iam")
-    subject = principals.subject_for(access_key, account)
-    if subject.root:
+    subject = subject or principals.subject_for(access_key, account)
+    if subject.root and credential_scope(environ)[2] != "sts":  # type: ignore[index]
         return None
     service, operation, body, region = describe(environ)
     wait_ready(service)
     mapped = map_request(service, operation, environ, body, region, subject.caller.account)
     prefix = prefix_of(service)
+    if subject.root and (mapped.accesses is None or not any(a.action in TRUST_POLICY_ACTIONS
+                                                                for a in mapped.accesses)):
+        return None  # the root user's other STS calls (GetCallerIdentity, GetSessionToken) need no policy
     if mapped.accesses is None:
         if report.unmapped(prefix, mapped.operation):
             log.warning("IAM: %s:%s has no action mapping in localcloud yet; allowed without evaluation "
@@ -171,7 +200,8 @@ def _check(environ: dict[str, Any], access_key: str, describe: Callable[[dict[st
             for resource in access.resources:
                 policy = policy_for(prefix, resource, region, subject.caller.account)
                 decision = evaluate(subject, access.action, resource, access_context, policy,
-                                    key_policy_required=prefix in KEY_POLICY_REQUIRED and policy is not None)
+                                    key_policy_required=resource_policy_required(prefix, access.action, policy),
+                                    resource_account=resource_account(resource))
                 if not decision.allowed:
                     return _denied(service, subject, access.action, resource, decision, prefix, mapped.operation,
                                    access_key)

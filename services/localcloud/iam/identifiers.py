@@ -218,9 +218,29 @@ def _ssm(operation, params, environ, region, account, body) -> list[Access]:
 
 
 def _sts(operation, params, environ, region, account, body) -> list[Access]:
+    """AssumeRole* on the role, with the STS condition keys trust policies test (STS "Actions, resources,
+    and condition keys": sts:ExternalId, sts:RoleSessionName, sts:SourceIdentity, sts:TransitiveTagKeys);
+    passing session tags is also sts:TagSession on the role ("Passing session tags in AWS STS": the trust
+    policy must allow sts:TagSession)."""
+    from localcloud.iam.request_tags import tag_context
+
     arn = params.get("RoleArn", "")
     path = arn.split(":role/", 1)[1] if ":role/" in arn else ""
-    return [(operation, {"RoleNameWithPath": path, **_arn_names(arn)}, {})]
+    names = {"RoleNameWithPath": path, **_arn_names(arn)}
+    context: dict[str, list[str]] = {}
+    for param, key in (("ExternalId", "sts:externalid"), ("RoleSessionName", "sts:rolesessionname"),
+                       ("SourceIdentity", "sts:sourceidentity")):
+        if params.get(param):
+            context[key] = [str(params[param])]
+    transitive = [str(v) for k, v in params.items() if k.startswith("TransitiveTagKeys.member.")]
+    if transitive:
+        context["sts:transitivetagkeys"] = transitive
+    accesses = [(operation, names, context)]
+    if operation == "AssumeRole" and tag_context(params):
+        accesses.append(("TagSession", dict(names), context))
+    if operation == "AssumeRole" and params.get("SourceIdentity"):
+        accesses.append(("SetSourceIdentity", dict(names), context))
+    return accesses
 
 
 def _rds(operation, params, environ, region, account, body) -> list[Access]:

@@ -49,7 +49,7 @@ def _principal_values(principal: Any) -> tuple[bool, frozenset[str], frozenset[s
     if isinstance(principal, dict):
         for kind, values in principal.items():
             for value in _as_list(values):
-                if kind == "AWS":
+                if kind in ("AWS", "Federated"):  # a web identity caller goes by its provider's name
                     aws.add(str(value))
                 elif kind == "Service":
                     services.add(str(value))
@@ -70,6 +70,9 @@ class Statement:
     not_principal: tuple[bool, frozenset[str], frozenset[str]] | None
     conditions: list[Condition]
     raw: dict[str, Any] = field(repr=False)
+    # ((line, column), (line, column)) of the statement in the policy text, 1-based: what
+    # iam:SimulatePrincipalPolicy reports as a matched statement's StartPosition / EndPosition
+    span: tuple[tuple[int, int], tuple[int, int]] | None = None
 
     def matches_action(self, action: str) -> bool:
         if self.actions is not None:
@@ -125,6 +128,15 @@ class Policy:
     kind: str  # "identity" | "resource" | "boundary" | "session"
     version: str
     statements: list[Statement]
+    # What the IAM policy simulator calls it (SourcePolicyId / SourcePolicyType: user, group, role,
+    # aws-managed, user-managed, resource, none); set by whoever gathers the policies (principals.py).
+    source_id: str = ""
+    source_type: str = ""
+
+    def labelled(self, source_id: str, source_type: str, kind: str | None = None) -> Policy:
+        """The same compiled statements under another simulator label (or kind): compiled policies are shared
+        through the cache, so they are never relabelled in place."""
+        return Policy(self.name, kind or self.kind, self.version, self.statements, source_id, source_type)
 
 
 def _statement(raw: dict[str, Any]) -> Statement:
@@ -162,8 +174,14 @@ def parse_document(document: Any) -> dict[str, Any]:
 
 @lru_cache(maxsize=2048)
 def _compiled(text: str, name: str, kind: str) -> Policy:
+    from localcloud.iam.positions import statement_spans
+
     document = parse_document(text)
     statements = [_statement(s) for s in _as_list(document.get("Statement")) if isinstance(s, dict)]
+    spans = statement_spans(text) if text.lstrip().startswith("{") else []
+    if len(spans) == len(statements):
+        for statement, span in zip(statements, spans):
+            statement.span = span
     return Policy(name, kind, str(document.get("Version", "2008-10-17")), statements)
 
 

@@ -43,14 +43,36 @@ def _partition_backend(backends: Any, account: str) -> Any:
 
 def _managed_policy(policy: Any) -> Policy:
     version = next((v for v in policy.versions if v.version_id == policy.default_version_id), policy.versions[0])
-    return compile_policy(version.document, policy.arn, "identity")
+    # The simulator names a managed policy by its name and says whose it is (IAM API Reference, Statement).
+    owner = "aws-managed" if policy.arn.startswith("arn:aws:iam::aws:") else "user-managed"
+    return compile_policy(version.document, policy.arn, "identity").labelled(policy.name, owner)
 
 
 def _identity_policies(holder: Any, kind: str) -> list[Policy]:
     policies = [compile_policy(document, f"inline policy {name} of {kind} {holder.name}", "identity")
-                for name, document in holder.policies.items()]
+                .labelled(name, kind) for name, document in holder.policies.items()]
     policies += [_managed_policy(p) for p in holder.managed_policies.values()]
     return policies
+
+
+def _session_policies(iam: Any, session: Any) -> Policy | None:
+    """The inline session policy and the managed session policies (PolicyArns) together: a call is within
+    the session when one of them allows it; each one's Deny denies (STS AssumeRole, "Session policies")."""
+    policies = []
+    if session.policy:
+        policies.append(compile_policy(session.policy, f"session policy of {session.arn}", "session"))
+    for arn in getattr(session, "policy_arns", None) or []:
+        try:
+            policies.append(_managed_policy(iam.get_policy(arn)))
+        except Exception:  # noqa: BLE001  AssumeRole names a policy that is gone: it allows nothing
+            policies.append(Policy(arn, "session", "2012-10-17", []))
+    if not policies:
+        return None
+    if len(policies) == 1:
+        return policies[0].labelled(policies[0].source_id, policies[0].source_type, "session")
+    statements = [statement for policy in policies for statement in policy.statements]
+    version = "2012-10-17" if any(p.version == "2012-10-17" for p in policies) else policies[0].version
+    return Policy(f"session policies of {session.arn}", "session", version, statements)
 
 
 def _boundary(iam: Any, arn: str | None) -> Policy | None:
@@ -87,8 +109,8 @@ def _session_subject(account: str, session: Any) -> Subject:
         boundary = _boundary(iam, role.permissions_boundary_arn)
         tags = _tags(role.tags)
         role_id = role.id
-    session_policy = compile_policy(session.policy, f"session policy of {session.arn}", "session") \
-        if session.policy else None
+    session_policy = _session_policies(iam, session)
+    tags.update(getattr(session, "session_tags", None) or {})  # a session tag wins over the role's own tag
     context = {
         "aws:principalarn": [role_arn], "aws:principalaccount": [account], "aws:principaltype": ["AssumedRole"],
         "aws:userid": [f"{role_id}:{session.session_name}"], "aws:rolesessionname": [session.session_name],
@@ -112,6 +134,20 @@ def _user_subject(account: str, iam: Any, user: Any) -> Subject:
     }
     return Subject(Caller(frozenset({user.arn}), account), identity, boundary, context=context,
                    holder=f"user {user.name}", arn=user.arn)
+
+
+def role_by_arn(arn: str) -> Any:
+    """moto's Role for `arn`, or None."""
+    from localcloud.moto_adapter import iam_backends
+
+    parts = arn.split(":")
+    if len(parts) < 6:
+        return None
+    try:
+        iam = _partition_backend(iam_backends, parts[4])
+    except Exception:  # noqa: BLE001  an account with no IAM state has no roles
+        return None
+    return _role(iam, arn) if iam is not None else None
 
 
 def _role(iam: Any, arn: str) -> Any:
@@ -168,3 +204,48 @@ def role_session(role_arn: str, session_name: str) -> Subject:
     session = SimpleNamespace(role_arn=role_arn, session_name=session_name, policy="", account_id=account,
                               arn=f"arn:aws:sts::{account}:assumed-role/{role_arn.split('/')[-1]}/{session_name}")
     return _session_subject(account, session)
+
+
+def user_by_arn(arn: str) -> Any:
+    """moto's User for a user ARN, or None."""
+    from localcloud.moto_adapter import iam_backends
+
+    parts = arn.split(":")
+    if len(parts) < 6 or ":user/" not in arn:
+        return None
+    iam = _partition_backend(iam_backends, parts[4])
+    user = iam.users.get(arn.rsplit("/", 1)[-1]) if iam is not None else None
+    return user if user is not None and user.arn == arn else None
+
+
+def entity_subject(arn: str) -> Subject | None:
+    """The subject an IAM user, group or role ARN stands for in the policy simulator (SimulatePrincipalPolicy's
+    PolicySourceArn): its identity-based policies and permissions boundary; None when there is no such entity."""
+    from localcloud.moto_adapter import iam_backends
+
+    parts = arn.split(":")
+    if len(parts) < 6:
+        return None
+    account = parts[4]
+    iam = _partition_backend(iam_backends, account)
+    if iam is None:
+        return None
+    if ":user/" in arn:
+        user = user_by_arn(arn)
+        return _user_subject(account, iam, user) if user is not None else None
+    if ":group/" in arn:
+        group = getattr(iam, "groups", {}).get(arn.rsplit("/", 1)[-1])
+        if group is None or group.arn != arn:
+            return None
+        return Subject(Caller(frozenset({arn}), account), _identity_policies(group, "group"), holder=f"group {group.name}",
+                       arn=arn)
+    if ":role/" in arn:
+        role = role_by_arn(arn)
+        if role is None:
+            return None
+        context = {"aws:principalarn": [arn], "aws:principalaccount": [account], "aws:principaltype": ["AssumedRole"],
+                   **{f"aws:principaltag/{k.lower()}": [v] for k, v in _tags(role.tags).items()}}
+        return Subject(Caller(frozenset({arn}), account), _identity_policies(role, "role"),
+                       _boundary(iam, role.permissions_boundary_arn), context=context, holder=f"role {role.name}",
+                       arn=arn)
+    return None

@@ -9,6 +9,8 @@ machine, paid by that request - and every snapshot then saved them and every res
 
 from __future__ import annotations
 
+from typing import Any
+
 from localcloud.moto_patches.registry import Patches
 
 PATCHES = Patches("iam")
@@ -28,3 +30,38 @@ def get_account_id_from(access_key: str) -> str:
             if backend is not None and access_key in backend.access_keys:
                 return account_id
     return DEFAULT_ACCOUNT_ID
+
+
+def _simulate(response: Any, decide: Any) -> Any:
+    from moto.core.responses import ActionResult
+    from moto.iam.exceptions import InvalidInput, NoSuchEntity
+
+    from localcloud.iam import simulation
+
+    params = {name: response._get_param(name) for name in (
+        "PolicySourceArn", "PolicyInputList", "PermissionsBoundaryPolicyInputList", "ActionNames", "ResourceArns",
+        "ResourcePolicy", "ResourceOwner", "CallerArn", "ContextEntries")}
+    try:
+        results = decide(params, response.current_account)
+    except simulation.NoSuchEntity as exc:
+        raise NoSuchEntity(str(exc)) from None
+    except simulation.SimulationInputError as exc:
+        raise InvalidInput(str(exc)) from None
+    return ActionResult(simulation.as_response(results))
+
+
+@PATCHES.add("moto.iam.responses:IamResponse.simulate_principal_policy")
+def simulate_principal_policy(self: Any) -> Any:
+    """IAM's policy simulator, which moto lacks, decided by localcloud's evaluator (localcloud.iam.simulation),
+    so a simulated decision and a real call's decision cannot differ."""
+    from localcloud.iam import simulation
+
+    return _simulate(self, simulation.principal_policy)
+
+
+@PATCHES.add("moto.iam.responses:IamResponse.simulate_custom_policy")
+def simulate_custom_policy(self: Any) -> Any:
+    """SimulateCustomPolicy: the same, for policies given in the request."""
+    from localcloud.iam import simulation
+
+    return _simulate(self, simulation.custom_policy)
