@@ -54,6 +54,7 @@ NAMES: dict[str, tuple[str, str]] = {
     "unix_time_millis": ("moto.core.utils", "unix_time_millis"),
     # exceptions
     "QueueDoesNotExist": ("moto.sqs.exceptions", "QueueDoesNotExist"),
+    "MalformedPolicyDocument": ("moto.iam.exceptions", "MalformedPolicyDocument"),
     # moto's HTTP layer (server/moto_backend.py routes requests through it)
     "DEFAULT_SERVICE_REGION": ("moto.moto_server.werkzeug_app", "DEFAULT_SERVICE_REGION"),
     "DomainDispatcherApplication": ("moto.moto_server.werkzeug_app", "DomainDispatcherApplication"),

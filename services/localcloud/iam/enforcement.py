@@ -27,6 +27,7 @@ from localcloud.iam.resource_policies import (
     resource_account,
     resource_policy_required,
 )
+from localcloud.iam.resource_tags import TaggedContext, tags_of
 from localcloud.server.errors import aws_error
 from localcloud.server.readiness import NotReady
 from localcloud.server.requests import credential_scope, read_body
@@ -199,7 +200,9 @@ def _check(environ: dict[str, Any], access_key: str, describe: Callable[[dict[st
             access_context = {**context, **access.context} if access.context else context
             for resource in access.resources:
                 policy = policy_for(prefix, resource, region, subject.caller.account)
-                decision = evaluate(subject, access.action, resource, access_context, policy,
+                tagged = TaggedContext(access_context, lambda r=resource: tags_of(prefix, r, region,
+                                                                                   subject.caller.account))
+                decision = evaluate(subject, access.action, resource, tagged, policy,
                                     key_policy_required=resource_policy_required(prefix, access.action, policy),
                                     resource_account=resource_account(resource))
                 if not decision.allowed:

@@ -17,7 +17,7 @@ class InvalidPolicy(ValueError):
 
 
 def validate_policy(document: Any, *, resource_based: bool = False) -> None:
-    from localcloud.moto_adapter import iam_policy_validator
+    from localcloud.moto_adapter import MalformedPolicyDocument, iam_policy_validator
 
     text = document if isinstance(document, str) else json.dumps(document)
     if resource_based:
@@ -30,5 +30,5 @@ def validate_policy(document: Any, *, resource_based: bool = False) -> None:
         return  # moto's identity-policy validator refuses Principal; IAM checks resource policies in their service
     try:
         iam_policy_validator(text).validate()
-    except Exception as exc:  # moto's MalformedPolicyDocument
+    except MalformedPolicyDocument as exc:
         raise InvalidPolicy(getattr(exc, "message", None) or str(exc)) from None
