@@ -1,0 +1,354 @@
+"""IAM decisions as an outside check meets them: roles it creates, assumed with STS, users with access keys,
+and IAM's policy simulator, all through boto3 against a real server.
+
+AWS sources: STS API Reference (AssumeRole, AssumeRoleWithWebIdentity: trust policy, Policy, PolicyArns,
+Tags); IAM User Guide "Policy evaluation logic", "Passing session tags in AWS STS", "Access denied error
+messages"; IAM API Reference (SimulatePrincipalPolicy, SimulateCustomPolicy, EvaluationResult).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+from support import start_cloud
+
+ACCOUNT = "123456789012"
+ROOT = f"arn:aws:iam::{ACCOUNT}:root"
+
+
+def _document(*statements: dict) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def _trust(principal: dict, *actions: str, **extra) -> str:
+    return _document({"Effect": "Allow", "Principal": principal, "Action": list(actions) or "sts:AssumeRole",
+                      **extra})
+
+
+def _client(cloud, service: str, keys: dict):
+    return boto3.client(service, endpoint_url=cloud.endpoint, region_name="us-east-1",
+                        aws_access_key_id=keys["AccessKeyId"], aws_secret_access_key=keys["SecretAccessKey"],
+                        aws_session_token=keys.get("SessionToken"), config=Config(retries={"max_attempts": 1}))
+
+
+def _error(call) -> dict:
+    with pytest.raises(ClientError) as caught:
+        call()
+    return caught.value.response["Error"]
+
+
+def _role(cloud, trust: str, *policies: str, **extra) -> tuple[str, str]:
+    name = f"r-{uuid.uuid4().hex[:8]}"
+    arn = cloud.client("iam").create_role(RoleName=name, AssumeRolePolicyDocument=trust, **extra)["Role"]["Arn"]
+    for number, policy in enumerate(policies):
+        cloud.client("iam").put_role_policy(RoleName=name, PolicyName=f"p{number}", PolicyDocument=policy)
+    return name, arn
+
+
+def _user(cloud, *policies: str, group_policy: str | None = None) -> tuple[str, dict]:
+    iam = cloud.client("iam")
+    name = f"u-{uuid.uuid4().hex[:8]}"
+    iam.create_user(UserName=name)
+    for number, policy in enumerate(policies):
+        iam.put_user_policy(UserName=name, PolicyName=f"p{number}", PolicyDocument=policy)
+    if group_policy:
+        iam.create_group(GroupName=f"g-{name}")
+        iam.put_group_policy(GroupName=f"g-{name}", PolicyName="g", PolicyDocument=group_policy)
+        iam.add_user_to_group(GroupName=f"g-{name}", UserName=name)
+    return name, iam.create_access_key(UserName=name)["AccessKey"]
+
+
+@pytest.fixture(scope="module")
+def cloud(tmp_path_factory):
+    started = start_cloud(tmp_path_factory.mktemp("iam-assume"), LOCALCLOUD_IAM="enforce")
+    yield started
+    started.stop()
+
+
+@pytest.fixture(scope="module")
+def table(cloud):
+    name = f"t-{uuid.uuid4().hex[:8]}"
+    cloud.client("dynamodb").create_table(
+        TableName=name, BillingMode="PAY_PER_REQUEST", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        Tags=[{"Key": "team", "Value": "data"}])
+    return name
+
+
+# -- AssumeRole: the trust policy decides ---------------------------------------------------------------------
+def test_a_trust_policy_naming_only_a_service_refuses_the_caller(cloud):
+    _, arn = _role(cloud, _trust({"Service": "lambda.amazonaws.com"}))
+    error = _error(lambda: cloud.client("sts").assume_role(RoleArn=arn, RoleSessionName="check"))
+    assert error["Code"] == "AccessDenied"
+    assert error["Message"].startswith(
+        f"User: {ROOT} is not authorized to perform: sts:AssumeRole on resource: {arn} (localcloud: "), error
+    assert '"Principal": {"AWS": "arn:aws:iam::123456789012:root"}' in error["Message"]
+
+
+def test_a_user_needs_the_trust_policy_and_for_an_account_trust_its_own_allow(cloud):
+    _, account_trusting = _role(cloud, _trust({"AWS": ROOT}))
+    _, keys = _user(cloud)
+    sts = _client(cloud, "sts", keys)
+    user_arn = sts.get_caller_identity()["Arn"]
+    error = _error(lambda: sts.assume_role(RoleArn=account_trusting, RoleSessionName="check"))
+    assert error["Message"].startswith(f"User: {user_arn} is not authorized to perform: sts:AssumeRole on resource: "
+                                       f"{account_trusting}"), error
+    _, user_trusting = _role(cloud, _trust({"AWS": user_arn}))
+    assert sts.assume_role(RoleArn=user_trusting, RoleSessionName="check")["AssumedRoleUser"]["Arn"].endswith("/check")
+    cloud.client("iam").put_user_policy(UserName=user_arn.rsplit("/", 1)[1], PolicyName="assume",
+                                        PolicyDocument=_document({"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                                  "Resource": account_trusting}))
+    assert sts.assume_role(RoleArn=account_trusting, RoleSessionName="check")
+
+
+def test_trust_conditions_on_external_id(cloud):
+    _, arn = _role(cloud, _trust({"AWS": ROOT}, Condition={"StringEquals": {"sts:ExternalId": "s3cr3t"}}))
+    sts = cloud.client("sts")
+    assert _error(lambda: sts.assume_role(RoleArn=arn, RoleSessionName="check"))["Code"] == "AccessDenied"
+    assert _error(lambda: sts.assume_role(RoleArn=arn, RoleSessionName="check", ExternalId="guess"))["Code"] \
+        == "AccessDenied"
+    assert sts.assume_role(RoleArn=arn, RoleSessionName="check", ExternalId="s3cr3t")
+
+
+def test_session_is_evaluated_as_the_assumed_role(cloud, table):
+    name, arn = _role(cloud, _trust({"AWS": ROOT}), _document(
+        {"Effect": "Allow", "Action": "dynamodb:Get*", "Resource": f"arn:aws:dynamodb:*:*:table/{table}"}))
+    keys = cloud.client("sts").assume_role(RoleArn=arn, RoleSessionName="worker")["Credentials"]
+    dynamodb = _client(cloud, "dynamodb", keys)
+    dynamodb.get_item(TableName=table, Key={"pk": {"S": "a"}})  # wildcard action, wildcard region and account
+    error = _error(lambda: dynamodb.put_item(TableName=table, Item={"pk": {"S": "a"}}))
+    assert error["Code"] == "AccessDeniedException"
+    assert error["Message"].startswith(
+        f"User: arn:aws:sts::{ACCOUNT}:assumed-role/{name}/worker is not authorized to perform: dynamodb:PutItem on "
+        f"resource: arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/{table} because no identity-based policy allows the "
+        "dynamodb:PutItem action"), error
+
+
+def test_session_policy_and_policy_arns_intersect_with_the_role(cloud, table):
+    _, arn = _role(cloud, _trust({"AWS": ROOT}), _document({"Effect": "Allow", "Action": "*", "Resource": "*"}))
+    sts = cloud.client("sts")
+    inline = sts.assume_role(RoleArn=arn, RoleSessionName="inline", Policy=_document(
+        {"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": "*"}))["Credentials"]
+    dynamodb = _client(cloud, "dynamodb", inline)
+    dynamodb.get_item(TableName=table, Key={"pk": {"S": "a"}})
+    assert "because no session policy allows the dynamodb:PutItem action" in _error(
+        lambda: dynamodb.put_item(TableName=table, Item={"pk": {"S": "a"}}))["Message"]
+    managed = sts.assume_role(RoleArn=arn, RoleSessionName="managed", PolicyArns=[
+        {"arn": "arn:aws:iam::aws:policy/AmazonDynamoDBReadOnlyAccess"}])["Credentials"]
+    dynamodb = _client(cloud, "dynamodb", managed)
+    dynamodb.get_item(TableName=table, Key={"pk": {"S": "a"}})
+    assert _error(lambda: dynamodb.put_item(TableName=table, Item={"pk": {"S": "a"}}))["Code"] == \
+        "AccessDeniedException"
+
+
+def test_session_tags_need_tag_session_and_become_principal_tags(cloud, table):
+    policy = _document({"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": "*",
+                        "Condition": {"StringEquals": {"aws:PrincipalTag/team": "${aws:ResourceTag/team}"}}})
+    _, no_tagging = _role(cloud, _trust({"AWS": ROOT}), policy)
+    sts = cloud.client("sts")
+    error = _error(lambda: sts.assume_role(RoleArn=no_tagging, RoleSessionName="tags",
+                                           Tags=[{"Key": "team", "Value": "data"}]))
+    assert error["Message"].startswith(f"User: {ROOT} is not authorized to perform: sts:TagSession"), error
+    _, arn = _role(cloud, _trust({"AWS": ROOT}, "sts:AssumeRole", "sts:TagSession"), policy)
+    matching = sts.assume_role(RoleArn=arn, RoleSessionName="tags", Tags=[{"Key": "team", "Value": "data"}])
+    _client(cloud, "dynamodb", matching["Credentials"]).get_item(TableName=table, Key={"pk": {"S": "a"}})
+    other = sts.assume_role(RoleArn=arn, RoleSessionName="tags", Tags=[{"Key": "team", "Value": "ops"}])
+    assert _error(lambda: _client(cloud, "dynamodb", other["Credentials"]).get_item(
+        TableName=table, Key={"pk": {"S": "a"}}))["Code"] == "AccessDeniedException"
+
+
+def test_web_identity_is_decided_by_the_federated_trust(cloud):
+    provider = "token.actions.githubusercontent.com"
+    _, arn = _role(cloud, _trust({"Federated": f"arn:aws:iam::{ACCOUNT}:oidc-provider/{provider}"},
+                                 "sts:AssumeRoleWithWebIdentity",
+                                 Condition={"StringEquals": {f"{provider}:aud": "sts.amazonaws.com"}}))
+
+    def token(audience: str) -> str:
+        claims = json.dumps({"iss": f"https://{provider}", "aud": audience, "sub": "repo:o/r:ref:refs/heads/main"})
+        return "e30." + base64.urlsafe_b64encode(claims.encode()).decode().rstrip("=") + ".sig"
+
+    sts = boto3.client("sts", endpoint_url=cloud.endpoint, region_name="us-east-1", aws_access_key_id="x",
+                       aws_secret_access_key="x")  # the call is unsigned; the client needs some keys
+    answer = sts.assume_role_with_web_identity(RoleArn=arn, RoleSessionName="ci", WebIdentityToken=token(
+        "sts.amazonaws.com"))
+    assert answer["Credentials"]["AccessKeyId"]
+    error = _error(lambda: sts.assume_role_with_web_identity(RoleArn=arn, RoleSessionName="ci",
+                                                             WebIdentityToken=token("someone-else")))
+    assert (error["Code"], error["Message"].split(" (localcloud")[0]) == (
+        "AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity")
+
+
+# -- IAM users' own keys -------------------------------------------------------------------------------------
+def test_a_users_keys_are_evaluated_with_its_own_and_its_groups_policies(cloud, table):
+    name, keys = _user(cloud, _document({"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": "*"}),
+                       group_policy=_document({"Effect": "Allow", "Action": "sqs:CreateQueue", "Resource": "*"}))
+    dynamodb, sqs = _client(cloud, "dynamodb", keys), _client(cloud, "sqs", keys)
+    dynamodb.get_item(TableName=table, Key={"pk": {"S": "a"}})
+    sqs.create_queue(QueueName=f"q-{name}")
+    error = _error(lambda: dynamodb.delete_item(TableName=table, Key={"pk": {"S": "a"}}))
+    assert error["Message"].startswith(f"User: arn:aws:iam::{ACCOUNT}:user/{name} is not authorized to perform: "
+                                       "dynamodb:DeleteItem"), error
+
+
+def test_user_name_variable_scopes_a_prefix(cloud):
+    s3 = cloud.client("s3")
+    bucket = f"home-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket)
+    name, keys = _user(cloud, _document({"Effect": "Allow", "Action": "s3:PutObject",
+                                         "Resource": f"arn:aws:s3:::{bucket}/${{aws:username}}/*"}))
+    client = _client(cloud, "s3", keys)
+    client.put_object(Bucket=bucket, Key=f"{name}/notes.txt", Body=b"x")
+    assert _error(lambda: client.put_object(Bucket=bucket, Key="someone/notes.txt", Body=b"x"))["Code"] == \
+        "AccessDenied"
+
+
+# -- conditions on the request and on the resource ----------------------------------------------------------
+def test_source_ip_and_secure_transport_are_what_a_local_http_call_has(cloud, table):
+    _, arn = _role(cloud, _trust({"AWS": ROOT}), _document(
+        {"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": "*",
+         "Condition": {"IpAddress": {"aws:SourceIp": "127.0.0.0/8"}}},
+        {"Effect": "Allow", "Action": "dynamodb:Query", "Resource": "*",
+         "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}},
+        {"Effect": "Deny", "Action": "dynamodb:Scan", "Resource": "*",
+         "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+        {"Effect": "Allow", "Action": "dynamodb:Scan", "Resource": "*"}))
+    dynamodb = _client(cloud, "dynamodb", cloud.client("sts").assume_role(RoleArn=arn, RoleSessionName="ip")[
+        "Credentials"])
+    dynamodb.get_item(TableName=table, Key={"pk": {"S": "a"}})
+    assert _error(lambda: dynamodb.query(TableName=table, KeyConditionExpression="pk = :k",
+                                         ExpressionAttributeValues={":k": {"S": "a"}}))["Code"] == "AccessDeniedException"
+    assert "with an explicit deny in an identity-based policy" in _error(lambda: dynamodb.scan(TableName=table))[
+        "Message"]
+
+
+def test_resource_and_request_tags(cloud, table):
+    _, arn = _role(cloud, _trust({"AWS": ROOT}), _document(
+        {"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": "*",
+         "Condition": {"StringEquals": {"aws:ResourceTag/team": "data"}}},
+        {"Effect": "Allow", "Action": "sqs:CreateQueue", "Resource": "*",
+         "Condition": {"StringEquals": {"aws:RequestTag/team": "data"},
+                       "ForAllValues:StringEquals": {"aws:TagKeys": ["team"]}}}))
+    keys = cloud.client("sts").assume_role(RoleArn=arn, RoleSessionName="tags")["Credentials"]
+    _client(cloud, "dynamodb", keys).get_item(TableName=table, Key={"pk": {"S": "a"}})
+    untagged = f"t-{uuid.uuid4().hex[:8]}"
+    cloud.client("dynamodb").create_table(
+        TableName=untagged, BillingMode="PAY_PER_REQUEST", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
+    assert _error(lambda: _client(cloud, "dynamodb", keys).get_item(TableName=untagged, Key={"pk": {"S": "a"}}))[
+        "Code"] == "AccessDeniedException"
+    sqs = _client(cloud, "sqs", keys)
+    sqs.create_queue(QueueName=f"q-{uuid.uuid4().hex[:8]}", tags={"team": "data"})
+    _error(lambda: sqs.create_queue(QueueName=f"q-{uuid.uuid4().hex[:8]}"))
+    _error(lambda: sqs.create_queue(QueueName=f"q-{uuid.uuid4().hex[:8]}", tags={"team": "data", "cost": "x"}))
+
+
+# -- the policy simulator --------------------------------------------------------------------------------
+def test_simulate_principal_policy_on_a_role(cloud):
+    iam = cloud.client("iam")
+    boundary = iam.create_policy(PolicyName=f"b-{uuid.uuid4().hex[:8]}", PolicyDocument=_document(
+        {"Effect": "Allow", "Action": ["s3:*", "dynamodb:*"], "Resource": "*"}))["Policy"]["Arn"]
+    _, arn = _role(cloud, _trust({"AWS": ROOT}), _document(
+        {"Effect": "Allow", "Action": ["s3:Get*", "sqs:*"], "Resource": "*"},
+        {"Sid": "NoSecrets", "Effect": "Deny", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::vault/*"},
+        {"Effect": "Allow", "Action": "dynamodb:PutItem", "Resource": "*",
+         "Condition": {"StringEquals": {"aws:RequestedRegion": "eu-west-1"}}}), PermissionsBoundary=boundary)
+    results = iam.simulate_principal_policy(
+        PolicySourceArn=arn, ActionNames=["s3:GetObject", "sqs:SendMessage", "dynamodb:PutItem", "kms:Decrypt"],
+        ResourceArns=["arn:aws:s3:::open/k", "arn:aws:s3:::vault/k"])["EvaluationResults"]
+    decisions = {(r["EvalActionName"], r["EvalResourceName"]): r["EvalDecision"] for r in results}
+    assert decisions == {
+        ("s3:GetObject", "arn:aws:s3:::open/k"): "allowed", ("s3:GetObject", "arn:aws:s3:::vault/k"): "explicitDeny",
+        ("sqs:SendMessage", "arn:aws:s3:::open/k"): "implicitDeny",  # allowed by the role, not by its boundary
+        ("sqs:SendMessage", "arn:aws:s3:::vault/k"): "implicitDeny",
+        ("dynamodb:PutItem", "arn:aws:s3:::open/k"): "implicitDeny", ("dynamodb:PutItem", "arn:aws:s3:::vault/k"):
+            "implicitDeny",
+        ("kms:Decrypt", "arn:aws:s3:::open/k"): "implicitDeny", ("kms:Decrypt", "arn:aws:s3:::vault/k"): "implicitDeny"}
+    by_key = {(r["EvalActionName"], r["EvalResourceName"]): r for r in results}
+    allowed = by_key[("s3:GetObject", "arn:aws:s3:::open/k")]
+    assert [(m["SourcePolicyId"], m["SourcePolicyType"]) for m in allowed["MatchedStatements"]] == [("p0", "role")]
+    assert allowed["MatchedStatements"][0]["StartPosition"]["Line"] == 1
+    assert by_key[("sqs:SendMessage", "arn:aws:s3:::open/k")]["PermissionsBoundaryDecisionDetail"] == {
+        "AllowedByPermissionsBoundary": False}
+    assert by_key[("dynamodb:PutItem", "arn:aws:s3:::open/k")]["MissingContextValues"] == ["aws:RequestedRegion"]
+    with_region = iam.simulate_principal_policy(
+        PolicySourceArn=arn, ActionNames=["dynamodb:PutItem"], ContextEntries=[
+            {"ContextKeyName": "aws:RequestedRegion", "ContextKeyValues": ["eu-west-1"], "ContextKeyType": "string"}])
+    assert with_region["EvaluationResults"][0]["EvalDecision"] == "allowed"
+
+
+def test_simulate_custom_policy_and_resource_policy(cloud):
+    iam = cloud.client("iam")
+    user_arn = iam.create_user(UserName=f"sim-{uuid.uuid4().hex[:8]}")["User"]["Arn"]
+    bucket_policy = _document({"Effect": "Allow", "Principal": {"AWS": user_arn}, "Action": "s3:PutObject",
+                               "Resource": "arn:aws:s3:::shared/*"})
+    results = iam.simulate_custom_policy(
+        PolicyInputList=[_document({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"})],
+        ActionNames=["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], ResourceArns=["arn:aws:s3:::shared/k"],
+        ResourcePolicy=bucket_policy, CallerArn=user_arn)["EvaluationResults"]
+    assert [(r["EvalActionName"], r["EvalDecision"]) for r in results] == [
+        ("s3:GetObject", "allowed"), ("s3:PutObject", "allowed"), ("s3:DeleteObject", "implicitDeny")]
+    assert results[1]["MatchedStatements"][0]["SourcePolicyType"] == "resource"
+    assert results[0]["MatchedStatements"][0]["SourcePolicyId"] == "PolicyInputList.1"
+    error = _error(lambda: iam.simulate_custom_policy(PolicyInputList=['{"Statement": "nope"'],
+                                                      ActionNames=["s3:GetObject"]))
+    assert error["Code"] == "InvalidInput"
+    missing = _error(lambda: iam.simulate_principal_policy(PolicySourceArn=f"arn:aws:iam::{ACCOUNT}:role/none",
+                                                           ActionNames=["s3:GetObject"]))
+    assert missing["Code"] == "NoSuchEntity"
+
+
+def test_malformed_policies_are_refused_when_put(cloud):
+    """IAM API Reference, PutRolePolicy / CreatePolicy: MalformedPolicyDocument (moto's validator)."""
+    name, _ = _role(cloud, _trust({"AWS": ROOT}))
+    iam = cloud.client("iam")
+    for document, message in (
+            ("{not json", "Syntax errors in policy."),
+            (json.dumps({"Version": "2012-10-17", "Statement": [{"Action": "s3:*", "Resource": "*"}]}),
+             "Syntax errors in policy."),  # no Effect
+            (json.dumps({"Version": "2013-01-01", "Statement": [ALLOW_ALL]}), "Syntax errors in policy."),
+            (json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Resource": "*"}]}),
+             "Policy statement must contain actions.")):
+        error = _error(lambda d=document: iam.put_role_policy(RoleName=name, PolicyName="bad", PolicyDocument=d))
+        assert (error["Code"], error["Message"]) == ("MalformedPolicyDocument", message)
+        error = _error(lambda d=document: iam.create_policy(PolicyName=f"bad-{uuid.uuid4().hex[:6]}",
+                                                            PolicyDocument=d))
+        assert error["Code"] == "MalformedPolicyDocument"
+
+
+ALLOW_ALL = {"Effect": "Allow", "Action": "*", "Resource": "*"}
+
+
+# -- the same decisions whichever way moto answers -----------------------------------------------------------
+@pytest.mark.parametrize("fast_path", ["1", "0"])
+def test_decisions_are_the_same_through_the_fast_path_and_moto_stack(tmp_path, fast_path):
+    """LOCALCLOUD_FAST_PATH=0 sends hot S3/DynamoDB/SQS/Secrets Manager calls through moto's Flask stack: IAM
+    decides before either, so a session is allowed and denied alike."""
+    other = start_cloud(tmp_path / "state", LOCALCLOUD_IAM="enforce", LOCALCLOUD_FAST_PATH=fast_path)
+    try:
+        other.client("s3").create_bucket(Bucket="data")
+        other.client("s3").put_object(Bucket="data", Key="raw/a", Body=b"a")
+        queue = other.client("sqs").create_queue(QueueName="jobs")["QueueUrl"]
+        secret = other.client("secretsmanager").create_secret(Name="db", SecretString="pw")["ARN"]
+        _, arn = _role(other, _trust({"AWS": ROOT}), _document(
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::data/raw/*"},
+            {"Effect": "Allow", "Action": "sqs:Send*", "Resource": "*"},
+            {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": secret,
+             "Condition": {"StringEquals": {"aws:PrincipalTag/env": "prod"}}}))
+        keys = other.client("sts").assume_role(RoleArn=arn, RoleSessionName="fast")["Credentials"]
+        s3, sqs, secrets = (_client(other, s, keys) for s in ("s3", "sqs", "secretsmanager"))
+        assert s3.get_object(Bucket="data", Key="raw/a")["Body"].read() == b"a"
+        assert _error(lambda: s3.put_object(Bucket="data", Key="raw/b", Body=b"b"))["Code"] == "AccessDenied"
+        sqs.send_message(QueueUrl=queue, MessageBody="m")
+        assert _error(lambda: sqs.receive_message(QueueUrl=queue))["Code"] in ("AccessDenied", "AccessDeniedException")
+        error = _error(lambda: secrets.get_secret_value(SecretId="db"))
+        assert (error["Code"], error["Message"].split(" because")[0]) == (
+            "AccessDeniedException", f"User: arn:aws:sts::{ACCOUNT}:assumed-role/{arn.rsplit('/', 1)[1]}/fast is not "
+                                     f"authorized to perform: secretsmanager:GetSecretValue on resource: {secret}")
+    finally:
+        other.stop()
