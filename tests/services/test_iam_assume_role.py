@@ -347,8 +347,8 @@ def test_decisions_are_the_same_through_the_fast_path_and_moto_stack(tmp_path, f
         sqs.send_message(QueueUrl=queue, MessageBody="m")
         assert _error(lambda: sqs.receive_message(QueueUrl=queue))["Code"] in ("AccessDenied", "AccessDeniedException")
         error = _error(lambda: secrets.get_secret_value(SecretId="db"))
-        assert (error["Code"], error["Message"].split(" because")[0]) == (
-            "AccessDeniedException", f"User: arn:aws:sts::{ACCOUNT}:assumed-role/{arn.rsplit('/', 1)[1]}/fast is not "
-                                     f"authorized to perform: secretsmanager:GetSecretValue on resource: {secret}")
+        expected = (f"User: arn:aws:sts::{ACCOUNT}:assumed-role/{arn.rsplit('/', 1)[1]}/fast is not authorized to "
+                    f"perform: secretsmanager:GetSecretValue on resource: {secret}")
+        assert (error["Code"], error["Message"].split(" because")[0]) == ("AccessDeniedException", expected)
     finally:
         other.stop()

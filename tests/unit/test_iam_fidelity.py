@@ -348,7 +348,7 @@ def test_simulation_reports_matched_statements_and_missing_context():
         {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
          "Condition": {"StringEquals": {"aws:PrincipalTag/team": "data"}}},
         {"Sid": "NoDeletes", "Effect": "Deny", "Action": "s3:DeleteObject", "Resource": "*"}]}, indent=2)
-    policy = compile_policy(text, "p", "identity").labelled("PolicyInputList.1", "none")
+    policy = compile_policy(text, "p", "identity", "PolicyInputList.1", "none")
     subject = Subject(Caller(frozenset(), ACCOUNT), [policy])
     get, delete = simulate(subject, ["s3:GetObject", "s3:DeleteObject"], ["arn:aws:s3:::b/k"], {}, None, None)
     assert (get.decision, get.matched, get.missing) == ("implicitDeny", [], ["aws:PrincipalTag/team"])

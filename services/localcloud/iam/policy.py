@@ -133,11 +133,6 @@ class Policy:
     source_id: str = ""
     source_type: str = ""
 
-    def labelled(self, source_id: str, source_type: str, kind: str | None = None) -> Policy:
-        """The same compiled statements under another simulator label (or kind): compiled policies are shared
-        through the cache, so they are never relabelled in place."""
-        return Policy(self.name, kind or self.kind, self.version, self.statements, source_id, source_type)
-
 
 def _statement(raw: dict[str, Any]) -> Statement:
     def actions(key: str) -> list[Any] | None:
@@ -173,19 +168,20 @@ def parse_document(document: Any) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=2048)
-def _compiled(text: str, name: str, kind: str) -> Policy:
+def _compiled(text: str, name: str, kind: str, source_id: str, source_type: str) -> Policy:
     from localcloud.iam.positions import statement_spans
 
     document = parse_document(text)
     statements = [_statement(s) for s in _as_list(document.get("Statement")) if isinstance(s, dict)]
-    spans = statement_spans(text) if text.lstrip().startswith("{") else []
+    spans = statement_spans(text) if text.lstrip().startswith(("{", "%7B", "%7b")) else []
     if len(spans) == len(statements):
         for statement, span in zip(statements, spans):
             statement.span = span
-    return Policy(name, kind, str(document.get("Version", "2008-10-17")), statements)
+    return Policy(name, kind, str(document.get("Version", "2008-10-17")), statements, source_id, source_type)
 
 
-def compile_policy(document: Any, name: str, kind: str) -> Policy:
-    """A compiled policy; the same text compiles once (a role's policies are read on every request)."""
+def compile_policy(document: Any, name: str, kind: str, source_id: str = "", source_type: str = "") -> Policy:
+    """A compiled policy; the same text compiles once (a role's policies are read on every request).
+    `source_id` / `source_type`: what the policy simulator calls it (SourcePolicyId, SourcePolicyType)."""
     text = document if isinstance(document, str) else json.dumps(document, sort_keys=True)
-    return _compiled(text, name, kind)
+    return _compiled(text, name, kind, source_id, source_type)

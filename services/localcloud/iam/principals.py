@@ -41,16 +41,16 @@ def _partition_backend(backends: Any, account: str) -> Any:
     return None
 
 
-def _managed_policy(policy: Any) -> Policy:
+def _managed_policy(policy: Any, kind: str = "identity") -> Policy:
     version = next((v for v in policy.versions if v.version_id == policy.default_version_id), policy.versions[0])
     # The simulator names a managed policy by its name and says whose it is (IAM API Reference, Statement).
     owner = "aws-managed" if policy.arn.startswith("arn:aws:iam::aws:") else "user-managed"
-    return compile_policy(version.document, policy.arn, "identity").labelled(policy.name, owner)
+    return compile_policy(version.document, policy.arn, kind, policy.name, owner)
 
 
 def _identity_policies(holder: Any, kind: str) -> list[Policy]:
-    policies = [compile_policy(document, f"inline policy {name} of {kind} {holder.name}", "identity")
-                .labelled(name, kind) for name, document in holder.policies.items()]
+    policies = [compile_policy(document, f"inline policy {name} of {kind} {holder.name}", "identity", name, kind)
+                for name, document in holder.policies.items()]
     policies += [_managed_policy(p) for p in holder.managed_policies.values()]
     return policies
 
@@ -63,13 +63,13 @@ def _session_policies(iam: Any, session: Any) -> Policy | None:
         policies.append(compile_policy(session.policy, f"session policy of {session.arn}", "session"))
     for arn in getattr(session, "policy_arns", None) or []:
         try:
-            policies.append(_managed_policy(iam.get_policy(arn)))
+            policies.append(_managed_policy(iam.get_policy(arn), "session"))
         except Exception:  # noqa: BLE001  AssumeRole names a policy that is gone: it allows nothing
             policies.append(Policy(arn, "session", "2012-10-17", []))
     if not policies:
         return None
     if len(policies) == 1:
-        return policies[0].labelled(policies[0].source_id, policies[0].source_type, "session")
+        return policies[0]
     statements = [statement for policy in policies for statement in policy.statements]
     version = "2012-10-17" if any(p.version == "2012-10-17" for p in policies) else policies[0].version
     return Policy(f"session policies of {session.arn}", "session", version, statements)

@@ -58,6 +58,8 @@ def _context(tags: dict[str, str], keys: list[str], tag_prefix: str, keys_name: 
 
 def tag_context(params: dict[str, Any]) -> dict[str, list[str]]:
     """aws:RequestTag/* and aws:TagKeys from a JSON or query request's parameters ({} without tags)."""
+    if not any(name[:3] in ("Tag", "tag") for name in params):
+        return {}  # most requests: one pass over the top-level names
     tags: dict[str, str] = {}
     for name in ("Tags", "tags", "TagList"):
         if name in params:

@@ -68,7 +68,7 @@ def _input_policies(documents: list[str] | None, label: str, kind: str) -> list[
     policies = []
     for number, document in enumerate(documents or [], start=1):
         _validated(document)
-        policies.append(compile_policy(document, f"{label}.{number}", kind).labelled(f"{label}.{number}", "none"))
+        policies.append(compile_policy(document, f"{label}.{number}", kind, f"{label}.{number}", "none"))
     return policies
 
 
@@ -149,7 +149,7 @@ def simulate(subject: Subject, actions: list[str], resources: list[str] | None, 
     compiled = None
     if resource_policy:
         _validated(resource_policy, resource_based=True)
-        compiled = compile_policy(resource_policy, "ResourcePolicy", "resource").labelled("ResourcePolicy", "resource")
+        compiled = compile_policy(resource_policy, "ResourcePolicy", "resource", "ResourcePolicy", "resource")
     owner = _owner(resource_owner)
     return [simulate_one(subject, action, resource, {**subject.context, **context}, compiled, owner)
             for action in actions for resource in (resources or ["*"])]
