@@ -184,6 +184,40 @@ def test_web_identity_is_decided_by_the_federated_trust(cloud):
         "AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity")
 
 
+def test_access_denied_text_per_service(cloud):
+    """Each service's own spelling of the message (services' real answers; messages.py): S3 quotes the
+    resource, SQS lower-cases the action, SNS upper-cases its prefix, Secrets Manager names the secret as the
+    request did."""
+    s3, sqs, sns, secrets = (cloud.client(s) for s in ("s3", "sqs", "sns", "secretsmanager"))
+    bucket = f"b-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket)
+    queue = sqs.create_queue(QueueName=f"q-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    topic = sns.create_topic(Name=f"t-{uuid.uuid4().hex[:8]}")["TopicArn"]
+    secret_name = f"app/db-{uuid.uuid4().hex[:6]}"
+    secrets.create_secret(Name=secret_name, SecretString="pw")
+    name, arn = _role(cloud, _trust({"AWS": ROOT}))
+    keys = cloud.client("sts").assume_role(RoleArn=arn, RoleSessionName="texts")["Credentials"]
+    caller = f"User: arn:aws:sts::{ACCOUNT}:assumed-role/{name}/texts is not authorized to perform: "
+    cases = {
+        "s3": (lambda: _client(cloud, "s3", keys).get_object(Bucket=bucket, Key="k"), "AccessDenied",
+               f's3:GetObject on resource: "arn:aws:s3:::{bucket}/k" because no identity-based policy allows the '
+               's3:GetObject action'),
+        "sqs": (lambda: _client(cloud, "sqs", keys).send_message(QueueUrl=queue, MessageBody="m"), "AccessDenied",
+                f"sqs:sendmessage on resource: {queue_arn} because no identity-based policy allows the "
+                "sqs:sendmessage action"),
+        "sns": (lambda: _client(cloud, "sns", keys).publish(TopicArn=topic, Message="m"), "AuthorizationError",
+                f"SNS:Publish on resource: {topic} because no identity-based policy allows the SNS:Publish action"),
+        "secretsmanager": (lambda: _client(cloud, "secretsmanager", keys).get_secret_value(SecretId=secret_name),
+                           "AccessDeniedException", f"secretsmanager:GetSecretValue on resource: {secret_name} because "
+                                                    "no identity-based policy allows the secretsmanager:GetSecretValue "
+                                                    "action"),
+    }
+    for service, (call, code, text) in cases.items():
+        error = _error(call)
+        assert (error["Code"], error["Message"].split(" (localcloud: ")[0]) == (code, caller + text), service
+
+
 # -- IAM users' own keys -------------------------------------------------------------------------------------
 def test_a_users_keys_are_evaluated_with_its_own_and_its_groups_policies(cloud, table):
     name, keys = _user(cloud, _document({"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": "*"}),

@@ -93,8 +93,9 @@ def test_function_without_policy_is_denied_then_allowed_by_the_named_statements(
     for service, (code, action, resource) in expected.items():
         error = outcome[service]
         assert error["code"] == code, outcome
+        shown = f'"{resource}"' if service == "s3" else resource  # S3 quotes the resource (messages.py)
         assert error["message"].startswith(
-            f"User: {session} is not authorized to perform: {action} on resource: {resource} because no "
+            f"User: {session} is not authorized to perform: {action} on resource: {shown} because no "
             f"identity-based policy allows the {action} action"), error["message"]
         statement = _statement(error["message"])
         assert statement == {"Effect": "Allow", "Action": action, "Resource": resource}

@@ -73,6 +73,7 @@ class Access:
     action: str  # "dynamodb:PutItem"
     resources: list[str]  # ARNs; ["*"] for actions without a resource type
     context: dict[str, list[str]] = field(default_factory=dict)  # service condition keys of this access
+    named: str | None = None  # the resource as the request named it, where the service's message shows that
 
 
 @dataclass
@@ -237,8 +238,9 @@ def map_request(service: str, operation: str | None, environ: dict[str, Any], bo
         if action is None:
             return Mapped(None, operation)
         only = names.pop("_only", None)
+        named = names.pop("_named", None)
         resources = resources_for(action, names, region, account, only)
         if resources is None:
             return Mapped(None, operation)
-        accesses.append(Access(action, resources, context))
+        accesses.append(Access(action, resources, context, named))
     return Mapped(accesses, operation)

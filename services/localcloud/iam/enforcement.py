@@ -21,6 +21,7 @@ from localcloud.iam import principals, report, trust
 from localcloud.iam.actions import map_request, prefix_of
 from localcloud.iam.context import request_context
 from localcloud.iam.evaluator import Decision, Subject, evaluate
+from localcloud.iam.messages import access_denied
 from localcloud.iam.resource_policies import (
     TRUST_POLICY_ACTIONS,
     policy_for,
@@ -113,13 +114,12 @@ def _tell_function(access_key: str, line: str) -> None:
 
 
 def _denied(service: str, subject: Subject, action: str, resource: str, decision: Decision, prefix: str,
-            operation: str, access_key: str) -> Response | None:
+            operation: str, access_key: str, named: str | None = None) -> Response | None:
     fix, statement, place = _fix(subject, action, resource, decision, prefix)
-    on = f" on resource: {resource}" if resource != "*" else ""
     deciding = f": {decision.deciding_policy}" if decision.explicit and decision.deciding_policy.startswith("arn:") \
         else ""
     message = trust.denial_message(action, subject.arn, resource) or \
-        f"User: {subject.arn} is not authorized to perform: {action}{on} {decision.reason}{deciding}"
+        access_denied(prefix, subject.arn, action, resource, decision.reason, named) + deciding
     if action in TRUST_POLICY_ACTIONS:
         fix = f"{decision.reason.removeprefix('because ')}: {fix}"
     hint = f"{fix}: {json.dumps(statement)}" if statement else fix
@@ -207,7 +207,7 @@ def _check(environ: dict[str, Any], access_key: str, describe: Callable[[dict[st
                                     resource_account=resource_account(resource))
                 if not decision.allowed:
                     return _denied(service, subject, access.action, resource, decision, prefix, mapped.operation,
-                                   access_key)
+                                   access_key, access.named)
         report.count("allowed")
         return None
     finally:

@@ -113,6 +113,8 @@ def _secretsmanager(operation, params, environ, region, account, body) -> list[A
     secret = params.get("SecretId") or params.get("Name") or ""
     arn = secret_arn(secret, region, account) if secret else ""
     names = {"SecretId": arn.split(":secret:", 1)[1], **_arn_names(arn)} if ":secret:" in arn else {}
+    if names and secret:
+        names["_named"] = str(secret)  # AccessDenied names the secret as the request did
     return [(operation, names, {})]
 
 
