@@ -199,19 +199,20 @@ def test_access_denied_text_per_service(cloud):
     name, arn = _role(cloud, _trust({"AWS": ROOT}))
     keys = cloud.client("sts").assume_role(RoleArn=arn, RoleSessionName="texts")["Credentials"]
     caller = f"User: arn:aws:sts::{ACCOUNT}:assumed-role/{name}/texts is not authorized to perform: "
+    s3_text = (f's3:GetObject on resource: "arn:aws:s3:::{bucket}/k" because no identity-based policy allows the '
+               's3:GetObject action')
+    sqs_text = f"sqs:sendmessage on resource: {queue_arn} because no identity-based policy allows the sqs:sendmessage action"
+    sns_text = f"SNS:Publish on resource: {topic} because no identity-based policy allows the SNS:Publish action"
+    secret_text = (f"secretsmanager:GetSecretValue on resource: {secret_name} because no identity-based policy allows "
+                   "the secretsmanager:GetSecretValue action")
     cases = {
-        "s3": (lambda: _client(cloud, "s3", keys).get_object(Bucket=bucket, Key="k"), "AccessDenied",
-               f's3:GetObject on resource: "arn:aws:s3:::{bucket}/k" because no identity-based policy allows the '
-               's3:GetObject action'),
+        "s3": (lambda: _client(cloud, "s3", keys).get_object(Bucket=bucket, Key="k"), "AccessDenied", s3_text),
         "sqs": (lambda: _client(cloud, "sqs", keys).send_message(QueueUrl=queue, MessageBody="m"), "AccessDenied",
-                f"sqs:sendmessage on resource: {queue_arn} because no identity-based policy allows the "
-                "sqs:sendmessage action"),
+                sqs_text),
         "sns": (lambda: _client(cloud, "sns", keys).publish(TopicArn=topic, Message="m"), "AuthorizationError",
-                f"SNS:Publish on resource: {topic} because no identity-based policy allows the SNS:Publish action"),
+                sns_text),
         "secretsmanager": (lambda: _client(cloud, "secretsmanager", keys).get_secret_value(SecretId=secret_name),
-                           "AccessDeniedException", f"secretsmanager:GetSecretValue on resource: {secret_name} because "
-                                                    "no identity-based policy allows the secretsmanager:GetSecretValue "
-                                                    "action"),
+                           "AccessDeniedException", secret_text),
     }
     for service, (call, code, text) in cases.items():
         error = _error(call)
@@ -305,7 +306,8 @@ def test_simulate_principal_policy_on_a_role(cloud):
         ("kms:Decrypt", "arn:aws:s3:::open/k"): "implicitDeny", ("kms:Decrypt", "arn:aws:s3:::vault/k"): "implicitDeny"}
     by_key = {(r["EvalActionName"], r["EvalResourceName"]): r for r in results}
     allowed = by_key[("s3:GetObject", "arn:aws:s3:::open/k")]
-    assert [(m["SourcePolicyId"], m["SourcePolicyType"]) for m in allowed["MatchedStatements"]] == [("p0", "role")]
+    assert [(m["SourcePolicyId"], m["SourcePolicyType"]) for m in allowed["MatchedStatements"]] == [
+        ("p0", "IAM Policy")]
     assert allowed["MatchedStatements"][0]["StartPosition"]["Line"] == 1
     assert by_key[("sqs:SendMessage", "arn:aws:s3:::open/k")]["PermissionsBoundaryDecisionDetail"] == {
         "AllowedByPermissionsBoundary": False}
@@ -358,6 +360,19 @@ def test_malformed_policies_are_refused_when_put(cloud):
 ALLOW_ALL = {"Effect": "Allow", "Action": "*", "Resource": "*"}
 
 
+def test_create_role_checks_its_trust_policy(cloud):
+    """CreateRole: MalformedPolicyDocument; invalid JSON is "This policy contains invalid Json" (AWS's answer,
+    recorded in LocalStack's parity snapshots); a Resource in a trust policy is refused."""
+    iam = cloud.client("iam")
+    trailing_comma = '{"Version": "2012-10-17", "Statement": [{"Action": "sts:AssumeRole", "Principal": "*", ' \
+                     '"Effect": "Allow",}]}'
+    error = _error(lambda: iam.create_role(RoleName=f"r-{uuid.uuid4().hex[:6]}", AssumeRolePolicyDocument=trailing_comma))
+    assert (error["Code"], error["Message"]) == ("MalformedPolicyDocument", "This policy contains invalid Json")
+    with_resource = _trust({"AWS": ROOT}, Resource="*")
+    error = _error(lambda: iam.create_role(RoleName=f"r-{uuid.uuid4().hex[:6]}", AssumeRolePolicyDocument=with_resource))
+    assert (error["Code"], error["Message"]) == ("MalformedPolicyDocument", "Has prohibited field Resource.")
+
+
 # -- the same decisions whichever way moto answers -----------------------------------------------------------
 @pytest.mark.parametrize("fast_path", ["1", "0"])
 def test_decisions_are_the_same_through_the_fast_path_and_moto_stack(tmp_path, fast_path):
@@ -382,7 +397,7 @@ def test_decisions_are_the_same_through_the_fast_path_and_moto_stack(tmp_path, f
         assert _error(lambda: sqs.receive_message(QueueUrl=queue))["Code"] in ("AccessDenied", "AccessDeniedException")
         error = _error(lambda: secrets.get_secret_value(SecretId="db"))
         expected = (f"User: arn:aws:sts::{ACCOUNT}:assumed-role/{arn.rsplit('/', 1)[1]}/fast is not authorized to "
-                    f"perform: secretsmanager:GetSecretValue on resource: {secret}")
+                    "perform: secretsmanager:GetSecretValue on resource: db")  # as the request named it
         assert (error["Code"], error["Message"].split(" because")[0]) == ("AccessDeniedException", expected)
     finally:
         other.stop()

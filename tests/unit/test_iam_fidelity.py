@@ -339,8 +339,10 @@ def test_web_identity_caller_is_its_provider_with_token_claims_as_keys():
 def test_statement_spans_are_line_and_column_of_each_statement():
     text = '{\n  "Version": "2012-10-17",\n  "Statement": [\n    {"Effect": "Allow", "Action": "s3:*", ' \
            '"Resource": "*"},\n    {"Effect": "Deny", "Action": "s3:DeleteObject", "Resource": "*"}\n  ]\n}'
-    assert statement_spans(text) == [((4, 5), (4, 59)), ((5, 5), (5, 69))]  # the end is just past "}"
-    assert statement_spans('{"Statement": {"Effect": "Allow"}}') == [((1, 15), (1, 34))]
+    assert statement_spans(text) == [((4, 6), (4, 59)), ((5, 6), (5, 69))]  # just past "{" and just past "}"
+    recorded = json.dumps({"Version": "2012-10-17", "Statement": {"Sid": "", "Effect": "Allow",
+                                                                  "Action": "s3:PutObject", "Resource": "*"}})
+    assert statement_spans(recorded) == [((1, 41), (1, 113))]  # what AWS answered for this very text
 
 
 def test_simulation_reports_matched_statements_and_missing_context():
@@ -355,6 +357,6 @@ def test_simulation_reports_matched_statements_and_missing_context():
     assert delete.decision == "explicitDeny"
     assert [m["SourcePolicyId"] for m in delete.matched] == ["PolicyInputList.1"]
     deny_line = next(n for n, line in enumerate(text.splitlines()) if "NoDeletes" in line)  # the line after "{"
-    assert delete.matched[0]["StartPosition"] == {"Line": deny_line, "Column": 5}
+    assert delete.matched[0]["StartPosition"] == {"Line": deny_line, "Column": 6}
     allowed, = simulate(subject, ["s3:GetObject"], None, {"aws:principaltag/team": ["data"]}, None, None)
     assert allowed.decision == "allowed" and allowed.missing == [] and allowed.resource == "*"

@@ -91,9 +91,10 @@ def _applies(policy: Policy, statement: Statement, action: str, resource: str, c
 
 
 def _reference(policy: Policy, statement: Statement) -> dict[str, Any]:
-    reference: dict[str, Any] = {"SourcePolicyId": policy.source_id or policy.name,
-                                 "SourcePolicyType": policy.source_type or ("resource" if policy.kind == "resource"
-                                                                            else "none")}
+    # IAM answers "IAM Policy" as the type of an identity-based policy (inline or managed, of a user, group or
+    # role), outside the documented enum, as recorded against AWS (LocalStack's test_iam.snapshot.json).
+    source_type = "resource" if policy.kind == "resource" else "IAM Policy"
+    reference: dict[str, Any] = {"SourcePolicyId": policy.source_id or policy.name, "SourcePolicyType": source_type}
     if statement.span:
         (line, column), (end_line, end_column) = statement.span
         reference["StartPosition"] = {"Line": line, "Column": column}
@@ -219,9 +220,11 @@ def as_response(results: list[Result]) -> dict[str, Any]:
     """The SimulatePolicyResponse shape (IAM API Reference, EvaluationResult)."""
     evaluation = []
     for r in results:
+        # EvalDecisionDetails {} and AllowedByOrganizations true (no SCPs here) are in every answer AWS gives.
         entry: dict[str, Any] = {"EvalActionName": r.action, "EvalResourceName": r.resource,
-                                 "EvalDecision": r.decision, "MatchedStatements": r.matched,
+                                 "EvalDecision": r.decision, "EvalDecisionDetails": {}, "MatchedStatements": r.matched,
                                  "MissingContextValues": r.missing,
+                                 "OrganizationsDecisionDetail": {"AllowedByOrganizations": True},
                                  "ResourceSpecificResults": [{"EvalResourceName": r.resource,
                                                               "EvalResourceDecision": r.decision,
                                                               "MatchedStatements": r.matched,

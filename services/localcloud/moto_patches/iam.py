@@ -65,3 +65,24 @@ def simulate_custom_policy(self: Any) -> Any:
     from localcloud.iam import simulation
 
     return _simulate(self, simulation.custom_policy)
+
+
+@PATCHES.wrap("moto.iam.responses:IamResponse.create_role", signature="(self)")
+def create_role(original: Any, self: Any) -> Any:
+    """CreateRole checks its trust policy as IAM does (moto checks it only in UpdateAssumeRolePolicy): invalid
+    JSON is IAM's "This policy contains invalid Json" (recorded against AWS, LocalStack's
+    test_create_role_with_malformed_assume_role_policy_document); other faults moto's trust-policy validator's
+    MalformedPolicyDocument. Only requests are checked: moto's own calls (restore, CloudFormation) are not."""
+    import json
+
+    from moto.iam.exceptions import MalformedPolicyDocument
+    from moto.iam.policy_validation import IAMTrustPolicyDocumentValidator
+
+    document = self._get_param("AssumeRolePolicyDocument")
+    if isinstance(document, str):
+        try:
+            json.loads(document)
+        except ValueError:
+            raise MalformedPolicyDocument("This policy contains invalid Json") from None
+        IAMTrustPolicyDocumentValidator(document).validate()
+    return original(self)
