@@ -231,6 +231,54 @@ def test_a_users_keys_are_evaluated_with_its_own_and_its_groups_policies(cloud, 
                                        "dynamodb:DeleteItem"), error
 
 
+def test_deleted_and_inactive_user_keys_are_refused_before_any_policy(cloud, table):
+    """IAM UpdateAccessKey / DeleteAccessKey: the key stops working; AWS answers as each protocol does
+    (UnrecognizedClientException for JSON services, InvalidClientTokenId for query ones)."""
+    name, keys = _user(cloud, _document(ALLOW_ALL))
+    dynamodb, sts = _client(cloud, "dynamodb", keys), _client(cloud, "sts", keys)
+    dynamodb.get_item(TableName=table, Key={"pk": {"S": "a"}})
+    iam = cloud.client("iam")
+    iam.update_access_key(UserName=name, AccessKeyId=keys["AccessKeyId"], Status="Inactive")
+    assert _error(lambda: dynamodb.get_item(TableName=table, Key={"pk": {"S": "a"}}))["Code"] == \
+        "UnrecognizedClientException"
+    iam.update_access_key(UserName=name, AccessKeyId=keys["AccessKeyId"], Status="Active")
+    dynamodb.get_item(TableName=table, Key={"pk": {"S": "a"}})
+    iam.delete_access_key(UserName=name, AccessKeyId=keys["AccessKeyId"])
+    error = _error(lambda: sts.get_caller_identity())
+    assert (error["Code"], error["Message"]) == ("InvalidClientTokenId",
+                                                 "The security token included in the request is invalid.")
+
+
+def test_temporary_credentials_carry_token_keys_and_no_mfa(cloud, table):
+    """AWS global condition keys, aws:MultiFactorAuthPresent: a session's requests carry it as false (and
+    aws:TokenIssueTime); a user's long-term keys carry neither. So a Deny on `Bool` false catches only the
+    session, and `BoolIfExists` false (AWS's "deny without MFA" pattern) catches both."""
+    def deny(operator: str) -> str:
+        return _document(ALLOW_ALL, {"Effect": "Deny", "Action": "dynamodb:GetItem", "Resource": "*",
+                                     "Condition": {operator: {"aws:MultiFactorAuthPresent": "false"}}})
+
+    def get(client):
+        return lambda: client.get_item(TableName=table, Key={"pk": {"S": "a"}})
+
+    for operator, user_allowed in (("Bool", True), ("BoolIfExists", False)):
+        _, arn = _role(cloud, _trust({"AWS": ROOT}), deny(operator))
+        session = _client(cloud, "dynamodb", cloud.client("sts").assume_role(RoleArn=arn, RoleSessionName="mfa")[
+            "Credentials"])
+        assert "explicit deny" in _error(get(session))["Message"], operator
+        _, keys = _user(cloud, deny(operator))
+        user = _client(cloud, "dynamodb", keys)
+        if user_allowed:
+            get(user)()
+        else:
+            assert "explicit deny" in _error(get(user))["Message"], operator
+    _, token_arn = _role(cloud, _trust({"AWS": ROOT}), _document({
+        "Effect": "Allow", "Action": "dynamodb:Query", "Resource": "*",
+        "Condition": {"Null": {"aws:TokenIssueTime": "false"}}}))
+    tokened = _client(cloud, "dynamodb", cloud.client("sts").assume_role(RoleArn=token_arn, RoleSessionName="tok")[
+        "Credentials"])
+    tokened.query(TableName=table, KeyConditionExpression="pk = :k", ExpressionAttributeValues={":k": {"S": "a"}})
+
+
 def test_user_name_variable_scopes_a_prefix(cloud):
     s3 = cloud.client("s3")
     bucket = f"home-{uuid.uuid4().hex[:8]}"
@@ -384,15 +432,25 @@ def test_decisions_are_the_same_through_the_fast_path_and_moto_stack(tmp_path, f
         other.client("s3").put_object(Bucket="data", Key="raw/a", Body=b"a")
         queue = other.client("sqs").create_queue(QueueName="jobs")["QueueUrl"]
         secret = other.client("secretsmanager").create_secret(Name="db", SecretString="pw")["ARN"]
+        other.client("dynamodb").create_table(
+            TableName="items", BillingMode="PAY_PER_REQUEST", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
         _, arn = _role(other, _trust({"AWS": ROOT}), _document(
             {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::data/raw/*"},
             {"Effect": "Allow", "Action": "sqs:Send*", "Resource": "*"},
+            {"Effect": "Allow", "Action": "dynamodb:*Item", "Resource": "*",
+             "Condition": {"ForAllValues:StringEquals": {"dynamodb:Attributes": ["pk"]}}},
+            {"Effect": "Deny", "Action": "dynamodb:DeleteItem", "Resource": "*"},
             {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": secret,
              "Condition": {"StringEquals": {"aws:PrincipalTag/env": "prod"}}}))
         keys = other.client("sts").assume_role(RoleArn=arn, RoleSessionName="fast")["Credentials"]
         s3, sqs, secrets = (_client(other, s, keys) for s in ("s3", "sqs", "secretsmanager"))
         assert s3.get_object(Bucket="data", Key="raw/a")["Body"].read() == b"a"
         assert _error(lambda: s3.put_object(Bucket="data", Key="raw/b", Body=b"b"))["Code"] == "AccessDenied"
+        dynamodb = _client(other, "dynamodb", keys)
+        dynamodb.put_item(TableName="items", Item={"pk": {"S": "a"}})
+        assert "with an explicit deny" in _error(lambda: dynamodb.delete_item(TableName="items", Key={
+            "pk": {"S": "a"}}))["Message"]
         sqs.send_message(QueueUrl=queue, MessageBody="m")
         assert _error(lambda: sqs.receive_message(QueueUrl=queue))["Code"] in ("AccessDenied", "AccessDeniedException")
         error = _error(lambda: secrets.get_secret_value(SecretId="db"))

@@ -180,6 +180,8 @@ def _check(environ: dict[str, Any], access_key: str, describe: Callable[[dict[st
     wait_ready("sts")
     wait_ready("iam")
     subject = subject or principals.subject_for(access_key, account)
+    if subject.invalid_key:
+        return _invalid_key(environ, describe)
     if subject.root and credential_scope(environ)[2] != "sts":  # type: ignore[index]
         return None
     service, operation, body, region = describe(environ)
@@ -213,6 +215,20 @@ def _check(environ: dict[str, Any], access_key: str, describe: Callable[[dict[st
     finally:
         _timing["evaluated"] += 1
         _timing["seconds"] += time.perf_counter() - started
+
+
+def _invalid_key(environ: dict[str, Any], describe: Callable[[dict[str, Any]], Described]) -> Response:
+    """A deleted or inactive IAM user key, refused before any policy as each protocol refuses it (S3
+    InvalidAccessKeyId; query protocols InvalidClientTokenId; JSON protocols UnrecognizedClientException)."""
+    service = describe(environ)[0]
+    if service == "s3":
+        return aws_error(service, 403, "InvalidAccessKeyId",
+                         "The AWS Access Key Id you provided does not exist in our records.")
+    if prefix_of(service) in ("sts", "iam", "sns", "rds"):
+        return aws_error(service, 403, "InvalidClientTokenId", "The security token included in the request is invalid.")
+    status = 403 if prefix_of(service) == "lambda" else 400
+    return aws_error(service, status, "UnrecognizedClientException",
+                     "The security token included in the request is invalid.")
 
 
 def authorize_role(role_arn: str, session_name: str, action: str, resource: str, region: str,

@@ -44,6 +44,9 @@ class Subject:
     context: dict[str, list[str]] = field(default_factory=dict)  # the principal's condition keys
     holder: str = "the account"  # "role R", "user U": who a statement to add belongs to
     arn: str = ""  # the caller's ARN as an AccessDenied message names it
+    # The key was an IAM user's and is deleted or made Inactive: AWS refuses it before any policy is read
+    # (InvalidClientTokenId / UnrecognizedClientException / S3 InvalidAccessKeyId).
+    invalid_key: bool = False
 
 
 _KIND_PHRASE = {"identity": "an identity-based policy", "resource": "a resource-based policy",

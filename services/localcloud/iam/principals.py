@@ -15,6 +15,8 @@ each policy text's compiled form (policy.py).
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime
 from typing import Any
 
 from localcloud.iam.evaluator import Subject
@@ -111,9 +113,14 @@ def _session_subject(account: str, session: Any) -> Subject:
         role_id = role.id
     session_policy = _session_policies(iam, session)
     tags.update(getattr(session, "session_tags", None) or {})  # a session tag wins over the role's own tag
+    # Temporary credentials carry aws:TokenIssueTime and aws:MultiFactorAuthPresent (false: no MFA here);
+    # long-term user keys carry neither ("AWS global condition context keys").
+    issued = getattr(session, "issued_at", None) or time.time()
     context = {
         "aws:principalarn": [role_arn], "aws:principalaccount": [account], "aws:principaltype": ["AssumedRole"],
         "aws:userid": [f"{role_id}:{session.session_name}"], "aws:rolesessionname": [session.session_name],
+        "aws:tokenissuetime": [datetime.fromtimestamp(issued, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")],
+        "aws:multifactorauthpresent": ["false"], "aws:principalisawsservice": ["false"],
         **{f"aws:principaltag/{k.lower()}": [v] for k, v in tags.items()},
     }
     return Subject(Caller(frozenset(names), account), identity, boundary, session_policy, context=context,
@@ -129,7 +136,7 @@ def _user_subject(account: str, iam: Any, user: Any) -> Subject:
                          getattr(user, "permissions_boundary_arn", None))
     context = {
         "aws:principalarn": [user.arn], "aws:principalaccount": [account], "aws:principaltype": ["User"],
-        "aws:userid": [user.id], "aws:username": [user.name],
+        "aws:userid": [user.id], "aws:username": [user.name], "aws:principalisawsservice": ["false"],
         **{f"aws:principaltag/{k.lower()}": [v] for k, v in _tags(user.tags).items()},
     }
     return Subject(Caller(frozenset({user.arn}), account), identity, boundary, context=context,
@@ -180,6 +187,8 @@ def subject_for(access_key: str, account: str) -> Subject:
     from localcloud.moto_adapter import iam_backends
 
     key = (access_key, account)
+    if key in _revoked:
+        return _invalid(account)
     holder = _holders.get(key)
     if holder is None:
         holder = _holder(access_key, account)
@@ -190,9 +199,21 @@ def subject_for(access_key: str, account: str) -> Subject:
         return _session_subject(holder.account_id, holder)
     iam = _partition_backend(iam_backends, account)
     if iam.get_user_from_access_key_id(access_key) is not holder:
-        _holders.pop(key, None)  # the key or its user was deleted
+        _holders.pop(key, None)  # the key or its user was deleted: AWS no longer knows the key
+        if iam.get_user_from_access_key_id(access_key) is None:
+            _revoked.add(key)
+            return _invalid(account)
         return subject_for(access_key, account)
+    if any(k.access_key_id == access_key and k.status != "Active" for k in holder.access_keys):
+        return _invalid(account)  # UpdateAccessKey Status=Inactive
     return _user_subject(account, iam, holder)
+
+
+_revoked: set[tuple[str, str]] = set()  # keys that were an IAM user's until deleted (this run)
+
+
+def _invalid(account: str) -> Subject:
+    return Subject(Caller(frozenset(), account), invalid_key=True)
 
 
 def role_session(role_arn: str, session_name: str) -> Subject:

@@ -9,6 +9,7 @@ They are kept on moto's AssumedRole object, so they are saved and restored with 
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from localcloud.moto_patches.registry import Patches
@@ -35,6 +36,7 @@ def _remember(response: Any, result: Any) -> Any:
     session.session_tags = tags
     session.transitive_tag_keys = [str(k) for k in _members(response, "TransitiveTagKeys")]
     session.policy_arns = [a for a in arns if a and a != "None"]
+    session.issued_at = time.time()  # aws:TokenIssueTime
     return result
 
 
