@@ -279,6 +279,27 @@ def test_temporary_credentials_carry_token_keys_and_no_mfa(cloud, table):
     tokened.query(TableName=table, KeyConditionExpression="pk = :k", ExpressionAttributeValues={":k": {"S": "a"}})
 
 
+def test_a_users_permissions_boundary_caps_its_policies(cloud, table):
+    """Permissions boundaries for IAM entities: a user's boundary (CreateUser PermissionsBoundary,
+    PutUserPermissionsBoundary; moto lacks both) caps its identity policies; deleting it lifts the cap."""
+    iam = cloud.client("iam")
+    boundary = iam.create_policy(PolicyName=f"b-{uuid.uuid4().hex[:8]}", PolicyDocument=_document(
+        {"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": "*"}))["Policy"]["Arn"]
+    name = f"u-{uuid.uuid4().hex[:8]}"
+    iam.create_user(UserName=name, PermissionsBoundary=boundary)
+    assert iam.get_user(UserName=name)["User"]["PermissionsBoundary"]["PermissionsBoundaryArn"] == boundary
+    iam.put_user_policy(UserName=name, PolicyName="all", PolicyDocument=_document(ALLOW_ALL))
+    dynamodb = _client(cloud, "dynamodb", iam.create_access_key(UserName=name)["AccessKey"])
+    dynamodb.get_item(TableName=table, Key={"pk": {"S": "a"}})
+    assert "because no permissions boundary allows the dynamodb:PutItem action" in _error(
+        lambda: dynamodb.put_item(TableName=table, Item={"pk": {"S": "a"}}))["Message"]
+    iam.delete_user_permissions_boundary(UserName=name)
+    dynamodb.put_item(TableName=table, Item={"pk": {"S": "a"}})
+    iam.put_user_permissions_boundary(UserName=name, PermissionsBoundary=boundary)
+    assert _error(lambda: dynamodb.put_item(TableName=table, Item={"pk": {"S": "a"}}))["Code"] == \
+        "AccessDeniedException"
+
+
 def test_user_name_variable_scopes_a_prefix(cloud):
     s3 = cloud.client("s3")
     bucket = f"home-{uuid.uuid4().hex[:8]}"

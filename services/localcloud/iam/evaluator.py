@@ -9,9 +9,13 @@ policy evaluation logic" / "Determining whether a request is allowed or denied w
    is still limited by the role's permissions boundary and session policy.
 3. Otherwise an identity-based policy must allow, and so must the permissions boundary (when there is one)
    and the session policy (when there is one).
-KMS is the exception its guide documents ("Key policies in AWS KMS"): a key's policy must allow, either the
+KMS key policies and IAM role trust policies are the exceptions ("they must explicitly allow access for
+principals"; KMS Developer Guide, "Key policies in AWS KMS"): the resource's policy must allow, either the
 caller directly or the account (the default key policy's `arn:aws:iam::<account>:root` statement, which
-lets IAM policies grant access); without that, no identity-based policy can.
+lets IAM policies grant access); without that, no identity-based policy can - not even the root user's.
+Across accounts ("Cross-account policy evaluation logic") both sides must allow: the resource's policy
+(naming the caller or its account) and the caller's identity-based policies within its boundary.
+Each rule is a row of tests/unit/test_iam_fidelity.py naming the page it comes from.
 """
 
 from __future__ import annotations

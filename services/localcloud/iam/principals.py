@@ -132,8 +132,7 @@ def _user_subject(account: str, iam: Any, user: Any) -> Subject:
     for group in getattr(iam, "groups", {}).values():
         if user in getattr(group, "users", []):
             identity += _identity_policies(group, "group")
-    boundary = _boundary(iam, getattr(user, "permissions_boundary", None) and
-                         getattr(user, "permissions_boundary_arn", None))
+    boundary = _boundary(iam, getattr(user, "permissions_boundary_arn", None))  # moto_patches/iam.py sets it
     context = {
         "aws:principalarn": [user.arn], "aws:principalaccount": [account], "aws:principaltype": ["User"],
         "aws:userid": [user.id], "aws:username": [user.name], "aws:principalisawsservice": ["false"],

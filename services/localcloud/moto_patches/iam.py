@@ -86,3 +86,44 @@ def create_role(original: Any, self: Any) -> Any:
             raise MalformedPolicyDocument("This policy contains invalid Json") from None
         IAMTrustPolicyDocumentValidator(document).validate()
     return original(self)
+
+
+def _set_user_boundary(response: Any, user_name: str, arn: str | None) -> None:
+    from moto.iam.exceptions import IAMException  # what moto's IAM raises for InvalidParameterValue
+
+    backend = response.backend
+    if arn and not backend.policy_arn_regex.match(arn):
+        raise IAMException("InvalidParameterValue", f"Value ({arn}) for parameter PermissionsBoundary is invalid.")
+    user = backend.get_user(user_name)
+    user.permissions_boundary_arn = arn or None
+    # GetUser's PermissionsBoundary member, read from the object by moto's serializer
+    user.permissions_boundary = {"PermissionsBoundaryType": "Policy", "PermissionsBoundaryArn": arn} if arn else None
+
+
+@PATCHES.wrap("moto.iam.responses:IamResponse.create_user", signature="(self)")
+def create_user(original: Any, self: Any) -> Any:
+    """CreateUser's PermissionsBoundary, which moto ignores: a user's boundary caps its identity policies as a
+    role's does (IAM User Guide, "Permissions boundaries for IAM entities")."""
+    result = original(self)
+    boundary = self._get_param("PermissionsBoundary")
+    if boundary:
+        _set_user_boundary(self, self._get_param("UserName"), boundary)
+    return result
+
+
+@PATCHES.add("moto.iam.responses:IamResponse.put_user_permissions_boundary")
+def put_user_permissions_boundary(self: Any) -> Any:
+    """PutUserPermissionsBoundary, which moto lacks."""
+    from moto.core.responses import EmptyResult
+
+    _set_user_boundary(self, self._get_param("UserName"), self._get_param("PermissionsBoundary"))
+    return EmptyResult()
+
+
+@PATCHES.add("moto.iam.responses:IamResponse.delete_user_permissions_boundary")
+def delete_user_permissions_boundary(self: Any) -> Any:
+    """DeleteUserPermissionsBoundary, which moto lacks."""
+    from moto.core.responses import EmptyResult
+
+    _set_user_boundary(self, self._get_param("UserName"), None)
+    return EmptyResult()
