@@ -300,6 +300,26 @@ def test_a_users_permissions_boundary_caps_its_policies(cloud, table):
         "AccessDeniedException"
 
 
+def test_a_missing_key_is_access_denied_without_list_bucket(cloud):
+    """S3 API Reference, GetObject / HeadObject, Permissions: without s3:ListBucket a missing key is 403
+    AccessDenied, with it 404 NoSuchKey; an existing key needs only s3:GetObject."""
+    bucket = f"b-{uuid.uuid4().hex[:8]}"
+    cloud.client("s3").create_bucket(Bucket=bucket)
+    cloud.client("s3").put_object(Bucket=bucket, Key="there", Body=b"x")
+    get_only = _document({"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*"})
+    _, arn = _role(cloud, _trust({"AWS": ROOT}), get_only)
+    s3 = _client(cloud, "s3", cloud.client("sts").assume_role(RoleArn=arn, RoleSessionName="get")["Credentials"])
+    assert s3.get_object(Bucket=bucket, Key="there")["Body"].read() == b"x"
+    error = _error(lambda: s3.get_object(Bucket=bucket, Key="absent"))
+    assert (error["Code"], error["Message"].split(" (localcloud")[0]) == ("AccessDenied", "Access Denied")
+    assert _error(lambda: s3.head_object(Bucket=bucket, Key="absent"))["Code"] == "403"
+    listing = _document({"Effect": "Allow", "Action": "s3:ListBucket", "Resource": f"arn:aws:s3:::{bucket}"})
+    _, lister = _role(cloud, _trust({"AWS": ROOT}), get_only, listing)
+    s3 = _client(cloud, "s3", cloud.client("sts").assume_role(RoleArn=lister, RoleSessionName="list")["Credentials"])
+    assert _error(lambda: s3.get_object(Bucket=bucket, Key="absent"))["Code"] == "NoSuchKey"
+    assert _error(lambda: s3.head_object(Bucket=bucket, Key="absent"))["Code"] == "404"
+
+
 def test_user_name_variable_scopes_a_prefix(cloud):
     s3 = cloud.client("s3")
     bucket = f"home-{uuid.uuid4().hex[:8]}"

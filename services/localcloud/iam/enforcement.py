@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from localcloud.hermetic import LOCAL_ACCESS_KEY_ID
-from localcloud.iam import principals, report, trust
+from localcloud.iam import missing_objects, principals, report, trust
 from localcloud.iam.actions import map_request, prefix_of
 from localcloud.iam.context import request_context
 from localcloud.iam.evaluator import Decision, Subject, evaluate
@@ -210,11 +210,34 @@ def _check(environ: dict[str, Any], access_key: str, describe: Callable[[dict[st
                 if not decision.allowed:
                     return _denied(service, subject, access.action, resource, decision, prefix, mapped.operation,
                                    access_key, access.named)
+        if prefix == "s3" and mapped.operation in missing_objects.READS:
+            refused = _missing_key_refusal(subject, mapped, context, region)
+            if refused is not None:
+                return refused
         report.count("allowed")
         return None
     finally:
         _timing["evaluated"] += 1
         _timing["seconds"] += time.perf_counter() - started
+
+
+def _missing_key_refusal(subject: Subject, mapped: Any, context: dict[str, list[str]], region: str) -> Response | None:
+    """S3 answers a read of a missing key 403 AccessDenied to a caller without s3:ListBucket (missing_objects.py)."""
+    account = subject.caller.account
+    resource = mapped.accesses[0].resources[0]
+
+    def decide(action: str, bucket_arn: str) -> Decision:
+        policy = policy_for("s3", bucket_arn, region, account)
+        return evaluate(subject, action, bucket_arn, TaggedContext(context, lambda: tags_of("s3", bucket_arn, region,
+                                                                                           account)), policy)
+
+    bucket_arn = missing_objects.refused_listing(mapped.operation, resource, account, decide)
+    if bucket_arn is None:
+        return None
+    hint = (f"the key does not exist and {subject.arn} may not s3:ListBucket on {bucket_arn}, so S3 says Access "
+            "Denied rather than NoSuchKey; allow s3:ListBucket on the bucket to get NoSuchKey")
+    log.info("IAM: %s", hint)
+    return aws_error("s3", 403, "AccessDenied", f"Access Denied (localcloud: {hint})")
 
 
 def _invalid_key(environ: dict[str, Any], describe: Callable[[dict[str, Any]], Described]) -> Response:
