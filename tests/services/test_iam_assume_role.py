@@ -407,6 +407,46 @@ def test_simulate_principal_policy_on_a_role(cloud):
     assert with_region["EvaluationResults"][0]["EvalDecision"] == "allowed"
 
 
+@pytest.mark.parametrize("source", ["role", "group", "user"])
+def test_simulate_principal_policy_answers_what_aws_recorded(cloud, source):
+    """The case LocalStack recorded against AWS (test_iam.py::test_simulate_principle_policy, its snapshot):
+    a managed policy allowing s3:PutObject attached to a role, a group or a user; AWS answered PutObject
+    allowed with the statement at columns 41-113 of line 1, typed "IAM Policy", GetObjectVersion implicitDeny,
+    with empty EvalDecisionDetails and AllowedByOrganizations true."""
+    iam = cloud.client("iam")
+    suffix = uuid.uuid4().hex[:8]
+    policy = iam.create_policy(PolicyName=f"put-{suffix}", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": {"Sid": "", "Effect": "Allow", "Action": "s3:PutObject",
+                                               "Resource": "*"}}))["Policy"]["Arn"]
+    if source == "role":
+        arn = iam.create_role(RoleName=f"sim-{suffix}", AssumeRolePolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": {"Sid": "", "Effect": "Allow",
+                                                   "Principal": {"Service": "apigateway.amazonaws.com"},
+                                                   "Action": "sts:AssumeRole"}}))["Role"]["Arn"]
+        iam.attach_role_policy(RoleName=f"sim-{suffix}", PolicyArn=policy)
+    elif source == "group":
+        arn = iam.create_group(GroupName=f"sim-{suffix}")["Group"]["Arn"]
+        iam.attach_group_policy(GroupName=f"sim-{suffix}", PolicyArn=policy)
+    else:
+        arn = iam.create_user(UserName=f"sim-{suffix}")["User"]["Arn"]
+        iam.attach_user_policy(UserName=f"sim-{suffix}", PolicyArn=policy)
+    answer = iam.simulate_principal_policy(PolicySourceArn=arn, ActionNames=["s3:PutObject", "s3:GetObjectVersion"],
+                                           ResourceArns=["arn:aws:s3:::bucket"])
+    statement = {"EndPosition": {"Column": 113, "Line": 1}, "SourcePolicyId": f"put-{suffix}",
+                 "SourcePolicyType": "IAM Policy", "StartPosition": {"Column": 41, "Line": 1}}
+
+    def result(action: str, decision: str, matched: list) -> dict:
+        return {"EvalActionName": action, "EvalDecision": decision, "EvalDecisionDetails": {},
+                "EvalResourceName": "arn:aws:s3:::bucket", "MatchedStatements": matched, "MissingContextValues": [],
+                "OrganizationsDecisionDetail": {"AllowedByOrganizations": True},
+                "ResourceSpecificResults": [{"EvalResourceDecision": decision, "EvalResourceName": "arn:aws:s3:::bucket",
+                                             "MatchedStatements": matched, "MissingContextValues": []}]}
+
+    assert answer["EvaluationResults"] == [result("s3:PutObject", "allowed", [statement]),
+                                           result("s3:GetObjectVersion", "implicitDeny", [])]
+    assert answer["IsTruncated"] is False
+
+
 def test_simulate_custom_policy_and_resource_policy(cloud):
     iam = cloud.client("iam")
     user_arn = iam.create_user(UserName=f"sim-{uuid.uuid4().hex[:8]}")["User"]["Arn"]
