@@ -197,14 +197,17 @@ def _check(environ: dict[str, Any], access_key: str, describe: Callable[[dict[st
                         "(see `localcloud iam report`)", prefix, mapped.operation)
         return None
     context = request_context(environ, region, subject.context, subject.caller.account)
+    subject_reads_tags = _reads_resource_tags(subject)
     try:
         for access in mapped.accesses:
             access_context = {**context, **access.context} if access.context else context
             for resource in access.resources:
                 policy = policy_for(prefix, resource, region, subject.caller.account)
-                tagged = TaggedContext(access_context, lambda r=resource: tags_of(prefix, r, region,
-                                                                                   subject.caller.account))
-                decision = evaluate(subject, access.action, resource, tagged, policy,
+                resource_context = access_context
+                if subject_reads_tags or (policy is not None and policy.reads_resource_tags):
+                    resource_context = TaggedContext(access_context, lambda r=resource: tags_of(
+                        prefix, r, region, subject.caller.account))
+                decision = evaluate(subject, access.action, resource, resource_context, policy,
                                     key_policy_required=resource_policy_required(prefix, access.action, policy),
                                     resource_account=resource_account(resource))
                 if not decision.allowed:
@@ -219,6 +222,12 @@ def _check(environ: dict[str, Any], access_key: str, describe: Callable[[dict[st
     finally:
         _timing["evaluated"] += 1
         _timing["seconds"] += time.perf_counter() - started
+
+
+def _reads_resource_tags(subject: Subject) -> bool:
+    """Whether any of the caller's policies tests a resource tag (then the resource's tags are read)."""
+    return any(p.reads_resource_tags for p in subject.identity) or any(
+        p is not None and p.reads_resource_tags for p in (subject.boundary, subject.session))
 
 
 def _missing_key_refusal(subject: Subject, mapped: Any, context: dict[str, list[str]], region: str) -> Response | None:

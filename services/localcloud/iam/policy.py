@@ -132,6 +132,8 @@ class Policy:
     # aws-managed, user-managed, resource, none); set by whoever gathers the policies (principals.py).
     source_id: str = ""
     source_type: str = ""
+    # Whether a condition or variable reads the resource's tags (resource_tags.py reads them only then).
+    reads_resource_tags: bool = False
 
 
 def _statement(raw: dict[str, Any]) -> Statement:
@@ -177,7 +179,10 @@ def _compiled(text: str, name: str, kind: str, source_id: str, source_type: str)
     if len(spans) == len(statements):
         for statement, span in zip(statements, spans):
             statement.span = span
-    return Policy(name, kind, str(document.get("Version", "2008-10-17")), statements, source_id, source_type)
+    lowered = text.lower()
+    reads_tags = "resourcetag/" in lowered or "existingobjecttag/" in lowered
+    return Policy(name, kind, str(document.get("Version", "2008-10-17")), statements, source_id, source_type,
+                  reads_tags)
 
 
 def compile_policy(document: Any, name: str, kind: str, source_id: str = "", source_type: str = "") -> Policy:

@@ -74,7 +74,8 @@ def _session_policies(iam: Any, session: Any) -> Policy | None:
         return policies[0]
     statements = [statement for policy in policies for statement in policy.statements]
     version = "2012-10-17" if any(p.version == "2012-10-17" for p in policies) else policies[0].version
-    return Policy(f"session policies of {session.arn}", "session", version, statements)
+    return Policy(f"session policies of {session.arn}", "session", version, statements,
+                  reads_resource_tags=any(p.reads_resource_tags for p in policies))
 
 
 def _boundary(iam: Any, arn: str | None) -> Policy | None:
@@ -84,8 +85,7 @@ def _boundary(iam: Any, arn: str | None) -> Policy | None:
         policy = iam.get_policy(arn)
     except Exception:  # noqa: BLE001  a boundary naming a policy that is gone allows nothing
         return Policy(arn, "boundary", "2012-10-17", [])
-    compiled = _managed_policy(policy)
-    return Policy(compiled.name, "boundary", compiled.version, compiled.statements)
+    return _managed_policy(policy, "boundary")  # compiled once as a boundary, not rebuilt per request
 
 
 def _tags(raw: Any) -> dict[str, str]:
@@ -115,16 +115,28 @@ def _session_subject(account: str, session: Any) -> Subject:
     tags.update(getattr(session, "session_tags", None) or {})  # a session tag wins over the role's own tag
     # Temporary credentials carry aws:TokenIssueTime and aws:MultiFactorAuthPresent (false: no MFA here);
     # long-term user keys carry neither ("AWS global condition context keys").
-    issued = getattr(session, "issued_at", None) or time.time()
     context = {
         "aws:principalarn": [role_arn], "aws:principalaccount": [account], "aws:principaltype": ["AssumedRole"],
         "aws:userid": [f"{role_id}:{session.session_name}"], "aws:rolesessionname": [session.session_name],
-        "aws:tokenissuetime": [datetime.fromtimestamp(issued, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")],
+        "aws:tokenissuetime": [_issue_time(session)],
         "aws:multifactorauthpresent": ["false"], "aws:principalisawsservice": ["false"],
         **{f"aws:principaltag/{k.lower()}": [v] for k, v in tags.items()},
     }
     return Subject(Caller(frozenset(names), account), identity, boundary, session_policy, context=context,
                    holder=f"role {role_name}", arn=session.arn)
+
+
+def _issue_time(session: Any) -> str:
+    """aws:TokenIssueTime, formatted once per session."""
+    text = getattr(session, "issued_at_text", None)
+    if text is None:
+        issued = getattr(session, "issued_at", None) or time.time()
+        text = datetime.fromtimestamp(issued, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        try:
+            session.issued_at_text = text
+        except AttributeError:
+            pass
+    return text
 
 
 def _user_subject(account: str, iam: Any, user: Any) -> Subject:
