@@ -320,6 +320,38 @@ def test_a_missing_key_is_access_denied_without_list_bucket(cloud):
     assert _error(lambda: s3.head_object(Bucket=bucket, Key="absent"))["Code"] == "404"
 
 
+def test_iam_calls_and_pass_role_are_evaluated(cloud):
+    """IAM's own API is evaluated like any other (role ARNs with their path), and handing a role to a service
+    is iam:PassRole on it with iam:PassedToService (IAM User Guide, "Grant a user permissions to pass a role
+    to an AWS service"): CreateFunction without it fails with AccessDeniedException naming iam:PassRole."""
+    from localcloud.testing import zip_of
+
+    name, keys = _user(cloud, _document(
+        {"Effect": "Allow", "Action": ["iam:CreateRole", "iam:GetRole"], "Resource": f"arn:aws:iam::{ACCOUNT}:role/app/*"},
+        {"Effect": "Allow", "Action": "lambda:CreateFunction", "Resource": "*"}))
+    iam, lam = _client(cloud, "iam", keys), _client(cloud, "lambda", keys)
+    role = iam.create_role(RoleName=f"fn-{name}", Path="/app/", AssumeRolePolicyDocument=_trust(
+        {"Service": "lambda.amazonaws.com"}))["Role"]["Arn"]
+    assert iam.get_role(RoleName=f"fn-{name}")["Role"]["Arn"] == role  # the path comes from the role itself
+    error = _error(lambda: iam.create_role(RoleName=f"other-{name}", AssumeRolePolicyDocument=_trust(
+        {"Service": "lambda.amazonaws.com"})))
+    assert error["Code"] == "AccessDenied" and f"iam:CreateRole on resource: arn:aws:iam::{ACCOUNT}:role/other-" \
+        in error["Message"], error
+
+    def create():
+        return lam.create_function(FunctionName=f"f-{name}", Runtime="python3.12", Role=role, Handler="h.handler",
+                                   Code={"ZipFile": zip_of("def handler(e, c):\n    return 1\n")})
+
+    error = _error(create)
+    assert error["Message"].startswith(
+        f"User: arn:aws:iam::{ACCOUNT}:user/{name} is not authorized to perform: iam:PassRole on resource: {role} "
+        "because no identity-based policy allows the iam:PassRole action"), error
+    cloud.client("iam").put_user_policy(UserName=name, PolicyName="pass", PolicyDocument=_document(
+        {"Effect": "Allow", "Action": "iam:PassRole", "Resource": role,
+         "Condition": {"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}}}))
+    assert create()["Role"] == role
+
+
 def test_user_name_variable_scopes_a_prefix(cloud):
     s3 = cloud.client("s3")
     bucket = f"home-{uuid.uuid4().hex[:8]}"

@@ -234,7 +234,9 @@ def map_request(service: str, operation: str | None, environ: dict[str, Any], bo
     for operation_name, names, context in reader(operation, params, environ, region, account, body):
         if tags:
             context = {**tags, **context}
-        action = action_name(prefix, operation_name)
+        # "iam:PassRole": an access of another service's action (passing a role to Lambda, Step Functions, ...)
+        action_prefix, _, action_operation = operation_name.rpartition(":")
+        action = action_name(action_prefix or prefix, action_operation)
         if action is None:
             return Mapped(None, operation)
         only = names.pop("_only", None)

@@ -148,6 +148,16 @@ def _logs(operation, params, environ, region, account, body) -> list[Access]:
     return [(operation, {"LogGroupName": group, "LogStreamName": params.get("logStreamName", "")}, {})]
 
 
+def _passing(role_arn: Any, service: str) -> list[Access]:
+    """Handing a role to a service is also iam:PassRole on it (IAM User Guide, "Grant a user permissions to
+    pass a role to an AWS service"), with iam:PassedToService naming the service."""
+    arn = str(role_arn or "")
+    if ":role/" not in arn:
+        return []
+    return [("iam:PassRole", {"RoleNameWithPath": arn.split(":role/", 1)[1], **_arn_names(arn)},
+             {"iam:passedtoservice": [service]})]
+
+
 def _lambda(operation, params, environ, region, account, body) -> list[Access]:
     function = str(params.get("FunctionName", ""))
     names = {}
@@ -155,7 +165,9 @@ def _lambda(operation, params, environ, region, account, body) -> list[Access]:
         names = {"FunctionName": function.split(":")[6], **_arn_names(function)}
     elif function:
         names = {"FunctionName": function.split(":", 1)[0]}
-    return [(operation, names, {})]
+    passed = _passing(params.get("Role"), "lambda.amazonaws.com") \
+        if operation in ("CreateFunction", "UpdateFunctionConfiguration") else []
+    return [(operation, names, {}), *passed]
 
 
 def _states(operation, params, environ, region, account, body) -> list[Access]:
@@ -168,7 +180,9 @@ def _states(operation, params, environ, region, account, body) -> list[Access]:
         names.update({"StateMachineName": parts[6], "ExecutionId": parts[7]})
     elif operation == "CreateStateMachine" and params.get("name"):
         names["StateMachineName"] = params["name"]
-    return [(operation, names, {})]
+    passed = _passing(params.get("roleArn"), "states.amazonaws.com") \
+        if operation in ("CreateStateMachine", "UpdateStateMachine") else []
+    return [(operation, names, {}), *passed]
 
 
 def _events(operation, params, environ, region, account, body) -> list[Access]:
@@ -179,7 +193,9 @@ def _events(operation, params, environ, region, account, body) -> list[Access]:
     names = {"EventBusName": bus.rsplit("/", 1)[-1], **_arn_names(bus)}
     if params.get("Name") or params.get("Rule"):
         names["RuleName"] = params.get("Name") or params.get("Rule")
-    return [(operation, names, {})]
+    passed = [a for t in params.get("Targets") or [] if isinstance(t, dict)
+              for a in _passing(t.get("RoleArn"), "events.amazonaws.com")] if operation == "PutTargets" else []
+    return [(operation, names, {}), *passed]
 
 
 def _glue(operation, params, environ, region, account, body) -> list[Access]:
@@ -250,11 +266,61 @@ def _rds(operation, params, environ, region, account, body) -> list[Access]:
 
 
 def _scheduler(operation, params, environ, region, account, body) -> list[Access]:
+    target = params.get("Target") if isinstance(params.get("Target"), dict) else {}
+    passed = _passing(target.get("RoleArn"), "scheduler.amazonaws.com") \
+        if operation in ("CreateSchedule", "UpdateSchedule") else []
     return [(operation, {"GroupName": params.get("GroupName") or "default", "ScheduleName": params.get("Name", "")},
-             {})]
+             {}), *passed]
+
+
+def _iam_path(kind: str, name: str, params: dict[str, Any], account: str) -> str:
+    """<path without its leading slash><name>: the ...NameWithPath placeholder. The path is the request's
+    (Create*) or the entity's own."""
+    path = str(params.get("Path") or "")
+    if not path:
+        from localcloud.iam.principals import entity_path
+
+        path = entity_path(kind, name, account) or "/"
+    return path.lstrip("/") + name
+
+
+def _iam(operation, params, environ, region, account, body) -> list[Access]:
+    """IAM's own API on its users, groups, roles, policies and instance profiles; iam:PolicyARN and
+    iam:PermissionsBoundary as the service authorization reference lists them."""
+    names: Names = {}
+    context: dict[str, list[str]] = {}
+    for param, kind, placeholder in (("RoleName", "role", "RoleNameWithPath"), ("UserName", "user", "UserNameWithPath"),
+                                     ("GroupName", "group", "GroupNameWithPath"),
+                                     ("InstanceProfileName", "instance-profile", "InstanceProfileNameWithPath")):
+        if params.get(param):
+            names[placeholder] = _iam_path(kind, str(params[param]), params, account)
+    if not params.get("UserName") and operation in ("GetUser", "CreateAccessKey", "ListAccessKeys",
+                                                    "UpdateAccessKey", "DeleteAccessKey", "ListUserPolicies",
+                                                    "ListAttachedUserPolicies", "ListGroupsForUser"):
+        from localcloud.iam.principals import user_of_key
+        from localcloud.server.requests import credential_scope
+
+        scope = credential_scope(environ)
+        user = user_of_key(scope[0], account) if scope else None
+        if user is not None:  # the caller's own user
+            names["UserNameWithPath"] = user.path.lstrip("/") + user.name
+    policy_arn = str(params.get("PolicyArn") or "")
+    if ":policy/" in policy_arn:
+        names.setdefault("PolicyNameWithPath", policy_arn.split(":policy/", 1)[1])
+        names.setdefault("Account", policy_arn.split(":")[4])
+        context["iam:policyarn"] = [policy_arn]
+    elif operation == "CreatePolicy" and params.get("PolicyName"):
+        names["PolicyNameWithPath"] = str(params.get("Path") or "/").lstrip("/") + str(params["PolicyName"])
+    if params.get("PermissionsBoundary"):
+        context["iam:permissionsboundary"] = [str(params["PermissionsBoundary"])]
+    source = str(params.get("PolicySourceArn") or "")
+    for kind, placeholder in (("role", "RoleNameWithPath"), ("user", "UserNameWithPath"), ("group", "GroupNameWithPath")):
+        if f":{kind}/" in source:
+            names.update({placeholder: source.split(f":{kind}/", 1)[1], "_only": kind, **_arn_names(source)})
+    return [(operation, names, context)]
 
 
 READERS = {"s3": _s3, "dynamodb": _dynamodb, "kinesis": _kinesis, "sqs": _sqs, "sns": _sns,
            "secretsmanager": _secretsmanager, "kms": _kms, "logs": _logs, "lambda": _lambda, "states": _states,
            "events": _events, "glue": _glue, "athena": _athena, "ssm": _ssm, "sts": _sts, "rds": _rds,
-           "scheduler": _scheduler}
+           "scheduler": _scheduler, "iam": _iam}

@@ -281,3 +281,26 @@ def entity_subject(arn: str) -> Subject | None:
                        _boundary(iam, role.permissions_boundary_arn), context=context, holder=f"role {role.name}",
                        arn=arn)
     return None
+
+
+def entity_path(kind: str, name: str, account: str) -> str | None:
+    """The path of IAM user, group, role or instance profile `name` ("/" for most), None when there is none."""
+    from localcloud.moto_adapter import iam_backends
+
+    iam = _partition_backend(iam_backends, account)
+    if iam is None:
+        return None
+    try:
+        entity = {"role": iam.get_role, "user": iam.get_user, "group": iam.get_group,
+                  "instance-profile": iam.get_instance_profile}[kind](name)
+    except Exception:  # noqa: BLE001  no such entity: IAM answers NoSuchEntity itself
+        return None
+    return getattr(entity, "path", None) or "/"
+
+
+def user_of_key(access_key: str, account: str) -> Any:
+    """The IAM user an access key belongs to, or None."""
+    from localcloud.moto_adapter import iam_backends
+
+    iam = _partition_backend(iam_backends, account)
+    return iam.get_user_from_access_key_id(access_key) if iam is not None else None
