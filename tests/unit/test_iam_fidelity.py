@@ -23,6 +23,7 @@ import json
 import pytest
 from localcloud.iam.conditions import compile_block
 from localcloud.iam.evaluator import Subject, evaluate
+from localcloud.iam.messages import access_denied
 from localcloud.iam.policy import Caller, compile_policy
 from localcloud.iam.positions import statement_spans
 from localcloud.iam.request_tags import s3_tag_context, tag_context
@@ -360,3 +361,22 @@ def test_simulation_reports_matched_statements_and_missing_context():
     assert delete.matched[0]["StartPosition"] == {"Line": deny_line, "Column": 6}
     allowed, = simulate(subject, ["s3:GetObject"], None, {"aws:principaltag/team": ["data"]}, None, None)
     assert allowed.decision == "allowed" and allowed.missing == [] and allowed.resource == "*"
+
+
+# -- the AccessDenied text per service (messages.py cites the services' real answers) --------------------------
+@pytest.mark.parametrize(("prefix", "action", "resource", "named", "shown_action", "shown_resource"), [
+    ("dynamodb", "dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:1:table/t", None, "dynamodb:PutItem",
+     "arn:aws:dynamodb:us-east-1:1:table/t"),
+    ("s3", "s3:GetObject", "arn:aws:s3:::b/k", None, "s3:GetObject", '"arn:aws:s3:::b/k"'),
+    ("sqs", "sqs:SendMessage", QUEUE, None, "sqs:sendmessage", QUEUE),
+    ("sns", "sns:Publish", "arn:aws:sns:us-east-1:1:t", None, "SNS:Publish", "arn:aws:sns:us-east-1:1:t"),
+    ("secretsmanager", "secretsmanager:GetSecretValue", "arn:aws:secretsmanager:us-east-1:1:secret:db-AbCdEf", "db",
+     "secretsmanager:GetSecretValue", "db"),
+    ("secretsmanager", "secretsmanager:ListSecrets", "*", None, "secretsmanager:ListSecrets", None),
+])
+def test_access_denied_message_per_service(prefix, action, resource, named, shown_action, shown_resource):
+    reason = f"because no identity-based policy allows the {action} action"
+    on = f" on resource: {shown_resource}" if shown_resource else ""
+    assert access_denied(prefix, SESSION, action, resource, reason, named) == (
+        f"User: {SESSION} is not authorized to perform: {shown_action}{on} because no identity-based policy allows "
+        f"the {shown_action} action")

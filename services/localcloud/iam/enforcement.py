@@ -203,13 +203,15 @@ def _check(environ: dict[str, Any], access_key: str, describe: Callable[[dict[st
             access_context = {**context, **access.context} if access.context else context
             for resource in access.resources:
                 policy = policy_for(prefix, resource, region, subject.caller.account)
-                resource_context = access_context
+                resource_context, owner = access_context, resource_account(resource)
+                if owner and owner != subject.caller.account:
+                    resource_context = {**access_context, "aws:resourceaccount": [owner]}
                 if subject_reads_tags or (policy is not None and policy.reads_resource_tags):
-                    resource_context = TaggedContext(access_context, lambda r=resource: tags_of(
+                    resource_context = TaggedContext(resource_context, lambda r=resource: tags_of(
                         prefix, r, region, subject.caller.account))
                 decision = evaluate(subject, access.action, resource, resource_context, policy,
                                     key_policy_required=resource_policy_required(prefix, access.action, policy),
-                                    resource_account=resource_account(resource))
+                                    resource_account=owner)
                 if not decision.allowed:
                     return _denied(service, subject, access.action, resource, decision, prefix, mapped.operation,
                                    access_key, access.named)
