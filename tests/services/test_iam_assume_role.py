@@ -352,6 +352,30 @@ def test_iam_calls_and_pass_role_are_evaluated(cloud):
     assert create()["Role"] == role
 
 
+def test_dynamodb_leading_keys_scope_a_tenant(cloud, table):
+    """DynamoDB Developer Guide, fine-grained access control: ForAllValues:StringEquals on dynamodb:LeadingKeys
+    (the partition key values a request touches) with a policy variable keeps a session to its own items."""
+    _, arn = _role(cloud, _trust({"AWS": ROOT}, "sts:AssumeRole", "sts:TagSession"), _document({
+        "Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query",
+                                      "dynamodb:BatchWriteItem"],
+        "Resource": "*", "Condition": {"ForAllValues:StringEquals": {
+            "dynamodb:LeadingKeys": ["${aws:PrincipalTag/tenant}"]}}}))
+    keys = cloud.client("sts").assume_role(RoleArn=arn, RoleSessionName="tenant", Tags=[
+        {"Key": "tenant", "Value": "t1"}])["Credentials"]
+    dynamodb = _client(cloud, "dynamodb", keys)
+    dynamodb.put_item(TableName=table, Item={"pk": {"S": "t1"}, "v": {"S": "mine"}})
+    dynamodb.get_item(TableName=table, Key={"pk": {"S": "t1"}})
+    dynamodb.query(TableName=table, KeyConditionExpression="#p = :k", ExpressionAttributeNames={"#p": "pk"},
+                   ExpressionAttributeValues={":k": {"S": "t1"}})
+    for call in (lambda: dynamodb.get_item(TableName=table, Key={"pk": {"S": "t2"}}),
+                 lambda: dynamodb.put_item(TableName=table, Item={"pk": {"S": "t2"}}),
+                 lambda: dynamodb.query(TableName=table, KeyConditionExpression="pk = :k",
+                                        ExpressionAttributeValues={":k": {"S": "t2"}}),
+                 lambda: dynamodb.batch_write_item(RequestItems={table: [
+                     {"PutRequest": {"Item": {"pk": {"S": "t1"}}}}, {"PutRequest": {"Item": {"pk": {"S": "t2"}}}}]})):
+        assert _error(call)["Code"] == "AccessDeniedException"
+
+
 def test_user_name_variable_scopes_a_prefix(cloud):
     s3 = cloud.client("s3")
     bucket = f"home-{uuid.uuid4().hex[:8]}"

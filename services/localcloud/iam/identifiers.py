@@ -57,8 +57,11 @@ def _s3(operation: str, params: dict[str, Any], environ: dict[str, Any], region:
 
 def _dynamodb(operation: str, params: dict[str, Any], environ: dict[str, Any], region: str, account: str,
               body: bytes) -> list[Access]:
+    from localcloud.iam.dynamodb_keys import condition_keys
+
     if operation in ("BatchGetItem", "BatchWriteItem"):
-        return [(operation, {"TableName": t}, {}) for t in params.get("RequestItems", {})]
+        return [(operation, {"TableName": t}, condition_keys(operation, params, t, region, account))
+                for t in params.get("RequestItems", {})]
     if operation in ("TransactWriteItems", "TransactGetItems"):
         kinds = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem", "ConditionCheck":
                  "ConditionCheckItem", "Get": "GetItem"}
@@ -75,9 +78,14 @@ def _dynamodb(operation: str, params: dict[str, Any], environ: dict[str, Any], r
     if "/stream/" in stream:
         table_part, label = stream.split(":table/", 1)[1].split("/stream/", 1)
         names.update({"TableName": table_part, "StreamLabel": label, **_arn_names(stream)})
+    keys = condition_keys(operation, params, names["TableName"], names.get("Region", region),
+                          names.get("Account", account)) if operation in _ITEM_OPERATIONS else {}
     if operation in ("Query", "Scan") and params.get("IndexName"):
-        return [(operation, {**names, "IndexName": params["IndexName"], "_only": "index"}, {})]
-    return [(operation, names, {})]
+        return [(operation, {**names, "IndexName": params["IndexName"], "_only": "index"}, keys)]
+    return [(operation, names, keys)]
+
+
+_ITEM_OPERATIONS = {"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "Scan"}
 
 
 def _kinesis(operation, params, environ, region, account, body) -> list[Access]:
