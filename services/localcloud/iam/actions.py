@@ -74,6 +74,8 @@ class Access:
     resources: list[str]  # ARNs; ["*"] for actions without a resource type
     context: dict[str, list[str]] = field(default_factory=dict)  # service condition keys of this access
     named: str | None = None  # the resource as the request named it, where the service's message shows that
+    # service condition keys that cost a state lookup (DynamoDB's dynamodb:LeadingKeys): computed on demand
+    lazy_context: Any = None
 
 
 @dataclass
@@ -241,8 +243,9 @@ def map_request(service: str, operation: str | None, environ: dict[str, Any], bo
             return Mapped(None, operation)
         only = names.pop("_only", None)
         named = names.pop("_named", None)
+        lazy = names.pop("_lazy", None)
         resources = resources_for(action, names, region, account, only)
         if resources is None:
             return Mapped(None, operation)
-        accesses.append(Access(action, resources, context, named))
+        accesses.append(Access(action, resources, context, named, lazy))
     return Mapped(accesses, operation)

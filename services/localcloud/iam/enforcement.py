@@ -28,7 +28,7 @@ from localcloud.iam.resource_policies import (
     resource_account,
     resource_policy_required,
 )
-from localcloud.iam.resource_tags import TaggedContext, tags_of
+from localcloud.iam.resource_tags import TAG_MARKERS, LazyContext, TaggedContext, tags_of
 from localcloud.server.errors import aws_error
 from localcloud.server.readiness import NotReady
 from localcloud.server.requests import credential_scope, read_body
@@ -198,6 +198,7 @@ def _check(environ: dict[str, Any], access_key: str, describe: Callable[[dict[st
         return None
     context = request_context(environ, region, subject.context, subject.caller.account)
     subject_reads_tags = _reads_resource_tags(subject)
+    subject_reads_dynamodb = _reads_dynamodb_keys(subject)
     try:
         for access in mapped.accesses:
             access_context = {**context, **access.context} if access.context else context
@@ -206,9 +207,14 @@ def _check(environ: dict[str, Any], access_key: str, describe: Callable[[dict[st
                 resource_context, owner = access_context, resource_account(resource)
                 if owner and owner != subject.caller.account:
                     resource_context = {**access_context, "aws:resourceaccount": [owner]}
+                # keys that cost a state lookup are computed only when a policy in play tests them
+                loaders: list = []
                 if subject_reads_tags or (policy is not None and policy.reads_resource_tags):
-                    resource_context = TaggedContext(resource_context, lambda r=resource: tags_of(
-                        prefix, r, region, subject.caller.account))
+                    loaders.append((TAG_MARKERS, lambda r=resource: tags_of(prefix, r, region, subject.caller.account)))
+                if access.lazy_context is not None and subject_reads_dynamodb:
+                    loaders.append((("dynamodb:",), access.lazy_context))
+                if loaders:
+                    resource_context = LazyContext(resource_context, loaders)
                 decision = evaluate(subject, access.action, resource, resource_context, policy,
                                     key_policy_required=resource_policy_required(prefix, access.action, policy),
                                     resource_account=owner)
@@ -230,6 +236,11 @@ def _reads_resource_tags(subject: Subject) -> bool:
     """Whether any of the caller's policies tests a resource tag (then the resource's tags are read)."""
     return any(p.reads_resource_tags for p in subject.identity) or any(
         p is not None and p.reads_resource_tags for p in (subject.boundary, subject.session))
+
+
+def _reads_dynamodb_keys(subject: Subject) -> bool:
+    return any(p.reads_dynamodb_keys for p in subject.identity) or any(
+        p is not None and p.reads_dynamodb_keys for p in (subject.boundary, subject.session))
 
 
 def _missing_key_refusal(subject: Subject, mapped: Any, context: dict[str, list[str]], region: str) -> Response | None:

@@ -59,8 +59,12 @@ def _dynamodb(operation: str, params: dict[str, Any], environ: dict[str, Any], r
               body: bytes) -> list[Access]:
     from localcloud.iam.dynamodb_keys import condition_keys
 
+    def lazily(operation_name: str, table_name: str, table_region: str, table_account: str) -> Any:
+        # computed only when a condition asks for a dynamodb: key (enforcement.py): it reads the key schema
+        return lambda: condition_keys(operation_name, params, table_name, table_region, table_account)
+
     if operation in ("BatchGetItem", "BatchWriteItem"):
-        return [(operation, {"TableName": t}, condition_keys(operation, params, t, region, account))
+        return [(operation, {"TableName": t, "_lazy": lazily(operation, t, region, account)}, {})
                 for t in params.get("RequestItems", {})]
     if operation in ("TransactWriteItems", "TransactGetItems"):
         kinds = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem", "ConditionCheck":
@@ -78,11 +82,11 @@ def _dynamodb(operation: str, params: dict[str, Any], environ: dict[str, Any], r
     if "/stream/" in stream:
         table_part, label = stream.split(":table/", 1)[1].split("/stream/", 1)
         names.update({"TableName": table_part, "StreamLabel": label, **_arn_names(stream)})
-    keys = condition_keys(operation, params, names["TableName"], names.get("Region", region),
-                          names.get("Account", account)) if operation in _ITEM_OPERATIONS else {}
+    if operation in _ITEM_OPERATIONS:
+        names["_lazy"] = lazily(operation, names["TableName"], names.get("Region", region), names.get("Account", account))
     if operation in ("Query", "Scan") and params.get("IndexName"):
-        return [(operation, {**names, "IndexName": params["IndexName"], "_only": "index"}, keys)]
-    return [(operation, names, keys)]
+        return [(operation, {**names, "IndexName": params["IndexName"], "_only": "index"}, {})]
+    return [(operation, names, {})]
 
 
 _ITEM_OPERATIONS = {"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "Scan"}

@@ -132,8 +132,10 @@ class Policy:
     # aws-managed, user-managed, resource, none); set by whoever gathers the policies (principals.py).
     source_id: str = ""
     source_type: str = ""
-    # Whether a condition or variable reads the resource's tags (resource_tags.py reads them only then).
+    # Whether a condition or variable reads the resource's tags (resource_tags.py reads them only then), and
+    # whether a condition reads DynamoDB's fine-grained keys (dynamodb_keys.py computes them only then).
     reads_resource_tags: bool = False
+    reads_dynamodb_keys: bool = False
 
 
 def _statement(raw: dict[str, Any]) -> Statement:
@@ -181,8 +183,9 @@ def _compiled(text: str, name: str, kind: str, source_id: str, source_type: str)
             statement.span = span
     lowered = text.lower()
     reads_tags = "resourcetag/" in lowered or "existingobjecttag/" in lowered
+    reads_dynamodb = any(c.key.startswith("dynamodb:") for s in statements for c in s.conditions)
     return Policy(name, kind, str(document.get("Version", "2008-10-17")), statements, source_id, source_type,
-                  reads_tags)
+                  reads_tags, reads_dynamodb)
 
 
 def compile_policy(document: Any, name: str, kind: str, source_id: str = "", source_type: str = "") -> Policy:

@@ -75,7 +75,8 @@ def _session_policies(iam: Any, session: Any) -> Policy | None:
     statements = [statement for policy in policies for statement in policy.statements]
     version = "2012-10-17" if any(p.version == "2012-10-17" for p in policies) else policies[0].version
     return Policy(f"session policies of {session.arn}", "session", version, statements,
-                  reads_resource_tags=any(p.reads_resource_tags for p in policies))
+                  reads_resource_tags=any(p.reads_resource_tags for p in policies),
+                  reads_dynamodb_keys=any(p.reads_dynamodb_keys for p in policies))
 
 
 def _boundary(iam: Any, arn: str | None) -> Policy | None:

@@ -135,30 +135,46 @@ def tags_of(prefix: str, resource: str, region: str, account: str) -> Context:
         return {}
 
 
-class TaggedContext(dict):
-    """A request context that reads the resource's tags the first time a condition asks for a tag key."""
+Loader = tuple[tuple[str, ...], Callable[[], Context]]  # (key markers, what computes those keys)
 
-    __slots__ = ("_load",)
 
-    def __init__(self, base: Context, load: Callable[[], Context]) -> None:
+class LazyContext(dict):
+    """A request context that computes some keys the first time a condition or variable asks for one: each
+    loader runs once, when a key containing one of its markers is looked up."""
+
+    __slots__ = ("_loaders",)
+
+    def __init__(self, base: Context, loaders: list[Loader]) -> None:
         super().__init__(base)
-        self._load: Callable[[], Context] | None = load
+        self._loaders = loaders
 
-    def _tags(self, key: str) -> None:
-        if self._load is not None and any(marker in key for marker in _TAG_KEYS):
-            load, self._load = self._load, None
-            for name, values in load().items():
-                self.setdefault(name, values)
+    def _fill(self, key: str) -> None:
+        if not self._loaders:
+            return
+        for loader in list(self._loaders):
+            markers, load = loader
+            if any(marker in key for marker in markers):
+                self._loaders.remove(loader)
+                for name, values in load().items():
+                    self.setdefault(name, values)
 
     def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
-        self._tags(key)
+        self._fill(key)
         return dict.get(self, key, default)
 
     def __contains__(self, key: object) -> bool:
         if isinstance(key, str):
-            self._tags(key)
+            self._fill(key)
         return dict.__contains__(self, key)
 
     def __getitem__(self, key: str) -> Any:
-        self._tags(key)
+        self._fill(key)
         return dict.__getitem__(self, key)
+
+
+def TaggedContext(base: Context, load: Callable[[], Context]) -> LazyContext:
+    """A request context that reads the resource's tags the first time a condition asks for a tag key."""
+    return LazyContext(base, [(_TAG_KEYS, load)])
+
+
+TAG_MARKERS = _TAG_KEYS

@@ -77,7 +77,7 @@ def _boundary_of(policies: list[Policy]) -> Policy | None:
         return None
     statements = [s for p in policies for s in p.statements]
     return Policy(policies[0].name, "boundary", policies[0].version, statements, policies[0].source_id, "none",
-                  any(p.reads_resource_tags for p in policies))
+                  any(p.reads_resource_tags for p in policies), any(p.reads_dynamodb_keys for p in policies))
 
 
 def _relevant(policy: Policy, statement: Statement, action: str, resource: str, caller: Caller | None,
