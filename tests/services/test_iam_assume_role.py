@@ -596,3 +596,80 @@ def test_decisions_are_the_same_through_the_fast_path_and_moto_stack(tmp_path, f
         assert (error["Code"], error["Message"].split(" because")[0]) == ("AccessDeniedException", expected)
     finally:
         other.stop()
+
+
+def test_resource_tags_of_each_service(cloud):
+    """aws:ResourceTag/<key> read from each service's own tags (resource_tags.py): a tagged resource is allowed,
+    its untagged twin denied - SQS, SNS, Lambda, Secrets Manager, KMS, Kinesis, S3 buckets and objects."""
+    from localcloud.testing import Functions
+
+    suffix = uuid.uuid4().hex[:8]
+    sqs, sns, secrets, kms, kinesis, s3 = (cloud.client(s) for s in ("sqs", "sns", "secretsmanager", "kms", "kinesis",
+                                                                      "s3"))
+    made = {}
+    for tagged in (True, False):
+        tag = "data" if tagged else "ops"
+        queue = sqs.create_queue(QueueName=f"q-{tag}-{suffix}", tags={"team": tag})["QueueUrl"]
+        topic = sns.create_topic(Name=f"t-{tag}-{suffix}", Tags=[{"Key": "team", "Value": tag}])["TopicArn"]
+        secret = secrets.create_secret(Name=f"s-{tag}-{suffix}", SecretString="x",
+                                       Tags=[{"Key": "team", "Value": tag}])["ARN"]
+        key = kms.create_key(Tags=[{"TagKey": "team", "TagValue": tag}])["KeyMetadata"]["KeyId"]
+        stream = f"k-{tag}-{suffix}"
+        kinesis.create_stream(StreamName=stream, ShardCount=1, Tags={"team": tag})
+        bucket = f"b-{tag}-{suffix}"
+        s3.create_bucket(Bucket=bucket)
+        s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": [{"Key": "team", "Value": tag}]})
+        s3.put_object(Bucket=bucket, Key="k", Body=b"x", Tagging=f"team={tag}")
+        functions = Functions(cloud)
+        function = functions.create("def handler(e, c):\n    return 1\n", Tags={"team": tag})
+        made[tagged] = (queue, topic, secret, key, stream, bucket, function)
+    _, arn = _role(cloud, _trust({"AWS": ROOT}), _document(
+        {"Effect": "Allow", "Action": ["sqs:GetQueueAttributes", "sns:GetTopicAttributes", "lambda:GetFunction",
+                                       "secretsmanager:DescribeSecret", "kms:DescribeKey", "kinesis:DescribeStreamSummary",
+                                       "s3:GetBucketTagging"],
+         "Resource": "*", "Condition": {"StringEquals": {"aws:ResourceTag/team": "data"}}},
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
+         "Condition": {"StringEquals": {"s3:ExistingObjectTag/team": "data"}}}))
+    keys = cloud.client("sts").assume_role(RoleArn=arn, RoleSessionName="tagged")["Credentials"]
+    c = {s: _client(cloud, s, keys) for s in ("sqs", "sns", "lambda", "secretsmanager", "kms", "kinesis", "s3")}
+
+    def calls(queue, topic, secret, key, stream, bucket, function):
+        return {"sqs": lambda: c["sqs"].get_queue_attributes(QueueUrl=queue, AttributeNames=["All"]),
+                "sns": lambda: c["sns"].get_topic_attributes(TopicArn=topic),
+                "lambda": lambda: c["lambda"].get_function(FunctionName=function),
+                "secretsmanager": lambda: c["secretsmanager"].describe_secret(SecretId=secret),
+                "kms": lambda: c["kms"].describe_key(KeyId=key),
+                "kinesis": lambda: c["kinesis"].describe_stream_summary(StreamName=stream),
+                "s3 bucket": lambda: c["s3"].get_bucket_tagging(Bucket=bucket),
+                "s3 object": lambda: c["s3"].get_object(Bucket=bucket, Key="k")}
+
+    for service, call in calls(*made[True]).items():
+        call()  # tagged team=data: allowed
+    for service, call in calls(*made[False]).items():
+        assert _error(call)["Code"] in ("AccessDenied", "AccessDeniedException", "AuthorizationError"), service
+
+
+def test_simulate_with_a_boundary_input_and_context_entries(cloud):
+    """SimulateCustomPolicy: PermissionsBoundaryPolicyInputList caps PolicyInputList; ContextEntries feed the
+    conditions (a date against aws:CurrentTime, an IP against aws:SourceIp)."""
+    iam = cloud.client("iam")
+    policy = _document({"Effect": "Allow", "Action": "s3:*", "Resource": "*",
+                        "Condition": {"DateLessThan": {"aws:CurrentTime": "2030-01-01T00:00:00Z"},
+                                      "IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}})
+    boundary = _document({"Effect": "Allow", "Action": "s3:Get*", "Resource": "*"})
+
+    def decide(action: str, now: str, ip: str) -> dict:
+        return iam.simulate_custom_policy(
+            PolicyInputList=[policy], PermissionsBoundaryPolicyInputList=[boundary], ActionNames=[action],
+            ContextEntries=[{"ContextKeyName": "aws:CurrentTime", "ContextKeyValues": [now], "ContextKeyType": "date"},
+                            {"ContextKeyName": "aws:SourceIp", "ContextKeyValues": [ip], "ContextKeyType": "ip"}],
+        )["EvaluationResults"][0]
+
+    allowed = decide("s3:GetObject", "2026-12-01T10:00:00Z", "10.1.2.3")
+    assert (allowed["EvalDecision"], allowed["PermissionsBoundaryDecisionDetail"]) == (
+        "allowed", {"AllowedByPermissionsBoundary": True})
+    capped = decide("s3:PutObject", "2026-12-01T10:00:00Z", "10.1.2.3")
+    assert (capped["EvalDecision"], capped["PermissionsBoundaryDecisionDetail"]) == (
+        "implicitDeny", {"AllowedByPermissionsBoundary": False})
+    assert decide("s3:GetObject", "2031-01-01T00:00:00Z", "10.1.2.3")["EvalDecision"] == "implicitDeny"
+    assert decide("s3:GetObject", "2026-12-01T10:00:00Z", "192.168.1.1")["EvalDecision"] == "implicitDeny"
