@@ -306,7 +306,8 @@ def _decide(subject: Subject, action: str, resource: str, region: str, operation
     context = {**request_context({}, region, subject.context, subject.caller.account), **(extra_context or {})}
     policy = policy_for(prefix, resource, region, subject.caller.account)
     decision = evaluate(subject, action, resource, context, policy,
-                        key_policy_required=prefix in KEY_POLICY_REQUIRED and policy is not None)
+                        key_policy_required=resource_policy_required(prefix, action, policy),
+                        resource_account=resource_account(resource))
     if decision.allowed:
         report.count("allowed")
         return None
