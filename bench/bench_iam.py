@@ -43,6 +43,7 @@ def _setup() -> str:
     iam.attach_role_policy("arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole", "orders-api")
     s3 = s3_backends[ACCOUNT]["aws"]
     s3.create_bucket("data", REGION)
+    s3.put_object("data", "raw/a.csv", b"a,b\n")  # an existing key: a missing one also asks for s3:ListBucket
     s3.put_bucket_policy("data", json.dumps({"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/orders-api"},
          "Action": "s3:GetObject", "Resource": "arn:aws:s3:::data/*"}]}).encode())
@@ -81,6 +82,8 @@ def main() -> None:
                                       ("dynamodb", "PutItem")),
         "s3 GetObject (bucket policy)": (_environ(key, "s3", None, None, "/data/raw/a.csv", "GET"),
                                          ("s3", "GetObject")),
+        "s3 GetObject of a missing key (+ s3:ListBucket)": (_environ(key, "s3", None, None, "/data/raw/none.csv",
+                                                                      "GET"), ("s3", "GetObject")),
         "root keys (not evaluated)": (_environ("test", "dynamodb", "DynamoDB_20120810.PutItem",
                                                {"TableName": "customers", "Item": {}}), ("dynamodb", "PutItem")),
     }

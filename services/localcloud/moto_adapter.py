@@ -44,6 +44,7 @@ NAMES: dict[str, tuple[str, str]] = {
     "LimitedSizeDict": ("moto.dynamodb.models.dynamo_type", "LimitedSizeDict"),  # restore loads items unchecked
     "EventPattern": ("moto.events.models", "EventPattern"),  # ESM filter criteria use EventBridge's grammar
     "IAMBackend": ("moto.iam.models", "IAMBackend"),
+    "iam_policy_validator": ("moto.iam.policy_validation", "IAMPolicyDocumentValidator"),  # simulator inputs
     "MasterUserSecret": ("moto.rds.models", "MasterUserSecret"),
     "MetricDatum": ("moto.cloudwatch.models", "MetricDatum"),
     "MotoRandom": ("moto.moto_api._internal.moto_random", "MotoRandom"),  # journal replay draws moto's ids
@@ -54,6 +55,7 @@ NAMES: dict[str, tuple[str, str]] = {
     "unix_time": ("moto.core.utils", "unix_time"),  # DynamoDB's CreationDateTime on the wire (TableId seed)
     # exceptions
     "QueueDoesNotExist": ("moto.sqs.exceptions", "QueueDoesNotExist"),
+    "MalformedPolicyDocument": ("moto.iam.exceptions", "MalformedPolicyDocument"),
     # moto's HTTP layer (server/moto_backend.py routes requests through it)
     "DEFAULT_SERVICE_REGION": ("moto.moto_server.werkzeug_app", "DEFAULT_SERVICE_REGION"),
     "DomainDispatcherApplication": ("moto.moto_server.werkzeug_app", "DomainDispatcherApplication"),

@@ -269,8 +269,11 @@ def test_athena_query_by_a_role_needs_its_glue_and_s3_permissions(cloud):
                               "SerdeInfo": {"SerializationLibrary": "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe",
                                             "Parameters": {"field.delim": ","}}}})
     role = f"analyst-{tag}"
-    role_arn = iam.create_role(RoleName=role, AssumeRolePolicyDocument=trust_policy("lambda.amazonaws.com"))[
-        "Role"]["Arn"]
+    # The test assumes the role with the local (root) keys: its trust policy must name the account for that,
+    # as on AWS (the trust policy decides AssumeRole: test_iam_assume_role.py).
+    account_trust = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "sts:AssumeRole"}]})
+    role_arn = iam.create_role(RoleName=role, AssumeRolePolicyDocument=account_trust)["Role"]["Arn"]
     statements = [{"Effect": "Allow", "Action": ["athena:StartQueryExecution", "athena:GetQueryExecution"],
                    "Resource": f"arn:aws:athena:us-east-1:{ACCOUNT}:workgroup/primary"}]
 

@@ -8,7 +8,7 @@ import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from localcloud.testing import wait_for, zip_of
+from localcloud.testing import trust_policy, wait_for, zip_of
 
 
 def _health(cloud, path: str) -> dict:
@@ -110,7 +110,8 @@ def test_state_survives_a_restart(fresh_cloud):
                        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
                        BillingMode="PAY_PER_REQUEST")
     table.put_item(TableName="kept", Item={"pk": {"S": "1"}})
-    role = fresh_cloud.client("iam").create_role(RoleName="kept", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    role = fresh_cloud.client("iam").create_role(RoleName="kept", AssumeRolePolicyDocument=trust_policy())[
+        "Role"]["Arn"]
     fresh_cloud.client("lambda").create_function(
         FunctionName="kept", Runtime="python3.11", Role=role, Handler="handler.handler",
         Code={"ZipFile": zip_of("def handler(event, context):\n    return {'echo': event}\n")})

@@ -11,6 +11,11 @@ The modules, in the order a request meets them:
   resource_policies.py  bucket, queue, topic, function, key and secret policies, read from the API state
   enforcement.py  the one hook into the request path; modes enforce/report/off; the AWS-shaped error
   report.py       decisions for `localcloud iam report`, the delivery trace and the function's log
+  trust.py        AssumeRole*: the role's trust policy decides; web identity callers
+  simulation.py   iam:SimulatePrincipalPolicy / SimulateCustomPolicy on the same evaluator (positions.py)
+  messages.py     the AccessDenied text as each service writes it
+  request_tags.py, resource_tags.py   aws:RequestTag / aws:TagKeys and aws:ResourceTag condition keys
+  validation.py   policy documents checked as IAM checks them
 
 See docs/iam.md for the decisions and their sources.
 """

@@ -73,6 +73,9 @@ class Access:
     action: str  # "dynamodb:PutItem"
     resources: list[str]  # ARNs; ["*"] for actions without a resource type
     context: dict[str, list[str]] = field(default_factory=dict)  # service condition keys of this access
+    named: str | None = None  # the resource as the request named it, where the service's message shows that
+    # service condition keys that cost a state lookup (DynamoDB's dynamodb:LeadingKeys): computed on demand
+    lazy_context: Any = None
 
 
 @dataclass
@@ -226,14 +229,23 @@ def map_request(service: str, operation: str | None, environ: dict[str, Any], bo
         # The same method and URI: botocore tells the copies by their x-amz-copy-source header.
         operation = "PutObject" if operation == "CopyObject" else "UploadPart"
     params = parameters(service, operation, environ, body)
+    from localcloud.iam.request_tags import s3_tag_context, tag_context
+
+    tags = s3_tag_context(operation, environ, body) if prefix == "s3" else tag_context(params)
     accesses = []
     for operation_name, names, context in reader(operation, params, environ, region, account, body):
-        action = action_name(prefix, operation_name)
+        if tags:
+            context = {**tags, **context}
+        # "iam:PassRole": an access of another service's action (passing a role to Lambda, Step Functions, ...)
+        action_prefix, _, action_operation = operation_name.rpartition(":")
+        action = action_name(action_prefix or prefix, action_operation)
         if action is None:
             return Mapped(None, operation)
         only = names.pop("_only", None)
+        named = names.pop("_named", None)
+        lazy = names.pop("_lazy", None)
         resources = resources_for(action, names, region, account, only)
         if resources is None:
             return Mapped(None, operation)
-        accesses.append(Access(action, resources, context))
+        accesses.append(Access(action, resources, context, named, lazy))
     return Mapped(accesses, operation)

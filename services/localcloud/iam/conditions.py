@@ -185,6 +185,7 @@ class Condition:
         "if_exists",
         "is_null",
         "key",
+        "name",
         "negated",
         "operator",
         "qualifier",
@@ -195,6 +196,7 @@ class Condition:
 
     def __init__(self, operator: str, key: str, values: Any) -> None:
         self.operator = operator
+        self.name = key  # as the policy spells it (the simulator's MissingContextValues)
         self.key = key.lower()
         self.values = _as_list(values)
         name = operator.lower()

@@ -17,14 +17,21 @@ from collections.abc import Callable
 from typing import Any
 
 from localcloud.hermetic import LOCAL_ACCESS_KEY_ID
-from localcloud.iam import principals, report
+from localcloud.iam import missing_objects, principals, report, trust
 from localcloud.iam.actions import map_request, prefix_of
 from localcloud.iam.context import request_context
 from localcloud.iam.evaluator import Decision, Subject, evaluate
-from localcloud.iam.resource_policies import KEY_POLICY_REQUIRED, policy_for
+from localcloud.iam.messages import access_denied
+from localcloud.iam.resource_policies import (
+    TRUST_POLICY_ACTIONS,
+    policy_for,
+    resource_account,
+    resource_policy_required,
+)
+from localcloud.iam.resource_tags import TAG_MARKERS, LazyContext, TaggedContext, tags_of
 from localcloud.server.errors import aws_error
 from localcloud.server.readiness import NotReady
-from localcloud.server.requests import credential_scope
+from localcloud.server.requests import credential_scope, read_body
 
 log = logging.getLogger("localcloud.iam")
 
@@ -81,6 +88,11 @@ def _fix(subject: Subject, action: str, resource: str, decision: Decision, prefi
         place = f"the permissions boundary {decision.deciding_policy}"
     elif "session policy" in decision.reason:
         place = f"the session policy passed to AssumeRole ({decision.deciding_policy})"
+    elif "resource-based policy" in decision.reason and action in TRUST_POLICY_ACTIONS:
+        principal = subject.context.get("aws:principalarn", [subject.arn])[0]
+        kind = "Federated" if action == "sts:AssumeRoleWithWebIdentity" else "AWS"
+        statement = {"Effect": "Allow", "Principal": {kind: principal}, "Action": action}  # no Resource in trust
+        place = f"the trust policy (AssumeRolePolicyDocument) of {resource}"
     elif "resource-based policy" in decision.reason:
         principal = subject.context.get("aws:principalarn", [subject.arn])[0]
         statement = {"Effect": "Allow", "Principal": {"AWS": principal}, "Action": action, "Resource": "*"}
@@ -102,12 +114,14 @@ def _tell_function(access_key: str, line: str) -> None:
 
 
 def _denied(service: str, subject: Subject, action: str, resource: str, decision: Decision, prefix: str,
-            operation: str, access_key: str) -> Response | None:
+            operation: str, access_key: str, named: str | None = None) -> Response | None:
     fix, statement, place = _fix(subject, action, resource, decision, prefix)
-    on = f" on resource: {resource}" if resource != "*" else ""
     deciding = f": {decision.deciding_policy}" if decision.explicit and decision.deciding_policy.startswith("arn:") \
         else ""
-    message = f"User: {subject.arn} is not authorized to perform: {action}{on} {decision.reason}{deciding}"
+    message = trust.denial_message(action, subject.arn, resource) or \
+        access_denied(prefix, subject.arn, action, resource, decision.reason, named) + deciding
+    if action in TRUST_POLICY_ACTIONS:
+        fix = f"{decision.reason.removeprefix('because ')}: {fix}"
     hint = f"{fix}: {json.dumps(statement)}" if statement else fix
     enforced = _mode is Mode.ENFORCE
     denial = report.Denial(subject.arn, action, resource, decision.reason, decision.deciding_policy, fix,
@@ -133,10 +147,23 @@ def check(environ: dict[str, Any], describe: Callable[[dict[str, Any]], Describe
     if _mode is Mode.OFF:
         return None
     scope = credential_scope(environ)
-    if scope is None or scope[0] == LOCAL_ACCESS_KEY_ID:
-        return None  # unsigned (browser pages, health) or the local root keys
+    if scope is None:
+        # Unsigned (browser pages, health), except STS AssumeRoleWithWebIdentity: its trust policy decides.
+        if environ.get("REQUEST_METHOD") not in ("POST", "GET") or "wsgi.input" not in environ:
+            return None
+        body = read_body(environ) if environ.get("REQUEST_METHOD") == "POST" else b""
+        if not trust.is_web_identity_request(environ, body):
+            return None
+        params = trust.web_identity_params(environ, body)
+        role_account = str(params.get("RoleArn", "")).split(":")[4:5] or [account]
+        subject = trust.web_identity_subject(params, role_account[0] or account)
+        access_key = ""
+    elif scope[0] == LOCAL_ACCESS_KEY_ID and scope[2] != "sts":
+        return None  # the local root keys: not evaluated (their AssumeRole calls are: the trust policy decides)
+    else:
+        subject, access_key = None, scope[0]
     try:
-        return _check(environ, scope[0], describe, wait_ready, account)
+        return _check(environ, access_key, describe, wait_ready, account, subject)
     except NotReady as exc:
         return aws_error("unknown", 503, "ServiceUnavailable", str(exc))
     except Exception as exc:  # a policy AWS would have refused at Put*Policy, or a bug: fail closed, say so
@@ -148,38 +175,105 @@ def check(environ: dict[str, Any], describe: Callable[[dict[str, Any]], Describe
 
 
 def _check(environ: dict[str, Any], access_key: str, describe: Callable[[dict[str, Any]], Described],
-           wait_ready: Callable[[str], None], account: str) -> Response | None:
+           wait_ready: Callable[[str], None], account: str, subject: Subject | None = None) -> Response | None:
     started = time.perf_counter()
     wait_ready("sts")
     wait_ready("iam")
-    subject = principals.subject_for(access_key, account)
-    if subject.root:
+    subject = subject or principals.subject_for(access_key, account)
+    if subject.invalid_key:
+        return _invalid_key(environ, describe)
+    if subject.root and credential_scope(environ)[2] != "sts":  # type: ignore[index]
         return None
     service, operation, body, region = describe(environ)
     wait_ready(service)
     mapped = map_request(service, operation, environ, body, region, subject.caller.account)
     prefix = prefix_of(service)
+    if subject.root and (mapped.accesses is None or not any(a.action in TRUST_POLICY_ACTIONS
+                                                                for a in mapped.accesses)):
+        return None  # the root user's other STS calls (GetCallerIdentity, GetSessionToken) need no policy
     if mapped.accesses is None:
         if report.unmapped(prefix, mapped.operation):
             log.warning("IAM: %s:%s has no action mapping in localcloud yet; allowed without evaluation "
                         "(see `localcloud iam report`)", prefix, mapped.operation)
         return None
     context = request_context(environ, region, subject.context, subject.caller.account)
+    subject_reads_tags = _reads_resource_tags(subject)
+    subject_reads_dynamodb = _reads_dynamodb_keys(subject)
     try:
         for access in mapped.accesses:
             access_context = {**context, **access.context} if access.context else context
             for resource in access.resources:
                 policy = policy_for(prefix, resource, region, subject.caller.account)
-                decision = evaluate(subject, access.action, resource, access_context, policy,
-                                    key_policy_required=prefix in KEY_POLICY_REQUIRED and policy is not None)
+                resource_context, owner = access_context, resource_account(resource)
+                if owner and owner != subject.caller.account:
+                    resource_context = {**access_context, "aws:resourceaccount": [owner]}
+                # keys that cost a state lookup are computed only when a policy in play tests them
+                loaders: list = []
+                if subject_reads_tags or (policy is not None and policy.reads_resource_tags):
+                    loaders.append((TAG_MARKERS, lambda r=resource: tags_of(prefix, r, region, subject.caller.account)))
+                if access.lazy_context is not None and subject_reads_dynamodb:
+                    loaders.append((("dynamodb:",), access.lazy_context))
+                if loaders:
+                    resource_context = LazyContext(resource_context, loaders)
+                decision = evaluate(subject, access.action, resource, resource_context, policy,
+                                    key_policy_required=resource_policy_required(prefix, access.action, policy),
+                                    resource_account=owner)
                 if not decision.allowed:
                     return _denied(service, subject, access.action, resource, decision, prefix, mapped.operation,
-                                   access_key)
+                                   access_key, access.named)
+        if prefix == "s3" and mapped.operation in missing_objects.READS:
+            refused = _missing_key_refusal(subject, mapped, context, region)
+            if refused is not None:
+                return refused
         report.count("allowed")
         return None
     finally:
         _timing["evaluated"] += 1
         _timing["seconds"] += time.perf_counter() - started
+
+
+def _reads_resource_tags(subject: Subject) -> bool:
+    """Whether any of the caller's policies tests a resource tag (then the resource's tags are read)."""
+    return any(p.reads_resource_tags for p in subject.identity) or any(
+        p is not None and p.reads_resource_tags for p in (subject.boundary, subject.session))
+
+
+def _reads_dynamodb_keys(subject: Subject) -> bool:
+    return any(p.reads_dynamodb_keys for p in subject.identity) or any(
+        p is not None and p.reads_dynamodb_keys for p in (subject.boundary, subject.session))
+
+
+def _missing_key_refusal(subject: Subject, mapped: Any, context: dict[str, list[str]], region: str) -> Response | None:
+    """S3 answers a read of a missing key 403 AccessDenied to a caller without s3:ListBucket (missing_objects.py)."""
+    account = subject.caller.account
+    resource = mapped.accesses[0].resources[0]
+
+    def decide(action: str, bucket_arn: str) -> Decision:
+        policy = policy_for("s3", bucket_arn, region, account)
+        return evaluate(subject, action, bucket_arn, TaggedContext(context, lambda: tags_of("s3", bucket_arn, region,
+                                                                                           account)), policy)
+
+    bucket_arn = missing_objects.refused_listing(mapped.operation, resource, account, decide)
+    if bucket_arn is None:
+        return None
+    hint = (f"the key does not exist and {subject.arn} may not s3:ListBucket on {bucket_arn}, so S3 says Access "
+            "Denied rather than NoSuchKey; allow s3:ListBucket on the bucket to get NoSuchKey")
+    log.info("IAM: %s", hint)
+    return aws_error("s3", 403, "AccessDenied", f"Access Denied (localcloud: {hint})")
+
+
+def _invalid_key(environ: dict[str, Any], describe: Callable[[dict[str, Any]], Described]) -> Response:
+    """A deleted or inactive IAM user key, refused before any policy as each protocol refuses it (S3
+    InvalidAccessKeyId; query protocols InvalidClientTokenId; JSON protocols UnrecognizedClientException)."""
+    service = describe(environ)[0]
+    if service == "s3":
+        return aws_error(service, 403, "InvalidAccessKeyId",
+                         "The AWS Access Key Id you provided does not exist in our records.")
+    if prefix_of(service) in ("sts", "iam", "sns", "rds"):
+        return aws_error(service, 403, "InvalidClientTokenId", "The security token included in the request is invalid.")
+    status = 403 if prefix_of(service) == "lambda" else 400
+    return aws_error(service, status, "UnrecognizedClientException",
+                     "The security token included in the request is invalid.")
 
 
 def authorize_role(role_arn: str, session_name: str, action: str, resource: str, region: str,
@@ -212,7 +306,8 @@ def _decide(subject: Subject, action: str, resource: str, region: str, operation
     context = {**request_context({}, region, subject.context, subject.caller.account), **(extra_context or {})}
     policy = policy_for(prefix, resource, region, subject.caller.account)
     decision = evaluate(subject, action, resource, context, policy,
-                        key_policy_required=prefix in KEY_POLICY_REQUIRED and policy is not None)
+                        key_policy_required=resource_policy_required(prefix, action, policy),
+                        resource_account=resource_account(resource))
     if decision.allowed:
         report.count("allowed")
         return None

@@ -9,9 +9,13 @@ policy evaluation logic" / "Determining whether a request is allowed or denied w
    is still limited by the role's permissions boundary and session policy.
 3. Otherwise an identity-based policy must allow, and so must the permissions boundary (when there is one)
    and the session policy (when there is one).
-KMS is the exception its guide documents ("Key policies in AWS KMS"): a key's policy must allow, either the
+KMS key policies and IAM role trust policies are the exceptions ("they must explicitly allow access for
+principals"; KMS Developer Guide, "Key policies in AWS KMS"): the resource's policy must allow, either the
 caller directly or the account (the default key policy's `arn:aws:iam::<account>:root` statement, which
-lets IAM policies grant access); without that, no identity-based policy can.
+lets IAM policies grant access); without that, no identity-based policy can - not even the root user's.
+Across accounts ("Cross-account policy evaluation logic") both sides must allow: the resource's policy
+(naming the caller or its account) and the caller's identity-based policies within its boundary.
+Each rule is a row of tests/unit/test_iam_fidelity.py naming the page it comes from.
 """
 
 from __future__ import annotations
@@ -44,6 +48,9 @@ class Subject:
     context: dict[str, list[str]] = field(default_factory=dict)  # the principal's condition keys
     holder: str = "the account"  # "role R", "user U": who a statement to add belongs to
     arn: str = ""  # the caller's ARN as an AccessDenied message names it
+    # The key was an IAM user's and is deleted or made Inactive: AWS refuses it before any policy is read
+    # (InvalidClientTokenId / UnrecognizedClientException / S3 InvalidAccessKeyId).
+    invalid_key: bool = False
 
 
 _KIND_PHRASE = {"identity": "an identity-based policy", "resource": "a resource-based policy",
@@ -63,7 +70,11 @@ def _account_names(account: str) -> frozenset[str]:
 
 
 def evaluate(subject: Subject, action: str, resource: str, context: Context,
-             resource_policy: Policy | None = None, *, key_policy_required: bool = False) -> Decision:
+             resource_policy: Policy | None = None, *, key_policy_required: bool = False,
+             resource_account: str | None = None) -> Decision:
+    """AWS's decision for one action on one resource. `key_policy_required`: the resource's own policy must
+    allow (KMS key policies, IAM role trust policies). `resource_account`: the account that owns the
+    resource, when it is known to differ from the caller's (cross-account evaluation)."""
     caller = subject.caller
     # Identity-style policies have no Principal element; resource policies are matched against the caller.
     scoped: list[tuple[Policy, Caller | None]] = [(p, caller) for p in subject.identity]
@@ -85,10 +96,23 @@ def evaluate(subject: Subject, action: str, resource: str, context: Context,
             return Decision(False, f"with an explicit deny in {_KIND_PHRASE[policy.kind]}", policy.name, hit.sid,
                             explicit=True)
 
-    if subject.root:
+    cross_account = bool(resource_account) and resource_account != caller.account and caller.service is None
+    if subject.root and not key_policy_required and not cross_account:
         return Decision(True, "the account's root user")
 
     # 2. resource-based policy
+    no_resource_grant = Decision(False, f"because no resource-based policy allows the {action} action")
+    if cross_account:
+        # "Cross-account policy evaluation logic": the resource's account must allow the principal (or its
+        # account) in a resource-based policy AND the principal's account must allow it in identity-based
+        # policies (within the boundary and session policy); either alone is not enough.
+        grant = _matching(resource_policy, "Allow", action, resource, account_caller, context) \
+            if resource_policy else None
+        if grant is None:
+            return no_resource_grant
+        if subject.root:
+            return Decision(True, "allowed by a resource-based policy", resource_policy.name, grant.sid)
+        return _identity_decision(subject, action, resource, context)
     direct = _matching(resource_policy, "Allow", action, resource, caller, context) if resource_policy else None
     if direct is not None and not _names_only_account(direct, caller):
         names_role_only = caller.service is None and _names_role_not_session(direct, caller)
@@ -97,17 +121,26 @@ def evaluate(subject: Subject, action: str, resource: str, context: Context,
         limits = _limits(subject, action, resource, context)
         return limits or Decision(True, "allowed by a resource-based policy", resource_policy.name, direct.sid)
     if caller.service is not None:
-        return Decision(False, "because no resource-based policy allows the " + action + " action")
+        return no_resource_grant
     if key_policy_required:
+        # KMS key policies and role trust policies must allow: naming the account delegates to the
+        # identity-based policies, naming nobody leaves them powerless ("IAM role trust policies and KMS key
+        # policies are exceptions ... they must explicitly allow access for principals").
         account_grant = (_matching(resource_policy, "Allow", action, resource, Caller(_account_names(caller.account),
                                                                                        caller.account), context)
                          if resource_policy else None)
         if account_grant is None:
-            return Decision(False, f"because no resource-based policy allows the {action} action")
+            return no_resource_grant
+        if subject.root:  # the root user's identity permissions are everything
+            return Decision(True, "allowed by a resource-based policy", resource_policy.name, account_grant.sid)
 
     # 3. identity-based policies, then the boundary and session policy
+    return _identity_decision(subject, action, resource, context)
+
+
+def _identity_decision(subject: Subject, action: str, resource: str, context: Context) -> Decision:
     allow = next(((p, s) for p in subject.identity
-                  if (s := _matching(p, "Allow", action, resource, caller, context)) is not None), None)
+                  if (s := _matching(p, "Allow", action, resource, subject.caller, context)) is not None), None)
     if allow is None:
         return Decision(False, f"because no identity-based policy allows the {action} action")
     limits = _limits(subject, action, resource, context)

@@ -57,8 +57,15 @@ def _s3(operation: str, params: dict[str, Any], environ: dict[str, Any], region:
 
 def _dynamodb(operation: str, params: dict[str, Any], environ: dict[str, Any], region: str, account: str,
               body: bytes) -> list[Access]:
+    from localcloud.iam.dynamodb_keys import condition_keys
+
+    def lazily(operation_name: str, table_name: str, table_region: str, table_account: str) -> Any:
+        # computed only when a condition asks for a dynamodb: key (enforcement.py): it reads the key schema
+        return lambda: condition_keys(operation_name, params, table_name, table_region, table_account)
+
     if operation in ("BatchGetItem", "BatchWriteItem"):
-        return [(operation, {"TableName": t}, {}) for t in params.get("RequestItems", {})]
+        return [(operation, {"TableName": t, "_lazy": lazily(operation, t, region, account)}, {})
+                for t in params.get("RequestItems", {})]
     if operation in ("TransactWriteItems", "TransactGetItems"):
         kinds = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem", "ConditionCheck":
                  "ConditionCheckItem", "Get": "GetItem"}
@@ -75,9 +82,14 @@ def _dynamodb(operation: str, params: dict[str, Any], environ: dict[str, Any], r
     if "/stream/" in stream:
         table_part, label = stream.split(":table/", 1)[1].split("/stream/", 1)
         names.update({"TableName": table_part, "StreamLabel": label, **_arn_names(stream)})
+    if operation in _ITEM_OPERATIONS:
+        names["_lazy"] = lazily(operation, names["TableName"], names.get("Region", region), names.get("Account", account))
     if operation in ("Query", "Scan") and params.get("IndexName"):
         return [(operation, {**names, "IndexName": params["IndexName"], "_only": "index"}, {})]
     return [(operation, names, {})]
+
+
+_ITEM_OPERATIONS = {"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "Scan"}
 
 
 def _kinesis(operation, params, environ, region, account, body) -> list[Access]:
@@ -113,6 +125,8 @@ def _secretsmanager(operation, params, environ, region, account, body) -> list[A
     secret = params.get("SecretId") or params.get("Name") or ""
     arn = secret_arn(secret, region, account) if secret else ""
     names = {"SecretId": arn.split(":secret:", 1)[1], **_arn_names(arn)} if ":secret:" in arn else {}
+    if names and secret:
+        names["_named"] = str(secret)  # AccessDenied names the secret as the request did
     return [(operation, names, {})]
 
 
@@ -146,6 +160,16 @@ def _logs(operation, params, environ, region, account, body) -> list[Access]:
     return [(operation, {"LogGroupName": group, "LogStreamName": params.get("logStreamName", "")}, {})]
 
 
+def _passing(role_arn: Any, service: str) -> list[Access]:
+    """Handing a role to a service is also iam:PassRole on it (IAM User Guide, "Grant a user permissions to
+    pass a role to an AWS service"), with iam:PassedToService naming the service."""
+    arn = str(role_arn or "")
+    if ":role/" not in arn:
+        return []
+    return [("iam:PassRole", {"RoleNameWithPath": arn.split(":role/", 1)[1], **_arn_names(arn)},
+             {"iam:passedtoservice": [service]})]
+
+
 def _lambda(operation, params, environ, region, account, body) -> list[Access]:
     function = str(params.get("FunctionName", ""))
     names = {}
@@ -153,7 +177,9 @@ def _lambda(operation, params, environ, region, account, body) -> list[Access]:
         names = {"FunctionName": function.split(":")[6], **_arn_names(function)}
     elif function:
         names = {"FunctionName": function.split(":", 1)[0]}
-    return [(operation, names, {})]
+    passed = _passing(params.get("Role"), "lambda.amazonaws.com") \
+        if operation in ("CreateFunction", "UpdateFunctionConfiguration") else []
+    return [(operation, names, {}), *passed]
 
 
 def _states(operation, params, environ, region, account, body) -> list[Access]:
@@ -166,7 +192,9 @@ def _states(operation, params, environ, region, account, body) -> list[Access]:
         names.update({"StateMachineName": parts[6], "ExecutionId": parts[7]})
     elif operation == "CreateStateMachine" and params.get("name"):
         names["StateMachineName"] = params["name"]
-    return [(operation, names, {})]
+    passed = _passing(params.get("roleArn"), "states.amazonaws.com") \
+        if operation in ("CreateStateMachine", "UpdateStateMachine") else []
+    return [(operation, names, {}), *passed]
 
 
 def _events(operation, params, environ, region, account, body) -> list[Access]:
@@ -177,7 +205,9 @@ def _events(operation, params, environ, region, account, body) -> list[Access]:
     names = {"EventBusName": bus.rsplit("/", 1)[-1], **_arn_names(bus)}
     if params.get("Name") or params.get("Rule"):
         names["RuleName"] = params.get("Name") or params.get("Rule")
-    return [(operation, names, {})]
+    passed = [a for t in params.get("Targets") or [] if isinstance(t, dict)
+              for a in _passing(t.get("RoleArn"), "events.amazonaws.com")] if operation == "PutTargets" else []
+    return [(operation, names, {}), *passed]
 
 
 def _glue(operation, params, environ, region, account, body) -> list[Access]:
@@ -218,9 +248,29 @@ def _ssm(operation, params, environ, region, account, body) -> list[Access]:
 
 
 def _sts(operation, params, environ, region, account, body) -> list[Access]:
+    """AssumeRole* on the role, with the STS condition keys trust policies test (STS "Actions, resources,
+    and condition keys": sts:ExternalId, sts:RoleSessionName, sts:SourceIdentity, sts:TransitiveTagKeys);
+    passing session tags is also sts:TagSession on the role ("Passing session tags in AWS STS": the trust
+    policy must allow sts:TagSession)."""
+    from localcloud.iam.request_tags import tag_context
+
     arn = params.get("RoleArn", "")
     path = arn.split(":role/", 1)[1] if ":role/" in arn else ""
-    return [(operation, {"RoleNameWithPath": path, **_arn_names(arn)}, {})]
+    names = {"RoleNameWithPath": path, **_arn_names(arn)}
+    context: dict[str, list[str]] = {}
+    for param, key in (("ExternalId", "sts:externalid"), ("RoleSessionName", "sts:rolesessionname"),
+                       ("SourceIdentity", "sts:sourceidentity")):
+        if params.get(param):
+            context[key] = [str(params[param])]
+    transitive = [str(v) for k, v in params.items() if k.startswith("TransitiveTagKeys.member.")]
+    if transitive:
+        context["sts:transitivetagkeys"] = transitive
+    accesses = [(operation, names, context)]
+    if operation == "AssumeRole" and tag_context(params):
+        accesses.append(("TagSession", dict(names), context))
+    if operation == "AssumeRole" and params.get("SourceIdentity"):
+        accesses.append(("SetSourceIdentity", dict(names), context))
+    return accesses
 
 
 def _rds(operation, params, environ, region, account, body) -> list[Access]:
@@ -228,11 +278,61 @@ def _rds(operation, params, environ, region, account, body) -> list[Access]:
 
 
 def _scheduler(operation, params, environ, region, account, body) -> list[Access]:
+    target = params.get("Target") if isinstance(params.get("Target"), dict) else {}
+    passed = _passing(target.get("RoleArn"), "scheduler.amazonaws.com") \
+        if operation in ("CreateSchedule", "UpdateSchedule") else []
     return [(operation, {"GroupName": params.get("GroupName") or "default", "ScheduleName": params.get("Name", "")},
-             {})]
+             {}), *passed]
+
+
+def _iam_path(kind: str, name: str, params: dict[str, Any], account: str) -> str:
+    """<path without its leading slash><name>: the ...NameWithPath placeholder. The path is the request's
+    (Create*) or the entity's own."""
+    path = str(params.get("Path") or "")
+    if not path:
+        from localcloud.iam.principals import entity_path
+
+        path = entity_path(kind, name, account) or "/"
+    return path.lstrip("/") + name
+
+
+def _iam(operation, params, environ, region, account, body) -> list[Access]:
+    """IAM's own API on its users, groups, roles, policies and instance profiles; iam:PolicyARN and
+    iam:PermissionsBoundary as the service authorization reference lists them."""
+    names: Names = {}
+    context: dict[str, list[str]] = {}
+    for param, kind, placeholder in (("RoleName", "role", "RoleNameWithPath"), ("UserName", "user", "UserNameWithPath"),
+                                     ("GroupName", "group", "GroupNameWithPath"),
+                                     ("InstanceProfileName", "instance-profile", "InstanceProfileNameWithPath")):
+        if params.get(param):
+            names[placeholder] = _iam_path(kind, str(params[param]), params, account)
+    if not params.get("UserName") and operation in ("GetUser", "CreateAccessKey", "ListAccessKeys",
+                                                    "UpdateAccessKey", "DeleteAccessKey", "ListUserPolicies",
+                                                    "ListAttachedUserPolicies", "ListGroupsForUser"):
+        from localcloud.iam.principals import user_of_key
+        from localcloud.server.requests import credential_scope
+
+        scope = credential_scope(environ)
+        user = user_of_key(scope[0], account) if scope else None
+        if user is not None:  # the caller's own user
+            names["UserNameWithPath"] = user.path.lstrip("/") + user.name
+    policy_arn = str(params.get("PolicyArn") or "")
+    if ":policy/" in policy_arn:
+        names.setdefault("PolicyNameWithPath", policy_arn.split(":policy/", 1)[1])
+        names.setdefault("Account", policy_arn.split(":")[4])
+        context["iam:policyarn"] = [policy_arn]
+    elif operation == "CreatePolicy" and params.get("PolicyName"):
+        names["PolicyNameWithPath"] = str(params.get("Path") or "/").lstrip("/") + str(params["PolicyName"])
+    if params.get("PermissionsBoundary"):
+        context["iam:permissionsboundary"] = [str(params["PermissionsBoundary"])]
+    source = str(params.get("PolicySourceArn") or "")
+    for kind, placeholder in (("role", "RoleNameWithPath"), ("user", "UserNameWithPath"), ("group", "GroupNameWithPath")):
+        if f":{kind}/" in source:
+            names.update({placeholder: source.split(f":{kind}/", 1)[1], "_only": kind, **_arn_names(source)})
+    return [(operation, names, context)]
 
 
 READERS = {"s3": _s3, "dynamodb": _dynamodb, "kinesis": _kinesis, "sqs": _sqs, "sns": _sns,
            "secretsmanager": _secretsmanager, "kms": _kms, "logs": _logs, "lambda": _lambda, "states": _states,
            "events": _events, "glue": _glue, "athena": _athena, "ssm": _ssm, "sts": _sts, "rds": _rds,
-           "scheduler": _scheduler}
+           "scheduler": _scheduler, "iam": _iam}

@@ -49,7 +49,7 @@ def _principal_values(principal: Any) -> tuple[bool, frozenset[str], frozenset[s
     if isinstance(principal, dict):
         for kind, values in principal.items():
             for value in _as_list(values):
-                if kind == "AWS":
+                if kind in ("AWS", "Federated"):  # a web identity caller goes by its provider's name
                     aws.add(str(value))
                 elif kind == "Service":
                     services.add(str(value))
@@ -70,6 +70,9 @@ class Statement:
     not_principal: tuple[bool, frozenset[str], frozenset[str]] | None
     conditions: list[Condition]
     raw: dict[str, Any] = field(repr=False)
+    # ((line, column), (line, column)) of the statement in the policy text, 1-based: what
+    # iam:SimulatePrincipalPolicy reports as a matched statement's StartPosition / EndPosition
+    span: tuple[tuple[int, int], tuple[int, int]] | None = None
 
     def matches_action(self, action: str) -> bool:
         if self.actions is not None:
@@ -125,6 +128,14 @@ class Policy:
     kind: str  # "identity" | "resource" | "boundary" | "session"
     version: str
     statements: list[Statement]
+    # What the IAM policy simulator calls it (SourcePolicyId / SourcePolicyType: user, group, role,
+    # aws-managed, user-managed, resource, none); set by whoever gathers the policies (principals.py).
+    source_id: str = ""
+    source_type: str = ""
+    # Whether a condition or variable reads the resource's tags (resource_tags.py reads them only then), and
+    # whether a condition reads DynamoDB's fine-grained keys (dynamodb_keys.py computes them only then).
+    reads_resource_tags: bool = False
+    reads_dynamodb_keys: bool = False
 
 
 def _statement(raw: dict[str, Any]) -> Statement:
@@ -161,13 +172,24 @@ def parse_document(document: Any) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=2048)
-def _compiled(text: str, name: str, kind: str) -> Policy:
+def _compiled(text: str, name: str, kind: str, source_id: str, source_type: str) -> Policy:
+    from localcloud.iam.positions import statement_spans
+
     document = parse_document(text)
     statements = [_statement(s) for s in _as_list(document.get("Statement")) if isinstance(s, dict)]
-    return Policy(name, kind, str(document.get("Version", "2008-10-17")), statements)
+    spans = statement_spans(text) if text.lstrip().startswith(("{", "%7B", "%7b")) else []
+    if len(spans) == len(statements):
+        for statement, span in zip(statements, spans):
+            statement.span = span
+    lowered = text.lower()
+    reads_tags = "resourcetag/" in lowered or "existingobjecttag/" in lowered
+    reads_dynamodb = any(c.key.startswith("dynamodb:") for s in statements for c in s.conditions)
+    return Policy(name, kind, str(document.get("Version", "2008-10-17")), statements, source_id, source_type,
+                  reads_tags, reads_dynamodb)
 
 
-def compile_policy(document: Any, name: str, kind: str) -> Policy:
-    """A compiled policy; the same text compiles once (a role's policies are read on every request)."""
+def compile_policy(document: Any, name: str, kind: str, source_id: str = "", source_type: str = "") -> Policy:
+    """A compiled policy; the same text compiles once (a role's policies are read on every request).
+    `source_id` / `source_type`: what the policy simulator calls it (SourcePolicyId, SourcePolicyType)."""
     text = document if isinstance(document, str) else json.dumps(document, sort_keys=True)
-    return _compiled(text, name, kind)
+    return _compiled(text, name, kind, source_id, source_type)

@@ -106,8 +106,36 @@ def _secretsmanager(arn: str, region: str, account: str) -> str | None:
     return getattr(secret, "policy", None) if secret is not None else None
 
 
-_READERS = {"s3": _s3, "sqs": _sqs, "sns": _sns, "lambda": _lambda, "kms": _kms, "secretsmanager": _secretsmanager}
+def _trust(arn: str, region: str, account: str) -> str | None:
+    """A role's trust policy: the resource-based policy of sts:AssumeRole* and sts:TagSession on it."""
+    from localcloud.iam.principals import role_by_arn
+
+    role = role_by_arn(arn)
+    return role.assume_role_policy_document if role is not None else None
+
+
+_READERS = {"s3": _s3, "sqs": _sqs, "sns": _sns, "lambda": _lambda, "kms": _kms, "secretsmanager": _secretsmanager,
+            "sts": _trust}
 KEY_POLICY_REQUIRED = {"kms"}  # the key policy must allow (directly, or the account so IAM policies count)
+# STS actions on a role that its trust policy must allow, even within the account and even for a caller
+# with AdministratorAccess ("IAM role trust policies and KMS key policies are exceptions to this logic,
+# because they must explicitly allow access for principals", Policy evaluation logic).
+TRUST_POLICY_ACTIONS = {"sts:AssumeRole", "sts:AssumeRoleWithWebIdentity", "sts:AssumeRoleWithSAML",
+                        "sts:TagSession", "sts:SetSourceIdentity"}
+
+
+def resource_policy_required(prefix: str, action: str, policy: Policy | None) -> bool:
+    """Whether the resource's own policy must allow: a key policy (when the key has one) or a trust policy
+    (a role that does not exist trusts nobody)."""
+    if action in TRUST_POLICY_ACTIONS:
+        return True
+    return prefix in KEY_POLICY_REQUIRED and policy is not None
+
+
+def resource_account(resource: str) -> str | None:
+    """The account in a resource ARN (None for S3 bucket and object ARNs, which carry none)."""
+    parts = resource.split(":", 5)
+    return parts[4] or None if len(parts) == 6 and parts[0] == "arn" else None
 
 
 def policy_for(prefix: str, resource: str, region: str, account: str) -> Policy | None:
@@ -122,6 +150,6 @@ def policy_for(prefix: str, resource: str, region: str, account: str) -> Policy 
     if not document:
         return None
     kind = {"s3": "bucket policy", "sqs": "queue policy", "sns": "topic policy", "lambda": "function policy",
-            "kms": "key policy", "secretsmanager": "secret policy"}[prefix]
+            "kms": "key policy", "secretsmanager": "secret policy", "sts": "trust policy"}[prefix]
     return compile_policy(document, f"{kind} of {resource.split('/', 1)[0] if prefix == 's3' else resource}",
                           "resource")
