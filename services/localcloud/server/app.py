@@ -361,7 +361,7 @@ class LocalCloudApp:
             if operation is not None and not environ.get("localcloud.replay"):
                 found = input_validation.violations(service, operation, environ, body)
                 if found:  # AWS refuses before the service sees the request: nothing changes, nothing is journaled
-                    return aws_error(service, 400, "ValidationException", input_validation.message(found))
+                    return aws_error(service, 400, input_validation.error_code(service), input_validation.message(found))
             request = AwsRequest(environ, service, region, self.settings.account_id, operation, body,
                                  forward=lambda r: self._moto(service, operation, r.environ))
             handler = self.handlers.handler_for(service, operation)

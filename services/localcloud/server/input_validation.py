@@ -31,8 +31,15 @@ from botocore.model import OperationModel, Shape
 from localcloud.server.rest_routes import BOTOCORE_NAMES
 
 # The services whose requests are checked here (moto backend names). JSON and REST-JSON protocols only:
-# their request members map one to one onto the model.
-VALIDATED_SERVICES = frozenset({"awslambda", "dynamodb", "stepfunctions", "kinesis", "dynamodbstreams"})
+# their request members map one to one onto the model. Every JSON-protocol service a pipeline uses is here:
+# the rule is AWS's front end, not a service's, so it holds for operations no test of ours names.
+VALIDATED_SERVICES = frozenset({"awslambda", "dynamodb", "stepfunctions", "kinesis", "dynamodbstreams",
+                                "events", "kms", "ssm", "secretsmanager", "logs", "scheduler"})
+
+# The error code a service gives a request that breaks its model (ValidationException unless listed).
+# CloudWatch Logs answers InvalidParameterException with the same "N validation errors detected" message
+# (e.g. DescribeLogGroups with limit 51, or a log group name with a space).
+ERROR_CODES = {"logs": "InvalidParameterException"}
 
 # Members AWS does not check against their modelled pattern (the model is stricter than the service).
 # (service, shape name) -> why
@@ -234,6 +241,10 @@ def violations(service: str, operation_name: str, environ: dict[str, Any], body:
     if params is None:
         return []
     return list(_violations(service, shape, params, ""))
+
+
+def error_code(service: str) -> str:
+    return ERROR_CODES.get(service, "ValidationException")
 
 
 def message(found: list[str]) -> str:
