@@ -43,3 +43,16 @@ def random(original: Callable[[], float]) -> float:
 
     own = replay.thread_random()
     return own.random() if own is not None else original()
+
+
+@PATCHES.wrap("moto.core.serialize:BaseXMLSerializer._serialize_error_metadata",
+              signature="(self, serialized, error, shape)")
+def xml_error_without_the_json_message_member(original: Callable[..., None], self: Any, serialized: Any,
+                                              error: Exception, shape: Any) -> None:
+    """AWS's XML errors (query and REST-XML protocols) hold Type, Code and Message: "<Error><Type>Sender</Type>
+    <Code>NotFound</Code><Message>Topic does not exist</Message></Error>". moto also serialises the error
+    shape's members, and models that came from JSON (SNS's NotFoundException, IAM's, ...) name the message
+    `message`, so every error had a second, lower-case message element (SDKs show it as Error.message)."""
+    original(self, serialized, error, shape)
+    if "Message" in serialized:
+        serialized.pop("message", None)
