@@ -1,0 +1,78 @@
+"""Kinesis as the AWS SDK for Java speaks it: CBOR requests answered in CBOR (blobs as byte strings,
+timestamps as tag 1, errors as a {"__type", "message"} map), and consumer ARNs as RegisterStreamConsumer
+returns them (ending in ":<creation epoch seconds>", botocore's ConsumerARN pattern)."""
+
+from __future__ import annotations
+
+import datetime
+import re
+import urllib.error
+import urllib.request
+import uuid
+
+import botocore.session
+import cbor2
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+CBOR = "application/x-amz-cbor-1.1"
+
+
+def _cbor_call(cloud, operation: str, payload: dict) -> tuple[int, str, object]:
+    """One Kinesis call in CBOR, signed as an SDK signs it; (status, content type, decoded body)."""
+    body = cbor2.dumps(payload, datetime_as_timestamp=True)
+    request = AWSRequest(method="POST", url=cloud.endpoint + "/", data=body,
+                         headers={"Content-Type": CBOR, "X-Amz-Target": f"Kinesis_20131202.{operation}"})
+    SigV4Auth(Credentials("test", "test"), "kinesis", cloud.settings.region).add_auth(request)
+    prepared = urllib.request.Request(request.url, data=body, method="POST", headers=dict(request.headers.items()))
+    try:
+        with urllib.request.urlopen(prepared, timeout=30) as answer:
+            return answer.status, answer.headers["Content-Type"], cbor2.loads(answer.read())
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers["Content-Type"], cbor2.loads(error.read())
+
+
+def _stream(cloud) -> str:
+    kinesis = cloud.client("kinesis")
+    name = f"s-{uuid.uuid4().hex[:8]}"
+    kinesis.create_stream(StreamName=name, ShardCount=1)
+    kinesis.get_waiter("stream_exists").wait(StreamName=name, WaiterConfig={"Delay": 0.2})
+    return name
+
+
+def test_a_cbor_request_is_answered_in_cbor_with_bytes_and_tagged_timestamps(cloud):
+    name = _stream(cloud)
+    data = b"\x00\xffbinary \xe2\x9c\x93"
+    status, content_type, put = _cbor_call(cloud, "PutRecord", {"StreamName": name, "Data": data,
+                                                                "PartitionKey": "k"})
+    assert status == 200 and content_type == CBOR
+    assert put["ShardId"] == "shardId-000000000000" and put["SequenceNumber"]
+    _, _, iterator = _cbor_call(cloud, "GetShardIterator", {"StreamName": name, "ShardId": put["ShardId"],
+                                                            "ShardIteratorType": "TRIM_HORIZON"})
+    _, _, got = _cbor_call(cloud, "GetRecords", {"ShardIterator": iterator["ShardIterator"]})
+    record = got["Records"][0]
+    assert record["Data"] == data  # a byte string, not base64 text
+    assert isinstance(record["ApproximateArrivalTimestamp"], datetime.datetime)  # tag 1, epoch seconds
+    json_record = cloud.client("kinesis").get_records(ShardIterator=cloud.client("kinesis").get_shard_iterator(
+        StreamName=name, ShardId=put["ShardId"], ShardIteratorType="TRIM_HORIZON")["ShardIterator"])["Records"][0]
+    assert json_record["Data"] == data
+    assert abs((json_record["ApproximateArrivalTimestamp"] - record["ApproximateArrivalTimestamp"]).total_seconds()) < 1
+
+
+def test_a_cbor_request_that_fails_gets_a_cbor_error(cloud):
+    status, content_type, error = _cbor_call(cloud, "DescribeStream", {"StreamName": "no-such-stream"})
+    assert (status, content_type) == (400, CBOR)
+    assert error["__type"] == "ResourceNotFoundException"
+
+
+def test_a_consumer_arn_ends_in_its_creation_time_and_names_the_consumer(cloud):
+    kinesis = cloud.client("kinesis")
+    name = _stream(cloud)
+    stream_arn = kinesis.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]["StreamARN"]
+    consumer = kinesis.register_stream_consumer(StreamARN=stream_arn, ConsumerName="reader")["Consumer"]
+    pattern = botocore.session.get_session().get_service_model("kinesis").shape_for("ConsumerARN").metadata["pattern"]
+    assert re.fullmatch(pattern, consumer["ConsumerARN"])
+    assert consumer["ConsumerARN"].endswith(f":{int(consumer['ConsumerCreationTimestamp'].timestamp())}")
+    described = kinesis.describe_stream_consumer(ConsumerARN=consumer["ConsumerARN"])["ConsumerDescription"]
+    assert described["ConsumerName"] == "reader"
