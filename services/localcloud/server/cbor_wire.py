@@ -1,4 +1,4 @@
-"""The CBOR wire format (Content-Type application/x-amz-cbor-1.1), spoken as AWS speaks it.
+"""The CBOR wire formats, spoken as AWS speaks them: AWS JSON-in-CBOR and Smithy RPC v2 CBOR.
 
 The AWS SDK for Java (v1 and v2), the Kinesis Client Library and the Kinesis Producer Library send Kinesis
 requests in CBOR by default ("AWS_CBOR_DISABLE" turns it off), and expect CBOR back: a map with the same
@@ -8,6 +8,12 @@ member names as the JSON protocol, blobs as CBOR byte strings (not base64 text) 
 Here a CBOR request is turned into its JSON twin before anything else sees it (the authorizer, the model
 validation, the journal, our handlers, moto), and the answer, success or error, is turned back, guided by
 the operation's output shape in botocore's model (which members are blobs and timestamps).
+
+Smithy RPC v2 CBOR (botocore protocol "smithy-rpc-v2-cbor": CloudWatch lists it first, and AWS moves more
+services to it) names the operation in the path, POST /service/<service shape>/operation/<operation>, with
+Content-Type application/cbor and the header smithy-protocol: rpc-v2-cbor, which the answer carries too
+(Smithy's "RPC v2 CBOR protocol" specification). The service shape is the JSON protocol's target prefix
+(CloudWatch: GraniteServiceVersion20100801), so the request becomes X-Amz-Target <prefix>.<operation>.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import base64
 import datetime
 import io
 import json
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -23,16 +30,27 @@ import cbor2
 import botocore.session
 
 CBOR = "application/x-amz-cbor-1.1"
+RPC_V2_CBOR = "application/cbor"
 JSON = "application/x-amz-json-1.1"
 _FLAG = "localcloud.cbor"
-# The services whose SDKs send CBOR (botocore name, by the X-Amz-Target prefix).
-TARGET_PREFIXES = {"Kinesis_20131202": "kinesis"}
+# The services whose SDKs send CBOR (botocore name, by the X-Amz-Target prefix / Smithy service shape).
+TARGET_PREFIXES = {"Kinesis_20131202": "kinesis", "GraniteServiceVersion20100801": "cloudwatch"}
+_RPC_V2_PATH = re.compile(r"^/service/([^/]+)/operation/([^/]+)$")
 
 Response = tuple[int, list[tuple[str, str]], bytes]
 
 
+def _content_type(environ: dict[str, Any]) -> str:
+    return (environ.get("CONTENT_TYPE") or "").split(";")[0].strip().lower()
+
+
+def _is_rpc_v2(environ: dict[str, Any]) -> bool:
+    return (environ.get("HTTP_SMITHY_PROTOCOL", "").lower() == "rpc-v2-cbor"
+            and _RPC_V2_PATH.match(environ.get("PATH_INFO", "")) is not None)
+
+
 def is_cbor(environ: dict[str, Any]) -> bool:
-    return (environ.get("CONTENT_TYPE") or "").split(";")[0].strip().lower() == CBOR
+    return _content_type(environ) == CBOR or _is_rpc_v2(environ)
 
 
 def _plain(value: Any) -> Any:
@@ -57,8 +75,15 @@ def decode_request(environ: dict[str, Any], body: bytes) -> bytes:
     except Exception:  # noqa: BLE001  (not CBOR after all: the service answers SerializationException)
         return body
     text = json.dumps(_plain(document)).encode()
-    environ[_FLAG] = True
-    environ["CONTENT_TYPE"] = JSON
+    environ[_FLAG] = CBOR
+    if _is_rpc_v2(environ):
+        service_shape, operation = _RPC_V2_PATH.match(environ["PATH_INFO"]).groups()
+        environ[_FLAG] = RPC_V2_CBOR
+        environ["HTTP_X_AMZ_TARGET"] = f"{service_shape}.{operation}"
+        environ["PATH_INFO"] = "/"
+        environ["CONTENT_TYPE"] = "application/x-amz-json-1.0"
+    else:
+        environ["CONTENT_TYPE"] = JSON
     environ["CONTENT_LENGTH"] = str(len(text))
     environ["wsgi.input"] = io.BytesIO(text)
     return text
@@ -109,5 +134,8 @@ def encode_response(environ: dict[str, Any], response: Response) -> Response:
     if status < 300 and isinstance(document, dict):
         document = _typed(document, _output_shape(environ.get("HTTP_X_AMZ_TARGET", "")))
     encoded = cbor2.dumps(document)
-    kept = [(k, v) for k, v in headers if k.lower() not in ("content-type", "content-length")]
-    return status, kept + [("Content-Type", CBOR), ("Content-Length", str(len(encoded)))], encoded
+    kind = environ[_FLAG]
+    kept = [(k, v) for k, v in headers if k.lower() not in ("content-type", "content-length", "smithy-protocol")]
+    if kind == RPC_V2_CBOR:
+        kept.append(("smithy-protocol", "rpc-v2-cbor"))
+    return status, kept + [("Content-Type", kind), ("Content-Length", str(len(encoded)))], encoded

@@ -1,4 +1,4 @@
-"""Kinesis as the AWS SDK for Java speaks it: CBOR requests answered in CBOR (blobs as byte strings,
+"""The CBOR wire formats as AWS speaks them. Kinesis as the AWS SDK for Java speaks it: CBOR requests answered in CBOR (blobs as byte strings,
 timestamps as tag 1, errors as a {"__type", "message"} map), and consumer ARNs as RegisterStreamConsumer
 returns them (ending in ":<creation epoch seconds>", botocore's ConsumerARN pattern)."""
 
@@ -76,3 +76,37 @@ def test_a_consumer_arn_ends_in_its_creation_time_and_names_the_consumer(cloud):
     assert consumer["ConsumerARN"].endswith(f":{int(consumer['ConsumerCreationTimestamp'].timestamp())}")
     described = kinesis.describe_stream_consumer(ConsumerARN=consumer["ConsumerARN"])["ConsumerDescription"]
     assert described["ConsumerName"] == "reader"
+
+
+# -- Smithy RPC v2 CBOR (botocore protocol "smithy-rpc-v2-cbor", CloudWatch's first-listed protocol) -------
+def _rpc_v2_cbor_client(cloud, service: str):
+    """A client that speaks the service's smithy-rpc-v2-cbor protocol, as SDKs that prefer it do."""
+    from botocore.parsers import create_parser
+    from botocore.serialize import create_serializer
+
+    client = cloud.client(service)
+    client._serializer = create_serializer("smithy-rpc-v2-cbor")
+    client._response_parser = create_parser("smithy-rpc-v2-cbor")
+    client.meta.service_model.__dict__["resolved_protocol"] = "smithy-rpc-v2-cbor"  # botocore's cached choice
+    return client
+
+
+def test_cloudwatch_in_smithy_rpc_v2_cbor_answers_in_it(cloud):
+    cloudwatch = _rpc_v2_cbor_client(cloud, "cloudwatch")
+    namespace = f"parity/{uuid.uuid4().hex[:8]}"
+    now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+    cloudwatch.put_metric_data(Namespace=namespace, MetricData=[
+        {"MetricName": "m", "Value": 3.0, "Unit": "Count", "Timestamp": now}])
+    metrics = cloudwatch.list_metrics(Namespace=namespace)["Metrics"]
+    assert [m["MetricName"] for m in metrics] == ["m"]
+    stats = cloudwatch.get_metric_statistics(
+        Namespace=namespace, MetricName="m", StartTime=now - datetime.timedelta(minutes=5),
+        EndTime=now + datetime.timedelta(minutes=5), Period=60, Statistics=["Sum"])
+    assert [p["Sum"] for p in stats["Datapoints"]] == [3.0]
+    assert isinstance(stats["Datapoints"][0]["Timestamp"], datetime.datetime)
+    try:
+        cloudwatch.set_alarm_state(AlarmName="no-such-alarm", StateValue="OK", StateReason="r")
+    except cloudwatch.exceptions.ResourceNotFound as error:
+        assert error.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+    else:
+        raise AssertionError("SetAlarmState on a missing alarm must fail")
