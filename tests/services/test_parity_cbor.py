@@ -1,6 +1,7 @@
-"""The CBOR wire formats as AWS speaks them. Kinesis as the AWS SDK for Java speaks it: CBOR requests answered in CBOR (blobs as byte strings,
-timestamps as tag 1, errors as a {"__type", "message"} map), and consumer ARNs as RegisterStreamConsumer
-returns them (ending in ":<creation epoch seconds>", botocore's ConsumerARN pattern)."""
+"""The CBOR wire formats as AWS speaks them: Kinesis as the AWS SDK for Java speaks it (CBOR requests
+answered in CBOR: blobs as byte strings, timestamps as tag 1, errors as a {"__type", "message"} map),
+CloudWatch in Smithy RPC v2 CBOR, and consumer ARNs as RegisterStreamConsumer returns them (ending in
+":<creation epoch seconds>", botocore's ConsumerARN pattern)."""
 
 from __future__ import annotations
 
@@ -94,7 +95,7 @@ def _rpc_v2_cbor_client(cloud, service: str):
 def test_cloudwatch_in_smithy_rpc_v2_cbor_answers_in_it(cloud):
     cloudwatch = _rpc_v2_cbor_client(cloud, "cloudwatch")
     namespace = f"parity/{uuid.uuid4().hex[:8]}"
-    now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+    now = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
     cloudwatch.put_metric_data(Namespace=namespace, MetricData=[
         {"MetricName": "m", "Value": 3.0, "Unit": "Count", "Timestamp": now}])
     metrics = cloudwatch.list_metrics(Namespace=namespace)["Metrics"]

@@ -67,6 +67,6 @@ def test_last_accessed_date_appears_once_the_secret_is_read(sm):
     name, _ = _secret(sm)
     assert "LastAccessedDate" not in sm.describe_secret(SecretId=name)
     sm.get_secret_value(SecretId=name)
-    accessed = sm.describe_secret(SecretId=name)["LastAccessedDate"].astimezone(datetime.timezone.utc)
+    accessed = sm.describe_secret(SecretId=name)["LastAccessedDate"].astimezone(datetime.UTC)
     assert (accessed.hour, accessed.minute, accessed.second) == (0, 0, 0)  # AWS keeps the day
-    assert accessed.date() == datetime.datetime.now(datetime.timezone.utc).date()
+    assert accessed.date() == datetime.datetime.now(datetime.UTC).date()

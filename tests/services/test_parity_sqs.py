@@ -343,9 +343,10 @@ def test_fifo_messages_before_an_in_flight_one_of_their_group_are_received_again
 # -- Queue URLs name their region (SQS Developer Guide, "Queue and message identifiers":
 #    https://sqs.<region>.amazonaws.com/<account>/<name>) ---------------------------------------------------
 def test_a_queue_of_one_name_in_two_regions_has_two_urls_each_addressing_its_own_queue(cloud):
+    from urllib.parse import urlparse
+
     import boto3
     from botocore.config import Config
-    from urllib.parse import urlparse
 
     def client(region: str):
         return boto3.client("sqs", endpoint_url=cloud.endpoint, region_name=region, aws_access_key_id="test",

@@ -23,11 +23,11 @@ import datetime
 import io
 import json
 import re
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
-import cbor2
 import botocore.session
+import cbor2
 
 CBOR = "application/x-amz-cbor-1.1"
 RPC_V2_CBOR = "application/cbor"
@@ -89,7 +89,7 @@ def decode_request(environ: dict[str, Any], body: bytes) -> bytes:
     return text
 
 
-@lru_cache(maxsize=None)
+@cache
 def _output_shape(target: str) -> Any:
     prefix, _, operation = target.partition(".")
     service = TARGET_PREFIXES.get(prefix)

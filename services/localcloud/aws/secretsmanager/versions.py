@@ -30,7 +30,7 @@ def _get_secret_value(original: Any) -> Any:
         if not version_id and not version_stage:
             version_stage = "AWSCURRENT"
         answer = original(self, secret_id, version_id, version_stage)
-        today = datetime.datetime.now(datetime.timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+        today = datetime.datetime.now(datetime.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
         self.secrets[secret_id].last_accessed_date = today.timestamp()
         return answer
 

@@ -88,7 +88,7 @@ def _create_topic(request: AwsRequest, form: dict[str, str]):
     name = form.get("Name", "")
     attributes = _attributes(form)
     fifo = attributes.get("FifoTopic", "false").lower() == "true"
-    base = name[:-5] if name.endswith(".fifo") else name
+    base = name.removesuffix(".fifo")
     if not _TOPIC_NAME.fullmatch(base) or name.endswith(".fifo") != fifo:
         return invalid("Topic Name")
     topic = _backend(request).topics.get(f"arn:aws:sns:{request.region}:{request.account_id}:{name}")
@@ -142,7 +142,7 @@ def _subscribe(request: AwsRequest, form: dict[str, str]):
     endpoint = form.get("Endpoint", "")
     if form.get("Protocol") == "sqs" and endpoint.endswith(".fifo"):
         topic = _backend(request).topics.get(form.get("TopicArn", ""))
-        if topic is not None and not str(getattr(topic, "fifo_topic", "false")).lower() == "true":
+        if topic is not None and str(getattr(topic, "fifo_topic", "false")).lower() != "true":
             return invalid("Invalid parameter: Endpoint Reason: FIFO SQS Queues can not be subscribed to "
                            "standard SNS topics")
     return None
