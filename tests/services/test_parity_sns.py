@@ -130,3 +130,23 @@ def test_messages_are_signed_with_signature_version_1_unless_the_topic_asks_for_
         got = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=10)["Messages"]
         versions.append(json.loads(got[0]["Body"])["SignatureVersion"])
     assert versions == ["1", "2"]
+
+
+def test_topic_attributes_are_aws_defaults_until_set(sns):
+    arn = sns.create_topic(Name=_name())["TopicArn"]
+    attributes = sns.get_topic_attributes(TopicArn=arn)["Attributes"]
+    assert "DeliveryPolicy" not in attributes and "SignatureVersion" not in attributes
+    effective = json.loads(attributes["EffectiveDeliveryPolicy"])
+    assert effective["http"]["defaultHealthyRetryPolicy"]["numRetries"] == 3
+    assert effective["http"]["defaultRequestPolicy"] == {"headerContentType": "text/plain; charset=UTF-8"}
+    sns.set_topic_attributes(TopicArn=arn, AttributeName="SignatureVersion", AttributeValue="2")
+    assert sns.get_topic_attributes(TopicArn=arn)["Attributes"]["SignatureVersion"] == "2"
+
+
+def test_a_subscription_names_its_principal(cloud, sns, topic):
+    sqs = cloud.client("sqs")
+    queue = sqs.create_queue(QueueName=_name("q"))["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sub = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, ReturnSubscriptionArn=True)
+    attributes = sns.get_subscription_attributes(SubscriptionArn=sub["SubscriptionArn"])["Attributes"]
+    assert attributes["SubscriptionPrincipal"] == cloud.client("sts").get_caller_identity()["Arn"]
