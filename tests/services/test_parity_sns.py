@@ -150,3 +150,18 @@ def test_a_subscription_names_its_principal(cloud, sns, topic):
     sub = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, ReturnSubscriptionArn=True)
     attributes = sns.get_subscription_attributes(SubscriptionArn=sub["SubscriptionArn"])["Attributes"]
     assert attributes["SubscriptionPrincipal"] == cloud.client("sts").get_caller_identity()["Arn"]
+
+
+def test_raw_delivery_to_sqs_keeps_binary_message_attributes(cloud, sns):
+    sqs = cloud.client("sqs")
+    arn = sns.create_topic(Name=_name())["TopicArn"]
+    queue = sqs.create_queue(QueueName=_name("q"))["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
+    sns.publish(TopicArn=arn, Message="text", MessageAttributes={
+        "text": {"DataType": "String", "StringValue": "v"},
+        "bytes": {"DataType": "Binary", "BinaryValue": b"\x02\x03\x04"}})
+    got = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=10, MessageAttributeNames=["All"])["Messages"]
+    assert got[0]["Body"] == "text"
+    assert got[0]["MessageAttributes"]["bytes"] == {"DataType": "Binary", "BinaryValue": b"\x02\x03\x04"}
+    assert got[0]["MessageAttributes"]["text"]["StringValue"] == "v"
