@@ -61,3 +61,29 @@ def test_a_request_inside_the_model_is_served(cloud):
     logs = cloud.client("logs")
     assert "logGroups" in logs.describe_log_groups(limit=50)
     assert cloud.client("kms").list_keys(Limit=1000)["Keys"] is not None
+
+
+def test_a_list_of_structures_is_printed_as_aws_prints_it(cloud):
+    """AWS's validator prints a structure as its model class does: ClassName(member=value, ...), null if
+    absent (CloudWatch Logs PutMetricFilter: 'metricTransformations' has at most 1 member). The members come
+    in botocore's order; AWS's own class can order a few differently (here unit before dimensions)."""
+    logs = cloud.client("logs", parameter_validation=False)
+    group = "parity-" + __import__("uuid").uuid4().hex[:8]
+    logs.create_log_group(logGroupName=group)
+    transformations = [{"metricName": f"m{i}", "metricNamespace": f"n{i}", "metricValue": "1"} for i in (1, 2)]
+    with pytest.raises(ClientError) as error:
+        logs.put_metric_filter(logGroupName=group, filterName="f", filterPattern="", metricTransformations=transformations)
+    assert error.value.response["Error"]["Message"] == (
+        "1 validation error detected: Value '[MetricTransformation(metricName=m1, metricNamespace=n1, metricValue=1, "
+        "defaultValue=null, dimensions=null, unit=null), MetricTransformation(metricName=m2, metricNamespace=n2, "
+        "metricValue=1, defaultValue=null, dimensions=null, unit=null)]' at 'metricTransformations' failed to "
+        "satisfy constraint: Member must have length less than or equal to 1")
+
+
+def test_a_pattern_the_service_does_not_enforce_is_not_checked(cloud):
+    logs = cloud.client("logs")
+    group = "parity-" + __import__("uuid").uuid4().hex[:8]
+    logs.create_log_group(logGroupName=group)
+    logs.put_metric_filter(logGroupName=group, filterName="f", filterPattern="", metricTransformations=[
+        {"metricName": "m", "metricNamespace": "A.B-c_d/1#2:ns", "metricValue": "1"}])
+    assert logs.describe_metric_filters(logGroupName=group)["metricFilters"][0]["filterName"] == "f"
