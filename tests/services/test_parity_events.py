@@ -43,3 +43,18 @@ def test_an_invalid_pattern_is_an_invalid_event_pattern(events, pattern):
         events.test_event_pattern(EventPattern=pattern, Event=json.dumps(EVENT))
     assert caught.value.response["Error"]["Code"] == "InvalidEventPatternException"
     assert caught.value.response["Error"]["Message"].startswith("Event pattern is not valid. Reason: ")
+
+
+# API_CreateSchedule / API_PutRule: a schedule expression is rate(value unit), cron(six fields) or, for
+# Scheduler, at(yyyy-mm-ddThh:mm:ss); AWS refuses anything looser.
+@pytest.mark.parametrize("expression", [" rate(10 minutes)", "rate( 10 minutes )", "at(2021-12-31T23:59:59Z)",
+                                        "at(2021-12-31)", "rate(10 minutess)", "cron(0 1 * * * *)"])
+def test_a_loose_schedule_expression_is_refused(cloud, expression):
+    scheduler = cloud.client("scheduler")
+    with pytest.raises(ClientError) as caught:
+        scheduler.create_schedule(Name="s-" + __import__("uuid").uuid4().hex[:8], ScheduleExpression=expression,
+                                  FlexibleTimeWindow={"Mode": "OFF"},
+                                  Target={"Arn": "arn:aws:sqs:us-east-1:123456789012:q",
+                                          "RoleArn": "arn:aws:iam::123456789012:role/r"})
+    assert caught.value.response["Error"]["Code"] == "ValidationException"
+    assert caught.value.response["Error"]["Message"] == f"Invalid Schedule Expression {expression}."
