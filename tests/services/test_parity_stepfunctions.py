@@ -108,3 +108,12 @@ def test_only_state_machines_and_activities_take_tags(sfn, role):
     sfn.tag_resource(resourceArn=activity, tags=tag)
     assert sfn.list_tags_for_resource(resourceArn=arn)["tags"] == tag
     assert sfn.list_tags_for_resource(resourceArn=activity)["tags"] == tag
+
+
+# API_UpdateStateMachine: at least one of definition, roleArn, loggingConfiguration, tracingConfiguration
+# (MissingRequiredParameter); the error must carry its code.
+def test_an_update_without_changes_is_missing_required_parameter(sfn, role):
+    arn = _machine(sfn, role)
+    code, message = _code(lambda: sfn.update_state_machine(stateMachineArn=arn))
+    assert code == "MissingRequiredParameter"
+    assert message.startswith("Either the definition, the role ARN, the LoggingConfiguration")

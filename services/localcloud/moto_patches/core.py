@@ -56,3 +56,17 @@ def xml_error_without_the_json_message_member(original: Callable[..., None], sel
     original(self, serialized, error, shape)
     if "Message" in serialized:
         serialized.pop("message", None)
+
+
+@PATCHES.wrap("moto.core.exceptions:AWSError.__init__", signature="(self, message, exception_type=None, status=None)")
+def aws_error_named_by_its_declared_code(original: Callable[..., None], self: Any, message: str,
+                                         exception_type: str | None = None, status: int | None = None) -> None:
+    """moto's Step Functions interpreter declares its errors LocalStack's way (`code = "MissingRequiredParameter"`,
+    `status_code = 400` on the class) on top of AWSError, which reads TYPE: every one of them (33 classes)
+    went out as {"__type": null} with X-Amzn-ErrorType UnknownError, so SDKs saw an error without a code."""
+    if exception_type is None and self.TYPE is None:
+        declared = getattr(type(self), "code", None)
+        if isinstance(declared, str):
+            exception_type = declared
+            status = status or getattr(type(self), "status_code", None)
+    original(self, message, exception_type, status)
