@@ -9,7 +9,10 @@ import pytest
 from botocore.exceptions import ClientError
 
 EVENT = {"id": "1", "account": "123456789012", "source": "orders", "time": "2024-01-01T00:00:00Z",
-         "region": "us-east-1", "resources": [], "detail-type": "created", "detail": {"total": 12, "state": "NEW"}}
+         "region": "us-east-1", "detail-type": "created", "detail": {"total": 12, "state": "NEW"}}  # no resources
+
+
+WITHOUT_ACCOUNT = {k: v for k, v in EVENT.items() if k != "account"}
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +33,7 @@ def test_test_event_pattern_answers_whether_the_pattern_matches(events, pattern,
 
 
 def test_an_event_without_its_mandatory_fields_is_not_valid(events):
-    partial = {k: v for k, v in EVENT.items() if k != "account"}
+    partial = WITHOUT_ACCOUNT
     with pytest.raises(ClientError) as caught:
         events.test_event_pattern(EventPattern=json.dumps({"source": ["orders"]}), Event=json.dumps(partial))
     assert caught.value.response["Error"]["Code"] == "ValidationException"
@@ -39,8 +42,8 @@ def test_an_event_without_its_mandatory_fields_is_not_valid(events):
 
 @pytest.mark.parametrize("pattern", ['["not", "an", "object"]', "{'bad': 'json'}", '{"source": [{"prefix": 5}]}'])
 def test_an_invalid_pattern_is_an_invalid_event_pattern(events, pattern):
-    with pytest.raises(ClientError) as caught:
-        events.test_event_pattern(EventPattern=pattern, Event=json.dumps(EVENT))
+    with pytest.raises(ClientError) as caught:  # judged before the event, which here lacks its account
+        events.test_event_pattern(EventPattern=pattern, Event=json.dumps(WITHOUT_ACCOUNT))
     assert caught.value.response["Error"]["Code"] == "InvalidEventPatternException"
     assert caught.value.response["Error"]["Message"].startswith("Event pattern is not valid. Reason: ")
 

@@ -79,15 +79,21 @@ def put_rule(request: AwsRequest):
     return None  # moto stores the rule
 
 
-# API_TestEventPattern: "the following fields are mandatory: id, account, source, time, region, resources,
-# detail-type". moto answered an empty body (no Result); the rules' own matcher decides here, so a pattern
-# tested here matches exactly what PutEvents would deliver.
-EVENT_MANDATORY_FIELDS = ("id", "account", "source", "time", "region", "resources", "detail-type")
+# API_TestEventPattern: the event must carry id, account, source, time, region and detail-type. (The reference
+# lists resources as mandatory too, but AWS answers events without it.) The pattern is judged first: an
+# invalid pattern is InvalidEventPatternException whatever the event. moto answered an empty body (no
+# Result); the rules' own matcher decides here, so a pattern tested here matches what PutEvents delivers.
+EVENT_MANDATORY_FIELDS = ("id", "account", "source", "time", "region", "detail-type")
 
 
 @handles("events", "TestEventPattern")
 def test_event_pattern(request: AwsRequest):
     params = request.json()
+    try:
+        pattern = json.loads(params.get("EventPattern") or "")
+        validate_pattern(pattern)
+    except (ValueError, InvalidPattern) as exc:
+        return aws_error("events", 400, "InvalidEventPatternException", f"Event pattern is not valid. Reason: {exc}")
     try:
         event = json.loads(params.get("Event") or "")
     except ValueError:
@@ -95,11 +101,6 @@ def test_event_pattern(request: AwsRequest):
     if not isinstance(event, dict) or any(field not in event for field in EVENT_MANDATORY_FIELDS):
         return aws_error("events", 400, "ValidationException", "Parameter Event is not valid.")
     try:
-        pattern = json.loads(params.get("EventPattern") or "")
-    except ValueError as exc:
-        return aws_error("events", 400, "InvalidEventPatternException", f"Event pattern is not valid. Reason: {exc}")
-    try:
-        validate_pattern(pattern)
         result = matches(pattern, event)
     except InvalidPattern as exc:
         return aws_error("events", 400, "InvalidEventPatternException", f"Event pattern is not valid. Reason: {exc}")
