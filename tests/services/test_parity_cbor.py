@@ -111,3 +111,14 @@ def test_cloudwatch_in_smithy_rpc_v2_cbor_answers_in_it(cloud):
         assert error.response["ResponseMetadata"]["HTTPStatusCode"] == 404
     else:
         raise AssertionError("SetAlarmState on a missing alarm must fail")
+
+
+def test_get_metric_data_carries_an_empty_messages_list(cloud):
+    """API_GetMetricData: Messages is part of every answer (empty when there is nothing to report)."""
+    for client in (cloud.client("cloudwatch"), _rpc_v2_cbor_client(cloud, "cloudwatch")):
+        now = datetime.datetime.now(datetime.timezone.utc)
+        answer = client.get_metric_data(
+            MetricDataQueries=[{"Id": "q", "MetricStat": {"Metric": {"Namespace": "none", "MetricName": "m"},
+                                                          "Period": 60, "Stat": "Sum"}}],
+            StartTime=now - datetime.timedelta(minutes=5), EndTime=now)
+        assert answer["Messages"] == []
