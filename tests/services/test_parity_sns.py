@@ -10,6 +10,7 @@ import uuid
 
 import pytest
 from botocore.exceptions import ClientError
+from support import allow_queue
 
 
 def _name(prefix: str = "t") -> str:
@@ -125,6 +126,7 @@ def test_messages_are_signed_with_signature_version_1_unless_the_topic_asks_for_
         arn = sns.create_topic(Name=_name(), Attributes=attributes)["TopicArn"]
         queue = sqs.create_queue(QueueName=_name("q"))["QueueUrl"]
         queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        allow_queue(sqs, queue, "sns.amazonaws.com", arn)  # SNS delivers under the queue's policy
         sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=queue_arn)
         sns.publish(TopicArn=arn, Message="hello")
         got = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=10)["Messages"]
@@ -157,6 +159,7 @@ def test_raw_delivery_to_sqs_keeps_binary_message_attributes(cloud, sns):
     arn = sns.create_topic(Name=_name())["TopicArn"]
     queue = sqs.create_queue(QueueName=_name("q"))["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    allow_queue(sqs, queue, "sns.amazonaws.com", arn)  # SNS delivers under the queue's policy
     sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
     sns.publish(TopicArn=arn, Message="text", MessageAttributes={
         "text": {"DataType": "String", "StringValue": "v"},
