@@ -29,9 +29,26 @@ def _cbor_call(cloud, operation: str, payload: dict) -> tuple[int, str, object]:
     prepared = urllib.request.Request(request.url, data=body, method="POST", headers=dict(request.headers.items()))
     try:
         with urllib.request.urlopen(prepared, timeout=30) as answer:
-            return answer.status, answer.headers["Content-Type"], cbor2.loads(answer.read())
+            return answer.status, answer.headers["Content-Type"], _loads(answer.read())
     except urllib.error.HTTPError as error:
-        return error.code, error.headers["Content-Type"], cbor2.loads(error.read())
+        return error.code, error.headers["Content-Type"], _loads(error.read())
+
+
+def _loads(raw: bytes) -> object:
+    """Decode, keeping a tag-1 timestamp over a 64-bit integer (epoch milliseconds, as the SDK for Java reads
+    it) as CBORTag(1, n): cbor2 would read the number as seconds, 50,000 years ahead."""
+    return cbor2.loads(raw) if b"\xc1\x1b" not in raw else \
+        _with_millis(cbor2.loads(raw.replace(b"\xc1\x1b", b"\xd9\xd9\xf8\x1b")))
+
+
+def _with_millis(value: object) -> object:
+    if isinstance(value, cbor2.CBORTag) and value.tag == 55800:  # the placeholder tag put in place of 1
+        return cbor2.CBORTag(1, value.value)
+    if isinstance(value, dict):
+        return {k: _with_millis(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_with_millis(v) for v in value]
+    return value
 
 
 def _stream(cloud) -> str:
@@ -54,11 +71,12 @@ def test_a_cbor_request_is_answered_in_cbor_with_bytes_and_tagged_timestamps(clo
     _, _, got = _cbor_call(cloud, "GetRecords", {"ShardIterator": iterator["ShardIterator"]})
     record = got["Records"][0]
     assert record["Data"] == data  # a byte string, not base64 text
-    assert isinstance(record["ApproximateArrivalTimestamp"], datetime.datetime)  # tag 1, epoch seconds
+    stamp = record["ApproximateArrivalTimestamp"]  # tag 1 over integer epoch milliseconds, as AWS sends it
+    assert isinstance(stamp, cbor2.CBORTag) and stamp.tag == 1 and isinstance(stamp.value, int)
     json_record = cloud.client("kinesis").get_records(ShardIterator=cloud.client("kinesis").get_shard_iterator(
         StreamName=name, ShardId=put["ShardId"], ShardIteratorType="TRIM_HORIZON")["ShardIterator"])["Records"][0]
     assert json_record["Data"] == data
-    assert abs((json_record["ApproximateArrivalTimestamp"] - record["ApproximateArrivalTimestamp"]).total_seconds()) < 1
+    assert abs(json_record["ApproximateArrivalTimestamp"].timestamp() * 1000 - stamp.value) < 1000
 
 
 def test_a_cbor_request_that_fails_gets_a_cbor_error(cloud):

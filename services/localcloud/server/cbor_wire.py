@@ -101,8 +101,10 @@ def _output_shape(target: str) -> Any:
         return None
 
 
-def _typed(value: Any, shape: Any) -> Any:
-    """A JSON-protocol value as CBOR carries it: blobs as bytes, timestamps as tag 1."""
+def _typed(value: Any, shape: Any, millis: bool) -> Any:
+    """A JSON-protocol value as CBOR carries it: blobs as bytes, timestamps as tag 1. AWS's JSON-in-CBOR
+    (Kinesis) writes the tag over integer epoch milliseconds, as the SDK for Java reads it; Smithy RPC v2
+    CBOR over epoch seconds (its specification)."""
     if shape is None or value is None:
         return value
     kind = shape.type_name
@@ -112,13 +114,13 @@ def _typed(value: Any, shape: Any) -> Any:
         except ValueError:
             return value
     if kind == "timestamp" and isinstance(value, (int, float)) and not isinstance(value, bool):
-        return cbor2.CBORTag(1, value)
+        return cbor2.CBORTag(1, int(round(value * 1000)) if millis else value)
     if kind == "structure" and isinstance(value, dict):
-        return {k: _typed(v, shape.members.get(k)) for k, v in value.items()}
+        return {k: _typed(v, shape.members.get(k), millis) for k, v in value.items()}
     if kind == "list" and isinstance(value, list):
-        return [_typed(v, shape.member) for v in value]
+        return [_typed(v, shape.member, millis) for v in value]
     if kind == "map" and isinstance(value, dict):
-        return {k: _typed(v, shape.value) for k, v in value.items()}
+        return {k: _typed(v, shape.value, millis) for k, v in value.items()}
     return value
 
 
@@ -132,7 +134,7 @@ def encode_response(environ: dict[str, Any], response: Response) -> Response:
     except (ValueError, UnicodeDecodeError):
         return response  # not JSON (an event stream, an HTML page): nothing to translate
     if status < 300 and isinstance(document, dict):
-        document = _typed(document, _output_shape(environ.get("HTTP_X_AMZ_TARGET", "")))
+        document = _typed(document, _output_shape(environ.get("HTTP_X_AMZ_TARGET", "")), environ[_FLAG] == CBOR)
     encoded = cbor2.dumps(document)
     kind = environ[_FLAG]
     kept = [(k, v) for k, v in headers if k.lower() not in ("content-type", "content-length", "smithy-protocol")]
