@@ -338,3 +338,33 @@ def test_fifo_messages_before_an_in_flight_one_of_their_group_are_received_again
             sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0)
     again = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
     assert [m["Body"] for m in again] == expected
+
+
+# -- Queue URLs name their region (SQS Developer Guide, "Queue and message identifiers":
+#    https://sqs.<region>.amazonaws.com/<account>/<name>) ---------------------------------------------------
+def test_a_queue_of_one_name_in_two_regions_has_two_urls_each_addressing_its_own_queue(cloud):
+    from urllib.parse import urlparse
+
+    import boto3
+    from botocore.config import Config
+
+    def client(region: str):
+        return boto3.client("sqs", endpoint_url=cloud.endpoint, region_name=region, aws_access_key_id="test",
+                            aws_secret_access_key="test", config=Config(retries={"max_attempts": 1}))
+
+    east, west = client("us-east-1"), client("eu-west-1")
+    name = _name()
+    east_url = east.create_queue(QueueName=name)["QueueUrl"]
+    west_url = west.create_queue(QueueName=name)["QueueUrl"]
+    assert east_url != west_url
+    assert "eu-west-1" in urlparse(west_url).netloc
+    # Terraform's provider accepts a queue URL only with the path /<account>/<name>.
+    assert [len(urlparse(u).path.split("/")) for u in (east_url, west_url)] == [3, 3]
+    assert east.get_queue_url(QueueName=name)["QueueUrl"] == east_url
+    assert west.get_queue_url(QueueName=name)["QueueUrl"] == west_url
+    assert west_url in west.list_queues(QueueNamePrefix=name)["QueueUrls"]
+    assert west_url not in east.list_queues(QueueNamePrefix=name).get("QueueUrls", [])
+    west.send_message(QueueUrl=west_url, MessageBody="for the west")
+    assert east.receive_message(QueueUrl=east_url, WaitTimeSeconds=0).get("Messages", []) == []
+    got = west.receive_message(QueueUrl=west_url, WaitTimeSeconds=1)["Messages"]
+    assert [m["Body"] for m in got] == ["for the west"]

@@ -78,3 +78,42 @@ def test_publish_state_machine_version(sfn, role):
     published = sfn.publish_state_machine_version(stateMachineArn=arn)
     assert published["stateMachineVersionArn"] == f"{arn}:1"
     assert sfn.publish_state_machine_version(stateMachineArn=arn)["stateMachineVersionArn"] == f"{arn}:1"
+
+
+# API_CreateStateMachine, "Idempotency": the name, definition, type and configurations must match; roleArn
+# and tags are not compared.
+def test_creating_a_state_machine_again_is_idempotent_only_with_the_same_definition(sfn, role):
+    name = f"m-{uuid.uuid4().hex[:8]}"
+    arn = sfn.create_state_machine(name=name, definition=DEFINITION, roleArn=role)["stateMachineArn"]
+    assert sfn.create_state_machine(name=name, definition=DEFINITION, roleArn=role,
+                                    tags=[{"key": "ignored", "value": "x"}])["stateMachineArn"] == arn
+    reindented = json.dumps(json.loads(DEFINITION), indent=4)
+    assert _code(lambda: sfn.create_state_machine(name=name, definition=reindented, roleArn=role)) == \
+        ("StateMachineAlreadyExists", f"State Machine Already Exists: '{arn}'")
+    assert _code(lambda: sfn.create_state_machine(name=name, definition=DEFINITION, roleArn=role,
+                                                  type="EXPRESS"))[0] == "StateMachineAlreadyExists"
+    assert sfn.describe_state_machine(stateMachineArn=arn)["definition"] == DEFINITION
+
+
+# API_TagResource: resourceArn is a state machine's or an activity's.
+def test_only_state_machines_and_activities_take_tags(sfn, role):
+    arn = _machine(sfn, role)
+    version = sfn.publish_state_machine_version(stateMachineArn=arn)["stateMachineVersionArn"]
+    tag = [{"key": "k", "value": "v"}]
+    assert _code(lambda: sfn.tag_resource(resourceArn=version, tags=tag)) == \
+        ("ResourceNotFound", f"Resource not found: '{version}'")
+    assert _code(lambda: sfn.untag_resource(resourceArn=arn + "-missing", tagKeys=["k"]))[0] == "ResourceNotFound"
+    sfn.tag_resource(resourceArn=arn, tags=tag)
+    activity = sfn.create_activity(name=f"a-{uuid.uuid4().hex[:8]}")["activityArn"]
+    sfn.tag_resource(resourceArn=activity, tags=tag)
+    assert sfn.list_tags_for_resource(resourceArn=arn)["tags"] == tag
+    assert sfn.list_tags_for_resource(resourceArn=activity)["tags"] == tag
+
+
+# API_UpdateStateMachine: at least one of definition, roleArn, loggingConfiguration, tracingConfiguration
+# (MissingRequiredParameter); the error must carry its code.
+def test_an_update_without_changes_is_missing_required_parameter(sfn, role):
+    arn = _machine(sfn, role)
+    code, message = _code(lambda: sfn.update_state_machine(stateMachineArn=arn))
+    assert code == "MissingRequiredParameter"
+    assert message.startswith("Either the definition, the role ARN, the LoggingConfiguration")

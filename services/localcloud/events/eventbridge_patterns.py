@@ -137,3 +137,79 @@ def _anything_but(operand: Any, value: Any) -> bool:
         raise InvalidPattern(f"Unsupported anything-but operator {operator}")
     options = operand if isinstance(operand, list) else [operand]
     return not any(_same(o, value) for o in options)
+
+
+def validate(pattern: Any) -> None:
+    """Raise InvalidPattern, in EventBridge's words, for a pattern PutRule / TestEventPattern refuse. The whole
+    pattern is checked, not only the fields an event happens to reach (matching an empty event visits none)."""
+    if not isinstance(pattern, dict):
+        raise InvalidPattern("Filter is not an object")
+    for key, rule in pattern.items():
+        if key == "$or":
+            if not isinstance(rule, list):
+                raise InvalidPattern("Or condition must be an array")
+            for sub in rule:
+                validate(sub)
+        elif isinstance(rule, dict):
+            validate(rule)
+        elif isinstance(rule, list):
+            for matcher in rule:
+                if isinstance(matcher, dict):
+                    _validate_matcher(matcher)
+        else:
+            raise InvalidPattern(f"Match value for {key!r} must be an array or an object")
+
+
+def _string_operand(name: str, operand: Any, allow_ignore_case: bool = False) -> None:
+    if operand is None and name in ("prefix", "suffix"):
+        raise InvalidPattern("Null prefix/suffix not allowed")
+    if allow_ignore_case and isinstance(operand, dict) and set(operand) == {"equals-ignore-case"}:
+        operand = operand["equals-ignore-case"]
+    if not isinstance(operand, str):
+        raise InvalidPattern(f"{name} match pattern must be a string")
+
+
+def _validate_matcher(matcher: dict[str, Any]) -> None:
+    if len(matcher) != 1:
+        raise InvalidPattern(f"Only one operator per matcher is allowed: {matcher}")
+    (operator, operand), = matcher.items()
+    if operator in ("prefix", "suffix"):
+        _string_operand(operator, operand, allow_ignore_case=True)
+    elif operator in ("equals-ignore-case", "wildcard"):
+        _string_operand(operator, operand)
+    elif operator == "exists":
+        if not isinstance(operand, bool):
+            raise InvalidPattern("exists match pattern must be either true or false.")
+    elif operator == "numeric":
+        _numeric(operand, 0)
+    elif operator == "cidr":
+        try:
+            ipaddress.ip_network(operand, strict=False)
+        except (ValueError, TypeError):
+            raise InvalidPattern(f"Malformed CIDR, one '/' required: {operand}") from None
+    elif operator == "anything-but":
+        _validate_anything_but(operand)
+    else:
+        raise InvalidPattern(f"Unrecognized match type {operator}")
+
+
+def _validate_anything_but(operand: Any) -> None:
+    if isinstance(operand, dict):
+        if len(operand) != 1:
+            raise InvalidPattern("Value of anything-but must be an array or single string/number value.")
+        (operator, inner), = operand.items()
+        if operator not in ("prefix", "suffix", "wildcard", "equals-ignore-case"):
+            raise InvalidPattern(f"Unsupported anything-but operator {operator}")
+        if isinstance(inner, list) and operator in ("wildcard", "equals-ignore-case"):
+            if any(not isinstance(item, str) for item in inner):
+                if operator == "equals-ignore-case":
+                    raise InvalidPattern("Inside anything-but/equals-ignore-case list, "
+                                         "number|start|null|boolean is not supported.")
+                raise InvalidPattern("wildcard match pattern must be a string")
+            return
+        _string_operand(operator, inner)
+    elif isinstance(operand, list):
+        if any(isinstance(item, (dict, list, bool)) or item is None for item in operand):
+            raise InvalidPattern("Inside anything but list, start|null|boolean is not supported.")
+    elif isinstance(operand, bool) or operand is None or not isinstance(operand, (str, int, float)):
+        raise InvalidPattern("Value of anything-but must be an array or single string/number value.")

@@ -67,11 +67,24 @@ def rate_seconds(body: str) -> int:
 
 
 def validate(expression: str, timezone: str = "UTC") -> None:
+    """As strict as AWS: no space around the expression or inside rate()'s parentheses ("rate(5 minutes)"),
+    and at() takes exactly yyyy-mm-ddThh:mm:ss, no zone suffix (the zone is ScheduleExpressionTimezone)."""
     kind, body = _split(expression)
+    if expression != expression.strip():
+        raise InvalidSchedule(f"Parameter ScheduleExpression is not valid: {expression!r} (surrounding space)")
     if kind == "rate":
+        if not re.fullmatch(r"\d+ [a-z]+", body):
+            raise InvalidSchedule(f"Parameter ScheduleExpression is not valid: rate({body})")
         rate_seconds(body)
     elif kind == "cron":
         Cron.parse(body)
+    elif kind == "at":
+        try:
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}", body):
+                raise ValueError(body)
+            dt.datetime.strptime(body, "%Y-%m-%dT%H:%M:%S")
+        except ValueError:
+            raise InvalidSchedule(f"Parameter ScheduleExpression is not valid: at({body})") from None
     if timezone not in ("UTC", ""):
         ZoneInfo(timezone)
 

@@ -97,14 +97,21 @@ def _signer() -> tuple[Any, str]:
     return key, key_name
 
 
-def _sign(document: dict[str, Any], fields: list[str]) -> None:
+def signature_version(topic: Any) -> str:
+    """The topic's SignatureVersion attribute: "1" (SHA1, AWS's default) unless set to "2" (SHA256)
+    ("Verifying the signatures of Amazon SNS messages", SNS Developer Guide)."""
+    return str(getattr(topic, "signature_version", None) or "1")
+
+
+def _sign(document: dict[str, Any], fields: list[str], version: str = "1") -> None:
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import padding
 
     key, key_name = _signer()
     text = "".join(f"{f}\n{document[f]}\n" for f in fields if f in document)
-    document["SignatureVersion"] = "2"  # SHA256 (version 1 is SHA1)
-    document["Signature"] = base64.b64encode(key.sign(text.encode(), padding.PKCS1v15(), hashes.SHA256())).decode()
+    digest = hashes.SHA256() if version == "2" else hashes.SHA1()
+    document["SignatureVersion"] = "2" if version == "2" else "1"
+    document["Signature"] = base64.b64encode(key.sign(text.encode(), padding.PKCS1v15(), digest)).decode()
     region = document["TopicArn"].split(":")[3]
     document["SigningCertURL"] = f"https://sns.{region}.amazonaws.com/{key_name}"
 
@@ -115,7 +122,7 @@ def envelope(sub: Any, message: str, message_id: str, subject: str | None,
     if subject:
         document["Subject"] = subject
     document.update({"Message": message, "Timestamp": _timestamp()})
-    _sign(document, ["Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"])
+    _sign(document, ["Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"], signature_version(sub.topic))
     document["UnsubscribeURL"] = f"{_endpoint_url()}/?Action=Unsubscribe&SubscriptionArn={sub.arn}"
     if attributes:
         document["MessageAttributes"] = {k: {"Type": v["Type"], "Value": v["Value"]} for k, v in attributes.items()}
@@ -286,7 +293,8 @@ def confirm(sub: Any) -> None:
         "Message": f"You have chosen to subscribe to the topic {sub.topic.arn}.\n"
                    "To confirm the subscription, visit the SubscribeURL included in this message.",
         "SubscribeURL": subscribe_url, "Timestamp": _timestamp()}
-    _sign(document, ["Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type"])
+    _sign(document, ["Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type"],
+          signature_version(sub.topic))
     if sub.protocol.startswith("http"):
         pool.submit(_post, sub, document, "SubscriptionConfirmation", False)
     else:

@@ -30,6 +30,7 @@ so the next snapshot holds them (state/changes.py).
 
 from __future__ import annotations
 
+import base64
 import time
 import uuid
 from collections.abc import Callable
@@ -147,10 +148,22 @@ def _sqs(target: Target, body: str, context: DeliveryContext) -> DeliveryResult:
         group = group or "default"
         if not deduplication and queue.attributes.get("ContentBasedDeduplication") != "true":
             deduplication = str(uuid.uuid4())
-    message = backend.send_message(target.resource, body, message_attributes=dict(context.message_attributes),
+    message = backend.send_message(target.resource, body, message_attributes=_model_attributes(context.message_attributes),
                                    group_id=group, deduplication_id=deduplication, validate_group_id=False)
     changes.mark("sqs")  # written into moto outside a request: the next snapshot must pickle it
     return DeliveryResult(target.arn, "ok", message.id)
+
+
+def _model_attributes(attributes: dict[str, dict[str, str]]) -> dict[str, dict[str, Any]]:
+    """The API shape (BinaryValue as base64 text, as SNS forwards it) as moto's SQS model keeps it (bytes):
+    a binary attribute handed over as text failed every later ReceiveMessage (its MD5 hashes bytes)."""
+    found: dict[str, dict[str, Any]] = {}
+    for name, value in attributes.items():
+        value = dict(value)
+        if isinstance(value.get("BinaryValue"), str):
+            value["BinaryValue"] = base64.b64decode(value["BinaryValue"])
+        found[name] = value
+    return found
 
 
 def _sns(target: Target, body: str, context: DeliveryContext) -> DeliveryResult:

@@ -60,7 +60,7 @@ __all__ = [
 
 # In apply order. core first: it decides how moto's per-service apps are built.
 MODULES = ("core", "iam", "sts", "s3", "sqs", "sns", "kinesis", "dynamodb", "awslambda", "cloudwatch", "logs",
-           "stepfunctions", "rds", "ecr")
+           "stepfunctions", "rds", "ecr", "secretsmanager", "kms", "ssm")
 # Applied after the others, holding only their own service (apply_deferred): moto's Step Functions
 # interpreter pulls moto.batch and moto.ec2, moto.rds pulls moto.ec2 (its region and zone tables: ~1 s of CPU
 # for json.loads), together 5x the rest; no other service needs them.

@@ -54,3 +54,13 @@ def describe_alarm_history(self: Any) -> Any:
     items = [i for i in items if (not start or i["Timestamp"] >= aware(start)) and (not end or i["Timestamp"] <= aware(end))]
     items.sort(key=lambda i: i["Timestamp"], reverse=self._get_param("ScanBy") != "TimestampAscending")
     return ActionResult({"AlarmHistoryItems": items[: int(self._get_param("MaxRecords") or 100)]})
+
+
+@PATCHES.wrap("moto.cloudwatch.responses:CloudWatchResponse.get_metric_data", signature="(self)")
+def get_metric_data(original: Callable[..., Any], self: Any) -> Any:
+    """GetMetricData always carries its Messages list, empty when there is nothing to say
+    (API_GetMetricData: "Messages: Contains a message about this GetMetricData operation, if the operation
+    results in such a message"; AWS sends "Messages": [] otherwise); moto left the member out."""
+    answer = original(self)
+    answer.result.setdefault("Messages", [])
+    return answer

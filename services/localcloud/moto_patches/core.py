@@ -43,3 +43,30 @@ def random(original: Callable[[], float]) -> float:
 
     own = replay.thread_random()
     return own.random() if own is not None else original()
+
+
+@PATCHES.wrap("moto.core.serialize:BaseXMLSerializer._serialize_error_metadata",
+              signature="(self, serialized, error, shape)")
+def xml_error_without_the_json_message_member(original: Callable[..., None], self: Any, serialized: Any,
+                                              error: Exception, shape: Any) -> None:
+    """AWS's XML errors (query and REST-XML protocols) hold Type, Code and Message: "<Error><Type>Sender</Type>
+    <Code>NotFound</Code><Message>Topic does not exist</Message></Error>". moto also serialises the error
+    shape's members, and models that came from JSON (SNS's NotFoundException, IAM's, ...) name the message
+    `message`, so every error had a second, lower-case message element (SDKs show it as Error.message)."""
+    original(self, serialized, error, shape)
+    if "Message" in serialized:
+        serialized.pop("message", None)
+
+
+@PATCHES.wrap("moto.core.exceptions:AWSError.__init__", signature="(self, message, exception_type=None, status=None)")
+def aws_error_named_by_its_declared_code(original: Callable[..., None], self: Any, message: str,
+                                         exception_type: str | None = None, status: int | None = None) -> None:
+    """moto's Step Functions interpreter declares its errors LocalStack's way (`code = "MissingRequiredParameter"`,
+    `status_code = 400` on the class) on top of AWSError, which reads TYPE: every one of them (33 classes)
+    went out as {"__type": null} with X-Amzn-ErrorType UnknownError, so SDKs saw an error without a code."""
+    if exception_type is None and self.TYPE is None:
+        declared = getattr(type(self), "code", None)
+        if isinstance(declared, str):
+            exception_type = declared
+            status = status or getattr(type(self), "status_code", None)
+    original(self, message, exception_type, status)

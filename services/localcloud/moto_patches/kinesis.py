@@ -20,3 +20,13 @@ def get_max_sequence_number(self: Any) -> int:
 def get_min_sequence_number(self: Any) -> int:
     """The oldest sequence number, O(1) for the same reason."""
     return next(iter(self.records), 0) if self.records else 0
+
+
+@PATCHES.wrap("moto.kinesis.models:Consumer.__init__",
+              signature="(self, consumer_name, account_id, region_name, stream_arn)")
+def consumer_arn_with_creation_time(original: Any, self: Any, *args: Any, **kwargs: Any) -> None:
+    """A consumer's ARN ends in its creation time, epoch seconds (RegisterStreamConsumer: "arn:aws:kinesis:
+    us-west-2:123456789012:stream/s/consumer/c:1526398823"; botocore's ConsumerARN pattern requires the
+    ":<digits>"). moto left it off, so every call naming the consumer by its ARN broke the model's pattern."""
+    original(self, *args, **kwargs)
+    self.consumer_arn = f"{self.consumer_arn}:{int(self.created.timestamp())}"

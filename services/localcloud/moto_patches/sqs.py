@@ -187,3 +187,6 @@ _register("moto.sqs.responses:SQSResponse.delete_message_batch", "(self)", "no e
           _factory("responses", "_without_empty_failed"))
 _register("moto.sqs.responses:SQSResponse.change_message_visibility_batch", "(self)", "no empty Failed (responses.py)",
           _factory("responses", "_without_empty_failed"))
+_register("moto.sqs.models:Queue.url", "(self, request_url)",
+          "queue URLs name their region: two regions, two URLs (queue_urls.py)",
+          lambda original: _sqs("queue_urls").queue_url)

@@ -225,3 +225,20 @@ def create_from_cloudformation_json(original: Callable[..., Any], cls: Any, reso
     properties["DefinitionString"] = definition_string(properties)
     return original(cls, resource_name, {**cloudformation_json, "Properties": properties}, account_id,
                     region_name, **kwargs)
+
+
+# -- issue 17: state machines as AWS's API keeps them (aws/stepfunctions/resources.py).
+def _resources(name: str) -> Callable[[Any], Any]:
+    return lambda original: getattr(importlib.import_module("localcloud.aws.stepfunctions.resources"), name)(original)
+
+
+PATCHES.build("moto.stepfunctions.models:StepFunctionBackend.create_state_machine",
+              signature="(self, name, definition, roleArn, tags=None, publish=None, loggingConfiguration=None, "
+                        "tracingConfiguration=None, encryptionConfiguration=None, version_description=None, "
+                        "sm_type=None)",
+              why="same name, other definition/type/configuration: StateMachineAlreadyExists")(
+    _resources("_create_state_machine"))
+PATCHES.build("moto.stepfunctions.models:StepFunctionBackend.tag_resource", signature="(self, arn, tags)",
+              why="only state machines and activities take tags: ResourceNotFound otherwise")(_resources("_tagging"))
+PATCHES.build("moto.stepfunctions.models:StepFunctionBackend.untag_resource", signature="(self, arn, tag_keys)",
+              why="only state machines and activities take tags: ResourceNotFound otherwise")(_resources("_tagging"))

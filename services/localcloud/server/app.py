@@ -13,7 +13,7 @@ from localcloud import moto_patches
 from localcloud.clock import configure as configure_clock
 from localcloud.config import Settings
 from localcloud.host import Subsystems
-from localcloud.server import input_validation
+from localcloud.server import cbor_wire, input_validation
 from localcloud.server.errors import aws_error, json_error_in_protocol, not_implemented, protocol_of
 from localcloud.server.fast_path import FastPath
 from localcloud.server.fast_path import enabled_from_env as fast_path_enabled
@@ -318,6 +318,13 @@ class LocalCloudApp:
         return service, operation, body, scope[1] if scope else self.settings.region
 
     def handle_aws(self, environ: dict[str, Any]) -> Response:
+        """A CBOR request (the Java SDK's Kinesis default) is answered as its JSON twin, in CBOR (cbor_wire)."""
+        if cbor_wire.is_cbor(environ):
+            cbor_wire.decode_request(environ, read_body(environ))
+            return cbor_wire.encode_response(environ, self._handle_aws_json(environ))
+        return self._handle_aws_json(environ)
+
+    def _handle_aws_json(self, environ: dict[str, Any]) -> Response:
         """The authorizer (IAM) decides first: a refused call changes nothing, so it is never journaled;
         mutating requests to persisted services are journaled before they are answered (persistence)."""
         if self._authorize is not None:
@@ -361,7 +368,7 @@ class LocalCloudApp:
             if operation is not None and not environ.get("localcloud.replay"):
                 found = input_validation.violations(service, operation, environ, body)
                 if found:  # AWS refuses before the service sees the request: nothing changes, nothing is journaled
-                    return aws_error(service, 400, "ValidationException", input_validation.message(found))
+                    return aws_error(service, 400, input_validation.error_code(service), input_validation.message(found))
             request = AwsRequest(environ, service, region, self.settings.account_id, operation, body,
                                  forward=lambda r: self._moto(service, operation, r.environ))
             handler = self.handlers.handler_for(service, operation)

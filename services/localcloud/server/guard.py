@@ -38,8 +38,13 @@ CORS_METHODS = "GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS"
 
 
 def host_name(header: str) -> str:
-    """`Host` (or a URL's netloc) without port, brackets or trailing dot, lower case."""
+    """`Host` (or a URL's netloc) without port, brackets or trailing dot, lower case. A Host that carries a
+    URL scheme ("https://kinesis.us-east-1.amazonaws.com", sent by clients that put the endpoint URL there)
+    is read as the name after it, as AWS's front end reads it; the same allow-list then applies."""
     header = header.strip().lower()
+    for scheme in ("https://", "http://"):
+        if header.startswith(scheme):
+            header = header[len(scheme):].partition("/")[0]
     if header.startswith("["):
         return header[1:].split("]", 1)[0]
     if header.count(":") > 1:  # a bare IPv6 address

@@ -31,12 +31,22 @@ from botocore.model import OperationModel, Shape
 from localcloud.server.rest_routes import BOTOCORE_NAMES
 
 # The services whose requests are checked here (moto backend names). JSON and REST-JSON protocols only:
-# their request members map one to one onto the model.
-VALIDATED_SERVICES = frozenset({"awslambda", "dynamodb", "stepfunctions", "kinesis", "dynamodbstreams"})
+# their request members map one to one onto the model. Every JSON-protocol service a pipeline uses is here:
+# the rule is AWS's front end, not a service's, so it holds for operations no test of ours names.
+VALIDATED_SERVICES = frozenset({"awslambda", "dynamodb", "stepfunctions", "kinesis", "dynamodbstreams",
+                                "events", "kms", "ssm", "secretsmanager", "logs", "scheduler"})
+
+# The error code a service gives a request that breaks its model (ValidationException unless listed).
+# CloudWatch Logs answers InvalidParameterException with the same "N validation errors detected" message
+# (e.g. DescribeLogGroups with limit 51, or a log group name with a space).
+ERROR_CODES = {"logs": "InvalidParameterException"}
 
 # Members AWS does not check against their modelled pattern (the model is stricter than the service).
 # (service, shape name) -> why
-UNCHECKED_PATTERNS: dict[tuple[str, str], str] = {}
+UNCHECKED_PATTERNS: dict[tuple[str, str], str] = {
+    ("logs", "MetricNamespace"): "the model says [^:*$]*, CloudWatch Logs accepts ':' (PutMetricFilter with "
+                                 "namespace 'A.B-c_d/1#2:x' succeeds on AWS)",
+}
 # Enums the service checks itself, with its own error (so not the front end's ValidationException).
 # (service, shape name) -> why
 UNCHECKED_ENUMS: dict[tuple[str, str], str] = {
@@ -124,14 +134,32 @@ def request_parameters(operation: OperationModel, environ: dict[str, Any], body:
     return params
 
 
-def _render(value: Any) -> str:
+def _java(value: Any, shape: Shape | None) -> str:
+    """A value as AWS's (Java) validator prints it: strings bare, null, lists [a, b], maps {k=v}, and a
+    structure as its model class's toString: PutEventsRequestEntry(time=null, source=orders, ...), every
+    member in model order."""
     if value is None:
         return "null"
     if isinstance(value, bool):
-        return "'" + str(value).lower() + "'"
+        return str(value).lower()
+    kind = shape.type_name if shape is not None else None
+    if kind == "structure" and isinstance(value, dict):
+        members = ", ".join(f"{_lower_first(name)}={_java(value.get(name), member)}"
+                            for name, member in shape.members.items())
+        return f"{shape.name}({members})"
     if isinstance(value, list):
-        return "'[" + ", ".join(str(v) for v in value) + "]'"
-    return f"'{value}'"
+        member = shape.member if kind == "list" else None
+        return "[" + ", ".join(_java(item, member) for item in value) + "]"
+    if isinstance(value, dict):
+        inner = shape.value if kind == "map" else None
+        return "{" + ", ".join(f"{k}={_java(v, inner)}" for k, v in value.items()) + "}"
+    if isinstance(value, float) and kind in ("double", "float"):
+        return repr(value)
+    return str(value)
+
+
+def _render(value: Any, shape: Shape | None = None) -> str:
+    return "null" if value is None else f"'{_java(value, shape)}'"
 
 
 def _number(value: Any) -> float | None:
@@ -151,7 +179,7 @@ def _violations(service: str, shape: Shape, value: Any, where: str, depth: int =
         return
     meta = shape.metadata
     kind = shape.type_name
-    prefix = f"Value {_render(value) if kind != 'blob' else _render('java.nio.HeapByteBuffer')} at '{where}' " \
+    prefix = f"Value {_render(value, shape) if kind != 'blob' else _render('java.nio.HeapByteBuffer')} at '{where}' " \
              "failed to satisfy constraint: "
     if kind in ("string", "blob") or kind in ("list", "map"):
         size: int | None = None
@@ -239,6 +267,10 @@ def violations(service: str, operation_name: str, environ: dict[str, Any], body:
     if params is None:
         return []
     return list(_violations(service, shape, params, ""))
+
+
+def error_code(service: str) -> str:
+    return ERROR_CODES.get(service, "ValidationException")
 
 
 def message(found: list[str]) -> str:

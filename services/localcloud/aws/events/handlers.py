@@ -13,7 +13,7 @@ import json
 
 from localcloud.aws.registry import handles, json_response
 from localcloud.events.eventbridge_bus import BusNotFound, put_event
-from localcloud.events.eventbridge_patterns import InvalidPattern, matches
+from localcloud.events.eventbridge_patterns import InvalidPattern, matches, validate as validate_pattern
 from localcloud.events.schedules import InvalidSchedule, validate
 from localcloud.server.errors import aws_error
 from localcloud.server.requests import AwsRequest
@@ -73,8 +73,35 @@ def put_rule(request: AwsRequest):
             return aws_error("events", 400, "ValidationException", "Parameter ScheduleExpression is not valid.")
     if params.get("EventPattern"):
         try:
-            pattern = json.loads(params["EventPattern"])
-            matches(pattern, {})
+            validate_pattern(json.loads(params["EventPattern"]))
         except (ValueError, InvalidPattern) as exc:
             return aws_error("events", 400, "InvalidEventPatternException", f"Event pattern is not valid. Reason: {exc}")
     return None  # moto stores the rule
+
+
+# API_TestEventPattern: the event must carry id, account, source, time, region and detail-type. (The reference
+# lists resources as mandatory too, but AWS answers events without it.) The pattern is judged first: an
+# invalid pattern is InvalidEventPatternException whatever the event. moto answered an empty body (no
+# Result); the rules' own matcher decides here, so a pattern tested here matches what PutEvents delivers.
+EVENT_MANDATORY_FIELDS = ("id", "account", "source", "time", "region", "detail-type")
+
+
+@handles("events", "TestEventPattern")
+def test_event_pattern(request: AwsRequest):
+    params = request.json()
+    try:
+        pattern = json.loads(params.get("EventPattern") or "")
+        validate_pattern(pattern)
+    except (ValueError, InvalidPattern) as exc:
+        return aws_error("events", 400, "InvalidEventPatternException", f"Event pattern is not valid. Reason: {exc}")
+    try:
+        event = json.loads(params.get("Event") or "")
+    except ValueError:
+        event = None
+    if not isinstance(event, dict) or any(field not in event for field in EVENT_MANDATORY_FIELDS):
+        return aws_error("events", 400, "ValidationException", "Parameter Event is not valid.")
+    try:
+        result = matches(pattern, event)
+    except InvalidPattern as exc:
+        return aws_error("events", 400, "InvalidEventPatternException", f"Event pattern is not valid. Reason: {exc}")
+    return json_response({"Result": bool(result)})
