@@ -59,7 +59,7 @@ __all__ = [
 ]
 
 # In apply order. core first: it decides how moto's per-service apps are built.
-MODULES = ("core", "iam", "s3", "sqs", "sns", "kinesis", "awslambda", "cloudwatch", "logs", "stepfunctions", "rds",
+MODULES = ("core", "iam", "s3", "sqs", "sns", "kinesis", "dynamodb", "awslambda", "cloudwatch", "logs", "stepfunctions", "rds",
            "ecr")
 # Applied after the others, holding only their own service (apply_deferred): moto's Step Functions
 # interpreter pulls moto.batch and moto.ec2, moto.rds pulls moto.ec2 (its region and zone tables: ~1 s of CPU

@@ -159,7 +159,16 @@ _register("moto.sqs.models:SQSBackend.change_message_visibility_batch", "(self, 
           "batch entry ids (validation.py)", _checked("_entries_batch"))
 _register("moto.sqs.models:SQSBackend.receive_message",
           "(self, queue_name, count, wait_seconds_timeout, visibility_timeout, message_attribute_names=None)",
-          "FIFO groups unlocked as AWS unlocks them (fifo.py)", _factory("fifo", "_receive_message"))
+          "FIFO groups unlocked as AWS unlocks them (fifo.py); one receiver at a time per queue, a long poll "
+          "waiting outside the lock (receiving.py)", _factory("fifo", "_receive_message"),
+          _factory("receiving", "_receive_message"))
+_register("moto.sqs.models:Queue.delete_message", "(self, receipt_handle)",
+          "under the queue's lock, as receives are (receiving.py)", _factory("receiving", "_delete_message"))
+_register("moto.sqs.models:SQSBackend.change_message_visibility", "(self, queue_name, receipt_handle, visibility_timeout)",
+          "under the queue's lock, as receives are (receiving.py)", _factory("receiving", "_change_message_visibility"))
+PATCHES.replace("moto.sqs.models:Queue.messages", signature="(self)",
+                why="visible messages as a lazy view: a receive costs what it returns, not every resident message "
+                    "(aws/sqs/receiving.py)")(lambda self: _sqs("receiving").messages(self))
 _register("moto.sqs.models:SQSBackend.purge_queue", "(self, queue_name)",
           "PurgeQueue forgets FIFO deduplication (fifo.py)", _factory("fifo", "_purge_queue"))
 _register("moto.sqs.models:SQSBackend.add_permission", "(self, region_name, queue_name, actions, account_ids, label)",
