@@ -101,3 +101,41 @@ def test_a_base_table_query_returns_what_moto_returns() -> None:
         assert [(i.hash_key, i.range_key) for i in ours[0]] == [(i.hash_key, i.range_key) for i in theirs[0]]
         assert ours[1:] == theirs[1:]
     assert len(table.items) == partitions_before  # asking for a missing partition did not create it
+
+
+def test_filter_log_events_pages_are_moto_s_pages() -> None:
+    from moto.logs.models import LogsBackend
+
+    backend = LogsBackend(REGION, ACCOUNT)
+    backend.create_log_group("/flat", {})
+    import time
+
+    rng = random.Random(3)
+    base = int(time.time() * 1000) - 3_600_000  # PutLogEvents takes the last 14 days
+    for name in ("a", "b", "c"):
+        backend.create_log_stream("/flat", name)
+        for batch in range(4):
+            # stream c's third batch is older than its second: stored out of time order, sorted as moto sorts it
+            offset = 0 if name == "c" and batch == 2 else batch * 100
+            times = sorted(base + offset + rng.randint(0, 150) for _ in range(40))
+            backend.put_log_events("/flat", name, [
+                {"timestamp": t, "message": f"{rng.choice(['ok', 'error', 'warn'])} event {t % 1000}"} for t in times])
+    group = backend.groups["/flat"]
+    original = registry.original_of(_patch("moto.logs.models:LogGroup.filter_log_events"))
+    pages = 0
+    for streams, start, end, limit, pattern, interleaved in itertools.product(
+            [[], ["b"], ["c", "a"]], [0, base + 100], [0, base + 300], [None, 7, 50], ["", "error", '"event 1"'],
+            [False, True]):
+        token = None
+        while True:
+            arguments = ("/flat", streams, start, end, limit, token, pattern, interleaved)
+            ours, theirs = group.filter_log_events(*arguments), original(group, *arguments)
+            assert ours == theirs, arguments
+            pages += 1
+            token = ours[1]
+            if not token:
+                break
+    assert pages > 300
+    for bad in ("/other@a@1", "/flat@a@no-such-event", "garbage"):
+        arguments = ("/flat", [], 0, 0, 10, bad, "", False)
+        assert group.filter_log_events(*arguments) == original(group, *arguments)

@@ -42,3 +42,22 @@ def test_stored_timestamps_parse_to_what_botocore_parses() -> None:
                   "2026-12-01", "1764598015", "Tue, 01 Dec 2026 14:06:55 GMT", 1764598015):
         ours, theirs = serialize.parse_to_aware_datetime(value), botocore_parse(value)
         assert (ours, type(ours.tzinfo), ours.utcoffset()) == (theirs, type(theirs.tzinfo), theirs.utcoffset()), value
+
+
+def test_receipt_handles_keep_moto_s_format() -> None:
+    moto_patches.apply_all()
+    from moto.sqs import models
+
+    handles = {models.generate_receipt_handle() for _ in range(500)}
+    assert len(handles) == 500 and all(re.fullmatch(r"[a-z]{185}", handle) for handle in handles)
+
+
+def test_name_conversions_answer_as_moto_s() -> None:
+    moto_patches.apply_all()
+    from localcloud.moto_patches import registry
+    from moto.core import utils
+
+    patch = next(p for p in moto_patches.all_patches() if p.location == "moto.core.utils.camelcase_to_underscores")
+    original = registry.original_of(patch)
+    for name in ("VisibilityTimeout", "theNewAttribute", "ARN", "KmsMasterKeyId", "SQSManagedSseEnabled", "", "a b"):
+        assert utils.camelcase_to_underscores(name) == original(name)

@@ -196,3 +196,17 @@ _register("moto.sqs.responses:SQSResponse.delete_message_batch", "(self)", "no e
           _factory("responses", "_without_empty_failed"))
 _register("moto.sqs.responses:SQSResponse.change_message_visibility_batch", "(self)", "no empty Failed (responses.py)",
           _factory("responses", "_without_empty_failed"))
+
+
+_LOWERCASE = bytes(ord("a") + n % 26 for n in range(256))
+
+
+@PATCHES.replace("moto.sqs.models:generate_receipt_handle", signature="()")
+def generate_receipt_handle() -> str:
+    """moto draws each received message's 185-letter receipt handle one `random.choice` at a time (the
+    largest cost of a ReceiveMessage of 10 after the name conversions, moto_patches/core.py); the same
+    format ([a-z]{185}) from 185 bytes of os.urandom. ReceiveMessage is not journaled (state/replay.py), so
+    no replay expects these from moto's seeded generator."""
+    import os
+
+    return os.urandom(185).translate(_LOWERCASE).decode("ascii")
