@@ -223,12 +223,19 @@ def measure(server: Any) -> dict[str, Any]:
 
 
 def main() -> None:
-    measured = {}
-    for name, spec in available(SERVERS).items():
-        if name not in SERVERS:
-            continue
-        with running(name, spec) as server:
-            measured[name] = measure(server)
+    """BENCH_SCALING_FROM=a.json,b.json: combine the servers of earlier runs (taken in parallel on a loaded
+    machine, say) instead of measuring; BENCH_SCALING_NAME: the results file's name (default scaling)."""
+    import json
+    from pathlib import Path
+
+    measured: dict[str, Any] = {}
+    if os.environ.get("BENCH_SCALING_FROM"):
+        for path in os.environ["BENCH_SCALING_FROM"].split(","):
+            measured.update(json.loads(Path(path).read_text())["detail"])
+    else:
+        for name, spec in available(SERVERS).items():
+            with running(name, spec) as server:
+                measured[name] = measure(server)
     figures, peers = [], {}
     smallest, largest = str(SIZES[0]), str(SIZES[-1])
     for name, found in measured.items():
@@ -250,7 +257,7 @@ def main() -> None:
     for values in peers.values():
         values["ratio_localcloud_over_peer"] = {
             key: round(ours[key] / value, 2) for key, value in values.items() if value and ours.get(key)}
-    write_results("scaling", figures, peers=peers, sizes=SIZES, calls=CALLS, load_average=os.getloadavg(),
+    write_results(os.environ.get("BENCH_SCALING_NAME", "scaling"), figures, peers=peers, sizes=SIZES, calls=CALLS, load_average=os.getloadavg(),
                   detail=measured)
 
 
