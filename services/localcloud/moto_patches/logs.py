@@ -30,8 +30,8 @@ def put_log_events(original: Callable[..., Any], self: Any, log_group_name: str,
                signature="(self, log_group_name, log_stream_names, start_time, end_time, limit, next_token, "
                          "filter_pattern, interleaved)",
                why="FilterLogEvents reads the events of its page, not every event of the group, parsing the pattern "
-                   "once (events/log_filtering.py)")
+                   "once (aws/logs/filtering.py)")
 def _filter_log_events(original: Callable[..., Any]) -> Callable[..., Any]:
-    from localcloud.events import log_filtering
+    from localcloud.aws.logs import filtering
 
-    return log_filtering.filter_log_events(original)
+    return filtering.filter_log_events(original)
