@@ -22,7 +22,6 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
-
 from common import figure, write_results
 from servers import available, running
 

@@ -22,7 +22,6 @@ from statistics import median
 
 import boto3
 from botocore.config import Config
-
 from common import figure, free_port, peer_python, percentile, wait_healthy, write_results
 
 STARTS = int(os.environ.get("BENCH_STARTS", "5"))
@@ -165,13 +164,24 @@ def _kinesis_calls(kinesis, body: bytes) -> dict[str, object]:
     kinesis.get_waiter("stream_exists").wait(StreamName="bench", WaiterConfig={"Delay": 0.2, "MaxAttempts": 300})
     shard = kinesis.list_shards(StreamName="bench")["Shards"][0]["ShardId"]
     kinesis.put_records(StreamName="bench", Records=[{"Data": body, "PartitionKey": str(n)} for n in range(100)])
-    oldest = kinesis.get_shard_iterator(StreamName="bench", ShardId=shard,
-                                        ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    def oldest() -> str:
+        return kinesis.get_shard_iterator(StreamName="bench", ShardId=shard,
+                                          ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+
+    iterator = [oldest()]
+
+    def get_records() -> object:
+        try:
+            return kinesis.get_records(ShardIterator=iterator[0], Limit=10)
+        except kinesis.exceptions.ExpiredIteratorException:  # iterators live 5 minutes; a loaded run is longer
+            iterator[0] = oldest()
+            return kinesis.get_records(ShardIterator=iterator[0], Limit=10)
+
     return {
         "kinesis_put_record": lambda: kinesis.put_record(StreamName="bench", Data=body, PartitionKey="p"),
         "kinesis_put_records_10": lambda: kinesis.put_records(StreamName="bench", Records=[
             {"Data": body, "PartitionKey": str(n)} for n in range(10)]),
-        "kinesis_get_records_10": lambda: kinesis.get_records(ShardIterator=oldest, Limit=10),
+        "kinesis_get_records_10": get_records,
     }
 
 

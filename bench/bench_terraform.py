@@ -29,10 +29,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "tests" / "conformance"))
 from common import figure, write_results
-from terraform_floor import creation_seconds, dependencies, floor
 from lambda_packages import build_packages
 from local_cloud import running_local_cloud
 from localcloud.terraform.runner import TerraformRunner
+from terraform_floor import creation_seconds, dependencies, floor
 
 CONFIG = ROOT / "tests" / "conformance" / "terraform"
 _COMPLETE = re.compile(r"^(\S+): (?:Creation|Modifications|Destruction) complete after (?:(\d+)m)?(\d+)s")

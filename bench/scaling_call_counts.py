@@ -15,9 +15,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-import boto3
-from botocore.config import Config
-
 import bench_scaling
 from common import write_results
 from profile_inprocess import in_process_clients
@@ -55,7 +52,7 @@ def main() -> None:
     for name, by_size in counts.items():
         figures.append({"name": f"{name}_calls_{last}_over_{first}", "value": round(by_size[last] / by_size[first], 3),
                         "unit": "x", "goal": 1.5, "met": by_size[last] / by_size[first] <= 1.5, "calls": by_size})
-    write_results("scaling_call_counts", figures)
+    write_results(os.environ.get("BENCH_COUNTS_NAME", "scaling_call_counts"), figures)
     os._exit(0)
 
 

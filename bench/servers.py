@@ -8,8 +8,8 @@ import os
 import subprocess
 import sys
 import tempfile
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from common import free_port, peer_python, wait_healthy

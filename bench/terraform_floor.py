@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 _COMPLETE = re.compile(r"^(\S+): Creation complete after (?:(\d+)m)?(\d+)s")
@@ -50,7 +50,7 @@ def floor(took: dict[str, int], graph: dict[str, set[str]]) -> tuple[int, list[s
     """(seconds, chain): the heaviest path through the graph, each resource weighing its creation time."""
     nodes = set(took) | set(graph)
 
-    @lru_cache(maxsize=None)
+    @cache
     def heaviest(address: str) -> tuple[int, tuple[str, ...]]:
         before = [heaviest(need) for need in graph.get(address, ()) if need in nodes and need != address]
         best = max(before, default=(0, ()))
