@@ -1,6 +1,6 @@
 """Concurrency: 8 client threads against DynamoDB, SQS and S3 at once — aggregate throughput, errors, and
 whether every write arrived exactly once — for localcloud and, in the same run, ministack (and localcloud
-before, given BENCH_BEFORE_SOURCE).
+before, given BENCH_BEFORE_SRC).
 
 Each thread has its own boto3 clients and does BENCH_CONCURRENCY_ROUNDS rounds of: PutItem (its own key),
 UpdateItem ADD on one shared counter, SendMessage, PutObject (its own key). Then 8 threads drain the queue

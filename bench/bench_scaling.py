@@ -1,6 +1,6 @@
 """Flat cost as data grows: per-call cost of hot reads and writes with 1k, 10k and 100k resident
 objects/items/messages/records/events, against the 1k figure (goal: within 1.5x), and resident memory per
-item — localcloud and, in the same run, ministack (and localcloud before, given BENCH_BEFORE_SOURCE).
+item — localcloud and, in the same run, ministack (and localcloud before, given BENCH_BEFORE_SRC).
 
 Per family, resident data is added in steps (BENCH_SCALING_SIZES, default 1000,10000,100000) through the
 batch APIs where AWS has one, 8 client threads; after each step every operation of the family is timed

@@ -1,5 +1,6 @@
-"""The servers a side-by-side benchmark starts: localcloud, localcloud as it was before (a source tree given
-by BENCH_BEFORE_SOURCE, e.g. `git archive <commit> services | tar -x -C /tmp/before`), moto's server and
+"""The servers a side-by-side benchmark starts: localcloud, localcloud as it was before (BENCH_BEFORE_SRC: an older
+checkout's services/ directory, as bench_core.py takes it, e.g. `git archive <commit> services | tar -x -C
+/tmp/before` and BENCH_BEFORE_SRC=/tmp/before/services), moto's server and
 ministack (its own virtualenv, common.peer_python). One place, so every family compares the same builds."""
 
 from __future__ import annotations
@@ -20,10 +21,9 @@ def available(wanted: list[str] | None = None) -> dict[str, tuple[list[str], dic
     venv_bin = Path(sys.executable).parent
     localcloud = [sys.executable, "-m", "localcloud.server.main", "--port", "{port}", "--state-dir", "{state}"]
     found = {"localcloud": (localcloud, {}, "/_localcloud/health")}
-    before = os.environ.get("BENCH_BEFORE_SOURCE")
+    before = os.environ.get("BENCH_BEFORE_SRC")
     if before:  # the same server, importing localcloud from the older tree (PYTHONPATH wins over the editable .pth)
-        found["localcloud-before"] = (localcloud, {"PYTHONPATH": str(Path(before) / "services")},
-                                      "/_localcloud/health")
+        found["localcloud-before"] = (localcloud, {"PYTHONPATH": before}, "/_localcloud/health")
     found["moto"] = ([str(venv_bin / "moto_server"), "-p", "{port}"], {}, "/moto-api/")
     if wanted is None or "ministack" in wanted:
         peer = peer_python()
