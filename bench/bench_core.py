@@ -1,6 +1,8 @@
 """Core figures: start-up to healthy and to the first successful S3 ListBuckets, DynamoDB ListTables and SQS
-ListQueues, and the latency of hot API calls through boto3 (S3 Put/GetObject 1 KB,
-DynamoDB Put/GetItem, SQS SendMessage, Secrets Manager GetSecretValue) — for localcloud and, in the same run,
+ListQueues, and the latency of hot API calls through boto3 (every operation of the fast path: S3 Put/Get/Head/
+DeleteObject and ListObjectsV2, DynamoDB Put/Get/Update/DeleteItem, Query and BatchWriteItem, SQS Send/Receive/
+DeleteMessage, Kinesis PutRecord(s)/GetRecords, SNS Publish, Secrets Manager GetSecretValue) — for localcloud
+and, in the same run,
 localcloud without its fast path (LOCALCLOUD_FAST_PATH=0: the before figure), plain moto server and ministack.
 The machine is shared: compare figures as ratios within one run.
 
@@ -20,7 +22,6 @@ from statistics import median
 
 import boto3
 from botocore.config import Config
-
 from common import figure, free_port, peer_python, percentile, wait_healthy, write_results
 
 STARTS = int(os.environ.get("BENCH_STARTS", "5"))
@@ -96,7 +97,8 @@ def setup(port: int) -> dict[str, object]:
     """Clients and resources on one server, and the calls to time (name -> zero-argument call)."""
     options = dict(endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1", aws_access_key_id="test",
                    aws_secret_access_key="test", config=Config(retries={"max_attempts": 1}))
-    s3, dynamodb, sqs, secrets = (boto3.client(name, **options) for name in ("s3", "dynamodb", "sqs", "secretsmanager"))
+    s3, dynamodb, sqs, secrets, kinesis, sns = (boto3.client(name, **options) for name in (
+        "s3", "dynamodb", "sqs", "secretsmanager", "kinesis", "sns"))
     s3.create_bucket(Bucket="bench-bucket")
     dynamodb.create_table(TableName="bench", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
                           AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
@@ -114,12 +116,73 @@ def setup(port: int) -> dict[str, object]:
         "dynamodb_get_item": lambda: dynamodb.get_item(TableName="bench", Key={"pk": {"S": "hot"}}),
         "sqs_send_message": lambda: sqs.send_message(QueueUrl=queue, MessageBody="x" * 200),
     }
-    try:
-        secrets.create_secret(Name="bench", SecretString="x" * 64)
-        calls["secretsmanager_get_secret_value"] = lambda: secrets.get_secret_value(SecretId="bench")
-    except Exception as exc:  # a peer without Secrets Manager: its column stays empty
-        print(f"bench: secretsmanager unavailable on port {port} ({exc}); skipped", file=sys.stderr)
+    for n in range(20):
+        s3.put_object(Bucket="bench-bucket", Key=f"listed/{n:02d}", Body=b"x")
+        dynamodb.put_item(TableName="bench", Item={"pk": {"S": "hot"}, "v": {"S": "x" * 100}})
+    doomed = iter(range(10**9))
+    calls.update({
+        "s3_head_object": lambda: s3.head_object(Bucket="bench-bucket", Key="hot"),
+        "s3_list_objects_v2": lambda: s3.list_objects_v2(Bucket="bench-bucket", Prefix="listed/", Delimiter="/"),
+        "s3_delete_object": lambda: s3.delete_object(Bucket="bench-bucket", Key=f"gone{next(doomed)}"),
+        "dynamodb_update_item": lambda: dynamodb.update_item(
+            TableName="bench", Key={"pk": {"S": "counter"}}, UpdateExpression="ADD n :one",
+            ExpressionAttributeValues={":one": {"N": "1"}}),
+        "dynamodb_delete_item": lambda: dynamodb.delete_item(TableName="bench", Key={"pk": {"S": str(next(counter))}}),
+        "dynamodb_query": lambda: dynamodb.query(TableName="bench", KeyConditionExpression="pk = :p",
+                                                 ExpressionAttributeValues={":p": {"S": "hot"}}),
+        "dynamodb_batch_write_item_10": lambda: dynamodb.batch_write_item(RequestItems={"bench": [
+            {"PutRequest": {"Item": {"pk": {"S": f"b{next(counter)}"}, "v": {"S": "x" * 100}}}} for _ in range(10)]}),
+        "sqs_receive_message": lambda: sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=1, VisibilityTimeout=0),
+    })
+    handles: list[str] = []
+    while len(handles) < WARMUP + CALLS:  # DeleteMessage needs a fresh receipt handle per call
+        sqs.send_message_batch(QueueUrl=queue, Entries=[{"Id": str(n), "MessageBody": "d"} for n in range(10)])
+        handles += [m["ReceiptHandle"] for m in sqs.receive_message(
+            QueueUrl=queue, MaxNumberOfMessages=10, VisibilityTimeout=900).get("Messages", [])]
+    calls["sqs_delete_message"] = lambda: sqs.delete_message(QueueUrl=queue, ReceiptHandle=handles.pop())
+    optional = {  # a peer without one of these services: its column stays empty
+        "kinesis": lambda: _kinesis_calls(kinesis, body),
+        "sns": lambda: {"sns_publish": (lambda arn: lambda: sns.publish(TopicArn=arn, Message="x" * 200))(
+            sns.create_topic(Name="bench")["TopicArn"])},
+        "secretsmanager": lambda: _secret_calls(secrets),
+    }
+    for service, make in optional.items():
+        try:
+            calls.update(make())
+        except Exception as exc:
+            print(f"bench: {service} unavailable on port {port} ({exc}); skipped", file=sys.stderr)
     return calls
+
+
+def _secret_calls(secrets) -> dict[str, object]:
+    secrets.create_secret(Name="bench", SecretString="x" * 64)
+    return {"secretsmanager_get_secret_value": lambda: secrets.get_secret_value(SecretId="bench")}
+
+
+def _kinesis_calls(kinesis, body: bytes) -> dict[str, object]:
+    kinesis.create_stream(StreamName="bench", ShardCount=1)
+    kinesis.get_waiter("stream_exists").wait(StreamName="bench", WaiterConfig={"Delay": 0.2, "MaxAttempts": 300})
+    shard = kinesis.list_shards(StreamName="bench")["Shards"][0]["ShardId"]
+    kinesis.put_records(StreamName="bench", Records=[{"Data": body, "PartitionKey": str(n)} for n in range(100)])
+    def oldest() -> str:
+        return kinesis.get_shard_iterator(StreamName="bench", ShardId=shard,
+                                          ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+
+    iterator = [oldest()]
+
+    def get_records() -> object:
+        try:
+            return kinesis.get_records(ShardIterator=iterator[0], Limit=10)
+        except kinesis.exceptions.ExpiredIteratorException:  # iterators live 5 minutes; a loaded run is longer
+            iterator[0] = oldest()
+            return kinesis.get_records(ShardIterator=iterator[0], Limit=10)
+
+    return {
+        "kinesis_put_record": lambda: kinesis.put_record(StreamName="bench", Data=body, PartitionKey="p"),
+        "kinesis_put_records_10": lambda: kinesis.put_records(StreamName="bench", Records=[
+            {"Data": body, "PartitionKey": str(n)} for n in range(10)]),
+        "kinesis_get_records_10": get_records,
+    }
 
 
 def latencies(ports: dict[str, int]) -> dict[str, dict[str, tuple[float, float]]]:
@@ -127,7 +190,7 @@ def latencies(ports: dict[str, int]) -> dict[str, dict[str, tuple[float, float]]
     machine's load (other people's tests) falls on all of them alike, not on whichever ran at that moment."""
     calls = {name: setup(port) for name, port in ports.items()}
     samples: dict[str, dict[str, list[float]]] = {name: {} for name in ports}
-    for operation in next(iter(calls.values())):
+    for operation in dict.fromkeys(op for server_calls in calls.values() for op in server_calls):
         for name in ports:
             for _ in range(WARMUP):
                 if operation in calls[name]:
@@ -195,7 +258,12 @@ def main() -> None:
     for values in peers.values():
         values["ratio_localcloud_over_peer"] = {
             key: round(ours[key] / value, 2) for key, value in values.items() if value and key in ours}
-    write_results("core", figures, peers=peers)
+    ministack = peers.get("ministack", {}).get("ratio_localcloud_over_peer", {})
+    for key, ratio in ministack.items():  # issue 18's goals: p50 <= 0.8x ministack's, p99 <= 1.0x
+        if key.endswith(("_p50_ms", "_p99_ms")):
+            goal = 0.8 if key.endswith("_p50_ms") else 1.0
+            figures.append(figure(key.removesuffix("_ms") + "_over_ministack", ratio, "x", goal=goal))
+    write_results("core", figures, peers=peers, load_average=os.getloadavg())
 
 
 if __name__ == "__main__":

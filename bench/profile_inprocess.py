@@ -37,7 +37,7 @@ class _Raw:
         return self._body.read() if amt is None else self._body.read(amt)
 
 
-def in_process_clients(app):
+def in_process_clients(app, services=("s3", "dynamodb", "sqs", "secretsmanager")):
     """boto3 clients whose requests go to `app` directly (environ as server/http.py builds it)."""
     timing = {"seconds": 0.0}
 
@@ -75,7 +75,7 @@ def in_process_clients(app):
     options = dict(endpoint_url="http://127.0.0.1:4566", region_name="us-east-1", aws_access_key_id="test",
                    aws_secret_access_key="test", config=Config(retries={"max_attempts": 1}))
     clients = {}
-    for name in ("s3", "dynamodb", "sqs", "secretsmanager"):
+    for name in services:
         clients[name] = boto3.client(name, **options)
         clients[name].meta.events.register_first("before-send", send)
     return clients, timing

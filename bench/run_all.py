@@ -5,30 +5,43 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 
 
-def print_side_by_side(document: dict) -> None:
-    """One row per figure: localcloud, then each peer measured in the same run, then localcloud ÷ each peer."""
-    peers = document["peers"]
-    ours = {f"{f['name']}_{f['unit']}": f["value"] for f in document["figures"]}
-    names = list(peers)
-    print(f"\n{document['benchmark']}: side by side (same run; ratio = localcloud ÷ peer, below 1 is faster)")
-    header = f"{'figure':<40} {'localcloud':>11}" + "".join(f" {n[:24]:>24}" for n in names)
-    header += "".join(f" {'÷ ' + n[:20]:>22}" for n in names)
-    print(header)
-    for key, value in ours.items():
-        row = f"{key:<40} {value:>11}"
-        row += "".join(f" {str(peers[n].get(key, '—')):>24}" for n in names)
-        row += "".join(f" {str(peers[n].get('ratio_localcloud_over_peer', {}).get(key, '—')):>22}" for n in names)
-        print(row)
+PEER_ORDER = ("localcloud-before", "localcloud-no-fast-path", "moto", "ministack")
+
+
+def side_by_side(documents: list[dict]) -> list[str]:
+    """One table for every family: a row per figure, localcloud then each peer measured in the same run, then
+    localcloud ÷ each peer (below 1 is faster; blank where the family has no such peer), then the goal."""
+    found = {name for document in documents for name in document.get("peers", {})}
+    peers = [name for name in PEER_ORDER if name in found] + sorted(found - set(PEER_ORDER))
+    width = max([len(f"{f['name']}_{f['unit']}") for d in documents for f in d["figures"]] + [20])
+    header = f"{'family':<12} {'figure':<{width}} {'localcloud':>11}" + "".join(f" {n[:18]:>18}" for n in peers)
+    header += "".join(f" {'÷ ' + n[:14]:>16}" for n in peers) + f" {'goal':>7}  met"
+    lines = [header, "-" * len(header)]
+    for document in documents:
+        for item in document["figures"]:
+            key = f"{item['name']}_{item['unit']}"
+            row = f"{document['benchmark']:<12} {key:<{width}} {item['value']!s:>11}"
+            for name in peers:
+                row += f" {document.get('peers', {}).get(name, {}).get(key, '')!s:>18}"
+            for name in peers:
+                ratio = document.get("peers", {}).get(name, {}).get("ratio_localcloud_over_peer", {}).get(key, "")
+                row += f" {ratio!s:>16}"
+            goal = "" if item["goal"] is None else item["goal"]
+            met = {True: "yes", False: "NO", None: ""}[item["met"]]
+            lines.append(f"{row} {goal!s:>7}  {met}")
+    return lines
 
 
 def main() -> int:
     only = set(sys.argv[1:])
     failed = []
+    began = time.time()
     scripts = sorted(HERE.glob("bench_*.py"))
     for index, script in enumerate(scripts, 1):
         name = script.stem.removeprefix("bench_")
@@ -38,17 +51,16 @@ def main() -> int:
         done = subprocess.run([sys.executable, str(script)], cwd=HERE, stdout=subprocess.DEVNULL)
         if done.returncode != 0:
             failed.append(script.name)
-    print(f"\n{'benchmark':<12} {'figure':<38} {'value':>10} {'unit':<5} {'goal':>8}  met")
-    for path in sorted((HERE / "results").glob("*.json")):
-        document = json.loads(path.read_text())
-        for item in document["figures"]:
-            goal = "" if item["goal"] is None else item["goal"]
-            met = {True: "yes", False: "NO", None: ""}[item["met"]]
-            print(f"{document['benchmark']:<12} {item['name']:<38} {item['value']:>10} {item['unit']:<5} {goal:>8}  {met}")
-    for path in sorted((HERE / "results").glob("*.json")):
-        document = json.loads(path.read_text())
-        if document.get("peers"):
-            print_side_by_side(document)
+    # with BENCH=..., the families this run measured (a document's name need not be its script's)
+    paths = [path for path in sorted((HERE / "results").glob("*.json")) if not only or path.stat().st_mtime >= began]
+    documents = [document for document in map(lambda path: json.loads(path.read_text()), paths) if "figures" in document]
+    table = side_by_side(documents)
+    loads = {d["benchmark"]: d.get("load_average") for d in documents if d.get("load_average")}
+    if loads:
+        table.append("load average (1, 5, 15 min) while measured: " + "; ".join(
+            f"{name} {', '.join(f'{v:.1f}' for v in load)}" for name, load in loads.items()))
+    print("\n" + "\n".join(table))
+    (HERE / "results" / "summary.txt").write_text("\n".join(table) + "\n")
     if failed:
         print(f"\nfailed: {', '.join(failed)}", file=sys.stderr)
     return 1 if failed else 0

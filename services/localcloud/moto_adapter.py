@@ -65,6 +65,8 @@ NAMES: dict[str, tuple[str, str]] = {
     "S3Response": ("moto.s3.responses", "S3Response"),
     "DynamoHandler": ("moto.dynamodb.responses", "DynamoHandler"),
     "SQSResponse": ("moto.sqs.responses", "SQSResponse"),
+    "KinesisResponse": ("moto.kinesis.responses", "KinesisResponse"),
+    "SNSResponse": ("moto.sns.responses", "SNSResponse"),
     "SecretsManagerResponse": ("moto.secretsmanager.responses", "SecretsManagerResponse"),
     "request_recorder": ("moto.moto_api", "recorder"),  # moto's server records each request when asked to
     # private to moto, used as moto uses them

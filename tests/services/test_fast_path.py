@@ -23,10 +23,13 @@ from botocore.credentials import Credentials
 from localcloud.testing import LocalCloud, isolated, wait_for
 
 BUCKET, TABLE, QUEUE, SECRET = "fast-path-bucket", "fast-path-table", "fast-path-queue", "fast-path-secret"
+STREAM, TOPIC = "fast-path-stream", "fast-path-topic"
 # Headers whose values differ between two servers whatever the road: request ids, dates.
 PER_SERVER_HEADERS = {"date", "last-modified", "x-amzn-requestid", "x-amz-request-id", "x-amz-id-2"}
 # Body members that are ids drawn at random by moto, or times, which differ between two servers' states.
 RANDOM_MEMBERS = ("MessageId", "ReceiptHandle", "SentTimestamp", "ApproximateFirstReceiveTimestamp")
+# Numbers that are times of each server's own state (Kinesis records' arrival, SQS timestamps as numbers).
+RANDOM_NUMBERS = ("ApproximateArrivalTimestamp", "CreatedDate")
 
 Answer = tuple[int, list[tuple[str, str]], bytes]
 
@@ -53,6 +56,8 @@ def _prepare(cloud: LocalCloud) -> None:
         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
                               {"AttributeName": "sk", "AttributeType": "N"}])
     cloud.client("sqs").create_queue(QueueName=QUEUE)
+    cloud.client("kinesis").create_stream(StreamName=STREAM, ShardCount=1)
+    cloud.client("sns").create_topic(Name=TOPIC)
     # A fixed ClientRequestToken: the VersionId is the token, the same on both servers.
     cloud.client("secretsmanager").create_secret(Name=SECRET, SecretString="s3cr3t",
                                                  ClientRequestToken="11111111-2222-3333-4444-555555555555")
@@ -91,9 +96,17 @@ def send(cloud: LocalCloud, service: str, method: str, path: str, body: bytes = 
 
 
 def json_call(cloud: LocalCloud, service: str, target: str, payload: dict[str, Any]) -> Answer:
-    version = {"dynamodb": "1.0", "sqs": "1.0", "secretsmanager": "1.1"}[service]
+    version = {"dynamodb": "1.0", "sqs": "1.0", "secretsmanager": "1.1", "kinesis": "1.1"}[service]
     return send(cloud, service, "POST", "/", json.dumps(payload).encode(),
                 {"X-Amz-Target": target, "Content-Type": f"application/x-amz-json-{version}"})
+
+
+def form_call(cloud: LocalCloud, service: str, fields: dict[str, str]) -> Answer:
+    """A query-protocol request (SNS) as botocore sends it: a form body."""
+    from urllib.parse import urlencode
+
+    return send(cloud, service, "POST", "/", urlencode(fields).encode(),
+                {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
 
 
 def _health(cloud: LocalCloud) -> dict[str, Any]:
@@ -107,11 +120,14 @@ def comparable(answer: Answer, *, random_members: bool = False) -> Answer:
     status, headers, body = answer
     kept = [(name, value) for name, value in headers if name.lower() not in PER_SERVER_HEADERS]
     body = re.sub(rb"<(RequestId|HostId)>[^<]*</", rb"<\1>*</", body)  # S3 error documents carry the request id
+    body = re.sub(rb"<LastModified>[^<]*</", rb"<LastModified>*</", body)  # when each server stored the object
     if random_members:
         text = body.decode()
         for member in RANDOM_MEMBERS:
             text = re.sub(rf'"{member}": ?"[^"]*"', f'"{member}": "*"', text)
-        text = re.sub(r'"CreatedDate": ?[0-9.]+', '"CreatedDate": 0', text)  # when each server made the secret
+        for member in RANDOM_NUMBERS:  # when each server made the secret, received the record
+            text = re.sub(rf'"{member}": ?[0-9.]+', f'"{member}": 0', text)
+        text = re.sub(r"<MessageId>[^<]*</", "<MessageId>*</", text)  # SNS Publish (query protocol, XML)
         text = re.sub(r"(:secret:[\w/+=.@-]+-)[A-Za-z0-9]{6}\b", r"\1******", text)  # the ARN's random suffix
         body = text.encode()
         # the body's length and checksum follow the masked members
@@ -151,6 +167,33 @@ def test_s3_object_operations_answer_byte_for_byte_as_moto(fast: LocalCloud, nor
     assert both(fast, normal, lambda c: send(c, "s3", "GET", "/no-such-bucket-fp/key"))[0][0] == 404
 
 
+def test_s3_listings_answer_byte_for_byte_as_moto(fast: LocalCloud, normal: LocalCloud) -> None:
+    for cloud in (fast, normal):
+        s3 = cloud.client("s3")
+        for key in ("list/a.txt", "list/b/one.txt", "list/b/two.txt", "list/c d.txt", "other.txt"):
+            s3.put_object(Bucket=BUCKET, Key=key, Body=b"x" * 3)
+    first = both(fast, normal, lambda c: send(
+        c, "s3", "GET", f"/{BUCKET}?list-type=2&prefix=list%2F&delimiter=%2F&max-keys=2&encoding-type=url"))[0]
+    assert first[0] == 200 and b"<IsTruncated>true</IsTruncated>" in first[2]
+    token = re.search(rb"<NextContinuationToken>([^<]+)</", first[2])[1].decode()
+    from urllib.parse import quote
+
+    second = both(fast, normal, lambda c: send(
+        c, "s3", "GET", f"/{BUCKET}?list-type=2&prefix=list%2F&delimiter=%2F&continuation-token={quote(token, safe='')}"))[0]
+    assert b"<IsTruncated>false</IsTruncated>" in second[2]
+    assert both(fast, normal, lambda c: send(c, "s3", "GET", f"/{BUCKET}/?list-type=2&start-after=list%2Fb"))[0][0] == 200
+    v1 = both(fast, normal, lambda c: send(c, "s3", "GET", f"/{BUCKET}?prefix=list&marker=list%2Fa.txt&max-keys=1"))[0]
+    assert b"<Key>list/b/one.txt</Key>" in v1[2]
+    assert both(fast, normal, lambda c: send(c, "s3", "GET", "/no-such-bucket-fp?list-type=2"))[0][0] == 404
+
+
+def test_a_bucket_subresource_is_not_taken_for_a_listing(fast: LocalCloud) -> None:
+    before = _health(fast)["answered"]
+    assert send(fast, "s3", "GET", f"/{BUCKET}?location")[0] == 200
+    assert send(fast, "s3", "GET", f"/{BUCKET}?versions&prefix=list")[0] == 200
+    assert _health(fast)["answered"] == before
+
+
 def test_dynamodb_item_operations_answer_byte_for_byte_as_moto(fast: LocalCloud, normal: LocalCloud) -> None:
     item = {"pk": {"S": "order#1"}, "sk": {"N": "1"}, "total": {"N": "12.50"}, "tags": {"SS": ["a", "b"]},
             "doc": {"M": {"nested": {"L": [{"BOOL": True}, {"NULL": True}]}}}}
@@ -175,6 +218,59 @@ def test_dynamodb_item_operations_answer_byte_for_byte_as_moto(fast: LocalCloud,
     no_table = both(fast, normal, lambda c: json_call(c, "dynamodb", target + "GetItem", {
         "TableName": "no-such-table", "Key": {"pk": {"S": "x"}}}))[0]
     assert no_table[0] == 400 and b"ResourceNotFoundException" in no_table[2]
+
+
+def test_dynamodb_update_and_batch_write_answer_byte_for_byte_as_moto(fast: LocalCloud, normal: LocalCloud) -> None:
+    target = "DynamoDB_20120810."
+    key = {"pk": {"S": "counter"}, "sk": {"N": "1"}}
+    for returned in ("UPDATED_NEW", "ALL_NEW", "ALL_OLD", "NONE"):
+        updated = both(fast, normal, lambda c, r=returned: json_call(c, "dynamodb", target + "UpdateItem", {
+            "TableName": TABLE, "Key": key, "UpdateExpression": "ADD hits :one SET #n = :name",
+            "ExpressionAttributeNames": {"#n": "name"},
+            "ExpressionAttributeValues": {":one": {"N": "1"}, ":name": {"S": "ünï"}}, "ReturnValues": r}))[0]
+        assert updated[0] == 200
+    assert json.loads(updated[2]) == {}
+    failed = both(fast, normal, lambda c: json_call(c, "dynamodb", target + "UpdateItem", {
+        "TableName": TABLE, "Key": key, "UpdateExpression": "SET hits = :zero",
+        "ConditionExpression": "hits < :zero", "ExpressionAttributeValues": {":zero": {"N": "0"}}}))[0]
+    assert failed[0] == 400 and b"ConditionalCheckFailedException" in failed[2]
+    written = both(fast, normal, lambda c: json_call(c, "dynamodb", target + "BatchWriteItem", {"RequestItems": {TABLE: [
+        {"PutRequest": {"Item": {"pk": {"S": "batch"}, "sk": {"N": str(n)}, "v": {"B": "AAEC"}}}} for n in range(5)] + [
+        {"DeleteRequest": {"Key": key}}]}, "ReturnConsumedCapacity": "TOTAL"}))[0]
+    assert json.loads(written[2])["UnprocessedItems"] == {}
+    got = fast.client("dynamodb").query(TableName=TABLE, KeyConditionExpression="pk = :p",
+                                        ExpressionAttributeValues={":p": {"S": "batch"}})
+    assert got["Count"] == 5
+
+
+def test_kinesis_record_operations_answer_as_moto(fast: LocalCloud, normal: LocalCloud) -> None:
+    target = "Kinesis_20131202."
+    put = both(fast, normal, lambda c: json_call(c, "kinesis", target + "PutRecord", {
+        "StreamName": STREAM, "Data": "aGVsbG8=", "PartitionKey": "p1"}))[0]
+    assert json.loads(put[2])["ShardId"] == "shardId-000000000000"
+    both(fast, normal, lambda c: json_call(c, "kinesis", target + "PutRecords", {
+        "StreamName": STREAM, "Records": [{"Data": "b25l", "PartitionKey": "a"}, {"Data": "dHdv", "PartitionKey": "b"}]}))
+    iterators = {id(c): c.client("kinesis").get_shard_iterator(
+        StreamName=STREAM, ShardId="shardId-000000000000", ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        for c in (fast, normal)}
+    records = both(fast, normal, lambda c: json_call(c, "kinesis", target + "GetRecords", {
+        "ShardIterator": iterators[id(c)], "Limit": 2}), random_members=True)[0]
+    assert [r["Data"] for r in json.loads(records[2])["Records"]] == ["aGVsbG8=", "b25l"]
+    missing = both(fast, normal, lambda c: json_call(c, "kinesis", target + "PutRecord", {
+        "StreamName": "no-such-stream", "Data": "eA==", "PartitionKey": "p"}))[0]
+    assert missing[0] == 400 and b"ResourceNotFoundException" in missing[2]
+
+
+def test_sns_publish_answers_as_moto(fast: LocalCloud, normal: LocalCloud) -> None:
+    arns = {id(c): c.client("sns").create_topic(Name=TOPIC)["TopicArn"] for c in (fast, normal)}
+    published = both(fast, normal, lambda c: form_call(c, "sns", {
+        "Action": "Publish", "Version": "2010-03-31", "TopicArn": arns[id(c)], "Message": "hello ünïcode",
+        "MessageAttributes.entry.1.Name": "kind", "MessageAttributes.entry.1.Value.DataType": "String",
+        "MessageAttributes.entry.1.Value.StringValue": "order"}), random_members=True)[0]
+    assert published[0] == 200 and b"<PublishResult>" in published[2]
+    missing = both(fast, normal, lambda c: form_call(c, "sns", {
+        "Action": "Publish", "Version": "2010-03-31", "TopicArn": arns[id(c)] + "-gone", "Message": "x"}))[0]
+    assert missing[0] == 404 and b"NotFound" in missing[2]
 
 
 def test_sqs_message_operations_answer_as_moto(fast: LocalCloud, normal: LocalCloud) -> None:

@@ -24,3 +24,14 @@ def put_log_events(original: Callable[..., Any], self: Any, log_group_name: str,
     except Exception:  # a metric filter must never fail the write of the log lines themselves
         log.exception("metric filters on %s failed; the log events were stored", log_group_name)
     return result
+
+
+@PATCHES.build("moto.logs.models:LogGroup.filter_log_events",
+               signature="(self, log_group_name, log_stream_names, start_time, end_time, limit, next_token, "
+                         "filter_pattern, interleaved)",
+               why="FilterLogEvents reads the events of its page, not every event of the group, parsing the pattern "
+                   "once (aws/logs/filtering.py)")
+def _filter_log_events(original: Callable[..., Any]) -> Callable[..., Any]:
+    from localcloud.aws.logs import filtering
+
+    return filtering.filter_log_events(original)

@@ -134,3 +134,26 @@ _register("moto.s3.models:S3Backend.create_multipart_upload",
           "multipart checksum type and SSE defaults (object_defaults.py)", ("object_defaults", "_create_multipart_upload"))
 _register("moto.s3.models:S3Backend.put_bucket_website", "(self, bucket_name, website_configuration)",
           "website configurations validated (website.py)", ("website", "_checked"))
+
+
+# -- ListObjectsV2 costs what it returns (aws/s3/listing.py): each key store keeps its names sorted.
+def _listing() -> Any:
+    from localcloud.aws.s3 import listing
+
+    return listing
+
+
+PATCHES.build("moto.s3.utils:_VersionedKeyStore.__setitem__", signature="(self, key, value)",
+              why="a new key name goes into the store's sorted names (aws/s3/listing.py)")(
+    lambda original: _listing().noting_new_name(original))
+PATCHES.build("moto.s3.utils:_VersionedKeyStore.setlist", signature="(self, key, list_)",
+              why="a new key name goes into the store's sorted names (aws/s3/listing.py)")(
+    lambda original: _listing().noting_new_name(original))
+PATCHES.build("moto.s3.utils:_VersionedKeyStore.pop", signature="(self, key)",
+              why="a removed key name leaves the store's sorted names (aws/s3/listing.py)")(
+    lambda original: _listing().forgetting_name(original))
+PATCHES.build("moto.s3.models:S3Backend.list_objects_v2",
+              signature="(self, bucket, prefix, delimiter, continuation_token, start_after, max_keys)",
+              why="a page of a listing walks the sorted names from where it starts, not the whole bucket "
+                  "(moto copied, walked and sorted every key per page; aws/s3/listing.py)")(
+    lambda original: _listing().list_objects_v2(original))

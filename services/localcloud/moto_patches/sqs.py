@@ -159,7 +159,16 @@ _register("moto.sqs.models:SQSBackend.change_message_visibility_batch", "(self, 
           "batch entry ids (validation.py)", _checked("_entries_batch"))
 _register("moto.sqs.models:SQSBackend.receive_message",
           "(self, queue_name, count, wait_seconds_timeout, visibility_timeout, message_attribute_names=None)",
-          "FIFO groups unlocked as AWS unlocks them (fifo.py)", _factory("fifo", "_receive_message"))
+          "FIFO groups unlocked as AWS unlocks them (fifo.py); one receiver at a time per queue, a long poll "
+          "waiting outside the lock (receiving.py)", _factory("fifo", "_receive_message"),
+          _factory("receiving", "_receive_message"))
+_register("moto.sqs.models:Queue.delete_message", "(self, receipt_handle)",
+          "under the queue's lock, as receives are (receiving.py)", _factory("receiving", "_delete_message"))
+_register("moto.sqs.models:SQSBackend.change_message_visibility", "(self, queue_name, receipt_handle, visibility_timeout)",
+          "under the queue's lock, as receives are (receiving.py)", _factory("receiving", "_change_message_visibility"))
+PATCHES.replace("moto.sqs.models:Queue.messages", signature="(self)",
+                why="visible messages as a lazy view: a receive costs what it returns, not every resident message "
+                    "(aws/sqs/receiving.py)")(lambda self: _sqs("receiving").messages(self))
 _register("moto.sqs.models:SQSBackend.purge_queue", "(self, queue_name)",
           "PurgeQueue forgets FIFO deduplication (fifo.py)", _factory("fifo", "_purge_queue"))
 _register("moto.sqs.models:SQSBackend.add_permission", "(self, region_name, queue_name, actions, account_ids, label)",
@@ -190,3 +199,18 @@ _register("moto.sqs.responses:SQSResponse.change_message_visibility_batch", "(se
 _register("moto.sqs.models:Queue.url", "(self, request_url)",
           "queue URLs name their region: two regions, two URLs (queue_urls.py)",
           lambda original: _sqs("queue_urls").queue_url)
+
+
+
+_LOWERCASE = bytes(ord("a") + n % 26 for n in range(256))
+
+
+@PATCHES.replace("moto.sqs.models:generate_receipt_handle", signature="()")
+def generate_receipt_handle() -> str:
+    """moto draws each received message's 185-letter receipt handle one `random.choice` at a time (the
+    largest cost of a ReceiveMessage of 10 after the name conversions, moto_patches/core.py); the same
+    format ([a-z]{185}) from 185 bytes of os.urandom. ReceiveMessage is not journaled (state/replay.py), so
+    no replay expects these from moto's seeded generator."""
+    import os
+
+    return os.urandom(185).translate(_LOWERCASE).decode("ascii")

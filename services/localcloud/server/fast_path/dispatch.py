@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import threading
 from typing import Any
@@ -9,15 +10,18 @@ from typing import Any
 from werkzeug.exceptions import HTTPException
 
 from localcloud.server.fast_path import moto_entry, wire
-from localcloud.server.requests import MotoResponse
+from localcloud.server.requests import MotoResponse, operation_from_headers_or_form
 
 # (moto service, operation) pairs answered by the fast path; everything else goes through moto's WSGI stack.
 HOT: dict[str, frozenset[str]] = {
-    "s3": frozenset({"PutObject", "GetObject", "HeadObject", "DeleteObject"}),
-    "dynamodb": frozenset({"PutItem", "GetItem", "DeleteItem", "Query"}),
+    "s3": frozenset({"PutObject", "GetObject", "HeadObject", "DeleteObject", "ListObjects", "ListObjectsV2"}),
+    "dynamodb": frozenset({"PutItem", "GetItem", "UpdateItem", "DeleteItem", "Query", "BatchWriteItem"}),
     "sqs": frozenset({"SendMessage", "ReceiveMessage", "DeleteMessage"}),
+    "kinesis": frozenset({"PutRecord", "PutRecords", "GetRecords"}),
+    "sns": frozenset({"Publish"}),
     "secretsmanager": frozenset({"GetSecretValue"}),
 }
+# Lambda Invoke is not here: it never reaches moto's Flask stack (our runtime answers it, aws/lambda handlers).
 
 _serving = threading.local()
 # S3 object operations by method, when the request names no subresource (?tagging, ?uploadId, ?acl, ...):
@@ -25,15 +29,37 @@ _serving = threading.local()
 _S3_OBJECT_OPERATIONS = {"GET": "GetObject", "HEAD": "HeadObject", "PUT": "PutObject", "DELETE": "DeleteObject"}
 # Query keys that leave an object request what it is (botocore's x-id names the operation itself).
 _S3_PLAIN_QUERY_KEYS = frozenset({"x-id", "versionId"})
+# Query keys of ListObjects(V2) on a bucket (botocore's model: the s3 ListObjects/ListObjectsV2 inputs); any
+# other key is a bucket subresource (?location, ?versions, ?uploads, ...), which is not hot.
+_S3_LIST_QUERY_KEYS = frozenset({"list-type", "prefix", "delimiter", "encoding-type", "max-keys", "marker",
+                                 "continuation-token", "start-after", "fetch-owner", "x-id"})
+
+
+def _query_keys(query: str) -> set[str]:
+    return {part.partition("=")[0] for part in query.split("&") if part}
 
 
 def _s3_operation(environ: dict[str, Any]) -> str | None:
     query = environ.get("QUERY_STRING", "")
-    if query and any(part.partition("=")[0] not in _S3_PLAIN_QUERY_KEYS for part in query.split("&")):
+    if moto_entry.is_s3_bucket_path(environ.get("PATH_INFO", "")):
+        if environ["REQUEST_METHOD"] != "GET" or not _query_keys(query) <= _S3_LIST_QUERY_KEYS:
+            return None
+        return "ListObjectsV2" if "list-type=2" in query.split("&") else "ListObjects"
+    if query and not _query_keys(query) <= _S3_PLAIN_QUERY_KEYS:
         return None
     if environ.get("HTTP_X_AMZ_COPY_SOURCE"):  # CopyObject
         return None
     return _S3_OBJECT_OPERATIONS.get(environ["REQUEST_METHOD"])
+
+
+# Hot services on the query protocol whose operation app.py does not name (no hooks of ours on them).
+_QUERY_PROTOCOL = frozenset({"sns"})
+
+
+def _form_action(environ: dict[str, Any]) -> str | None:
+    stream = environ.get("wsgi.input")
+    body = stream.getvalue() if isinstance(stream, io.BytesIO) else b""  # server/requests.py read_body left it
+    return operation_from_headers_or_form(environ, body)
 
 
 def enabled_from_env() -> bool:
@@ -63,6 +89,8 @@ class FastPath:
                 operation = _s3_operation(environ)
             elif environ.get("HTTP_X_AMZ_TARGET"):  # JSON protocols: Service_Version.Operation
                 operation = environ["HTTP_X_AMZ_TARGET"].rsplit(".", 1)[-1]
+            elif service in _QUERY_PROTOCOL:  # Action=... in the form body app.py has already read
+                operation = _form_action(environ)
         if operation not in HOT.get(service, ()):
             return None
         target = moto_entry.callable_for(service, environ.get("PATH_INFO", ""))

@@ -20,6 +20,7 @@ from localcloud import moto_adapter
 # moto/s3/urls.py: "/<bucket>/<key...>" goes to S3Response.key_dispatch; "/<bucket>" and "/<bucket>/" to
 # ambiguous_dispatch, "/" to bucket_dispatch (not hot: ours only when a key follows the bucket).
 _S3_KEY_PATH = re.compile(r"^/[^/]+/.+")
+_S3_BUCKET_PATH = re.compile(r"^/[^/]+/?$")
 # moto/sqs/urls.py: "/" and "/<account id>/<queue name>" both go to SQSResponse.dispatch.
 _SQS_PATH = re.compile(r"^/(\d+/[a-zA-Z0-9\-_.]+/?)?$")
 
@@ -31,10 +32,16 @@ class FastRequest(moto_adapter.MotoRequest):
     from_wsgi_server = True
 
 
+def is_s3_bucket_path(path: str) -> bool:
+    return bool(_S3_BUCKET_PATH.match(path))
+
+
 def _s3(path: str) -> Callable[..., Any] | None:
-    if not _S3_KEY_PATH.match(path):
-        return None
-    return moto_adapter.S3Response.key_dispatch
+    if _S3_KEY_PATH.match(path):
+        return moto_adapter.S3Response.key_dispatch
+    if _S3_BUCKET_PATH.match(path):  # path-style bucket: ambiguous_dispatch tells bucket from key by the Host
+        return moto_adapter.S3Response.ambiguous_dispatch
+    return None
 
 
 def _dynamodb(path: str) -> Callable[..., Any] | None:
@@ -49,6 +56,18 @@ def _sqs(path: str) -> Callable[..., Any] | None:
     return moto_adapter.SQSResponse.dispatch
 
 
+def _kinesis(path: str) -> Callable[..., Any] | None:  # moto/kinesis/urls.py: "/" only
+    if path != "/":
+        return None
+    return moto_adapter.KinesisResponse.dispatch
+
+
+def _sns(path: str) -> Callable[..., Any] | None:  # moto/sns/urls.py: "/" (the rest serves signing certificates)
+    if path != "/":
+        return None
+    return moto_adapter.SNSResponse.dispatch
+
+
 def _secretsmanager(path: str) -> Callable[..., Any] | None:
     if path != "/":
         return None
@@ -56,7 +75,8 @@ def _secretsmanager(path: str) -> Callable[..., Any] | None:
 
 
 ROUTES: dict[str, Callable[[str], Callable[..., Any] | None]] = {
-    "s3": _s3, "dynamodb": _dynamodb, "sqs": _sqs, "secretsmanager": _secretsmanager}
+    "s3": _s3, "dynamodb": _dynamodb, "sqs": _sqs, "kinesis": _kinesis, "sns": _sns,
+    "secretsmanager": _secretsmanager}
 
 
 def callable_for(service: str, path: str) -> Callable[..., Any] | None:
