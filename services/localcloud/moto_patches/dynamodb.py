@@ -57,11 +57,13 @@ _update = threading.local()
               signature="(self, table_name, key, update_expression, expression_attribute_names, "
                         "expression_attribute_values, attribute_updates=None, expected=None, "
                         "condition_expression=None, return_values_on_condition_check_failure=None)")
-def update_item(original: Callable[..., Any], self: Any, *args: Any, **kwargs: Any) -> Any:
-    """Marks the update in progress: the bare-key put it makes for a new item records nothing (see add)."""
+def update_item(original: Callable[..., Any], self: Any, table_name: str, *args: Any, **kwargs: Any) -> Any:
+    """Marks the update in progress: the bare-key put it makes for a new item records nothing (see add). Runs
+    under its table's lock, as the other item writes do (table_lock, below: a read-modify-write)."""
     _update.depth = getattr(_update, "depth", 0) + 1
     try:
-        return original(self, *args, **kwargs)
+        with table_lock(self, table_name):
+            return original(self, table_name, *args, **kwargs)
     finally:
         _update.depth -= 1
 
@@ -182,13 +184,10 @@ def _one_at_a_time(original: Callable[..., Any], self: Any, table_name: str, *ar
         return original(self, table_name, *args, **kwargs)
 
 
-_ITEM_METHODS = {
+_ITEM_METHODS = {  # update_item takes the lock in its own wrap (above)
     "put_item": "(self, table_name, item_attrs, expected=None, condition_expression=None, "
                 "expression_attribute_names=None, expression_attribute_values=None, overwrite=False, "
                 "return_values_on_condition_check_failure=None)",
-    "update_item": "(self, table_name, key, update_expression, expression_attribute_names, "
-                   "expression_attribute_values, attribute_updates=None, expected=None, condition_expression=None, "
-                   "return_values_on_condition_check_failure=None)",
     "delete_item": "(self, table_name, key, expression_attribute_names=None, expression_attribute_values=None, "
                    "condition_expression=None, return_values_on_condition_check_failure=None)",
     "get_item": "(self, table_name, keys, projection_expressions=None)",
