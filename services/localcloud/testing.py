@@ -55,6 +55,15 @@ def wait_for(check: Callable[[], Any], timeout: float = DEFAULT_TIMEOUT, interva
         pause = min(pause * 2, max(interval, max_interval))
 
 
+def snapshot_seq(settings: Any) -> int:
+    """The newest snapshot's sequence number; 0 while the server does not answer its health check (a loaded
+    machine can keep it past the health check's short timeout), so a wait_for goes on asking."""
+    from localcloud import process
+
+    answer = process.health(settings) or {}
+    return (answer.get("persistence") or {}).get("snapshot_seq", 0)
+
+
 def free_port() -> int:
     """A TCP port nothing listens on now, handed out by the OS (never a fixed range that may be busy)."""
     return _free_port()

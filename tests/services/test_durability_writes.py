@@ -9,6 +9,7 @@ import threading
 import time
 
 from localcloud import process
+from localcloud.testing import snapshot_seq
 from support import start_cloud, wait_for
 
 
@@ -77,7 +78,7 @@ def test_after_kill_9_every_service_loads_and_keeps_its_ids(tmp_path):
         health = process.health(cloud.settings, timeout=5)
         assert health["persistence"]["replayed"] >= 5 and health["persistence"]["last_error"] is None
         # A second crash right after the restart: the replayed state was snapshotted, nothing doubles.
-        wait_for(lambda: process.health(cloud.settings)["persistence"]["snapshot_seq"] > 0, timeout=30,
+        wait_for(lambda: snapshot_seq(cloud.settings) > 0, timeout=30,
                  what="a snapshot folding in the replayed journal")
         _kill_9(cloud)
         cloud.start()

@@ -10,6 +10,7 @@ import os
 import signal
 
 from localcloud import process
+from localcloud.testing import snapshot_seq
 from localcloud.imagebuild.registry_client import RegistryClient
 from support import start_cloud, wait_for
 
@@ -50,7 +51,7 @@ def test_pushed_images_survive_a_clean_stop_and_start(tmp_path):
         cloud.stop()
         cloud.start()
         assert _pulled(client, "v1") == (manifest, layer)
-        persistence = process.health(cloud.settings)["persistence"]
+        persistence = process.health(cloud.settings, timeout=30)["persistence"]
         assert persistence["replayed"] == 0 and persistence["last_error"] is None  # from the snapshot itself
         [detail] = cloud.client("ecr").describe_images(repositoryName="kept")["imageDetails"]
         assert detail["imageDigest"] == _digest(manifest) and detail["imageSizeInBytes"] == len(layer)
@@ -62,7 +63,7 @@ def test_an_image_pushed_just_before_a_kill_9_is_there_after_the_restart(tmp_pat
     cloud = start_cloud(tmp_path / "state", clock_speed=1.0)
     try:
         cloud.client("ecr").create_repository(repositoryName="crash")
-        wait_for(lambda: process.health(cloud.settings)["persistence"]["snapshot_seq"] > 0, timeout=60,
+        wait_for(lambda: snapshot_seq(cloud.settings) > 0, timeout=60,
                  what="a snapshot holding the repository, so the push below lives only in the journal")
         layer = os.urandom(3000)
         manifest, client = _push(cloud, "crash", "v1", layer)
@@ -72,7 +73,7 @@ def test_an_image_pushed_just_before_a_kill_9_is_there_after_the_restart(tmp_pat
         assert _pulled(client, "v1") == (manifest, layer)
         assert cloud.client("ecr").list_images(repositoryName="crash")["imageIds"] == [
             {"imageDigest": _digest(manifest), "imageTag": "v1"}]
-        assert process.health(cloud.settings)["persistence"]["replayed"] >= 1
+        assert process.health(cloud.settings, timeout=30)["persistence"]["replayed"] >= 1
         # no half blob: nothing is left in the blob tree but whole, digest-named files
         blobs = tmp_path / "state" / "ecr" / "blobs" / "sha256"
         for path in blobs.glob("*/*"):

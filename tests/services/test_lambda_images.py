@@ -160,17 +160,15 @@ def test_an_image_function_created_just_before_a_kill_9_runs_after_the_restart(t
     import signal
 
     from localcloud import process
-    from localcloud.testing import Functions
+    from localcloud.testing import Functions, snapshot_seq
     from support import start_cloud, wait_for
 
     cloud = start_cloud(tmp_path / "state", clock_speed=1.0)
     try:
         functions = Functions(cloud)
         url = cloud.client("ecr").create_repository(repositoryName="durable")["repository"]["repositoryUri"]
-        def snapshot_seq() -> int:  # health is None while the server cannot answer it
-            return ((process.health(cloud.settings) or {}).get("persistence") or {}).get("snapshot_seq", 0)
 
-        wait_for(lambda: snapshot_seq() > 0, timeout=60,
+        wait_for(lambda: snapshot_seq(cloud.settings) > 0, timeout=60,
                  what="a snapshot holding the repository, so what follows lives only in the journal")
         digest = Pusher(cloud).push("durable", "v1", _app_layers(), config(["app.handler"], env=["GREETING=kept"]))
         name = _create(functions, url)
@@ -178,7 +176,7 @@ def test_an_image_function_created_just_before_a_kill_9_runs_after_the_restart(t
         wait_for(lambda: process.read_pid(cloud.settings) is None, what="the killed server to be gone")
         cloud.start()
         assert functions.lam.get_function(FunctionName=name)["Configuration"]["CodeSha256"] == digest[7:]
-        assert process.health(cloud.settings)["persistence"]["replayed"] >= 1
+        assert process.health(cloud.settings, timeout=30)["persistence"]["replayed"] >= 1
         answer, body = functions.invoke(name)
         assert answer.get("FunctionError") is None, body
         assert body["greeting"] == "kept"

@@ -11,6 +11,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from rich.console import Console
+
+from localcloud.terraform.runner import directory_lock
 from localcloud.terraform.stack_vars import tfvars_value  # noqa: F401  (deploy reads its tfvars with it)
 
 NOTHING_CHANGED = "Nothing was changed, locally or in AWS."
@@ -41,8 +44,12 @@ def refuse_local_endpoint(environ: dict[str, str] | None = None) -> None:
 
 
 def refuse_local_files(tf_dir: Path, var_files: list[Path]) -> None:
-    """No override file (ours or anyone's) and no local tfvars may reach an AWS run."""
-    overrides = sorted(p.name for p in tf_dir.glob("*override.tf*"))
+    """No override file (ours or anyone's) and no local tfvars may reach an AWS run. A local run in the same
+    directory writes our overrides for as long as one of its commands runs, under the directory's lock: the
+    check waits for that run and sees only files nobody is using (found by make test: the image-function
+    Terraform test applying in the checkout while a deploy rehearsal checked it)."""
+    with directory_lock(tf_dir, Console(stderr=True)):
+        overrides = sorted(p.name for p in tf_dir.glob("*override.tf*"))
     if overrides:
         raise PreflightError(f"{tf_dir} holds override files ({', '.join(overrides)}); Terraform would merge them "
                              f"into the AWS run. Remove them (`make clean` removes localcloud's). {NOTHING_CHANGED}")

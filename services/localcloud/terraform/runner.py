@@ -217,7 +217,7 @@ class TerraformRunner:
         """The override files exist exactly while one of our commands runs. Two runs in one directory
         (a test and a benchmark, two stacks) take turns: otherwise one could remove the override while the
         other starts a command, which would then go to AWS itself."""
-        with _directory_lock(self.directory, self.console):
+        with directory_lock(self.directory, self.console):
             override.remove_overrides(self.directory)
             if not self.endpoint:
                 yield
@@ -330,8 +330,9 @@ class TerraformRunner:
 
 
 @contextmanager
-def _directory_lock(directory: Path, console: Console) -> Iterator[None]:
-    """An exclusive flock on the configuration directory itself (no lock file to commit or clean up)."""
+def directory_lock(directory: Path, console: Console) -> Iterator[None]:
+    """An exclusive flock on the configuration directory itself (no lock file to commit or clean up). Held by
+    every one of our Terraform commands while its override files exist, and by deploy-aws's check for them."""
     handle = os.open(directory, os.O_RDONLY)
     try:
         try:
