@@ -68,7 +68,7 @@ def test_unimplemented_operations_fail_at_once_without_retryable_500(cloud):
                             config=Config(retries={"max_attempts": 5, "mode": "standard"}))
 
     for call in (lambda: retrying("dynamodb").describe_table_replica_auto_scaling(TableName="t"),
-                 lambda: retrying("lambda").get_account_settings()):
+                 lambda: retrying("lambda").list_code_signing_configs()):
         with pytest.raises(ClientError) as failure:
             call()
         assert failure.value.response["Error"]["Code"] == "NotImplemented"

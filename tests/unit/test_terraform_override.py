@@ -74,16 +74,16 @@ def test_an_older_provider_gets_only_the_keys_it_knows() -> None:
 def test_runs_in_one_directory_take_turns(tmp_path: Path) -> None:
     import threading
 
-    from localcloud.terraform.runner import _directory_lock
+    from localcloud.terraform.runner import directory_lock
     from rich.console import Console
 
     entered = threading.Event()
 
     def second_run() -> None:
-        with _directory_lock(tmp_path, Console(quiet=True)):
+        with directory_lock(tmp_path, Console(quiet=True)):
             entered.set()
 
-    with _directory_lock(tmp_path, Console(quiet=True)):
+    with directory_lock(tmp_path, Console(quiet=True)):
         waiting = threading.Thread(target=second_run)
         waiting.start()
         assert not entered.wait(0.3), "a second run wrote its override while the first one's command ran"

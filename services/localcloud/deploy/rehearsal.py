@@ -29,6 +29,7 @@ from localcloud.deploy.aws import AwsDeployment, smoke_targets
 from localcloud.deploy.preflight import DIRECT_UPLOAD_LIMIT, PreflightError
 from localcloud.deploy.stand_in import MotoStandIn, client
 from localcloud.deploy.stand_in_server import CORRECTIONS, GAPS
+from localcloud.terraform import container_images
 from localcloud.terraform.override import aws_provider_aliases, render_provider_override
 from localcloud.terraform.stack_vars import tfvars_value
 
@@ -155,12 +156,26 @@ class Rehearsal:
             "*override.tf", "*override.tf.json", ".terraform*", "terraform.tfstate*", "*.tfplan", "aws.s3.tfbackend"))
         (root / relative_build).parent.mkdir(parents=True, exist_ok=True)
         (root / relative_build).symlink_to(self.build_dir, target_is_directory=True)
+        self._link_image_contexts(root)
         override = render_provider_override(url, region, aws_provider_aliases(workspace))
         override = override.replace('provider "aws" {\n', f'provider "aws" {{\n  max_retries = {PROVIDER_MAX_RETRIES}\n')
         (workspace / "rehearsal_override.tf").write_text(override)
         (workspace / "rehearsal.s3.tfbackend").write_text(self._backend_settings(url, region))
         self.say(f"rehearsal: workspace {workspace} (a copy; the checkout is not changed)")
         return workspace
+
+    def _link_image_contexts(self, root: Path) -> None:
+        """The container images' build contexts (infra/tflocal/images.json names them relative to the
+        configuration, e.g. ../../lambdas), linked at the same place beside the copy: deploy-aws reads their
+        Dockerfiles even when no image variant is on (found by make test once images.json existed)."""
+        checkout = self.tf_dir.parent.parent.resolve()
+        for spec in container_images.load(self.tf_dir):
+            if not spec.context.is_relative_to(checkout):
+                continue  # outside the checkout: the copy resolves the same absolute path
+            link = root / spec.context.relative_to(checkout)
+            if not link.exists():
+                link.parent.mkdir(parents=True, exist_ok=True)
+                link.symlink_to(spec.context, target_is_directory=True)
 
     def _backend_settings(self, url: str, region: str) -> str:
         """The person's backend file (or its .example) with the stand-in's bucket and endpoint in place of
